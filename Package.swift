@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map (outermost first):
+//   mockruns (CLI)  ->  MockRuns (API fakes, admin, router)  ->  Scenarios (pure engine), MockRunsHTTP (values)
+//   mockruns (CLI)  ->  MicroHTTPDHost (I/O)  ->  CMicroHTTPD (the only importer of libmicrohttpd)
+let package = Package(
+    name: "mockruns",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mockruns", targets: ["MockRunsCLI"]),
+        .library(name: "MockRuns", targets: ["MockRuns"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .target(name: "MockRunsHTTP"),
+        .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "MockRunsHTTP"]),
+        .target(name: "Scenarios"),
+        .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios"]),
+        .executableTarget(
+            name: "MockRunsCLI",
+            dependencies: [
+                "MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // One helper that starts a real server on port 0, shared by the end-to-end test targets.
+        .target(
+            name: "MockRunsTesting",
+            dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRuns", "Scenarios"],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting"]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["MockRunsTesting"]),
+    ]
+)

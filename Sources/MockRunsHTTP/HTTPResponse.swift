@@ -1,0 +1,118 @@
+/// What goes back to the client: any status, any headers, and a body that is either bytes or a stream.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: Body
+
+    public enum Body: Sendable {
+        case bytes([UInt8])
+        /// Sent chunk by chunk as the stream produces them (Server-Sent Events, slow downloads).
+        case stream(any ResponseStream)
+    }
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = .bytes(body)
+    }
+
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), stream: any ResponseStream) {
+        self.status = status
+        self.headers = headers
+        self.body = .stream(stream)
+    }
+
+    /// A `text/plain` answer.
+    public static func text(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var headers = headers
+        headers.set("Content-Type", "text/plain; charset=utf-8")
+        return HTTPResponse(status: status, headers: headers, body: Array(text.utf8))
+    }
+
+    /// An answer whose body is already-serialised JSON.
+    public static func json(
+        _ status: Int, _ json: [UInt8], contentType: String = "application/json", headers: HTTPHeaders = HTTPHeaders()
+    ) -> HTTPResponse {
+        var headers = headers
+        headers.set("Content-Type", contentType)
+        return HTTPResponse(status: status, headers: headers, body: json)
+    }
+}
+
+/// A body produced over time. The host asks for the next step whenever the client can take more bytes and
+/// waits, without holding a thread, when the stream says so.
+public protocol ResponseStream: AnyObject, Sendable {
+    func next() -> StreamStep
+}
+
+public enum StreamStep: Sendable, Equatable {
+    case data([UInt8])
+    /// Nothing to send yet: ask again after this long.
+    case wait(Duration)
+    case end
+}
+
+/// A response together with how to deliver it: after a delay, or not at all (a dropped connection).
+public struct Reply: Sendable {
+    public var response: HTTPResponse
+    /// How long the host holds the answer back. The connection is suspended meanwhile; no thread waits.
+    public var delay: Duration
+    /// When set, the host closes the connection instead of answering.
+    public var drop: Drop?
+
+    public enum Drop: String, Sendable, CaseIterable {
+        /// Close with a TCP reset (SO_LINGER 0).
+        case reset
+        /// Close without sending a byte: the client sees an empty reply.
+        case empty
+    }
+
+    public init(_ response: HTTPResponse, delay: Duration = .zero, drop: Drop? = nil) {
+        self.response = response
+        self.delay = delay
+        self.drop = drop
+    }
+
+    public static func dropped(_ drop: Drop, after delay: Duration = .zero) -> Reply {
+        Reply(HTTPResponse(status: 0), delay: delay, drop: drop)
+    }
+}
+
+/// What the host serves. It is called on the host's own threads, so it must be safe to call from any of them.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest) -> Reply
+    /// The answer when the host refuses a request before the responder sees it (a body over the size limit).
+    func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse
+}
+
+/// Why the host answered a request itself.
+public enum HostRefusal: Sendable, Equatable {
+    case bodyTooLarge(limit: Int)
+
+    public var status: Int {
+        switch self {
+        case .bodyTooLarge: 413
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .bodyTooLarge(let limit): "request body is larger than the limit of \(limit) bytes"
+        }
+    }
+}
+
+extension HTTPResponder {
+    public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
+        let escaped = refusal.message.replacingQuotes()
+        return .json(refusal.status, Array("{\"error\":\"\(escaped)\"}".utf8))
+    }
+}
+
+extension String {
+    fileprivate func replacingQuotes() -> String {
+        var out = ""
+        for ch in self { out += ch == "\"" ? "\\\"" : String(ch) }
+        return out
+    }
+}
