@@ -1,0 +1,141 @@
+import Synchronization
+
+/// A point in scenario time: milliseconds since 1970-01-01T00:00:00Z, UTC. Formatting is done here, without
+/// Foundation, so answers carry the same bytes on every machine.
+public struct Timestamp: Sendable, Hashable, Comparable {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) {
+        self.milliseconds = milliseconds
+    }
+
+    /// 2025-01-01T00:00:00Z: the epoch of a scenario that names none.
+    public static let defaultEpoch = Timestamp(milliseconds: 1_735_689_600_000)
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    public func adding(seconds: Double) -> Timestamp {
+        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+    }
+
+    public var secondsSince1970: Double { Double(milliseconds) / 1000 }
+
+    /// `2025-01-01T00:00:05Z`, or with `fractionDigits` (1–7) `2025-01-01T00:00:05.000Z`; `zulu: false` omits
+    /// the `Z` (as some APIs print local-looking times).
+    public func iso8601(fractionDigits: Int = 0, zulu: Bool = true) -> String {
+        let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let seconds = msOfDay / 1000
+        var text =
+            "\(Timestamp.pad(year, 4))-\(Timestamp.pad(month, 2))-\(Timestamp.pad(day, 2))T"
+            + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2))"
+        if fractionDigits > 0 {
+            let millis = Timestamp.pad(msOfDay % 1000, 3) + String(repeating: "0", count: max(0, fractionDigits - 3))
+            text += "." + millis.prefix(fractionDigits)
+        }
+        return zulu ? text + "Z" : text
+    }
+
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM]`; nil for anything else.
+    public static func parse(_ text: String) -> Timestamp? {
+        let chars = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int64? {
+            guard range.upperBound <= chars.count else { return nil }
+            var value: Int64 = 0
+            for c in chars[range] {
+                guard c >= 48 && c <= 57 else { return nil }
+                value = value * 10 + Int64(c - 48)
+            }
+            return value
+        }
+        guard chars.count >= 19, chars[4] == 45, chars[7] == 45, chars[10] == 84 || chars[10] == 116,
+            chars[13] == 58, chars[16] == 58,
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var millis: Int64 = 0
+        if index < chars.count, chars[index] == 46 {
+            index += 1
+            var digits = 0
+            while index < chars.count, chars[index] >= 48, chars[index] <= 57 {
+                if digits < 3 { millis = millis * 10 + Int64(chars[index] - 48) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<3 where digits < 3 { millis *= 10 }
+        }
+        var offsetMinutes: Int64 = 0
+        if index < chars.count {
+            if chars[index] == 90 || chars[index] == 122 {
+                index += 1
+            } else if chars[index] == 43 || chars[index] == 45 {
+                guard index + 6 == chars.count, let h = number(index + 1..<index + 3), chars[index + 3] == 58,
+                    let m = number(index + 4..<index + 6)
+                else { return nil }
+                offsetMinutes = (h * 60 + m) * (chars[index] == 43 ? 1 : -1)
+                index += 6
+            }
+        }
+        guard index == chars.count else { return nil }
+        let days = civilToDays(year: year, month: month, day: day)
+        let total = ((days * 24 + hour) * 60 + minute - offsetMinutes) * 60 + second
+        return Timestamp(milliseconds: total * 1000 + millis)
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    // Howard Hinnant's days-from-civil algorithms.
+    static func civilToDays(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (month <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, month, day)
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
+        let q = self >= 0 ? self / divisor : (self - divisor + 1) / divisor
+        return (q, self - q * divisor)
+    }
+}
+
+/// Where a `wall` clock reads real time: injected, so the engine itself never reads the system clock.
+public protocol TimeSource: Sendable {
+    /// Seconds on a monotonic clock; only differences matter.
+    func seconds() -> Double
+}
+
+/// A time source that moves only when told to: for tests of `wall` scenarios.
+public final class ManualTimeSource: TimeSource {
+    private let value: Mutex<Double>
+
+    public init(_ start: Double = 0) {
+        value = Mutex(start)
+    }
+
+    public func seconds() -> Double { value.withLock { $0 } }
+
+    public func advance(by seconds: Double) { value.withLock { $0 += seconds } }
+}

@@ -1,0 +1,475 @@
+import Synchronization
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Plays a scenario: one state machine per run, the scenario clock, seeded randomness, request counts for
+/// faults and credentials. A plain value with no I/O; whoever serves it keeps it behind one lock
+/// (see `LiveScenario`). Time comes from the scenario clock and, in `wall` mode, from the injected `TimeSource`.
+public struct Engine: Sendable {
+    public private(set) var scenario: Scenario
+    public let descriptors: [String: APIDescriptor]
+    private let time: any TimeSource
+
+    private var admitted = 0
+    private var offsetSeconds = 0.0
+    private var wallStart = 0.0
+    private var apis: [String: APIState] = [:]
+
+    public init(scenario: Scenario, apis: [APIDescriptor], time: any TimeSource) {
+        self.scenario = scenario
+        self.descriptors = Dictionary(apis.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.time = time
+        reset()
+    }
+
+    /// Back to the scenario's start: no runs but the scripted ones, clock at the epoch, counters at zero.
+    public mutating func reset() {
+        admitted = 0
+        offsetSeconds = 0
+        wallStart = time.seconds()
+        apis = [:]
+        for (name, descriptor) in descriptors {
+            let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
+            apis[name] = APIState(name: name, script: script, seed: scenario.seed)
+        }
+        let now = self.now
+        for name in apis.keys.sorted() {
+            guard var state = apis[name] else { continue }
+            for (index, run) in state.script.runs.enumerated() {
+                guard let id = run.id else { continue }
+                state.claimed.insert(index)
+                state.add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+            }
+            apis[name] = state
+        }
+    }
+
+    /// Replaces the scenario and starts it from the beginning.
+    public mutating func load(_ scenario: Scenario) {
+        self.scenario = scenario
+        reset()
+    }
+
+    // MARK: clock
+
+    /// The scenario clock's current time.
+    public var now: Timestamp {
+        let clock = scenario.clock
+        let elapsed: Double
+        switch clock.mode {
+        case .polls: elapsed = Double(admitted) * clock.tickSeconds
+        case .virtual: elapsed = 0
+        case .wall: elapsed = (time.seconds() - wallStart) * clock.timeScale
+        }
+        return clock.epoch.adding(seconds: elapsed + offsetSeconds)
+    }
+
+    /// Moves the scenario clock forward (the admin API's "advance"); runs whose phases last seconds move on.
+    public mutating func advance(seconds: Double) {
+        offsetSeconds += max(0, seconds)
+    }
+
+    // MARK: requests
+
+    /// Counts one request to `endpoint` (about run `runID`, when there is one) and says how to delay it and
+    /// whether a scripted fault hits it. Call once per request, before anything else.
+    public mutating func admit(api: String, endpoint: String, runID: String? = nil) -> Admission {
+        admitted += 1
+        guard var state = apis[api] else { return Admission(delay: .zero, fault: nil) }
+        defer { apis[api] = state }
+        state.endpointCounts[endpoint, default: 0] += 1
+        if let runID { state.endpointCounts["\(endpoint)\u{0}\(runID)", default: 0] += 1 }
+        state.endpointCounts["*", default: 0] += 1
+        if let runID { state.endpointCounts["*\u{0}\(runID)", default: 0] += 1 }
+
+        var fault: FaultAction?
+        for rule in state.script.faults where fault == nil {
+            guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }
+            let key: String
+            if let run = rule.run {
+                guard run == runID else { continue }
+                key = "\(rule.endpoint)\u{0}\(run)"
+            } else {
+                key = rule.endpoint
+            }
+            let count = state.endpointCounts[key, default: 0]
+            switch rule.trigger {
+            case .nth(let n): if count == n { fault = rule.action }
+            case .every(let k): if count % k == 0 { fault = rule.action }
+            case .probability(let p): if state.faultRandom.unit() < p { fault = rule.action }
+            }
+        }
+        let latency = state.script.latency[endpoint] ?? state.script.latency["*"]
+        let delay = latency.map { Engine.draw($0, &state.latencyRandom) } ?? 0
+        return Admission(delay: .milliseconds(Int64(delay.rounded())), fault: fault)
+    }
+
+    private static func draw(_ latency: Latency, _ random: inout SeededRandom) -> Double {
+        switch latency {
+        case .fixed(let ms): return ms
+        case .uniform(let lo, let hi): return lo + (hi - lo) * random.unit()
+        case .lognormal(let median, let sigma): return median * exp(sigma * random.normal())
+        }
+    }
+
+    /// Checks a credential for `permission` (in `scope`, such as a workspace id). Each call counts as one use
+    /// of the key, for keys that wear out.
+    public mutating func authorize(api: String, credential: String?, permission: String, scope: String? = nil)
+        -> AuthDecision
+    {
+        guard let credential, !credential.isEmpty else { return .missing }
+        guard var state = apis[api] else { return .granted }
+        guard let credentials = state.script.auth.credentials else { return .granted }
+        guard let entry = credentials.first(where: { $0.key == credential }) else { return .invalid }
+        let uses = state.credentialUses[credential, default: 0] + 1
+        state.credentialUses[credential] = uses
+        apis[api] = state
+        if let limit = entry.validForRequests, uses > limit { return .expired }
+        if let revocation = entry.revokedWhen, hasReached(api: api, revocation) { return .expired }
+        if let permissions = entry.permissions, !permissions.contains(permission) {
+            return .forbidden("the key lacks the \"\(permission)\" permission")
+        }
+        if let scopes = entry.scopes, let scope, !scopes.contains(scope) {
+            return .forbidden("the key has no access to \(scope)")
+        }
+        return .granted
+    }
+
+    private mutating func hasReached(api: String, _ revocation: Credential.Revocation) -> Bool {
+        guard let ids = apis[api]?.order else { return false }
+        for id in ids where revocation.run == nil || revocation.run == id {
+            settle(api: api, id: id)
+            if let run = apis[api]?.runs[id], run.history.contains(where: { $0.state == revocation.state }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    // MARK: runs
+
+    /// Creates a run from a client's request: the first scripted run matching the request's fields (or the next
+    /// one scripted by creation order) takes it; otherwise the default run. `id` is the API's own key for runs
+    /// it names itself (Foundry's source+status+step); nil makes one from the seed. Creating an existing id
+    /// starts that run afresh.
+    @discardableResult
+    public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
+        guard var state = apis[api], let descriptor = descriptors[api] else {
+            preconditionFailure("createRun for API \(api), which the engine was not given")
+        }
+        var chosen: Int?
+        for (index, run) in state.script.runs.enumerated() where !state.claimed.contains(index) {
+            if let match = run.match, match.allSatisfy({ field, value in Engine.text(request[field]) == value }) {
+                chosen = index
+                break
+            }
+        }
+        if chosen == nil {
+            chosen = state.script.runs.indices.first { !state.claimed.contains($0) && state.script.runs[$0].claimsByOrder }
+        }
+        let script: RunScript
+        if let chosen {
+            state.claimed.insert(chosen)
+            script = state.script.runs[chosen]
+        } else {
+            script = state.script.defaultRun
+        }
+        let runID = id ?? descriptor.makeID(&state.idRandom, state.created)
+        state.created += 1
+        let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
+        state.add(run)
+        apis[api] = state
+        return run.view(descriptor: descriptor, now: now)
+    }
+
+    private static func text(_ json: JSON?) -> String? {
+        switch json {
+        case .string(let s): s
+        case .none, .null: nil
+        case .some(let other): other.serialized()
+        }
+    }
+
+    /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
+    public mutating func read(api: String, id: String) -> ReadResult {
+        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
+        let now = self.now
+        run.settle(now: now, descriptor: descriptor)
+        if run.gone {
+            putBack(run)
+            return .gone(run.view(descriptor: descriptor, now: now))
+        }
+        run.readOnce(now: now, descriptor: descriptor)
+        putBack(run)
+        let view = run.view(descriptor: descriptor, now: now)
+        return run.gone ? .gone(view) : .found(view)
+    }
+
+    /// The run as it stands, without counting a poll (for lists and logs).
+    public mutating func peek(api: String, id: String) -> RunView? {
+        settle(api: api, id: id)
+        guard let run = apis[api]?.runs[id], let descriptor = descriptors[api] else { return nil }
+        return run.view(descriptor: descriptor, now: now)
+    }
+
+    /// Every run of `api` in creation order (scripted ones first), without counting polls.
+    public mutating func runs(api: String) -> [RunView] {
+        guard let ids = apis[api]?.order else { return [] }
+        return ids.compactMap { peek(api: api, id: $0) }
+    }
+
+    /// Sends a client event (`cancel`, `start`, ...) to a run.
+    public mutating func send(_ event: String, api: String, id: String) -> EventResult {
+        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
+        let now = self.now
+        run.settle(now: now, descriptor: descriptor)
+        defer { putBack(run) }
+        if run.gone { return .notFound }
+        guard let script = run.script.events[event] ?? descriptor.events[event] else {
+            return .refused(run.view(descriptor: descriptor, now: now))
+        }
+        if run.activeEvent == event {
+            return .repeated(run.view(descriptor: descriptor, now: now))
+        }
+        let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
+        guard allowed else { return .refused(run.view(descriptor: descriptor, now: now)) }
+        run.start(timeline: script.timeline, event: event, now: now, descriptor: descriptor)
+        return .accepted(run.view(descriptor: descriptor, now: now))
+    }
+
+    /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step).
+    public mutating func rewind(api: String, id: String, toPhase index: Int) -> RunView? {
+        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return nil }
+        let now = self.now
+        run.settle(now: now, descriptor: descriptor)
+        if run.script.timeline.indices.contains(index) {
+            run.start(timeline: run.script.timeline, event: nil, now: now, descriptor: descriptor, at: index)
+        }
+        putBack(run)
+        return run.view(descriptor: descriptor, now: now)
+    }
+
+    /// The API's settings, every default filled in.
+    public func settings(api: String) -> [String: JSON] {
+        scenario.apis[api]?.settings ?? [:]
+    }
+
+    private mutating func settle(api: String, id: String) {
+        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return }
+        run.settle(now: now, descriptor: descriptor)
+        putBack(run)
+    }
+
+    // Takes the run out of the dictionary while it changes, so the change does not copy it.
+    private mutating func takeRun(api: String, id: String) -> RunState? {
+        apis[api]?.runs.removeValue(forKey: id)
+    }
+
+    private mutating func putBack(_ run: RunState) {
+        apis[run.api]?.runs[run.id] = run
+    }
+}
+
+/// How the host should treat one admitted request.
+public struct Admission: Sendable, Equatable {
+    public var delay: Duration
+    public var fault: FaultAction?
+}
+
+public enum AuthDecision: Sendable, Equatable {
+    case granted
+    /// No credential where the API expects one.
+    case missing
+    /// A credential the scenario does not list.
+    case invalid
+    /// A listed credential that has worn out or been revoked.
+    case expired
+    /// A valid credential without the right to do this.
+    case forbidden(String)
+}
+
+public enum ReadResult: Sendable {
+    case found(RunView)
+    /// The run existed but now answers "not found" (after `notFoundAfter` terminal reads).
+    case gone(RunView)
+    case notFound
+}
+
+public enum EventResult: Sendable {
+    case accepted(RunView)
+    /// The run is already under this event (cancelling a run being cancelled).
+    case repeated(RunView)
+    /// Not allowed from the run's state (or the API has no such event for it).
+    case refused(RunView)
+    case notFound
+}
+
+/// What a fake needs to render a run: its state, the fields its phase shows, its history.
+public struct RunView: Sendable {
+    public var id: String
+    public var api: String
+    public var state: String
+    public var isTerminal: Bool
+    /// Run fields with the current phase's fields laid over them.
+    public var fields: JSON
+    /// The fields of the client's creation request.
+    public var request: JSON
+    public var createdAt: Timestamp
+    /// Every state the run has shown, with when it entered it; the last entry is the current state.
+    public var history: [(state: String, at: Timestamp)]
+    /// Log lines written so far, oldest first.
+    public var log: [(at: Timestamp, line: String)]
+    /// The event whose timeline the run follows (`cancel`), if any.
+    public var event: String?
+    /// Index of the current phase in the timeline it follows.
+    public var phaseIndex: Int
+    /// Status reads answered so far.
+    public var reads: Int
+    public var gone: Bool
+
+    /// When the run first entered `state`, if it has.
+    public func entered(_ state: String) -> Timestamp? {
+        history.first { $0.state == state }?.at
+    }
+
+    /// When the run first entered any of `states`.
+    public func entered(anyOf states: Set<String>) -> Timestamp? {
+        history.first { states.contains($0.state) }?.at
+    }
+}
+
+/// Shares one engine between the server's threads: every change happens under one lock, so each request
+/// sees and leaves a consistent state.
+public final class LiveScenario: Sendable {
+    private let engine: Mutex<Engine>
+
+    public init(_ engine: Engine) {
+        self.engine = Mutex(engine)
+    }
+
+    public func withEngine<T>(_ body: (inout Engine) throws -> T) rethrows -> T {
+        try engine.withLock { try body(&$0) }
+    }
+}
+
+// MARK: - state
+
+private struct APIState {
+    var script: APIScript
+    var runs: [String: RunState] = [:]
+    var order: [String] = []
+    var claimed: Set<Int> = []
+    var created = 0
+    var endpointCounts: [String: Int] = [:]
+    var credentialUses: [String: Int] = [:]
+    var idRandom: SeededRandom
+    var latencyRandom: SeededRandom
+    var faultRandom: SeededRandom
+
+    init(name: String, script: APIScript, seed: UInt64) {
+        self.script = script
+        idRandom = SeededRandom(seed: seed, stream: "ids/\(name)")
+        latencyRandom = SeededRandom(seed: seed, stream: "latency/\(name)")
+        faultRandom = SeededRandom(seed: seed, stream: "faults/\(name)")
+    }
+
+    mutating func add(_ run: RunState) {
+        if runs[run.id] != nil { order.removeAll { $0 == run.id } }
+        runs[run.id] = run
+        order.append(run.id)
+    }
+}
+
+private struct RunState {
+    let id: String
+    let api: String
+    let script: RunScript
+    let request: JSON
+    let createdAt: Timestamp
+    var timeline: [Phase]
+    var phaseIndex = 0
+    var enteredAt: Timestamp
+    var readsInPhase = 0
+    var terminalReads = 0
+    var reads = 0
+    var gone = false
+    var activeEvent: String?
+    var history: [(state: String, at: Timestamp)] = []
+    var log: [(at: Timestamp, line: String)] = []
+
+    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp) {
+        self.id = id
+        self.api = api
+        self.script = script
+        self.request = request
+        self.createdAt = createdAt
+        timeline = script.timeline
+        enteredAt = createdAt
+        enter(at: createdAt)
+    }
+
+    var phase: Phase { timeline[phaseIndex] }
+    var state: String { phase.state }
+
+    mutating func enter(at time: Timestamp) {
+        enteredAt = time
+        readsInPhase = 0
+        if history.last?.state != phase.state { history.append((phase.state, time)) }
+        for line in phase.log { log.append((time, line)) }
+    }
+
+    mutating func start(timeline: [Phase], event: String?, now: Timestamp, descriptor: APIDescriptor, at index: Int = 0) {
+        self.timeline = timeline
+        phaseIndex = index
+        activeEvent = event
+        terminalReads = 0
+        enter(at: now)
+        settle(now: now, descriptor: descriptor)
+    }
+
+    /// Moves on through phases whose time is up.
+    mutating func settle(now: Timestamp, descriptor: APIDescriptor) {
+        while case .seconds(let seconds) = phase.duration {
+            let end = enteredAt.adding(seconds: seconds)
+            guard end <= now, moveOn(at: end) else { return }
+        }
+    }
+
+    /// To the next phase (or back to the first when looping); false when there is none.
+    mutating func moveOn(at time: Timestamp) -> Bool {
+        if phaseIndex + 1 < timeline.count {
+            phaseIndex += 1
+        } else if script.loop && activeEvent == nil {
+            phaseIndex = 0
+        } else {
+            return false
+        }
+        enter(at: time)
+        return true
+    }
+
+    mutating func readOnce(now: Timestamp, descriptor: APIDescriptor) {
+        if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
+            settle(now: now, descriptor: descriptor)
+        }
+        reads += 1
+        readsInPhase += 1
+        if descriptor.terminalStates.contains(state) {
+            if let limit = script.notFoundAfter, terminalReads >= limit {
+                gone = true
+                return
+            }
+            terminalReads += 1
+        }
+    }
+
+    func view(descriptor: APIDescriptor, now: Timestamp) -> RunView {
+        RunView(
+            id: id, api: api, state: state, isTerminal: descriptor.terminalStates.contains(state),
+            fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
+            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, gone: gone)
+    }
+}

@@ -1,0 +1,232 @@
+/// A validated scenario: everything a scenario file says, with every default filled in, ready for an `Engine`.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String
+    public var seed: UInt64
+    public var clock: ClockSpec
+    /// One script per API the server knows, scripted or not: an API the file does not name gets all defaults.
+    public var apis: [String: APIScript]
+
+    public init(name: String, description: String, seed: UInt64, clock: ClockSpec, apis: [String: APIScript]) {
+        self.name = name
+        self.description = description
+        self.seed = seed
+        self.clock = clock
+        self.apis = apis
+    }
+}
+
+/// How scenario time moves. Timestamps in answers and phase durations in seconds are read from this clock.
+public struct ClockSpec: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Time moves `tick` seconds per request the server admits; nothing depends on real time.
+        case polls
+        /// Time moves only when a test advances it through the admin API.
+        case virtual
+        /// Real elapsed time, multiplied by `timeScale`.
+        case wall
+    }
+
+    public var mode: Mode
+    /// Scenario time when the scenario starts (or is reset).
+    public var epoch: Timestamp
+    public var tickSeconds: Double
+    public var timeScale: Double
+
+    public init(mode: Mode = .polls, epoch: Timestamp = .defaultEpoch, tickSeconds: Double = 1, timeScale: Double = 1) {
+        self.mode = mode
+        self.epoch = epoch
+        self.tickSeconds = tickSeconds
+        self.timeScale = timeScale
+    }
+}
+
+/// Everything a scenario says about one API.
+public struct APIScript: Sendable {
+    public var auth: AuthScript
+    /// Milliseconds of delay per endpoint name; `*` applies to endpoints not named.
+    public var latency: [String: Latency]
+    public var faults: [FaultRule]
+    /// Runs scripted by id (present from the start), by request fields, or by creation order.
+    public var runs: [RunScript]
+    /// The script for a created run that no scripted run claims.
+    public var defaultRun: RunScript
+    /// Every setting of the API's descriptor, with the file's value or the default.
+    public var settings: [String: JSON]
+
+    public init(
+        auth: AuthScript = AuthScript(), latency: [String: Latency] = [:], faults: [FaultRule] = [],
+        runs: [RunScript] = [], defaultRun: RunScript, settings: [String: JSON] = [:]
+    ) {
+        self.auth = auth
+        self.latency = latency
+        self.faults = faults
+        self.runs = runs
+        self.defaultRun = defaultRun
+        self.settings = settings
+    }
+}
+
+/// Which credentials an API accepts. With no `credentials` list, any non-empty credential is accepted with
+/// every permission: `mockruns` then works with whatever key a client has configured.
+public struct AuthScript: Sendable {
+    public var credentials: [Credential]?
+
+    public init(credentials: [Credential]? = nil) {
+        self.credentials = credentials
+    }
+}
+
+public struct Credential: Sendable {
+    public var key: String
+    /// nil: every permission the API has.
+    public var permissions: Set<String>?
+    /// nil: every scope (e.g. every workspace).
+    public var scopes: Set<String>?
+    /// The key is refused after this many requests that presented it.
+    public var validForRequests: Int?
+    /// The key is refused once a run (or the named run) of this API has reached `state`.
+    public var revokedWhen: Revocation?
+
+    public init(
+        key: String, permissions: Set<String>? = nil, scopes: Set<String>? = nil, validForRequests: Int? = nil,
+        revokedWhen: Revocation? = nil
+    ) {
+        self.key = key
+        self.permissions = permissions
+        self.scopes = scopes
+        self.validForRequests = validForRequests
+        self.revokedWhen = revokedWhen
+    }
+
+    public struct Revocation: Sendable, Equatable {
+        public var state: String
+        public var run: String?
+
+        public init(state: String, run: String? = nil) {
+            self.state = state
+            self.run = run
+        }
+    }
+}
+
+/// A delay in milliseconds, fixed or drawn from the scenario's seed.
+public enum Latency: Sendable, Equatable {
+    case fixed(Double)
+    case uniform(min: Double, max: Double)
+    case lognormal(median: Double, sigma: Double)
+}
+
+/// A scripted failure: which requests it hits and what they get instead of the normal answer.
+public struct FaultRule: Sendable {
+    public var endpoint: String
+    /// Only requests about this run id count and are hit.
+    public var run: String?
+    public var trigger: Trigger
+    public var action: FaultAction
+
+    public enum Trigger: Sendable, Equatable {
+        /// The Nth matching request (1-based).
+        case nth(Int)
+        /// Every Kth matching request: the Kth, 2Kth, ...
+        case every(Int)
+        /// Each matching request with this probability, drawn from the seed.
+        case probability(Double)
+    }
+
+    public init(endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction) {
+        self.endpoint = endpoint
+        self.run = run
+        self.trigger = trigger
+        self.action = action
+    }
+}
+
+/// What a fault answers: a status (with the API's own error body for it unless `body` is given) or a dropped
+/// connection.
+public struct FaultAction: Sendable, Equatable {
+    public enum Drop: String, Sendable, CaseIterable {
+        case reset
+        case empty
+    }
+
+    public var status: Int?
+    public var body: JSON?
+    public var headers: [String: String]
+    public var drop: Drop?
+
+    public init(status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil) {
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.drop = drop
+    }
+}
+
+/// How one run behaves over its life.
+public struct RunScript: Sendable {
+    /// Set: the run exists from the start under this id.
+    public var id: String?
+    /// Set: the first created run whose request has these field values takes this script.
+    public var match: [String: String]?
+    /// Fields every phase shows (a phase's own fields win).
+    public var fields: JSON
+    public var timeline: [Phase]
+    /// After the last phase's duration the timeline starts again from the first phase.
+    public var loop: Bool
+    /// Reads that show the terminal state before the run answers "not found"; nil: it answers forever.
+    public var notFoundAfter: Int?
+    /// Scripts started by client events (`cancel`, ...), overriding the API's defaults.
+    public var events: [String: EventScript]
+
+    public init(
+        id: String? = nil, match: [String: String]? = nil, fields: JSON = .object([]), timeline: [Phase],
+        loop: Bool = false, notFoundAfter: Int? = nil, events: [String: EventScript] = [:]
+    ) {
+        self.id = id
+        self.match = match
+        self.fields = fields
+        self.timeline = timeline
+        self.loop = loop
+        self.notFoundAfter = notFoundAfter
+        self.events = events
+    }
+
+    /// Created in creation order when neither `id` nor `match` is set.
+    public var claimsByOrder: Bool { id == nil && match == nil }
+}
+
+/// One step of a timeline: a state shown for a number of status reads or a span of scenario time.
+public struct Phase: Sendable, Equatable {
+    public enum Duration: Sendable, Equatable {
+        case polls(Int)
+        case seconds(Double)
+        /// Held until something else moves the run (the last phase of a timeline).
+        case hold
+    }
+
+    public var state: String
+    public var duration: Duration
+    public var fields: JSON
+    /// Log lines the run writes on entering this phase.
+    public var log: [String]
+
+    public init(_ state: String, _ duration: Duration = .hold, fields: JSON = .object([]), log: [String] = []) {
+        self.state = state
+        self.duration = duration
+        self.fields = fields
+        self.log = log
+    }
+}
+
+/// What a client event does to a run: the timeline it starts, and the states it is accepted from.
+public struct EventScript: Sendable {
+    public var timeline: [Phase]
+    /// nil: accepted from any state that is not terminal.
+    public var allowedFrom: Set<String>?
+
+    public init(timeline: [Phase], allowedFrom: Set<String>? = nil) {
+        self.timeline = timeline
+        self.allowedFrom = allowedFrom
+    }
+}

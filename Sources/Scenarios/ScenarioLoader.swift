@@ -1,0 +1,562 @@
+/// Turns scenario file bytes into a `Scenario`, or into a `ScenarioError` naming the file, the JSON path of each
+/// problem, what is wrong and what is allowed. Unknown keys are errors: a typo must not pass silently.
+public struct ScenarioLoader: Sendable {
+    public let apis: [APIDescriptor]
+
+    public init(apis: [APIDescriptor]) {
+        self.apis = apis
+    }
+
+    /// Reads `bytes` as the scenario file `file` (the name used in messages and as the default scenario name).
+    public func load(_ bytes: [UInt8], file: String) throws(ScenarioError) -> Scenario {
+        let json: JSON
+        do {
+            json = try JSON.parse(bytes)
+        } catch {
+            throw ScenarioError(file: file, issues: [ScenarioIssue(path: "", message: "not valid JSON: \(error)")])
+        }
+        var reader = Reader(descriptors: apis)
+        let scenario = reader.scenario(json, defaultName: Self.stem(of: file))
+        guard reader.issues.isEmpty, let scenario else {
+            throw ScenarioError(file: file, issues: reader.issues)
+        }
+        return scenario
+    }
+
+    /// The scenario every API gets when nothing is scripted: each on its default lifecycle.
+    public func emptyScenario(name: String = "empty") -> Scenario {
+        // An empty object always validates.
+        (try? load(Array("{}".utf8), file: name)) ?? Scenario(
+            name: name, description: "", seed: 0, clock: ClockSpec(), apis: [:])
+    }
+
+    static func stem(of file: String) -> String {
+        let last = file.split(separator: "/").last.map(String.init) ?? file
+        return last.hasSuffix(".json") ? String(last.dropLast(5)) : last
+    }
+}
+
+/// Walks the JSON, collecting every issue it finds rather than stopping at the first.
+private struct Reader {
+    let descriptors: [APIDescriptor]
+    var issues: [ScenarioIssue] = []
+
+    init(descriptors: [APIDescriptor]) {
+        self.descriptors = descriptors
+    }
+
+    mutating func fail(_ path: JSONPath, _ message: String) {
+        issues.append(ScenarioIssue(path: path.description, message: message))
+    }
+
+    /// The members of an object, after reporting keys not in `allowed`.
+    mutating func object(_ json: JSON, _ path: JSONPath, allowed: [String], what: String) -> [String: JSON]? {
+        guard case .object(let members) = json else {
+            fail(path, "expected \(what) (a JSON object), found \(json.kindName)")
+            return nil
+        }
+        var result: [String: JSON] = [:]
+        for (key, value) in members {
+            if allowed.contains(key) {
+                result[key] = value
+            } else {
+                fail(path.key(key), "unknown key \"\(key)\"; allowed here: \(allowed.joined(separator: ", "))")
+            }
+        }
+        return result
+    }
+
+    mutating func string(_ json: JSON?, _ path: JSONPath) -> String? {
+        guard let json else { return nil }
+        guard case .string(let s) = json else {
+            fail(path, "expected a string, found \(json.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    mutating func integer(_ json: JSON?, _ path: JSONPath, min: Int) -> Int? {
+        guard let json else { return nil }
+        guard let value = json.intValue else {
+            fail(path, "expected a whole number, found \(json.kindName)")
+            return nil
+        }
+        guard value >= min else {
+            fail(path, "must be at least \(min), found \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ json: JSON?, _ path: JSONPath, above: Double? = nil, atLeast: Double? = nil) -> Double? {
+        guard let json else { return nil }
+        guard let value = json.doubleValue else {
+            fail(path, "expected a number, found \(json.kindName)")
+            return nil
+        }
+        if let above, !(value > above) {
+            fail(path, "must be greater than \(JSON.double(above).serialized()), found \(json.serialized())")
+            return nil
+        }
+        if let atLeast, !(value >= atLeast) {
+            fail(path, "must be at least \(JSON.double(atLeast).serialized()), found \(json.serialized())")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ json: JSON?, _ path: JSONPath) -> Bool? {
+        guard let json else { return nil }
+        guard case .bool(let b) = json else {
+            fail(path, "expected true or false, found \(json.kindName)")
+            return nil
+        }
+        return b
+    }
+
+    mutating func strings(_ json: JSON?, _ path: JSONPath, allowed: [String]? = nil, what: String = "value")
+        -> [String]?
+    {
+        guard let json else { return nil }
+        guard case .array(let items) = json else {
+            fail(path, "expected an array of strings, found \(json.kindName)")
+            return nil
+        }
+        var result: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let s = string(item, path.index(i)) else { continue }
+            if let allowed, !allowed.contains(s) {
+                fail(path.index(i), "\"\(s)\" is not a \(what); allowed: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            result.append(s)
+        }
+        return result
+    }
+
+    // MARK: scenario
+
+    mutating func scenario(_ json: JSON, defaultName: String) -> Scenario? {
+        let keys = ["$schema", "name", "description", "seed", "clock", "apis"]
+        guard let top = object(json, .root, allowed: keys, what: "a scenario") else { return nil }
+        let root = JSONPath.root
+        let name = string(top["name"], root.key("name")) ?? defaultName
+        let description = string(top["description"], root.key("description")) ?? ""
+        _ = string(top["$schema"], root.key("$schema"))
+        var seed: UInt64 = 0
+        if let s = integer(top["seed"], root.key("seed"), min: 0) { seed = UInt64(s) }
+        let clock = top["clock"].map { clockSpec($0, root.key("clock")) } ?? ClockSpec()
+
+        var scripted: [String: JSON] = [:]
+        if let apisJSON = top["apis"] {
+            let names = descriptors.map(\.name)
+            if let members = object(apisJSON, root.key("apis"), allowed: names, what: "the scripted APIs") {
+                scripted = members
+            }
+        }
+        var apis: [String: APIScript] = [:]
+        for descriptor in descriptors {
+            let path = root.key("apis").key(descriptor.name)
+            apis[descriptor.name] = apiScript(scripted[descriptor.name] ?? .object([]), path, descriptor)
+        }
+        return Scenario(name: name, description: description, seed: seed, clock: clock ?? ClockSpec(), apis: apis)
+    }
+
+    mutating func clockSpec(_ json: JSON, _ path: JSONPath) -> ClockSpec? {
+        guard let members = object(json, path, allowed: ["mode", "epoch", "tick", "timeScale"], what: "a clock")
+        else { return nil }
+        var spec = ClockSpec()
+        if let mode = string(members["mode"], path.key("mode")) {
+            if let m = ClockSpec.Mode(rawValue: mode) {
+                spec.mode = m
+            } else {
+                let allowed = ClockSpec.Mode.allCases.map(\.rawValue).joined(separator: ", ")
+                fail(path.key("mode"), "unknown clock mode \"\(mode)\"; allowed: \(allowed)")
+            }
+        }
+        if let epoch = string(members["epoch"], path.key("epoch")) {
+            if let t = Timestamp.parse(epoch) {
+                spec.epoch = t
+            } else {
+                fail(path.key("epoch"), "\"\(epoch)\" is not a timestamp; write e.g. \"2025-01-01T00:00:00Z\"")
+            }
+        }
+        if let tick = number(members["tick"], path.key("tick"), atLeast: 0) { spec.tickSeconds = tick }
+        if let scale = number(members["timeScale"], path.key("timeScale"), above: 0) { spec.timeScale = scale }
+        return spec
+    }
+
+    // MARK: API
+
+    mutating func apiScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> APIScript {
+        let keys = ["auth", "latency", "faults", "runs", "defaultRun", "settings"]
+        let defaultRun = RunScript(timeline: d.defaultTimeline)
+        var script = APIScript(defaultRun: defaultRun)
+        for setting in d.settings { script.settings[setting.name] = setting.defaultValue }
+        guard let members = object(json, path, allowed: keys, what: "the script of API \(d.name)") else {
+            return script
+        }
+        if let auth = members["auth"] { script.auth = authScript(auth, path.key("auth"), d) }
+        if let latency = members["latency"] { script.latency = latencies(latency, path.key("latency"), d) }
+        if let faults = members["faults"] {
+            if case .array(let items) = faults {
+                script.faults = items.enumerated().compactMap { fault($1, path.key("faults").index($0), d) }
+            } else {
+                fail(path.key("faults"), "expected an array of faults, found \(faults.kindName)")
+            }
+        }
+        if let run = members["defaultRun"], let parsed = runScript(run, path.key("defaultRun"), d, isDefault: true) {
+            script.defaultRun = parsed
+        }
+        if let runs = members["runs"] {
+            if case .array(let items) = runs {
+                var seen: [String: Int] = [:]
+                for (i, item) in items.enumerated() {
+                    guard let run = runScript(item, path.key("runs").index(i), d, isDefault: false) else { continue }
+                    if let id = run.id {
+                        if let first = seen[id] {
+                            fail(path.key("runs").index(i).key("id"), "run id \"\(id)\" is already used by runs[\(first)]")
+                            continue
+                        }
+                        seen[id] = i
+                    }
+                    script.runs.append(run)
+                }
+            } else {
+                fail(path.key("runs"), "expected an array of runs, found \(runs.kindName)")
+            }
+        }
+        if let settings = members["settings"] { settingsValues(settings, path.key("settings"), d, into: &script.settings) }
+        return script
+    }
+
+    mutating func settingsValues(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, into values: inout [String: JSON]) {
+        let names = d.settings.map(\.name)
+        if names.isEmpty {
+            fail(path, "API \(d.name) has no settings")
+            return
+        }
+        guard let members = object(json, path, allowed: names, what: "settings") else { return }
+        for setting in d.settings {
+            guard let value = members[setting.name] else { continue }
+            let p = path.key(setting.name)
+            switch setting.kind {
+            case .bool:
+                if let b = bool(value, p) { values[setting.name] = .bool(b) }
+            case .integer(let range):
+                if let i = integer(value, p, min: range.lowerBound) {
+                    if i > range.upperBound {
+                        fail(p, "must be at most \(range.upperBound), found \(i)")
+                    } else {
+                        values[setting.name] = .int(i)
+                    }
+                }
+            case .oneOf(let allowed):
+                if let s = string(value, p) {
+                    if allowed.contains(s) {
+                        values[setting.name] = .string(s)
+                    } else {
+                        fail(p, "\"\(s)\" is not allowed; allowed: \(allowed.joined(separator: ", "))")
+                    }
+                }
+            case .strings:
+                if let list = strings(value, p) { values[setting.name] = .array(list.map(JSON.string)) }
+            case .any:
+                values[setting.name] = value
+            }
+        }
+    }
+
+    mutating func authScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> AuthScript {
+        guard let members = object(json, path, allowed: ["credentials"], what: "an auth script") else {
+            return AuthScript()
+        }
+        guard let list = members["credentials"] else { return AuthScript() }
+        guard case .array(let items) = list else {
+            fail(path.key("credentials"), "expected an array of credentials, found \(list.kindName)")
+            return AuthScript()
+        }
+        var credentials: [Credential] = []
+        for (i, item) in items.enumerated() {
+            let p = path.key("credentials").index(i)
+            if case .string(let key) = item {
+                if key.isEmpty { fail(p, "a credential must not be empty") } else { credentials.append(Credential(key: key)) }
+                continue
+            }
+            let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen"]
+            guard let m = object(item, p, allowed: keys, what: "a credential (a string, or an object with \"key\")")
+            else { continue }
+            guard let key = string(m["key"], p.key("key")) else {
+                if m["key"] == nil { fail(p, "a credential object needs \"key\"") }
+                continue
+            }
+            var credential = Credential(key: key)
+            if let perms = strings(m["permissions"], p.key("permissions"), allowed: d.permissions, what: "\(d.name) permission") {
+                credential.permissions = Set(perms)
+            }
+            if let scopes = strings(m["scopes"], p.key("scopes")) { credential.scopes = Set(scopes) }
+            credential.validForRequests = integer(m["validForRequests"], p.key("validForRequests"), min: 0)
+            if let revoked = m["revokedWhen"],
+                let r = object(revoked, p.key("revokedWhen"), allowed: ["state", "run"], what: "a revocation")
+            {
+                if let state = self.state(r["state"], p.key("revokedWhen").key("state"), d) {
+                    credential.revokedWhen = Credential.Revocation(state: state, run: string(r["run"], p.key("revokedWhen").key("run")))
+                } else if r["state"] == nil {
+                    fail(p.key("revokedWhen"), "needs \"state\": the state whose reaching revokes the key")
+                }
+            }
+            credentials.append(credential)
+        }
+        return AuthScript(credentials: credentials)
+    }
+
+    mutating func state(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
+        guard let s = string(json, path) else { return nil }
+        guard d.states.contains(s) else {
+            fail(path, "\"\(s)\" is not a \(d.name) state; allowed: \(d.states.joined(separator: ", "))")
+            return nil
+        }
+        return s
+    }
+
+    mutating func latencies(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> [String: Latency] {
+        let names = ["*"] + d.endpoints
+        guard let members = object(json, path, allowed: names, what: "latencies by endpoint") else { return [:] }
+        var result: [String: Latency] = [:]
+        for (endpoint, value) in members {
+            if let l = latency(value, path.key(endpoint)) { result[endpoint] = l }
+        }
+        return result
+    }
+
+    mutating func latency(_ json: JSON, _ path: JSONPath) -> Latency? {
+        if json.doubleValue != nil {
+            return number(json, path, atLeast: 0).map(Latency.fixed)
+        }
+        let forms = "a number of milliseconds, {\"fixed\": ms}, {\"uniform\": [min, max]} or {\"lognormal\": {\"median\": ms, \"sigma\": s}}"
+        guard case .object(let members) = json, members.count == 1, let (kind, value) = members.first else {
+            fail(path, "expected \(forms)")
+            return nil
+        }
+        switch kind {
+        case "fixed":
+            return number(value, path.key("fixed"), atLeast: 0).map(Latency.fixed)
+        case "uniform":
+            guard case .array(let pair) = value, pair.count == 2 else {
+                fail(path.key("uniform"), "expected [min, max] in milliseconds")
+                return nil
+            }
+            guard let lo = number(pair[0], path.key("uniform").index(0), atLeast: 0),
+                let hi = number(pair[1], path.key("uniform").index(1), atLeast: 0)
+            else { return nil }
+            guard lo <= hi else {
+                fail(path.key("uniform"), "min (\(lo)) must not be above max (\(hi))")
+                return nil
+            }
+            return .uniform(min: lo, max: hi)
+        case "lognormal":
+            guard let m = object(value, path.key("lognormal"), allowed: ["median", "sigma"], what: "lognormal parameters")
+            else { return nil }
+            guard let median = number(m["median"], path.key("lognormal").key("median"), above: 0),
+                let sigma = number(m["sigma"], path.key("lognormal").key("sigma"), atLeast: 0)
+            else {
+                if m["median"] == nil || m["sigma"] == nil {
+                    fail(path.key("lognormal"), "needs both \"median\" (ms) and \"sigma\"")
+                }
+                return nil
+            }
+            return .lognormal(median: median, sigma: sigma)
+        default:
+            fail(path.key(kind), "unknown latency form \"\(kind)\"; expected \(forms)")
+            return nil
+        }
+    }
+
+    mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
+        let keys = ["endpoint", "run", "nth", "every", "probability", "respond", "drop"]
+        guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
+        let endpoints = ["*"] + d.endpoints
+        var endpoint = "*"
+        if let e = string(m["endpoint"], path.key("endpoint")) {
+            if endpoints.contains(e) {
+                endpoint = e
+            } else {
+                fail(path.key("endpoint"), "\"\(e)\" is not a \(d.name) endpoint; allowed: \(endpoints.joined(separator: ", "))")
+                return nil
+            }
+        }
+        let triggers = ["nth", "every", "probability"].filter { m[$0] != nil }
+        guard triggers.count == 1 else {
+            fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\"" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
+            return nil
+        }
+        let trigger: FaultRule.Trigger
+        switch triggers[0] {
+        case "nth":
+            guard let n = integer(m["nth"], path.key("nth"), min: 1) else { return nil }
+            trigger = .nth(n)
+        case "every":
+            guard let n = integer(m["every"], path.key("every"), min: 1) else { return nil }
+            trigger = .every(n)
+        default:
+            guard let p = number(m["probability"], path.key("probability"), atLeast: 0) else { return nil }
+            guard p <= 1 else {
+                fail(path.key("probability"), "must be between 0 and 1, found \(p)")
+                return nil
+            }
+            trigger = .probability(p)
+        }
+        let actions = ["respond", "drop"].filter { m[$0] != nil }
+        guard actions.count == 1 else {
+            fail(path, "needs exactly one of \"respond\" ({\"status\": 500}) or \"drop\" (\"reset\" or \"empty\")")
+            return nil
+        }
+        var action = FaultAction()
+        if let drop = string(m["drop"], path.key("drop")) {
+            guard let value = FaultAction.Drop(rawValue: drop) else {
+                fail(path.key("drop"), "\"\(drop)\" is not a way to drop a connection; allowed: reset, empty")
+                return nil
+            }
+            action.drop = value
+        }
+        if let respond = m["respond"] {
+            let p = path.key("respond")
+            guard let r = object(respond, p, allowed: ["status", "body", "headers"], what: "a response") else { return nil }
+            guard let status = integer(r["status"], p.key("status"), min: 100) else {
+                if r["status"] == nil { fail(p, "needs \"status\" (100–599)") }
+                return nil
+            }
+            guard status <= 599 else {
+                fail(p.key("status"), "must be an HTTP status from 100 to 599, found \(status)")
+                return nil
+            }
+            action.status = status
+            action.body = r["body"]
+            if let headers = r["headers"], let h = object(headers, p.key("headers"), allowed: headerNames(headers), what: "headers") {
+                for (name, value) in h {
+                    if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s }
+                }
+            }
+        }
+        return FaultRule(endpoint: endpoint, run: string(m["run"], path.key("run")), trigger: trigger, action: action)
+    }
+
+    func headerNames(_ json: JSON) -> [String] {
+        json.objectValue?.map(\.0) ?? []
+    }
+
+    // MARK: runs
+
+    mutating func runScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, isDefault: Bool) -> RunScript? {
+        let common = ["fields", "timeline", "loop", "notFoundAfter", "on"]
+        let keys = isDefault ? common : ["id", "match"] + common
+        guard let m = object(json, path, allowed: keys, what: isDefault ? "the default run" : "a run") else { return nil }
+        var run = RunScript(timeline: d.defaultTimeline)
+        if let id = string(m["id"], path.key("id")) {
+            if id.isEmpty { fail(path.key("id"), "a run id must not be empty") } else { run.id = id }
+        }
+        if let match = m["match"] {
+            let p = path.key("match")
+            if let fields = object(match, p, allowed: d.matchFields, what: "request fields to match") {
+                var values: [String: String] = [:]
+                for (field, value) in fields {
+                    switch value {
+                    case .string(let s): values[field] = s
+                    case .int, .double, .bool: values[field] = value.serialized()
+                    default: fail(p.key(field), "expected a string or number to compare, found \(value.kindName)")
+                    }
+                }
+                if values.isEmpty { fail(p, "names no field; allowed: \(d.matchFields.joined(separator: ", "))") }
+                run.match = values
+            }
+            if run.id != nil { fail(path, "set \"id\" (a run that exists from the start) or \"match\" (a run the client creates), not both") }
+        }
+        if let fields = m["fields"] {
+            if case .object = fields { run.fields = fields } else { fail(path.key("fields"), "expected an object of fields, found \(fields.kindName)") }
+        }
+        run.loop = bool(m["loop"], path.key("loop")) ?? false
+        run.notFoundAfter = integer(m["notFoundAfter"], path.key("notFoundAfter"), min: 0)
+        if let timeline = m["timeline"], let phases = self.timeline(timeline, path.key("timeline"), d, loop: run.loop) {
+            run.timeline = phases
+        }
+        if run.loop, run.notFoundAfter != nil {
+            fail(path.key("notFoundAfter"), "a looping run never reaches a terminal state, so it never answers not found")
+        }
+        if let on = m["on"] {
+            let names = d.events.keys.sorted()
+            if names.isEmpty {
+                fail(path.key("on"), "API \(d.name) has no client events")
+            } else if let events = object(on, path.key("on"), allowed: names, what: "event scripts") {
+                for (name, value) in events {
+                    if let e = eventScript(value, path.key("on").key(name), d) { run.events[name] = e }
+                }
+            }
+        }
+        return run
+    }
+
+    mutating func eventScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> EventScript? {
+        guard let m = object(json, path, allowed: ["timeline", "allowedFrom"], what: "an event script") else { return nil }
+        guard let timeline = m["timeline"] else {
+            fail(path, "needs \"timeline\": the phases the event starts")
+            return nil
+        }
+        guard let phases = self.timeline(timeline, path.key("timeline"), d, loop: false) else { return nil }
+        var script = EventScript(timeline: phases)
+        if let from = strings(m["allowedFrom"], path.key("allowedFrom"), allowed: d.states, what: "\(d.name) state") {
+            script.allowedFrom = Set(from)
+        }
+        return script
+    }
+
+    mutating func timeline(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, loop: Bool) -> [Phase]? {
+        guard case .array(let items) = json else {
+            fail(path, "expected an array of phases, found \(json.kindName)")
+            return nil
+        }
+        guard !items.isEmpty else {
+            fail(path, "a timeline needs at least one phase")
+            return nil
+        }
+        var phases: [Phase] = []
+        let before = issues.count
+        for (i, item) in items.enumerated() {
+            let p = path.index(i)
+            guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
+            guard let state = self.state(m["state"], p.key("state"), d) else {
+                if m["state"] == nil { fail(p, "a phase needs \"state\"; allowed: \(d.states.joined(separator: ", "))") }
+                continue
+            }
+            var phase = Phase(state)
+            if m["polls"] != nil, m["seconds"] != nil {
+                fail(p, "set \"polls\" or \"seconds\", not both")
+            } else if let polls = integer(m["polls"], p.key("polls"), min: 1) {
+                phase.duration = .polls(polls)
+            } else if let seconds = number(m["seconds"], p.key("seconds"), above: 0) {
+                phase.duration = .seconds(seconds)
+            }
+            if let fields = m["fields"] {
+                if case .object = fields { phase.fields = fields } else { fail(p.key("fields"), "expected an object of fields, found \(fields.kindName)") }
+            }
+            phase.log = strings(m["log"], p.key("log")) ?? []
+            let isLast = i == items.count - 1
+            if d.terminalStates.contains(state) {
+                if !isLast {
+                    fail(p.key("state"), "\(state) is terminal, so the phases after it could never be reached; make it the last phase")
+                } else if loop {
+                    fail(p.key("state"), "a looping timeline cannot end in the terminal state \(state)")
+                }
+                if phase.duration != .hold, isLast, !loop {
+                    fail(p, "the terminal phase holds forever; remove \"polls\"/\"seconds\" (use the run's \"notFoundAfter\" to end it)")
+                }
+            } else if loop, isLast, phase.duration == .hold {
+                fail(p, "the last phase of a looping timeline needs \"polls\" or \"seconds\" so the loop can start again")
+            }
+            if !loop, !isLast, phase.duration == .hold {
+                fail(p, "only the last phase may hold forever; give this one \"polls\" or \"seconds\"")
+            }
+            phases.append(phase)
+        }
+        return issues.count == before ? phases : nil
+    }
+}

@@ -1,0 +1,70 @@
+/// The only source of randomness the engine uses: SplitMix64 from the scenario's seed, split into named
+/// streams so that, say, latency draws never shift which ids are made.
+public struct SeededRandom: Sendable, RandomNumberGenerator {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    /// A stream of its own for `label` (e.g. "ids/wes"): the same seed and label give the same numbers.
+    public init(seed: UInt64, stream label: String) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in label.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        state = seed ^ hash
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A double in [0, 1).
+    public mutating func unit() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// A standard normal draw (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(unit(), 0x1.0p-53)
+        let u2 = unit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    /// A version-4 UUID in lower case, made from this stream.
+    public mutating func uuid() -> String {
+        var bytes: [UInt8] = []
+        for _ in 0..<2 {
+            var word = next()
+            for _ in 0..<8 {
+                bytes.append(UInt8(word & 0xFF))
+                word >>= 8
+            }
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { byte -> String in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(
+            separator: "-")
+    }
+
+    /// A whole number in `range`.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        Int.random(in: range, using: &self)
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
