@@ -1,0 +1,92 @@
+import MockRunsHTTP
+import Scenarios
+
+/// The one shape every faked API has. A fake says which requests are its own, answers them from the shared
+/// scenario, and renders its errors in its own documented body. Adding an API is a new folder with one type
+/// conforming to this, listed in `APIRegistry`.
+public protocol APIFake: Sendable {
+    /// States, endpoints, events and settings the scenario engine validates and plays for this API.
+    var descriptor: APIDescriptor { get }
+    /// Human-readable route patterns (`POST /dashboard/run`), listed in the 404 for unknown routes.
+    var routes: [String] { get }
+    /// Which endpoint `request` is for; nil when the path is not this API's. Throws (e.g. 405) for a path of
+    /// this API used the wrong way, so the error is rendered in this API's format.
+    func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint?
+    /// Answers a request the engine has admitted (and no fault has hit).
+    func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError) -> HTTPResponse
+    /// This API's documented error body for `error`; `settings` are the scenario's settings for this API.
+    func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse
+}
+
+/// A matched endpoint: its name (as scenarios name it in `latency` and `faults`), the run it is about, and the
+/// parameters taken from the path.
+public struct Endpoint: Sendable, Equatable {
+    public var name: String
+    public var runID: String?
+    public var parameters: [String: String]
+
+    public init(_ name: String, runID: String? = nil, parameters: [String: String] = [:]) {
+        self.name = name
+        self.runID = runID
+        self.parameters = parameters
+    }
+}
+
+/// What a fake may use while answering.
+public struct FakeContext: Sendable {
+    /// The shared scenario; call `withEngine` for each consistent read-and-change.
+    public let scenario: LiveScenario
+    /// `http://host:port` as the client reached this server, for URLs the server itself serves.
+    public let baseURL: String
+    /// Records a contract deviation: something the real service would refuse that the scenario lets pass.
+    public let deviation: @Sendable (String) -> Void
+
+    public init(scenario: LiveScenario, baseURL: String, deviation: @escaping @Sendable (String) -> Void) {
+        self.scenario = scenario
+        self.baseURL = baseURL
+        self.deviation = deviation
+    }
+}
+
+/// An error an API answers with. Each fake turns it into its own documented body (plain text, `{"message"}`,
+/// WES `ErrorResponse`, problem+json ...).
+public struct APIError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    /// A machine-readable code where the API has one (`OUTPUT_NOT_READY`).
+    public var code: String?
+    /// Per-field problems, for APIs that list them.
+    public var fieldErrors: [FieldError]
+    /// Extra headers (e.g. `Allow` on a 405).
+    public var headers: [String: String]
+
+    public struct FieldError: Sendable, Equatable {
+        public var path: String
+        public var message: String
+        public var code: String
+
+        public init(path: String, message: String, code: String) {
+            self.path = path
+            self.message = message
+            self.code = code
+        }
+    }
+
+    public init(
+        _ status: Int, _ message: String, code: String? = nil, fieldErrors: [FieldError] = [],
+        headers: [String: String] = [:]
+    ) {
+        self.status = status
+        self.message = message
+        self.code = code
+        self.fieldErrors = fieldErrors
+        self.headers = headers
+    }
+
+    /// 405 with the methods the path takes.
+    public static func methodNotAllowed(_ method: String, _ path: String, allowed: [String]) -> APIError {
+        APIError(
+            405, "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))",
+            headers: ["Allow": allowed.joined(separator: ", ")])
+    }
+}

@@ -1,0 +1,143 @@
+import MockRunsHTTP
+import Scenarios
+
+/// The admin API under `/__mockruns/`: what a test uses to steer the server between its own requests.
+extension MockRunsApp {
+    static let adminRoutes: [String] = [
+        "GET /__mockruns/health",
+        "GET /__mockruns/scenario",
+        "PUT /__mockruns/scenario (body: a scenario file) or POST /__mockruns/scenario?name=BUNDLED",
+        "POST /__mockruns/reset",
+        "GET /__mockruns/clock",
+        "POST /__mockruns/clock/advance (body {\"seconds\": N} or ?seconds=N)",
+        "GET /__mockruns/runs[?api=NAME]",
+        "GET /__mockruns/journal",
+        "DELETE /__mockruns/journal",
+    ]
+
+    func admin(_ request: HTTPRequest) -> HTTPResponse {
+        let path = String(request.path.dropFirst("/__mockruns".count)).trimmingTrailingSlash()
+        switch (request.method, path) {
+        case ("GET", "/health"), ("HEAD", "/health"):
+            return ok([("status", "ok")])
+        case ("GET", "/scenario"):
+            return ok(scenarioSummary())
+        case ("PUT", "/scenario"), ("POST", "/scenario"):
+            return loadScenario(request)
+        case ("POST", "/reset"):
+            scenario.withEngine { $0.reset() }
+            journal.withLock { $0.clear() }
+            return ok([("status", "reset")] + scenarioSummary())
+        case ("GET", "/clock"):
+            return ok(clockSummary())
+        case ("POST", "/clock/advance"):
+            return advanceClock(request)
+        case ("GET", "/runs"):
+            return listRuns(request)
+        case ("GET", "/journal"):
+            let entries = journal.withLock { $0.entries }
+            return ok([("requests", .array(entries.map(\.json)))])
+        case ("DELETE", "/journal"):
+            journal.withLock { $0.clear() }
+            return ok([("status", "cleared")])
+        case ("GET", ""):
+            return ok([("admin", .array(Self.adminRoutes.map(JSON.string)))])
+        default:
+            return adminError(404, "no admin route \(request.method) \(request.path)", allowed: Self.adminRoutes)
+        }
+    }
+
+    private func ok(_ members: [(String, JSON)]) -> HTTPResponse {
+        .json(200, JSON.object(members).bytes)
+    }
+
+    func adminError(_ status: Int, _ message: String, allowed: [String] = []) -> HTTPResponse {
+        var members: [(String, JSON)] = [("error", .string(message))]
+        if !allowed.isEmpty { members.append(("allowed", .array(allowed.map(JSON.string)))) }
+        return .json(status, JSON.object(members).bytes)
+    }
+
+    private func scenarioSummary() -> [(String, JSON)] {
+        scenario.withEngine { engine in
+            [
+                ("scenario", .string(engine.scenario.name)),
+                ("description", .string(engine.scenario.description)),
+                ("seed", .int(Int(truncatingIfNeeded: engine.scenario.seed))),
+                ("clock", .string(engine.scenario.clock.mode.rawValue)),
+                ("now", .string(engine.now.iso8601(fractionDigits: 3))),
+            ]
+        }
+    }
+
+    private func clockSummary() -> [(String, JSON)] {
+        scenario.withEngine { engine in
+            [("mode", .string(engine.scenario.clock.mode.rawValue)), ("now", .string(engine.now.iso8601(fractionDigits: 3)))]
+        }
+    }
+
+    private func loadScenario(_ request: HTTPRequest) -> HTTPResponse {
+        let loaded: Scenario
+        if let name = request.queryValue("name") {
+            do {
+                loaded = try catalog.load(name)
+            } catch {
+                return adminError(error.issues.isEmpty ? 404 : 400, error.description, allowed: catalog.bundledNames())
+            }
+        } else if request.body.isEmpty {
+            return adminError(400, "send a scenario file as the body, or name a bundled scenario with ?name=", allowed: catalog.bundledNames())
+        } else {
+            do {
+                loaded = try catalog.loader.load(request.body, file: "request body")
+            } catch {
+                return adminError(400, error.description)
+            }
+        }
+        scenario.withEngine { $0.load(loaded) }
+        journal.withLock { $0.clear() }
+        return ok([("status", "loaded")] + scenarioSummary())
+    }
+
+    private func advanceClock(_ request: HTTPRequest) -> HTTPResponse {
+        var seconds: Double?
+        if let text = request.queryValue("seconds") {
+            seconds = Double(text)
+        } else if case .success(let json) = request.jsonBody() {
+            seconds = json["seconds"]?.doubleValue
+        }
+        guard let seconds, seconds.isFinite, seconds >= 0 else {
+            return adminError(400, "say how far to move the clock: body {\"seconds\": N} or ?seconds=N, N a number ≥ 0")
+        }
+        scenario.withEngine { $0.advance(seconds: seconds) }
+        return ok(clockSummary())
+    }
+
+    private func listRuns(_ request: HTTPRequest) -> HTTPResponse {
+        let names = fakes.map(\.descriptor.name)
+        var selected = names
+        if let api = request.queryValue("api") {
+            guard names.contains(api) else { return adminError(400, "unknown api \"\(api)\"", allowed: names) }
+            selected = [api]
+        }
+        let runs: [JSON] = scenario.withEngine { engine in
+            selected.flatMap { api in
+                engine.runs(api: api).map { run in
+                    JSON.object([
+                        ("api", .string(api)), ("id", .string(run.id)), ("state", .string(run.state)),
+                        ("phase", .int(run.phaseIndex)), ("event", run.event.map(JSON.string) ?? .null),
+                        ("reads", .int(run.reads)), ("terminal", .bool(run.isTerminal)), ("gone", .bool(run.gone)),
+                        ("createdAt", .string(run.createdAt.iso8601(fractionDigits: 3))),
+                    ])
+                }
+            }
+        }
+        return ok([("runs", .array(runs))])
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSlash() -> String {
+        var s = self
+        while s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,130 @@
+import MockRunsHTTP
+import Scenarios
+import Synchronization
+
+/// The whole mock server as the host sees it: the admin API under `/__mockruns/`, then each API fake in turn,
+/// every request admitted by the scenario engine first (latency, faults), every answer journaled.
+public final class MockRunsApp: HTTPResponder {
+    public let fakes: [any APIFake]
+    public let catalog: ScenarioCatalog
+    public let scenario: LiveScenario
+    let journal = Mutex(Journal())
+    private let deviationLog: @Sendable (String) -> Void
+
+    /// - Parameter deviationLog: where contract deviations the scenario lets pass are reported (stderr).
+    public init(
+        scenario: Scenario, fakes: [any APIFake] = APIRegistry.fakes, catalog: ScenarioCatalog? = nil,
+        time: any TimeSource, deviationLog: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.fakes = fakes
+        let loader = ScenarioLoader(apis: fakes.map(\.descriptor))
+        self.catalog = catalog ?? ScenarioCatalog(loader: loader)
+        self.scenario = LiveScenario(Engine(scenario: scenario, apis: fakes.map(\.descriptor), time: time))
+        self.deviationLog = deviationLog
+    }
+
+    public static let adminPrefix = "/__mockruns/"
+
+    public func respond(to request: HTTPRequest) -> Reply {
+        if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
+            let response = admin(request)
+            record(request, api: nil, endpoint: nil, status: response.status)
+            return Reply(response)
+        }
+        for fake in fakes {
+            let endpoint: Endpoint?
+            do {
+                endpoint = try fake.endpoint(for: request)
+            } catch {
+                let response = errorResponse(error, fake: fake, request: request)
+                record(request, api: fake.descriptor.name, endpoint: nil, status: response.status)
+                return Reply(response)
+            }
+            guard let endpoint else { continue }
+            return serve(request, with: fake, at: endpoint)
+        }
+        let response = notFound(request)
+        record(request, api: nil, endpoint: nil, status: response.status)
+        return Reply(response)
+    }
+
+    public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
+        let error = APIError(refusal.status, refusal.message)
+        for fake in fakes where (try? fake.endpoint(for: request)) != nil {
+            return errorResponse(error, fake: fake, request: request)
+        }
+        return adminError(refusal.status, refusal.message)
+    }
+
+    private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint) -> Reply {
+        let api = fake.descriptor.name
+        let admission = scenario.withEngine { $0.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID) }
+        if let fault = admission.fault {
+            if let drop = fault.drop {
+                record(request, api: api, endpoint: endpoint.name, status: 0, fault: "drop \(drop.rawValue)")
+                return .dropped(drop == .reset ? .reset : .empty, after: admission.delay)
+            }
+            let response = faultResponse(fault, fake: fake, request: request)
+            record(request, api: api, endpoint: endpoint.name, status: response.status, fault: "status \(response.status)")
+            return Reply(response, delay: admission.delay)
+        }
+        let deviations = Mutex<[String]>([])
+        let log = deviationLog
+        let context = FakeContext(scenario: scenario, baseURL: request.baseURL) { note in
+            deviations.withLock { $0.append(note) }
+            log("contract deviation: \(request.method) \(request.path): \(note)")
+        }
+        let response: HTTPResponse
+        do {
+            response = try fake.handle(request, at: endpoint, context: context)
+        } catch {
+            response = errorResponse(error, fake: fake, request: request)
+        }
+        record(request, api: api, endpoint: endpoint.name, status: response.status, deviations: deviations.withLock { $0 })
+        return Reply(response, delay: admission.delay)
+    }
+
+    /// A scripted fault's answer: its own body if the scenario gave one, else the API's error body for the status.
+    private func faultResponse(_ fault: FaultAction, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
+        let status = fault.status ?? 500
+        var response: HTTPResponse
+        switch fault.body {
+        case .none:
+            response = errorResponse(APIError(status, "scripted fault (HTTP \(status))"), fake: fake, request: request)
+        case .string(let text)?:
+            response = .text(status, text)
+        case let body?:
+            response = .json(status, body.bytes)
+        }
+        for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) { response.headers.set(name, value) }
+        return response
+    }
+
+    private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
+        let settings = scenario.withEngine { $0.settings(api: fake.descriptor.name) }
+        return fake.response(for: error, to: request, settings: settings)
+    }
+
+    private func notFound(_ request: HTTPRequest) -> HTTPResponse {
+        let served: [JSON] = fakes.map { fake in
+            .object([("api", .string(fake.descriptor.name)), ("routes", .array(fake.routes.map(JSON.string)))])
+        }
+        let body: JSON = .object([
+            ("error", .string("no route for \(request.method) \(request.path)")),
+            ("served", .array(served)),
+            ("admin", .string(Self.adminPrefix)),
+        ])
+        return .json(404, body.bytes)
+    }
+
+    func record(
+        _ request: HTTPRequest, api: String?, endpoint: String?, status: Int, fault: String? = nil,
+        deviations: [String] = []
+    ) {
+        let at = scenario.withEngine { $0.now }
+        let entry = Journal.Entry(
+            sequence: 0, at: at, method: request.method, path: request.path, api: api, endpoint: endpoint,
+            status: status, fault: fault, deviations: deviations)
+        journal.withLock { $0.record(entry) }
+    }
+}

@@ -1,0 +1,51 @@
+import MockRunsHTTP
+import Scenarios
+
+extension HTTPRequest {
+    /// The body parsed as JSON; the error text says what is wrong with it, for the fake to put in its own body.
+    public func jsonBody() -> Result<JSON, BodyProblem> {
+        if body.isEmpty { return .failure(BodyProblem("the request body is empty; expected a JSON object")) }
+        do {
+            return .success(try JSON.parse(body))
+        } catch {
+            return .failure(BodyProblem("the request body is not valid JSON (\(error))"))
+        }
+    }
+
+    /// Named values from wherever a form-style API may put them: a JSON object body, a form-encoded or
+    /// multipart body, then the query string (first found wins). Non-string JSON values are serialised.
+    public func parameters() -> Result<[String: String], BodyProblem> {
+        var values: [String: String] = [:]
+        for (name, value) in query.reversed() { values[name] = value }
+        if let form {
+            for field in form.reversed() { values[field.name] = field.text }
+        } else if mediaType == "application/json" || (!body.isEmpty && mediaType == nil && body.first == UInt8(ascii: "{")) {
+            switch jsonBody() {
+            case .failure(let problem): return .failure(problem)
+            case .success(.object(let members)):
+                for (name, value) in members {
+                    if case .string(let s) = value { values[name] = s } else if value != .null { values[name] = value.serialized() }
+                }
+            case .success(let other):
+                return .failure(BodyProblem("the request body is \(other.kindName); expected a JSON object"))
+            }
+        } else if let formError {
+            return .failure(BodyProblem(formError))
+        }
+        return .success(values)
+    }
+
+    /// The `Host` header as a base URL (`http://127.0.0.1:8080`).
+    public var baseURL: String {
+        "http://" + (headers["Host"] ?? "127.0.0.1")
+    }
+}
+
+/// Why a request body could not be read.
+public struct BodyProblem: Error, Sendable, Equatable {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Scenarios
+
+/// Finds scenario files: a path as given, or a bundled scenario by name (`foundry-error` or
+/// `foundry-error.json`) from the bundled `Scenarios/` folder, wherever the binary is run from.
+public struct ScenarioCatalog: Sendable {
+    public let loader: ScenarioLoader
+    /// The bundled folder, when one was found.
+    public let bundledDirectory: String?
+
+    public init(loader: ScenarioLoader, bundledDirectory: String? = ScenarioCatalog.locateBundledDirectory()) {
+        self.loader = loader
+        self.bundledDirectory = bundledDirectory
+    }
+
+    /// `$MOCKRUNS_SCENARIOS`, then `Scenarios/` beside the executable or in `../share/mockruns/`, then the
+    /// source tree this binary was built from.
+    public static func locateBundledDirectory() -> String? {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["MOCKRUNS_SCENARIOS"], !env.isEmpty { candidates.append(env) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let binDir = executable.deletingLastPathComponent()
+        candidates.append(binDir.appendingPathComponent("Scenarios").path)
+        candidates.append(binDir.appendingPathComponent("../share/mockruns/Scenarios").standardized.path)
+        // Sources/MockRuns/Core/ScenarioCatalog.swift -> the package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent("Scenarios").path)
+        var isDirectory: ObjCBool = false
+        return candidates.first { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue }
+    }
+
+    /// Bundled scenario names, sorted.
+    public func bundledNames() -> [String] {
+        guard let dir = bundledDirectory,
+            let files = try? FileManager.default.contentsOfDirectory(atPath: dir)
+        else { return [] }
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The file `nameOrPath` means: an existing path, else a bundled scenario.
+    public func resolve(_ nameOrPath: String) throws(CatalogError) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw CatalogError("\(nameOrPath) is a directory, not a scenario file") }
+            return nameOrPath
+        }
+        let stem = nameOrPath.hasSuffix(".json") ? String(nameOrPath.dropLast(5)) : nameOrPath
+        if !stem.contains("/"), let dir = bundledDirectory {
+            let candidate = (dir as NSString).appendingPathComponent(stem + ".json")
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        let names = bundledNames()
+        let list = names.isEmpty ? "(no bundled scenarios found)" : names.joined(separator: ", ")
+        throw CatalogError("no scenario \"\(nameOrPath)\": not a file, nor a bundled scenario; bundled: \(list)")
+    }
+
+    /// Reads and validates a scenario; errors name the file and the JSON path.
+    public func load(_ nameOrPath: String) throws(CatalogError) -> Scenario {
+        let path = try resolve(nameOrPath)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CatalogError("\(path): cannot read the file (check that it exists and is readable)")
+        }
+        do {
+            return try loader.load(Array(data), file: nameOrPath)
+        } catch {
+            throw CatalogError(error.description, issues: error.issues)
+        }
+    }
+
+    /// The embedded default scenario, served by `mockruns` with no arguments.
+    public func defaultScenario() -> Scenario {
+        do {
+            return try loader.load(Array(DefaultScenario.json.utf8), file: "default.json")
+        } catch {
+            preconditionFailure("the embedded default scenario is invalid: \(error)")
+        }
+    }
+}
+
+/// A scenario that could not be found or read; `description` is the message for the user.
+public struct CatalogError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public var issues: [ScenarioIssue]
+
+    public init(_ description: String, issues: [ScenarioIssue] = []) {
+        self.description = description
+        self.issues = issues
+    }
+}

@@ -1,0 +1,142 @@
+import MockRunsHTTP
+import Scenarios
+
+/// SciCrunch Foundry's `dashboard/run` and `dashboard/run_status` (../shared/API-CONTRACTS.md §1): runs keyed by
+/// sourceID + status2Match + stepName, plain-text errors, 403 for any auth failure (Foundry has no 401).
+public struct FoundryFake: APIFake {
+    public init() {}
+
+    static let states = ["RUNNING", "FINISHED", "ERROR"]
+    static let requiredParameters = ["sourceID", "status2Match", "stepName"]
+    static let statusMatches = ["error", "finished"]
+
+    public let descriptor = APIDescriptor(
+        name: "foundry",
+        summary: "SciCrunch Foundry: POST dashboard/run, GET dashboard/run_status",
+        states: FoundryFake.states,
+        terminalStates: ["FINISHED", "ERROR"],
+        endpoints: ["run", "run_status"],
+        matchFields: FoundryFake.requiredParameters,
+        permissions: ["run", "status"],
+        defaultTimeline: [
+            Phase("RUNNING", .polls(2)),
+            Phase("FINISHED", fields: ["logMessage": "updated status of 14 records"]),
+        ],
+        settings: [
+            .init(
+                "forbiddenBody", .oneOf(["text", "empty"]), default: "text",
+                "403 body: a plain-text message (the docs) or empty (the predecessor code)"),
+            .init(
+                "recordCount", .integer(0...1_000_000_000), default: 14,
+                "N in the run answer's \"updating status of N records to <status>\""),
+        ],
+        makeID: { _, ordinal in "foundry-run-\(ordinal + 1)" }
+    )
+
+    private let table: [Route] = ["/dashboard", "/foundry/api/dashboard"].flatMap { prefix in
+        [
+            Route("POST", prefix + "/run", endpoint: "run"),
+            Route("GET", prefix + "/run_status", endpoint: "run_status"),
+        ]
+    }
+
+    public var routes: [String] { table.summaries }
+
+    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+        guard var endpoint = try table.endpoint(for: request) else { return nil }
+        // The run a request is about is its key, so faults can target one source.
+        if let key = Self.key(from: request.query.reduce(into: [:]) { $0[$1.name] = $1.value }) {
+            endpoint.runID = key
+        }
+        return endpoint
+    }
+
+    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
+        -> HTTPResponse
+    {
+        let values: [String: String]
+        switch endpoint.name == "run" ? request.parameters() : .success(queryValues(request)) {
+        case .success(let v): values = v
+        case .failure(let problem): throw APIError(400, problem.message)
+        }
+        let permission = endpoint.name == "run" ? "run" : "status"
+        let decision = context.scenario.withEngine {
+            $0.authorize(api: "foundry", credential: values["apiKey"], permission: permission)
+        }
+        switch decision {
+        case .granted: break
+        case .missing: throw APIError(403, "Unauthorized: apiKey is missing")
+        case .invalid: throw APIError(403, "Unauthorized: invalid apiKey")
+        case .expired: throw APIError(403, "Unauthorized: apiKey is no longer valid")
+        case .forbidden(let why): throw APIError(403, "Unauthorized: \(why)")
+        }
+        let missing = Self.requiredParameters.filter { (values[$0] ?? "").isEmpty }
+        guard missing.isEmpty else {
+            throw APIError(400, "Missing required parameter(s): \(missing.joined(separator: ", "))")
+        }
+        guard let status2Match = values["status2Match"], Self.statusMatches.contains(status2Match) else {
+            throw APIError(400, "Invalid status2Match \"\(values["status2Match"] ?? "")\"; allowed: error, finished")
+        }
+        let key = Self.key(from: values) ?? ""
+        return endpoint.name == "run" ? try run(values, key: key, context: context) : try status(values, key: key, context: context)
+    }
+
+    private func queryValues(_ request: HTTPRequest) -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in request.query.reversed() { values[name] = value }
+        return values
+    }
+
+    private func run(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
+        let request: JSON = .object(Self.requiredParameters.map { ($0, JSON.string(values[$0] ?? "")) })
+        let (run, settings) = context.scenario.withEngine { engine in
+            (engine.createRun(api: "foundry", request: request, id: key), engine.settings(api: "foundry"))
+        }
+        let records = settings["recordCount"]?.intValue ?? 14
+        let target = "new.1"
+        let message = run.fields["runLogMessage"]?.stringValue ?? "updating status of \(records) records to \(target)"
+        return .json(200, JSON.object([("status", .string(run.state)), ("logMessage", .string(message))]).bytes)
+    }
+
+    private func status(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
+        let result = context.scenario.withEngine { $0.read(api: "foundry", id: key) }
+        let description = "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
+        switch result {
+        case .notFound:
+            throw APIError(404, "No run scheduled for \(description)")
+        case .gone:
+            throw APIError(404, "No run scheduled for \(description) (the run already finished)")
+        case .found(let run):
+            var members: [(String, JSON)] = [("status", .string(run.state))]
+            members.append(("logMessage", run.fields["logMessage"] ?? .string(defaultLog(run.state))))
+            if run.state == "ERROR" {
+                members.append(("errMessage", run.fields["errMessage"] ?? .string("the pipeline step failed")))
+            }
+            return .json(200, JSON.object(members).bytes)
+        }
+    }
+
+    private func defaultLog(_ state: String) -> String {
+        switch state {
+        case "RUNNING": "run in progress"
+        case "FINISHED": "run finished"
+        default: "run failed"
+        }
+    }
+
+    static func key(from values: [String: String]) -> String? {
+        let parts = requiredParameters.map { values[$0] ?? "" }
+        guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        return parts.joined(separator: "/")
+    }
+
+    /// Foundry's errors are plain text ("Response Body: (error message)"); a 403 may be empty by setting.
+    public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
+        if error.status == 403, settings["forbiddenBody"] == "empty" {
+            return HTTPResponse(status: 403, headers: headers)
+        }
+        return .text(error.status, error.message, headers: headers)
+    }
+}
