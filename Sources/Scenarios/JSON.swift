@@ -200,6 +200,12 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     public var line: Int
     public var column: Int
 
+    public init(message: String, line: Int, column: Int) {
+        self.message = message
+        self.line = line
+        self.column = column
+    }
+
     public var description: String { "line \(line), column \(column): \(message)" }
 }
 
@@ -313,8 +319,12 @@ private struct JSONParser {
             guard bytes[index] == UInt8(ascii: "\"") else {
                 throw error("expected a quoted key, found \(describe(bytes[index]))")
             }
+            let keyStart = index
             let key = try parseString()
-            if members.contains(where: { $0.0 == key }) { throw error("duplicate key \"\(key)\"") }
+            if members.contains(where: { $0.0 == key }) {
+                index = keyStart
+                throw error("duplicate key \"\(key)\"")
+            }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error("expected ':' after key \"\(key)\"")

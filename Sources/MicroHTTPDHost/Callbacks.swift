@@ -1,0 +1,115 @@
+import CMicroHTTPD
+import MockRunsHTTP
+
+// libmicrohttpd's callbacks. They are top-level functions in a library file on purpose: a closure stored in a
+// top-level `let` of main.swift would be inferred @MainActor and crash when MHD's thread calls it.
+// All of them run on MHD's single internal polling thread.
+
+/// The access handler: called first with `*con_cls == nil` (headers read), then once per upload chunk, then with
+/// `*upload_data_size == 0` when the request is complete, and once more after each resume of a delayed answer.
+func mrAccessHandler(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?,
+    _ version: UnsafePointer<CChar>?,
+    _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>?,
+    _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let uploadDataSize, let conCls else { return .NO }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    guard let slot = conCls.pointee else {
+        let context = RequestContext(
+            method: method.map { String(cString: $0) } ?? "GET",
+            path: url.map { String(cString: $0) } ?? "/",
+            connection: connection,
+            core: core)
+        // Balanced in mrRequestCompleted.
+        conCls.pointee = Unmanaged.passRetained(context).toOpaque()
+        return context.begin()
+    }
+    let context = Unmanaged<RequestContext>.fromOpaque(slot).takeUnretainedValue()
+    let size = uploadDataSize.pointee
+    if size > 0 {
+        if let uploadData {
+            context.consume(UnsafeRawBufferPointer(start: uploadData, count: size))
+        }
+        uploadDataSize.pointee = 0
+        return .YES
+    }
+    return context.finish()
+}
+
+/// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, dropped, failed or the daemon stopped).
+func mrRequestCompleted(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ termination: MHD_RequestTerminationCode
+) {
+    guard let cls, let conCls, let slot = conCls.pointee else { return }
+    conCls.pointee = nil
+    let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
+    context.close()
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if let log = core.onRequestCompleted {
+        log(context.logEntry(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */))
+    }
+}
+
+/// Collects (name, value) pairs from MHD_get_connection_values.
+final class PairCollector {
+    var pairs: [(name: String, value: String)] = []
+}
+
+func mrCollectPair(
+    _ cls: UnsafeMutableRawPointer?,
+    _ kind: MHD_ValueKind,
+    _ key: UnsafePointer<CChar>?,
+    _ value: UnsafePointer<CChar>?
+) -> MHD_Result {
+    guard let cls else { return .NO }
+    let collector = Unmanaged<PairCollector>.fromOpaque(cls).takeUnretainedValue()
+    collector.pairs.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
+    return .YES
+}
+
+/// MHD_PostDataIterator: one piece of one form field (a field may come in several pieces; `offset` > 0 continues it).
+func mrPostField(
+    _ cls: UnsafeMutableRawPointer?,
+    _ kind: MHD_ValueKind,
+    _ key: UnsafePointer<CChar>?,
+    _ filename: UnsafePointer<CChar>?,
+    _ contentType: UnsafePointer<CChar>?,
+    _ transferEncoding: UnsafePointer<CChar>?,
+    _ data: UnsafePointer<CChar>?,
+    _ offset: UInt64,
+    _ size: Int
+) -> MHD_Result {
+    guard let cls else { return .NO }
+    let context = Unmanaged<RequestContext>.fromOpaque(cls).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
+    context.addFormPiece(
+        name: key.map { String(cString: $0) } ?? "",
+        filename: filename.map { String(cString: $0) },
+        contentType: contentType.map { String(cString: $0) },
+        bytes: bytes,
+        offset: offset)
+    return .YES
+}
+
+/// MHD_ContentReaderCallback of a streamed body.
+func mrStreamRead(
+    _ cls: UnsafeMutableRawPointer?, _ position: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ max: Int
+) -> Int {
+    guard let cls, let buffer else { return mr_reader_end_with_error() }
+    let stream = Unmanaged<StreamState>.fromOpaque(cls).takeUnretainedValue()
+    return stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: max))
+}
+
+/// MHD_ContentReaderFreeCallback: the response is destroyed.
+func mrStreamFree(_ cls: UnsafeMutableRawPointer?) {
+    guard let cls else { return }
+    Unmanaged<StreamState>.fromOpaque(cls).release()
+}

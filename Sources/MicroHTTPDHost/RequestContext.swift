@@ -1,0 +1,286 @@
+import CMicroHTTPD
+import MockRunsHTTP
+
+/// Everything about one request in flight. Created on the first access-handler call, retained in `con_cls`,
+/// released in the completion callback. Only touched on MHD's polling thread.
+final class RequestContext {
+    private enum Phase {
+        /// Headers and body arriving.
+        case reading
+        /// The reply is computed; the connection is suspended until its delay is over.
+        case waiting(Reply)
+        /// Answered, dropped or refused; nothing left to do.
+        case done
+    }
+
+    let method: String
+    let path: String
+    private let connection: OpaquePointer
+    private let core: ServerCore
+    private let started = ContinuousClock.now
+    private var phase = Phase.reading
+
+    private var headers = HTTPHeaders()
+    private var body: [UInt8] = []
+    private var bodyTooLarge = false
+
+    private var postProcessor: OpaquePointer?
+    /// Nil when the body is not a form.
+    private var form: [FormField]?
+    private var formError: String?
+
+    private var status = 0
+    private var drop: Reply.Drop?
+
+    init(method: String, path: String, connection: OpaquePointer, core: ServerCore) {
+        self.method = method
+        self.path = path
+        self.connection = connection
+        self.core = core
+    }
+
+    // MARK: - Reading
+
+    /// First call: headers are in. Sets up form parsing; refuses at once an announced oversized body whose
+    /// client waits for `100 Continue` (it has not sent the body yet).
+    func begin() -> MHD_Result {
+        headers = HTTPHeaders(values(of: .HEADER_KIND).map { ($0.name, $0.value) })
+        if let length = headers["Content-Length"].flatMap({ Int($0.trimmingCharacters()) }),
+            length > core.maxBodyBytes,
+            headers["Expect"]?.lowercased().contains("100-continue") == true
+        {
+            bodyTooLarge = true
+            return answer(refusal())
+        }
+        let media = mediaType
+        if media == "application/x-www-form-urlencoded" || media == "multipart/form-data" {
+            form = []
+            postProcessor = MHD_create_post_processor(
+                connection, 16 * 1024, mrPostField, Unmanaged.passUnretained(self).toOpaque())
+            if postProcessor == nil {
+                form = nil
+                formError =
+                    media == "multipart/form-data"
+                    ? "multipart/form-data body without a boundary parameter in Content-Type"
+                    : "cannot parse \(media ?? "form") body"
+            }
+        }
+        return .YES
+    }
+
+    /// One chunk of the body.
+    func consume(_ chunk: UnsafeRawBufferPointer) {
+        guard case .reading = phase, !bodyTooLarge else { return }  // refused: read and discard the rest
+        if body.count + chunk.count > core.maxBodyBytes {
+            bodyTooLarge = true
+            body = []
+            destroyPostProcessor()
+            form = nil
+            formError = nil
+            return
+        }
+        body.append(contentsOf: chunk)
+        if let postProcessor, let base = chunk.baseAddress {
+            if MHD_post_process(postProcessor, base.assumingMemoryBound(to: CChar.self), chunk.count) != .YES {
+                destroyPostProcessor()
+                form = nil
+                formError = "cannot parse the \(mediaType ?? "form") body"
+            }
+        }
+    }
+
+    func addFormPiece(name: String, filename: String?, contentType: String?, bytes: UnsafeRawBufferPointer, offset: UInt64) {
+        if offset == 0 || form?.last?.name != name {
+            form?.append(FormField(name: name, value: Array(bytes), filename: filename, contentType: contentType))
+        } else if let last = form?.indices.last {
+            form?[last].value.append(contentsOf: bytes)
+        }
+    }
+
+    // MARK: - Answering
+
+    /// The request is complete (or a delayed answer was resumed): answer it.
+    func finish() -> MHD_Result {
+        switch phase {
+        case .done:
+            return .YES
+        case .waiting(let reply):
+            // Resumed after the delay: deliver what was computed; never ask the responder twice.
+            if core.isStopping {
+                phase = .done
+                return .NO
+            }
+            return deliver(reply)
+        case .reading:
+            let reply: Reply
+            if bodyTooLarge {
+                reply = Reply(refusal())
+            } else {
+                reply = core.responder.respond(to: makeRequest())
+            }
+            if reply.delay > .zero {
+                phase = .waiting(reply)
+                if core.suspend(connection, for: reply.delay) { return .YES }
+                phase = .done  // stopping: close instead of waiting
+                return .NO
+            }
+            return deliver(reply)
+        }
+    }
+
+    private func refusal() -> HTTPResponse {
+        var request = HTTPRequest(method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers)
+        request.body = []
+        return core.responder.refusal(.bodyTooLarge(limit: core.maxBodyBytes), for: request)
+    }
+
+    private func makeRequest() -> HTTPRequest {
+        if postProcessor != nil {
+            if MHD_destroy_post_processor(postProcessor) != .YES {
+                form = nil
+                formError = "cannot parse the \(mediaType ?? "form") body (truncated or malformed)"
+            }
+            postProcessor = nil
+        }
+        return HTTPRequest(
+            method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,
+            form: form, formError: formError)
+    }
+
+    private func deliver(_ reply: Reply) -> MHD_Result {
+        phase = .done
+        if let drop = reply.drop {
+            self.drop = drop
+            if drop == .reset {
+                let fd = mr_connection_fd(connection)
+                if fd >= 0 { _ = mr_set_linger_reset(fd) }
+            }
+            return .NO  // MHD closes the connection without answering
+        }
+        return answer(reply.response)
+    }
+
+    private func answer(_ response: HTTPResponse) -> MHD_Result {
+        phase = .done
+        let handle: OpaquePointer?
+        var isStream = false
+        switch response.body {
+        case .bytes(let bytes):
+            handle = bytes.withUnsafeBytes { raw in
+                MHD_create_response_from_buffer(
+                    raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
+            }
+        case .stream(let stream):
+            isStream = true
+            let state = StreamState(stream: stream, connection: connection, core: core)
+            let cls = Unmanaged.passRetained(state).toOpaque()  // released by mrStreamFree
+            handle = MHD_create_response_from_callback(mr_size_unknown(), 16 * 1024, mrStreamRead, cls, mrStreamFree)
+            if handle == nil { Unmanaged<StreamState>.fromOpaque(cls).release() }
+        }
+        guard let handle else { return .NO }
+        defer { MHD_destroy_response(handle) }
+        for field in response.headers {
+            let name = field.name.lowercased()
+            if name == "content-length" { continue }  // MHD computes it
+            if isStream && name == "transfer-encoding" { continue }  // MHD sends chunked itself
+            _ = MHD_add_response_header(handle, field.name, field.value)
+        }
+        guard (100...999).contains(response.status) else { return .NO }
+        status = response.status
+        return MHD_queue_response(connection, UInt32(response.status), handle)
+    }
+
+    // MARK: - Helpers
+
+    private var mediaType: String? {
+        guard let value = headers["Content-Type"] else { return nil }
+        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+        return type.trimmingCharacters().lowercased()
+    }
+
+    private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
+        let collector = PairCollector()
+        withExtendedLifetime(collector) {
+            _ = MHD_get_connection_values(connection, kind, mrCollectPair, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        return collector.pairs
+    }
+
+    private func destroyPostProcessor() {
+        if let postProcessor { _ = MHD_destroy_post_processor(postProcessor) }
+        postProcessor = nil
+    }
+
+    /// The exchange is over (completion callback).
+    func close() { destroyPostProcessor() }
+
+    func logEntry(completed: Bool) -> RequestLogEntry {
+        RequestLogEntry(
+            method: method, path: path, status: status, duration: ContinuousClock.now - started, drop: drop,
+            completed: completed && drop == nil)
+    }
+}
+
+/// A streamed body in flight: the bytes of the last `.data` step not yet taken by MHD, and the connection to
+/// suspend on `.wait`. Only touched on MHD's polling thread.
+final class StreamState {
+    private let stream: any ResponseStream
+    private let connection: OpaquePointer
+    private let core: ServerCore
+    private var pending: [UInt8] = []
+    private var offset = 0
+
+    init(stream: any ResponseStream, connection: OpaquePointer, core: ServerCore) {
+        self.stream = stream
+        self.connection = connection
+        self.core = core
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if core.isStopping { return mr_reader_end_with_error() }
+        var emptySteps = 0
+        while true {
+            if offset < pending.count {
+                let count = min(buffer.count, pending.count - offset)
+                pending.withUnsafeBytes { source in
+                    buffer.baseAddress!.copyMemory(from: source.baseAddress! + offset, byteCount: count)
+                }
+                offset += count
+                if offset == pending.count {
+                    pending = []
+                    offset = 0
+                }
+                return count
+            }
+            switch stream.next() {
+            case .data(let bytes):
+                if bytes.isEmpty {
+                    emptySteps += 1
+                    // A stream that keeps producing nothing would spin MHD's thread: make it wait a little.
+                    if emptySteps >= 64 { return wait(.milliseconds(1)) }
+                    continue
+                }
+                pending = bytes
+                offset = 0
+            case .wait(let duration):
+                return wait(max(duration, .milliseconds(1)))
+            case .end:
+                return mr_reader_end_of_stream()
+            }
+        }
+    }
+
+    /// Returning 0 is only allowed together with a suspension (otherwise MHD polls the reader in a busy loop).
+    private func wait(_ duration: Duration) -> Int {
+        core.suspend(connection, for: duration) ? 0 : mr_reader_end_with_error()
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

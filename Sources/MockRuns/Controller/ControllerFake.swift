@@ -1,0 +1,125 @@
+import MockRunsHTTP
+import Scenarios
+
+/// SciCrunch's Python Controller (../shared/API-CONTRACTS.md §2): `POST /controller/run` and
+/// `GET /controller/run_status`, everything in the query (api_key, resourceID, userID), every answer a Flask
+/// `{"message": ...}` object, runs keyed by resourceID.
+///
+/// The run_status body is undocumented; it follows the sibling status endpoints:
+/// `{"status": "Running" | "Finished" | "No ongoing run"}` (an inference, see docs/apis/controller.md).
+public struct ControllerFake: APIFake {
+    public init() {}
+
+    static let api = "controller"
+    /// Engine states: the controller's own words (`Running`, `Finished`) plus the source states its docs name
+    /// (`Error` — the source stayed in error after the retries —, `STUCK`, `HOLD`).
+    static let states = ["Running", "Finished", "Error", "STUCK", "HOLD"]
+    static let noRun = "No ongoing run"
+    static let holdMessage = "Failed request - Specified resource is on HOLD. "
+
+    public let descriptor = APIDescriptor(
+        name: ControllerFake.api,
+        summary: "SciCrunch Python Controller: POST /controller/run, GET /controller/run_status",
+        states: ControllerFake.states,
+        terminalStates: ["Finished", "Error"],
+        endpoints: ["run", "run_status"],
+        matchFields: ["resourceID", "userID"],
+        permissions: ["run", "status"],
+        defaultTimeline: [
+            Phase("Running", .polls(2)),
+            Phase("Finished"),
+        ],
+        settings: [
+            .init(
+                "resources", .strings, default: .null,
+                "resourceIDs the controller knows; any other answers 400 {\"message\":\"Invalid Resource\"}. Unset: every resourceID is valid"),
+            .init(
+                "holdStatus", .integer(200...299), default: 201,
+                "HTTP status of the run answer for a resource on HOLD (the docs show 201)"),
+        ],
+        makeID: { _, ordinal in "controller-run-\(ordinal + 1)" }
+    )
+
+    private let table: [Route] = [
+        Route("POST", "/controller/run", endpoint: "run"),
+        Route("GET", "/controller/run_status", endpoint: "run_status"),
+    ]
+
+    public var routes: [String] { table.summaries }
+
+    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+        guard var endpoint = try table.endpoint(for: request) else {
+            // Anything else under /controller/ is this API's, answered in its own body.
+            if request.path == "/controller" || request.path.hasPrefix("/controller/") {
+                throw APIError(404, "Not Found: no endpoint \(request.method) \(request.path); served: \(routes.joined(separator: ", "))")
+            }
+            return nil
+        }
+        if let resource = request.queryValue("resourceID"), !resource.isEmpty { endpoint.runID = resource }
+        return endpoint
+    }
+
+    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
+        -> HTTPResponse
+    {
+        let permission = endpoint.name == "run" ? "run" : "status"
+        let decision = context.scenario.withEngine {
+            $0.authorize(api: Self.api, credential: request.queryValue("api_key"), permission: permission)
+        }
+        switch decision {
+        case .granted: break
+        case .missing, .invalid, .expired: throw APIError(401, "Unauthorized access")
+        case .forbidden: throw APIError(403, "Access Denied")
+        }
+        guard let resource = request.queryValue("resourceID"), !resource.isEmpty else {
+            throw APIError(400, "Specify ResourceID")
+        }
+        var userID = 4
+        if let text = request.queryValue("userID") {
+            guard let value = Int(text) else {
+                throw APIError(400, "Failed Request : userID must be an integer, got \"\(text)\"")
+            }
+            userID = value
+        }
+        let settings = context.scenario.withEngine { $0.settings(api: Self.api) }
+        if let known = settings["resources"]?.arrayValue, !known.contains(.string(resource)) {
+            throw APIError(400, "Invalid Resource")
+        }
+        return endpoint.name == "run"
+            ? run(resource: resource, userID: userID, settings: settings, context: context)
+            : status(resource: resource, context: context)
+    }
+
+    private func run(resource: String, userID: Int, settings: [String: JSON], context: FakeContext) -> HTTPResponse {
+        let request: JSON = .object([("resourceID", .string(resource)), ("userID", .int(userID))])
+        let onHold = context.scenario.withEngine { engine -> Bool in
+            if let current = engine.peek(api: Self.api, id: resource), current.state == "HOLD", !current.gone {
+                return true
+            }
+            engine.createRun(api: Self.api, request: request, id: resource)
+            return false
+        }
+        if onHold {
+            let status = settings["holdStatus"]?.intValue ?? 201
+            return .json(status, JSON.object([("message", .string(Self.holdMessage))]).bytes)
+        }
+        return .json(200, JSON.object([("message", "Your Request started")]).bytes)
+    }
+
+    private func status(resource: String, context: FakeContext) -> HTTPResponse {
+        let result = context.scenario.withEngine { $0.read(api: Self.api, id: resource) }
+        let status: String
+        switch result {
+        case .notFound, .gone: status = Self.noRun
+        case .found(let run): status = run.fields["status"]?.stringValue ?? run.state
+        }
+        return .json(200, JSON.object([("status", .string(status))]).bytes)
+    }
+
+    /// Every error is Flask's `{"message": "..."}` (double-quoted JSON, whatever the docs' Python quoting shows).
+    public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
+        return .json(error.status, JSON.object([("message", .string(error.message))]).bytes, headers: headers)
+    }
+}

@@ -1,0 +1,202 @@
+/// A JSON Schema (draft 2020-12) of scenario files for the given APIs, so editors validate and complete them.
+/// `mockruns schema` prints it. It mirrors `ScenarioLoader`; the loader stays the judge (it also checks what a
+/// schema cannot say, such as "a terminal phase must be last").
+public enum ScenarioSchema {
+    public static func document(apis: [APIDescriptor]) -> JSON {
+        var defs: [(String, JSON)] = [("latency", latency)]
+        var apiProperties: [(String, JSON)] = []
+        for api in apis {
+            defs.append(("\(api.name)Phase", phase(api)))
+            defs.append(("\(api.name)Run", run(api, isDefault: false)))
+            defs.append(("\(api.name)DefaultRun", run(api, isDefault: true)))
+            apiProperties.append((api.name, apiScript(api)))
+        }
+        return .object([
+            ("$schema", "https://json-schema.org/draft/2020-12/schema"),
+            ("$id", "https://mockruns.invalid/scenario.schema.json"),
+            ("title", "mockruns scenario"),
+            ("description", "A scripted, deterministic behaviour of the faked run APIs. See docs/scenarios.md."),
+            ("type", "object"),
+            ("additionalProperties", false),
+            (
+                "properties",
+                .object([
+                    ("$schema", ["type": "string"]),
+                    ("name", ["type": "string", "description": "Defaults to the file name without .json."]),
+                    ("description", ["type": "string", "description": "One line, shown by `mockruns list`."]),
+                    ("seed", ["type": "integer", "minimum": 0, "default": 0, "description": "Seeds ids, latency and probabilistic faults."]),
+                    ("clock", clock),
+                    ("apis", .object([("type", "object"), ("additionalProperties", false), ("properties", .object(apiProperties))])),
+                ])
+            ),
+            ("$defs", .object(defs)),
+        ])
+    }
+
+    private static let clock: JSON = [
+        "type": "object",
+        "additionalProperties": false,
+        "properties": [
+            "mode": [
+                "enum": .array(ClockSpec.Mode.allCases.map { .string($0.rawValue) }), "default": "polls",
+                "description": "polls: time moves `tick` seconds per request; virtual: only via POST /__mockruns/clock/advance; wall: real time × timeScale.",
+            ],
+            "epoch": ["type": "string", "default": "2025-01-01T00:00:00Z", "description": "Scenario time at start."],
+            "tick": ["type": "number", "minimum": 0, "default": 1],
+            "timeScale": ["type": "number", "exclusiveMinimum": 0, "default": 1],
+        ],
+    ]
+
+    private static let latency: JSON = [
+        "description": "Milliseconds: a number, or one of fixed / uniform / lognormal.",
+        "oneOf": [
+            ["type": "number", "minimum": 0],
+            ["type": "object", "additionalProperties": false, "required": ["fixed"], "properties": ["fixed": ["type": "number", "minimum": 0]]],
+            [
+                "type": "object", "additionalProperties": false, "required": ["uniform"],
+                "properties": ["uniform": ["type": "array", "items": ["type": "number", "minimum": 0], "minItems": 2, "maxItems": 2]],
+            ],
+            [
+                "type": "object", "additionalProperties": false, "required": ["lognormal"],
+                "properties": [
+                    "lognormal": [
+                        "type": "object", "additionalProperties": false, "required": ["median", "sigma"],
+                        "properties": ["median": ["type": "number", "exclusiveMinimum": 0], "sigma": ["type": "number", "minimum": 0]],
+                    ]
+                ],
+            ],
+        ],
+    ]
+
+    private static func strings(_ values: [String]) -> JSON {
+        .array(values.map(JSON.string))
+    }
+
+    private static func ref(_ name: String) -> JSON {
+        ["$ref": .string("#/$defs/\(name)")]
+    }
+
+    private static func phase(_ api: APIDescriptor) -> JSON {
+        [
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["state"],
+            "properties": [
+                "state": ["enum": strings(api.states)],
+                "polls": ["type": "integer", "minimum": 1, "description": "Status reads this phase is shown for."],
+                "seconds": ["type": "number", "exclusiveMinimum": 0, "description": "Scenario-clock seconds this phase lasts."],
+                "fields": ["type": "object", "description": "Fields the API shows in this phase."],
+                "log": ["type": "array", "items": ["type": "string"], "description": "Log lines written on entering the phase."],
+            ],
+            "not": ["required": ["polls", "seconds"]],
+        ]
+    }
+
+    private static func run(_ api: APIDescriptor, isDefault: Bool) -> JSON {
+        let timeline: JSON = ["type": "array", "minItems": 1, "items": ref("\(api.name)Phase")]
+        var properties: [(String, JSON)] = []
+        if !isDefault {
+            properties.append(("id", ["type": "string", "minLength": 1, "description": "The run exists from the start under this id."]))
+            properties.append((
+                "match",
+                .object([
+                    ("type", "object"), ("additionalProperties", false), ("minProperties", 1),
+                    ("properties", .object(api.matchFields.map { ($0, ["type": ["string", "number", "boolean"]]) })),
+                ])
+            ))
+        }
+        properties += [
+            ("fields", ["type": "object"]),
+            ("timeline", timeline),
+            ("loop", ["type": "boolean", "default": false]),
+            ("notFoundAfter", ["type": "integer", "minimum": 0, "description": "Terminal reads before the run answers not found."]),
+        ]
+        if !api.events.isEmpty {
+            let event: JSON = [
+                "type": "object", "additionalProperties": false, "required": ["timeline"],
+                "properties": ["timeline": timeline, "allowedFrom": ["type": "array", "items": ["enum": strings(api.states)]]],
+            ]
+            properties.append((
+                "on",
+                .object([
+                    ("type", "object"), ("additionalProperties", false),
+                    ("properties", .object(api.events.keys.sorted().map { ($0, event) })),
+                ])
+            ))
+        }
+        return .object([("type", "object"), ("additionalProperties", false), ("properties", .object(properties))])
+    }
+
+    private static func apiScript(_ api: APIDescriptor) -> JSON {
+        let endpoints = strings(["*"] + api.endpoints)
+        let credential: JSON = [
+            "oneOf": [
+                ["type": "string", "minLength": 1],
+                [
+                    "type": "object", "additionalProperties": false, "required": ["key"],
+                    "properties": [
+                        "key": ["type": "string", "minLength": 1],
+                        "permissions": ["type": "array", "items": ["enum": strings(api.permissions)]],
+                        "scopes": ["type": "array", "items": ["type": "string"]],
+                        "validForRequests": ["type": "integer", "minimum": 0],
+                        "revokedWhen": [
+                            "type": "object", "additionalProperties": false, "required": ["state"],
+                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"]],
+                        ],
+                    ],
+                ],
+            ]
+        ]
+        let fault: JSON = [
+            "type": "object", "additionalProperties": false,
+            "properties": [
+                "endpoint": ["enum": endpoints, "default": "*"],
+                "run": ["type": "string"],
+                "nth": ["type": "integer", "minimum": 1],
+                "every": ["type": "integer", "minimum": 1],
+                "probability": ["type": "number", "minimum": 0, "maximum": 1],
+                "respond": [
+                    "type": "object", "additionalProperties": false, "required": ["status"],
+                    "properties": [
+                        "status": ["type": "integer", "minimum": 100, "maximum": 599], "body": [:],
+                        "headers": ["type": "object", "additionalProperties": ["type": "string"]],
+                    ],
+                ],
+                "drop": ["enum": ["reset", "empty"]],
+            ],
+            "oneOf": [["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]]],
+        ]
+        var settings: [(String, JSON)] = []
+        for setting in api.settings {
+            var schema: [(String, JSON)] = [("description", .string(setting.summary)), ("default", setting.defaultValue)]
+            switch setting.kind {
+            case .bool: schema.append(("type", "boolean"))
+            case .integer(let r): schema += [("type", "integer"), ("minimum", .int(r.lowerBound)), ("maximum", .int(r.upperBound))]
+            case .oneOf(let values): schema.append(("enum", strings(values)))
+            case .strings: schema += [("type", "array"), ("items", ["type": "string"])]
+            case .any: break
+            }
+            settings.append((setting.name, .object(schema)))
+        }
+        return .object([
+            ("description", .string(api.summary)),
+            ("type", "object"),
+            ("additionalProperties", false),
+            (
+                "properties",
+                .object([
+                    ("auth", .object([
+                        ("type", "object"), ("additionalProperties", false),
+                        ("properties", .object([("credentials", .object([("type", "array"), ("items", credential)]))])),
+                    ])),
+                    ("latency", .object([("type", "object"), ("additionalProperties", false),
+                        ("properties", .object((["*"] + api.endpoints).map { ($0, ref("latency")) }))])),
+                    ("faults", .object([("type", "array"), ("items", fault)])),
+                    ("runs", .object([("type", "array"), ("items", ref("\(api.name)Run"))])),
+                    ("defaultRun", ref("\(api.name)DefaultRun")),
+                    ("settings", .object([("type", "object"), ("additionalProperties", false), ("properties", .object(settings))])),
+                ])
+            ),
+        ])
+    }
+}

@@ -1,0 +1,350 @@
+import Scenarios
+import Testing
+
+@Suite struct TimelineTests {
+    @Test func defaultLifecycleAdvancesByPolls() throws {
+        var e = try engine("{}")
+        let run = e.createRun(api: "jobs", request: [:])
+        #expect(run.state == "QUEUED")
+        #expect(e.states(run.id, reads: 5) == ["QUEUED", "RUNNING", "RUNNING", "DONE", "DONE"])
+    }
+
+    @Test func scriptedTimelineByPolls() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"runs": [{"timeline": [
+              {"state": "QUEUED", "polls": 2}, {"state": "RUNNING", "polls": 1, "fields": {"pct": 50}},
+              {"state": "FAILED", "fields": {"error": "boom"}}]}]}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(id, reads: 4) == ["QUEUED", "QUEUED", "RUNNING", "FAILED"])
+        guard case .found(let run) = e.read(api: "jobs", id: id) else { Issue.record("run gone"); return }
+        #expect(run.fields["error"] == "boom")
+        #expect(run.isTerminal)
+    }
+
+    @Test func phasesBySecondsOnVirtualClock() throws {
+        var e = try engine(
+            """
+            {"clock": {"mode": "virtual", "epoch": "2030-05-01T10:00:00Z"},
+             "apis": {"jobs": {"defaultRun": {"timeline": [
+               {"state": "QUEUED", "seconds": 10}, {"state": "RUNNING", "seconds": 30}, {"state": "DONE"}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(id, reads: 3) == ["QUEUED", "QUEUED", "QUEUED"])
+        e.advance(seconds: 10)
+        #expect(e.read(api: "jobs", id: id).state == "RUNNING")
+        e.advance(seconds: 100)
+        guard case .found(let run) = e.read(api: "jobs", id: id) else { Issue.record("run gone"); return }
+        #expect(run.state == "DONE")
+        // Entry times are exact: the phase ends are on the scenario clock, not when the read happened.
+        #expect(run.entered("RUNNING")?.iso8601() == "2030-05-01T10:00:10Z")
+        #expect(run.entered("DONE")?.iso8601() == "2030-05-01T10:00:40Z")
+    }
+
+    @Test func wallClockUsesInjectedTimeScaled() throws {
+        let time = ManualTimeSource(100)
+        var e = try engine(
+            """
+            {"clock": {"mode": "wall", "timeScale": 10},
+             "apis": {"jobs": {"defaultRun": {"timeline": [{"state": "RUNNING", "seconds": 60}, {"state": "DONE"}]}}}}
+            """, time: time)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        time.advance(by: 5)
+        #expect(e.read(api: "jobs", id: id).state == "RUNNING")
+        time.advance(by: 1)
+        #expect(e.read(api: "jobs", id: id).state == "DONE")
+        #expect(e.now.iso8601() == "2025-01-01T00:01:00Z")
+    }
+
+    @Test func loopingTimelineStartsAgain() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"defaultRun": {"loop": true, "timeline": [
+              {"state": "QUEUED", "polls": 1}, {"state": "RUNNING", "polls": 1}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(id, reads: 5) == ["QUEUED", "RUNNING", "QUEUED", "RUNNING", "QUEUED"])
+    }
+
+    @Test func notFoundAfterFinish() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"defaultRun": {"notFoundAfter": 2, "timeline": [
+              {"state": "RUNNING", "polls": 1}, {"state": "DONE"}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(id, reads: 5) == ["RUNNING", "DONE", "DONE", "404", "404"])
+        #expect(e.read(api: "jobs", id: id).isGone)
+    }
+
+    @Test func notFoundImmediatelyAfterFinish() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"defaultRun": {"notFoundAfter": 0, "timeline": [
+              {"state": "RUNNING", "polls": 1}, {"state": "DONE"}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(id, reads: 3) == ["RUNNING", "404", "404"])
+    }
+
+    @Test func unknownRunIsNotFound() throws {
+        var e = try engine("{}")
+        #expect(e.states("nope", reads: 1) == ["404"])
+        #expect(e.peek(api: "jobs", id: "nope") == nil)
+    }
+
+    @Test func logLinesAccumulateOnEntry() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"defaultRun": {"timeline": [
+              {"state": "QUEUED", "polls": 1, "log": ["queued"]},
+              {"state": "RUNNING", "polls": 1, "log": ["step 1", "step 2"]}, {"state": "DONE", "log": ["done"]}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.peek(api: "jobs", id: id)?.log.map(\.line) == ["queued"])
+        _ = e.states(id, reads: 2)
+        #expect(e.peek(api: "jobs", id: id)?.log.map(\.line) == ["queued", "step 1", "step 2"])
+    }
+}
+
+@Suite struct RunMatchingTests {
+    @Test func runsAreClaimedByFieldThenByOrderThenDefault() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"runs": [
+              {"timeline": [{"state": "FAILED"}]},
+              {"match": {"name": "special"}, "timeline": [{"state": "CANCELLED"}]},
+              {"timeline": [{"state": "RUNNING"}]}]}}}
+            """)
+        #expect(e.createRun(api: "jobs", request: ["name": "plain"]).state == "FAILED")
+        #expect(e.createRun(api: "jobs", request: ["name": "special"]).state == "CANCELLED")
+        #expect(e.createRun(api: "jobs", request: ["name": "special"]).state == "RUNNING")
+        #expect(e.createRun(api: "jobs", request: [:]).state == "QUEUED")
+    }
+
+    @Test func scriptedIdsExistFromTheStart() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"runs": [{"id": "fixed-1", "timeline": [{"state": "DONE"}]}]}}}
+            """)
+        #expect(e.read(api: "jobs", id: "fixed-1").state == "DONE")
+        #expect(e.runs(api: "jobs").map(\.id) == ["fixed-1"])
+    }
+
+    @Test func twoRunsNeverShareState() throws {
+        var e = try engine("{}")
+        let a = e.createRun(api: "jobs", request: [:]).id
+        let b = e.createRun(api: "jobs", request: [:]).id
+        #expect(a != b)
+        _ = e.states(a, reads: 4)
+        #expect(e.read(api: "jobs", id: b).state == "QUEUED")
+        #expect(e.read(api: "jobs", id: a).state == "DONE")
+    }
+
+    @Test func explicitIdRestartsTheRun() throws {
+        var e = try engine("{}")
+        e.createRun(api: "jobs", request: [:], id: "key")
+        _ = e.states("key", reads: 4)
+        e.createRun(api: "jobs", request: [:], id: "key")
+        #expect(e.read(api: "jobs", id: "key").state == "QUEUED")
+        #expect(e.runs(api: "jobs").count == 1)
+    }
+}
+
+@Suite struct EventTests {
+    static let cancellable = """
+        {"apis": {"jobs": {"defaultRun": {"timeline": [
+          {"state": "QUEUED", "polls": 1}, {"state": "RUNNING", "polls": 2}, {"state": "DONE"}]}}}}
+        """
+
+    @Test(arguments: 0...3)
+    func cancelFromEveryPhase(readsFirst: Int) throws {
+        var e = try engine(Self.cancellable)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        let before = e.states(id, reads: readsFirst).last ?? "QUEUED"
+        let result = e.send("cancel", api: "jobs", id: id)
+        switch result {
+        case .accepted(let run):
+            #expect(before != "DONE")
+            #expect(run.state == "CANCELLING")
+            #expect(e.states(id, reads: 3) == ["CANCELLING", "CANCELLED", "CANCELLED"])
+        case .refused(let run):
+            #expect(before == "DONE")
+            #expect(run.state == "DONE")
+        default:
+            Issue.record("unexpected \(result)")
+        }
+    }
+
+    @Test func cancelTwiceIsRepeated() throws {
+        var e = try engine(Self.cancellable)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        guard case .accepted = e.send("cancel", api: "jobs", id: id) else { Issue.record("not accepted"); return }
+        guard case .repeated = e.send("cancel", api: "jobs", id: id) else { Issue.record("not repeated"); return }
+        _ = e.states(id, reads: 3)
+        guard case .repeated(let run) = e.send("cancel", api: "jobs", id: id) else { Issue.record("not repeated"); return }
+        #expect(run.state == "CANCELLED")
+    }
+
+    @Test func runScriptOverridesEventAndAllowedStates() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"runs": [{"timeline": [{"state": "QUEUED", "polls": 5}, {"state": "DONE"}],
+              "on": {"cancel": {"timeline": [{"state": "CANCELLED"}], "allowedFrom": ["RUNNING"]}}}]}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        guard case .refused = e.send("cancel", api: "jobs", id: id) else { Issue.record("not refused"); return }
+        guard case .notFound = e.send("cancel", api: "jobs", id: "missing") else { Issue.record("found"); return }
+    }
+
+    @Test func unknownEventIsRefused() throws {
+        var e = try engine("{}")
+        let id = e.createRun(api: "jobs", request: [:]).id
+        guard case .refused = e.send("pause", api: "jobs", id: id) else { Issue.record("not refused"); return }
+    }
+
+    @Test func rewindReplaysFromAPhase() throws {
+        var e = try engine(Self.cancellable)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        _ = e.states(id, reads: 5)
+        #expect(e.rewind(api: "jobs", id: id, toPhase: 1)?.state == "RUNNING")
+        #expect(e.states(id, reads: 3) == ["RUNNING", "RUNNING", "DONE"])
+    }
+}
+
+@Suite struct AuthTests {
+    @Test func anyNonEmptyCredentialByDefault() throws {
+        var e = try engine("{}")
+        #expect(e.authorize(api: "jobs", credential: "whatever", permission: "write") == .granted)
+        #expect(e.authorize(api: "jobs", credential: nil, permission: "read") == .missing)
+        #expect(e.authorize(api: "jobs", credential: "", permission: "read") == .missing)
+    }
+
+    @Test func listedCredentialsPermissionsAndScopes() throws {
+        var e = try engine(
+            """
+            {"apis": {"jobs": {"auth": {"credentials": ["admin",
+              {"key": "reader", "permissions": ["read"], "scopes": ["ws-1"]}]}}}}
+            """)
+        #expect(e.authorize(api: "jobs", credential: "admin", permission: "write") == .granted)
+        #expect(e.authorize(api: "jobs", credential: "stranger", permission: "read") == .invalid)
+        #expect(e.authorize(api: "jobs", credential: "reader", permission: "read", scope: "ws-1") == .granted)
+        guard case .forbidden = e.authorize(api: "jobs", credential: "reader", permission: "write", scope: "ws-1") else {
+            Issue.record("write allowed"); return
+        }
+        guard case .forbidden = e.authorize(api: "jobs", credential: "reader", permission: "read", scope: "ws-2") else {
+            Issue.record("other scope allowed"); return
+        }
+    }
+
+    @Test func keyWearsOutAfterRequests() throws {
+        var e = try engine(#"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "validForRequests": 2}]}}}}"#)
+        let decisions = (0..<3).map { _ in e.authorize(api: "jobs", credential: "k", permission: "read") }
+        #expect(decisions == [.granted, .granted, .expired])
+    }
+
+    @Test func keyRevokedWhenARunReachesAState() throws {
+        var e = try engine(
+            #"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "revokedWhen": {"state": "RUNNING"}}]}}}}"#)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+        _ = e.states(id, reads: 2)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .expired)
+        e.reset()
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+    }
+}
+
+@Suite struct FaultAndLatencyTests {
+    @Test func faultOnTheNthRequest() throws {
+        var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "nth": 3, "respond": {"status": 503}}]}}}"#)
+        let statuses = (1...5).map { _ in e.admit(api: "jobs", endpoint: "status").fault?.status }
+        #expect(statuses == [nil, nil, 503, nil, nil])
+        // Other endpoints have their own count.
+        #expect(e.admit(api: "jobs", endpoint: "create").fault == nil)
+    }
+
+    @Test func faultEveryKthAndDrop() throws {
+        var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "*", "every": 2, "drop": "reset"}]}}}"#)
+        let drops = (1...4).map { _ in e.admit(api: "jobs", endpoint: "status").fault?.drop }
+        #expect(drops == [nil, .reset, nil, .reset])
+    }
+
+    @Test func faultForOneRunOnly() throws {
+        var e = try engine(
+            #"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "nth": 1, "respond": {"status": 500, "body": {"x": 1}}}]}}}"#)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)
+        let fault = e.admit(api: "jobs", endpoint: "status", runID: "r2").fault
+        #expect(fault?.status == 500)
+        #expect(fault?.body == ["x": 1])
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+    }
+
+    @Test func probabilisticFaultsAndLatencyAreReproducibleFromTheSeed() throws {
+        let text = """
+            {"seed": 7, "apis": {"jobs": {
+              "latency": {"status": {"lognormal": {"median": 100, "sigma": 0.5}}, "*": {"uniform": [10, 20]}},
+              "faults": [{"endpoint": "status", "probability": 0.3, "respond": {"status": 500}}]}}}
+            """
+        func trace() throws -> [String] {
+            var e = try engine(text)
+            return (0..<50).map { i in
+                let a = e.admit(api: "jobs", endpoint: i % 3 == 0 ? "create" : "status")
+                return "\(a.delay)|\(a.fault?.status ?? 0)"
+            }
+        }
+        let first = try trace()
+        #expect(first == (try trace()))
+        #expect(Set(first).count > 10)
+        let faults = first.filter { $0.hasSuffix("|500") }.count
+        #expect(faults > 3 && faults < 25)
+        var e = try engine(text)
+        for _ in 0..<200 {
+            let d = e.admit(api: "jobs", endpoint: "create").delay
+            #expect(d >= .milliseconds(10) && d <= .milliseconds(20))
+        }
+    }
+
+    @Test func differentSeedsDiffer() throws {
+        var a = try engine(#"{"seed": 1}"#)
+        var b = try engine(#"{"seed": 2}"#)
+        #expect(a.createRun(api: "other", request: [:]).id != b.createRun(api: "other", request: [:]).id)
+    }
+}
+
+@Suite struct DeterminismTests {
+    @Test func sameScenarioSameRequestsSameEverything() throws {
+        func play() throws -> [String] {
+            var e = try engine(#"{"seed": 99, "apis": {"jobs": {"latency": {"*": {"uniform": [0, 1000]}}}}}"#)
+            var out: [String] = []
+            for i in 0..<20 {
+                out.append("\(e.admit(api: "jobs", endpoint: "create").delay)")
+                let run = e.createRun(api: "jobs", request: ["n": .int(i)])
+                out.append(run.id + run.createdAt.iso8601(fractionDigits: 3))
+                out.append(e.states(run.id, reads: 2).joined())
+                out.append(e.createRun(api: "other", request: [:]).id)
+            }
+            return out
+        }
+        #expect(try play() == (try play()))
+    }
+
+    @Test func resetStartsOver() throws {
+        var e = try engine("{}")
+        let first = e.createRun(api: "other", request: [:]).id
+        _ = e.admit(api: "jobs", endpoint: "status")
+        e.advance(seconds: 50)
+        e.reset()
+        #expect(e.runs(api: "other").isEmpty)
+        #expect(e.now == Timestamp.defaultEpoch)
+        #expect(e.createRun(api: "other", request: [:]).id == first)
+    }
+
+    @Test func pollsClockTicksPerAdmittedRequest() throws {
+        var e = try engine(#"{"clock": {"tick": 2.5, "epoch": "2024-02-29T23:59:58Z"}}"#)
+        _ = e.admit(api: "jobs", endpoint: "status")
+        _ = e.admit(api: "jobs", endpoint: "status")
+        #expect(e.now.iso8601(fractionDigits: 1) == "2024-03-01T00:00:03.0Z")
+    }
+}

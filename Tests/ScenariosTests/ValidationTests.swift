@@ -1,0 +1,143 @@
+import Scenarios
+import Testing
+
+/// A corpus of broken scenario files: each must be refused with the file name, the JSON path and a message
+/// that says what is allowed.
+@Suite struct ValidationTests {
+    struct Broken: CustomStringConvertible, Sendable {
+        var text: String
+        var path: String
+        var says: String
+        var description: String { "\(path): \(says)" }
+    }
+
+    static let corpus: [Broken] = [
+        Broken(text: "", path: "", says: "the file is empty"),
+        Broken(text: "{", path: "", says: "line 1, column 2"),
+        Broken(text: "{\n  \"seed\": 1,\n}", path: "", says: "line 3, column 1"),
+        Broken(text: "[]", path: "", says: "expected a scenario (a JSON object), found an array"),
+        Broken(text: #"{"sead": 1}"#, path: "sead", says: "unknown key \"sead\"; allowed here: $schema, name, description, seed, clock, apis"),
+        Broken(text: #"{"seed": -1}"#, path: "seed", says: "must be at least 0"),
+        Broken(text: #"{"seed": "x"}"#, path: "seed", says: "expected a whole number, found a string"),
+        Broken(text: #"{"clock": {"mode": "fast"}}"#, path: "clock.mode", says: "allowed: polls, virtual, wall"),
+        Broken(text: #"{"clock": {"epoch": "yesterday"}}"#, path: "clock.epoch", says: "is not a timestamp"),
+        Broken(text: #"{"clock": {"timeScale": 0}}"#, path: "clock.timeScale", says: "must be greater than 0"),
+        Broken(text: #"{"apis": {"wes": {}}}"#, path: "apis.wes", says: "allowed here: jobs, other"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "QUEUED", "polls": 1}, {"state": "FINISHED"}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[1].state",
+            says: "\"FINISHED\" is not a jobs state; allowed: QUEUED, RUNNING, DONE, FAILED, CANCELLING, CANCELLED"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "DONE"}, {"state": "RUNNING"}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[0].state", says: "DONE is terminal"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "QUEUED"}, {"state": "DONE"}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[0]", says: "only the last phase may hold forever"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "QUEUED", "polls": 0}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[0].polls", says: "must be at least 1"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "QUEUED", "polls": 1, "seconds": 2}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[0]", says: "not both"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"timeline": []}]}}}"#, path: "apis.jobs.runs[0].timeline", says: "at least one phase"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"polls": 1}]}]}}}"#, path: "apis.jobs.runs[0].timeline[0]", says: "needs \"state\""),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"id": "a"}, {"id": "a"}]}}}"#, path: "apis.jobs.runs[1].id", says: "already used by runs[0]"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"id": "a", "match": {"name": "x"}}]}}}"#, path: "apis.jobs.runs[0]", says: "not both"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"match": {"colour": "x"}}]}}}"#, path: "apis.jobs.runs[0].match.colour", says: "allowed here: name"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"on": {"pause": {"timeline": [{"state": "DONE"}]}}}]}}}"#, path: "apis.jobs.runs[0].on.pause", says: "allowed here: cancel"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"loop": true, "notFoundAfter": 1}]}}}"#, path: "apis.jobs.runs[0].notFoundAfter", says: "looping"),
+        Broken(text: #"{"apis": {"jobs": {"latency": {"status": "slow"}}}}"#, path: "apis.jobs.latency.status", says: "expected a number of milliseconds"),
+        Broken(text: #"{"apis": {"jobs": {"latency": {"poll": 5}}}}"#, path: "apis.jobs.latency.poll", says: "allowed here: *, create, status, cancel"),
+        Broken(text: #"{"apis": {"jobs": {"latency": {"*": {"uniform": [5, 1]}}}}}"#, path: #"apis.jobs.latency["*"].uniform"#, says: "must not be above max"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"endpoint": "status", "respond": {"status": 500}}]}}}"#, path: "apis.jobs.faults[0]", says: "exactly one of \"nth\", \"every\" or \"probability\""),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1}]}}}"#, path: "apis.jobs.faults[0]", says: "exactly one of \"respond\""),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "drop": "slam"}]}}}"#, path: "apis.jobs.faults[0].drop", says: "allowed: reset, empty"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 700}}]}}}"#, path: "apis.jobs.faults[0].respond.status", says: "100 to 599"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"probability": 1.5, "drop": "empty"}]}}}"#, path: "apis.jobs.faults[0].probability", says: "between 0 and 1"),
+        Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [""]}}}}"#, path: "apis.jobs.auth.credentials[0]", says: "must not be empty"),
+        Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "permissions": ["admin"]}]}}}}"#, path: "apis.jobs.auth.credentials[0].permissions[0]", says: "allowed: read, write"),
+        Broken(text: #"{"apis": {"jobs": {"auth": {"keys": ["k"]}}}}"#, path: "apis.jobs.auth.keys", says: "allowed here: credentials"),
+        Broken(text: #"{"apis": {"jobs": {"settings": {"style": "kebab"}}}}"#, path: "apis.jobs.settings.style", says: "allowed: camel, snake"),
+        Broken(text: #"{"apis": {"other": {"settings": {}}}}"#, path: "apis.other.settings", says: "has no settings"),
+    ]
+
+    @Test(arguments: corpus)
+    func brokenFileIsRefusedWithPathAndReason(_ broken: Broken) {
+        do {
+            _ = try loader.load(Array(broken.text.utf8), file: "broken.json")
+            Issue.record("accepted: \(broken.text)")
+        } catch {
+            #expect(error.file == "broken.json")
+            let match = error.issues.first { $0.path == broken.path && $0.message.contains(broken.says) }
+            #expect(match != nil, "got: \(error.description)")
+            #expect(error.description.hasPrefix("broken.json: "))
+        }
+    }
+
+    @Test func everyIssueIsReportedNotOnlyTheFirst() {
+        let text = #"{"seed": "x", "clock": {"mode": "fast"}, "apis": {"jobs": {"latency": {"poll": 1}}}}"#
+        #expect(throws: ScenarioError.self) { try loader.load(Array(text.utf8), file: "f.json") }
+        do {
+            _ = try loader.load(Array(text.utf8), file: "f.json")
+        } catch {
+            #expect(Set(error.issues.map(\.path)) == ["seed", "clock.mode", "apis.jobs.latency.poll"])
+        }
+    }
+
+    @Test func arbitraryBytesNeverCrash() {
+        var random = SeededRandom(seed: 42)
+        let alphabet = Array(#"{}[]",:0123456789-.eE truefalsnul"\u00"#.utf8) + [0xFF, 0xC3, 0x0A]
+        for length in 0..<400 {
+            let bytes = (0..<length % 60).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            _ = try? loader.load(bytes, file: "fuzz.json")
+        }
+        let deep = String(repeating: "[", count: 100_000)
+        #expect(throws: ScenarioError.self) { try loader.load(Array(deep.utf8), file: "deep.json") }
+    }
+
+    @Test func minimalFileGetsEveryDefault() throws {
+        let s = try scenario("{}", file: "dir/my-scenario.json")
+        #expect(s.name == "my-scenario")
+        #expect(s.seed == 0)
+        #expect(s.clock == ClockSpec())
+        #expect(s.apis["jobs"]?.settings["style"] == "camel")
+        #expect(s.apis["jobs"]?.defaultRun.timeline == testAPI.defaultTimeline)
+        #expect(s.apis["other"] != nil)
+    }
+
+    @Test func schemaNamesEveryStateAndEndpoint() {
+        let schema = ScenarioSchema.document(apis: [testAPI, otherAPI]).serialized()
+        for word in testAPI.states + testAPI.endpoints + ["\"polls\"", "\"virtual\"", "notFoundAfter", "otherPhase"] {
+            #expect(schema.contains(word), "schema lacks \(word)")
+        }
+        #expect(throws: Never.self) { try JSON.parse(schema) }
+    }
+}
+
+@Suite struct JSONTests {
+    @Test func roundTripKeepsOrderAndEscapes() throws {
+        let text = #"{"b":1,"a":[true,false,null,-2.5,"x\"\n\u0001é😀"],"c":{}}"#
+        let value = try JSON.parse(text)
+        #expect(value.serialized() == #"{"b":1,"a":[true,false,null,-2.5,"x\"\n\u0001é😀"],"c":{}}"#)
+        #expect(try JSON.parse(value.prettyPrinted()) == value)
+    }
+
+    @Test func syntaxErrorsSayWhere() {
+        #expect(throws: JSONSyntaxError(message: "duplicate key \"a\"", line: 1, column: 9)) {
+            try JSON.parse(#"{"a":1, "a":2}"#)
+        }
+        #expect(throws: JSONSyntaxError.self) { try JSON.parse("01") }
+        #expect(throws: JSONSyntaxError.self) { try JSON.parse("\"\u{01}\"") }
+        #expect(throws: JSONSyntaxError.self) { try JSON.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test func timestampsRoundTrip() {
+        let t = Timestamp.parse("2025-02-05T22:40:19.923Z")
+        #expect(t?.iso8601(fractionDigits: 3) == "2025-02-05T22:40:19.923Z")
+        #expect(t?.iso8601(fractionDigits: 7, zulu: false) == "2025-02-05T22:40:19.9230000")
+        #expect(Timestamp.parse("2025-01-13T05:51:03+02:00")?.iso8601() == "2025-01-13T03:51:03Z")
+        #expect(Timestamp.parse("1969-12-31T23:59:59Z")?.milliseconds == -1000)
+        #expect(Timestamp.parse("2025-13-01T00:00:00Z") == nil)
+        #expect(Timestamp.parse("2025-01-01") == nil)
+    }
+}

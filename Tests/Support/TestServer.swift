@@ -1,0 +1,255 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import MicroHTTPDHost
+import MockRunsHTTP
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real server on 127.0.0.1 and an ephemeral port, serving `responder`, plus a URLSession to talk to it.
+///
+///     let server = try TestServer(responder: r)
+///     let response = try await server.send("POST", "/runs?x=1", headers: ["Content-Type": "application/json"], body: "{}")
+///     #expect(response.status == 201)
+///     server.stop()   // also done on deinit
+///
+/// Redirects are not followed (a 3xx comes back as is), nothing is cached, no cookies are kept.
+public final class TestServer: Sendable {
+    public let server: HTTPServer
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    public let url: String
+    public var port: Int { server.port }
+    private let session: URLSession
+    private let tasks: TaskRegistry
+
+    /// Starts serving at once. `configuration`'s host and port are ignored (always 127.0.0.1, port 0).
+    public init(responder: any HTTPResponder, configuration: HTTPServer.Configuration = HTTPServer.Configuration())
+        throws
+    {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        server = try HTTPServer(configuration: configuration, responder: responder)
+        url = server.url
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpMaximumConnectionsPerHost = 2048
+        sessionConfiguration.timeoutIntervalForRequest = 60
+        sessionConfiguration.timeoutIntervalForResource = 120
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        sessionConfiguration.httpCookieStorage = nil
+        sessionConfiguration.httpShouldSetCookies = false
+        tasks = TaskRegistry()
+        session = URLSession(configuration: sessionConfiguration, delegate: tasks, delegateQueue: nil)
+    }
+
+    /// Starts a server answering every request with `handler`.
+    public convenience init(
+        configuration: HTTPServer.Configuration = HTTPServer.Configuration(),
+        _ handler: @escaping @Sendable (HTTPRequest) -> Reply
+    ) throws {
+        try self.init(responder: ClosureResponder(handler), configuration: configuration)
+    }
+
+    deinit {
+        server.stop()
+        session.invalidateAndCancel()
+    }
+
+    /// Stops the server (idempotent).
+    public func stop() { server.stop() }
+
+    /// The absolute URL of `path` (which may carry a query string).
+    public func url(_ path: String) -> URL {
+        URL(string: url + (path.hasPrefix("/") ? path : "/" + path))!
+    }
+
+    /// Sends one request and returns the whole answer. Throws the URLSession error when there is no HTTP answer
+    /// (connection reset, closed without a reply, timeout).
+    public func send(
+        _ method: String = "GET",
+        _ path: String,
+        headers: KeyValuePairs<String, String> = [:],
+        body: [UInt8]? = nil,
+        timeout: TimeInterval = 60
+    ) async throws -> TestResponse {
+        var request = URLRequest(url: url(path), cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = method
+        for (name, value) in headers { request.addValue(value, forHTTPHeaderField: name) }
+        if let body { request.httpBody = Data(body) }
+        return try await tasks.run(request, in: session)
+    }
+
+    /// `send` with a UTF-8 text body.
+    public func send(
+        _ method: String, _ path: String, headers: KeyValuePairs<String, String> = [:], body: String,
+        timeout: TimeInterval = 60
+    ) async throws -> TestResponse {
+        try await send(method, path, headers: headers, body: Array(body.utf8), timeout: timeout)
+    }
+}
+
+/// What came back for one request.
+public struct TestResponse: Sendable {
+    public let status: Int
+    /// Case-insensitive lookup: `response.headers["content-type"]`.
+    public let headers: HTTPHeaders
+    public let body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    /// The body parsed as JSON (fragments allowed), or nil when it is not JSON.
+    public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) }
+    /// The body as a JSON object, or nil.
+    public var jsonObject: [String: Any]? { json as? [String: Any] }
+}
+
+/// An `HTTPResponder` made of a closure (the default `refusal` answer is kept).
+public struct ClosureResponder: HTTPResponder {
+    public let handler: @Sendable (HTTPRequest) -> Reply
+    public init(_ handler: @escaping @Sendable (HTTPRequest) -> Reply) { self.handler = handler }
+    public func respond(to request: HTTPRequest) -> Reply { handler(request) }
+}
+
+/// Error of a raw exchange.
+public struct TestSocketError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// How a raw exchange ended.
+public struct RawExchange: Sendable {
+    public enum Ending: Sendable, Equatable {
+        /// The server closed the connection normally (FIN).
+        case closed
+        /// The server reset the connection (ECONNRESET).
+        case reset
+        /// Nothing more arrived within the timeout (the connection stayed open).
+        case timedOut
+    }
+    /// Every byte received.
+    public let bytes: [UInt8]
+    public let ending: Ending
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+extension TestServer {
+    /// Writes `request` verbatim on a fresh TCP connection and reads until the server closes, resets, or sends
+    /// nothing for `timeout` seconds. Blocking; for checks URLSession cannot make (a reset vs. a clean close).
+    public func rawExchange(_ request: String, timeout: Double = 5) throws -> RawExchange {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw TestSocketError(description: "connect: errno \(errno)") }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestSocketError(description: "send: errno \(errno)") }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        for _ in 0..<100_000 {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                received.append(contentsOf: buffer[0..<n])
+                continue
+            }
+            if n == 0 { return RawExchange(bytes: received, ending: .closed) }
+            switch errno {
+            case ECONNRESET: return RawExchange(bytes: received, ending: .reset)
+            case EAGAIN, EWOULDBLOCK: return RawExchange(bytes: received, ending: .timedOut)
+            case EINTR: continue
+            default: throw TestSocketError(description: "recv: errno \(errno)")
+            }
+        }
+        return RawExchange(bytes: received, ending: .timedOut)
+    }
+}
+
+/// The session delegate: collects each task's answer and refuses redirects, keyed by task identifier.
+private final class TaskRegistry: NSObject, URLSessionDataDelegate, Sendable {
+    private struct Pending {
+        var continuation: CheckedContinuation<TestResponse, any Error>
+        var response: HTTPURLResponse?
+        var body: [UInt8] = []
+    }
+
+    private let pending = Mutex<[Int: Pending]>([:])
+
+    func run(_ request: URLRequest, in session: URLSession) async throws -> TestResponse {
+        let task = session.dataTask(with: request)
+        let box = TaskBox(task)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                pending.withLock { $0[box.task.taskIdentifier] = Pending(continuation: continuation) }
+                box.task.resume()
+            }
+        } onCancel: {
+            box.task.cancel()
+        }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        pending.withLock { $0[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        pending.withLock { $0[dataTask.taskIdentifier]?.body.append(contentsOf: data) }
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        pending.withLock { $0[task.taskIdentifier]?.response = response }
+        completionHandler(nil)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let entry = pending.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if let error {
+            entry.continuation.resume(throwing: error)
+            return
+        }
+        guard let http = entry.response ?? (task.response as? HTTPURLResponse) else {
+            entry.continuation.resume(throwing: URLError(.badServerResponse))
+            return
+        }
+        var headers = HTTPHeaders()
+        for (name, value) in http.allHeaderFields {
+            headers.add(String(describing: name), String(describing: value))
+        }
+        entry.continuation.resume(returning: TestResponse(status: http.statusCode, headers: headers, body: entry.body))
+    }
+}
+
+/// URLSessionTask is thread-safe (its methods may be called from any thread) but not marked Sendable.
+private struct TaskBox: @unchecked Sendable {
+    let task: URLSessionDataTask
+    init(_ task: URLSessionDataTask) { self.task = task }
+}
