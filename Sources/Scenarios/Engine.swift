@@ -240,16 +240,29 @@ public struct Engine: Sendable {
         return .accepted(run.view(descriptor: descriptor, now: now))
     }
 
-    /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step).
-    public mutating func rewind(api: String, id: String, toPhase index: Int) -> RunView? {
+    /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
+    /// timeline of `event` (the run's script for it, else the API's default) when one is named; the run then
+    /// follows that event's timeline as if the event had started it there.
+    public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return nil }
         let now = self.now
         run.settle(now: now, descriptor: descriptor)
-        if run.script.timeline.indices.contains(index) {
-            run.start(timeline: run.script.timeline, event: nil, now: now, descriptor: descriptor, at: index)
+        let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
+        if timeline.indices.contains(index) {
+            run.start(timeline: timeline, event: event, now: now, descriptor: descriptor, at: index)
         }
         putBack(run)
         return run.view(descriptor: descriptor, now: now)
+    }
+
+    /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.
+    public func stored(api: String, _ key: String) -> JSON? {
+        apis[api]?.store[key]
+    }
+
+    /// Keeps (or, with nil, forgets) a value for the life of the scenario; see `stored(api:_:)`.
+    public mutating func store(api: String, _ key: String, _ value: JSON?) {
+        apis[api]?.store[key] = value
     }
 
     /// The API's settings, every default filled in.
@@ -329,6 +342,10 @@ public struct RunView: Sendable {
     /// Status reads answered so far.
     public var reads: Int
     public var gone: Bool
+    /// The script the run plays (its events, its own timeline).
+    public var script: RunScript
+    /// Every phase the run has entered, across timelines and rewinds, with when: oldest first.
+    public var trail: [(phase: Phase, at: Timestamp)]
 
     /// When the run first entered `state`, if it has.
     public func entered(_ state: String) -> Timestamp? {
@@ -365,6 +382,7 @@ private struct APIState {
     var created = 0
     var endpointCounts: [String: Int] = [:]
     var credentialUses: [String: Int] = [:]
+    var store: [String: JSON] = [:]
     var idRandom: SeededRandom
     var latencyRandom: SeededRandom
     var faultRandom: SeededRandom
@@ -399,6 +417,7 @@ private struct RunState {
     var activeEvent: String?
     var history: [(state: String, at: Timestamp)] = []
     var log: [(at: Timestamp, line: String)] = []
+    var trail: [(phase: Phase, at: Timestamp)] = []
 
     init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp) {
         self.id = id
@@ -418,6 +437,7 @@ private struct RunState {
         enteredAt = time
         readsInPhase = 0
         if history.last?.state != phase.state { history.append((phase.state, time)) }
+        trail.append((phase, time))
         for line in phase.log { log.append((time, line)) }
     }
 
@@ -470,6 +490,7 @@ private struct RunState {
         RunView(
             id: id, api: api, state: state, isTerminal: descriptor.terminalStates.contains(state),
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
-            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, gone: gone)
+            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, gone: gone, script: script,
+            trail: trail)
     }
 }

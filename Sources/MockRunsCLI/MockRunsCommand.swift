@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import MicroHTTPDHost
+import MockRuns
+import Scenarios
+
+/// `mockruns`: serve a scenario, or validate, list and describe scenario files.
+@main
+struct MockRunsCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mockruns",
+        abstract: "A deterministic local fake of five job-run APIs, scripted by JSON scenarios.",
+        discussion: """
+            With no subcommand, serves: `mockruns --scenario foundry-error` plays the bundled scenario \
+            foundry-error.json (or any scenario file path). When ready it prints one JSON line on stdout: \
+            {"event":"ready","url":...,"port":...,"scenario":...}.
+            """,
+        version: version,
+        subcommands: [Serve.self, Validate.self, List.self, Schema.self],
+        defaultSubcommand: Serve.self
+    )
+
+    /// Parses and runs, turning every error into one line on stderr and a non-zero exit.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            if let failure = error as? CommandFailure {
+                Console.error(failure.message)
+                Foundation.exit(failure.exitCode)
+            }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Console.error("\(message) (see mockruns --help)")
+            Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+/// A failure the user must fix, reported as one line; `exitCode` tells scripts what kind.
+struct CommandFailure: Error {
+    var message: String
+    var exitCode: Int32 = 1
+}
+
+/// Where the CLI writes: stdout for machine-read lines, stderr for people.
+enum Console {
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data(("mockruns: error: " + line + "\n").utf8))
+    }
+
+    static func log(_ line: String) {
+        FileHandle.standardError.write(Data(("mockruns: " + line + "\n").utf8))
+    }
+}
+
+/// The descriptors of every API the server fakes, for loading and validating scenarios.
+let catalog = ScenarioCatalog(loader: ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor)))
