@@ -1,0 +1,208 @@
+import Foundation
+import MockRuns
+import MockRunsTesting
+import Scenarios
+import Testing
+
+/// Foundry (API-CONTRACTS.md §1) over real HTTP: both path prefixes, JSON and form bodies, plain-text errors,
+/// every bundled foundry scenario played read by read.
+@Suite struct FoundryTests {
+    static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
+    static let catalog = ScenarioCatalog(loader: loader)
+
+    static func server(bundled name: String) throws -> TestServer {
+        try server(try catalog.load(name))
+    }
+
+    static func server(json: String) throws -> TestServer {
+        try server(try loader.load(Array(json.utf8), file: "inline.json"))
+    }
+
+    static func server(_ scenario: Scenario) throws -> TestServer {
+        try TestServer(responder: MockRunsApp(scenario: scenario, catalog: catalog, time: ManualTimeSource()))
+    }
+
+    static let params = "apiKey=k1&sourceID=SCR_017041-1&status2Match=error&stepName=transform"
+    static let form: KeyValuePairs<String, String> = ["Content-Type": "application/x-www-form-urlencoded"]
+    static let json: KeyValuePairs<String, String> = ["Content-Type": "application/json"]
+
+    func startRun(_ server: TestServer, prefix: String = "/dashboard") async throws -> TestResponse {
+        try await server.send("POST", prefix + "/run", headers: Self.form, body: Array(Self.params.utf8))
+    }
+
+    func status(_ server: TestServer, prefix: String = "/dashboard", params: String = FoundryTests.params) async throws -> TestResponse {
+        try await server.send("GET", prefix + "/run_status?" + params)
+    }
+
+    /// Reads run_status `count` times: each answer as "STATE" or the HTTP status for errors.
+    func statuses(_ server: TestServer, count: Int) async throws -> [String] {
+        var seen: [String] = []
+        for _ in 0..<count {
+            let r = try await status(server)
+            seen.append(r.status == 200 ? (r.jsonObject?["status"] as? String ?? "?") : String(r.status))
+        }
+        return seen
+    }
+
+    @Test(arguments: ["/dashboard", "/foundry/api/dashboard"])
+    func runThenPollToFinished(prefix: String) async throws {
+        let server = try Self.server(json: "{}")
+        let run = try await startRun(server, prefix: prefix)
+        #expect(run.status == 200)
+        #expect(run.headers["Content-Type"] == "application/json")
+        #expect(run.text == #"{"status":"RUNNING","logMessage":"updating status of 14 records to new.1"}"#)
+        var seen: [String] = []
+        for _ in 0..<4 {
+            let r = try await status(server, prefix: prefix)
+            #expect(r.status == 200)
+            seen.append(r.jsonObject?["status"] as? String ?? "?")
+            #expect(r.jsonObject?["errMessage"] == nil)
+            #expect(r.jsonObject?["logMessage"] is String)
+        }
+        #expect(seen == ["RUNNING", "RUNNING", "FINISHED", "FINISHED"])
+    }
+
+    @Test func runAcceptsAJSONBody() async throws {
+        let server = try Self.server(json: "{}")
+        let body = #"{"apiKey":"k1","sourceID":"SCR_017041-1","status2Match":"finished","stepName":"uuid"}"#
+        let r = try await server.send("POST", "/dashboard/run", headers: Self.json, body: Array(body.utf8))
+        #expect(r.status == 200)
+        #expect(r.jsonObject?["status"] as? String == "RUNNING")
+        let s = try await status(server, params: "apiKey=k1&sourceID=SCR_017041-1&status2Match=finished&stepName=uuid")
+        #expect(s.status == 200)
+        // A run is keyed by all three: the same source with another status2Match has no run.
+        let other = try await status(server)
+        #expect(other.status == 404)
+    }
+
+    @Test func errorScenarioEndsInErrorWithErrMessage() async throws {
+        let server = try Self.server(bundled: "foundry-error")
+        _ = try await startRun(server)
+        #expect(try await statuses(server, count: 4) == ["RUNNING", "RUNNING", "ERROR", "ERROR"])
+        let last = try await status(server)
+        #expect(last.jsonObject?["errMessage"] as? String == "transform: record SCR_017041-7 has no 'title' field")
+        #expect(last.jsonObject?["logMessage"] as? String == "step transform failed on 3 of 14 records")
+    }
+
+    @Test func happyScenarioWaitsOneSecondOnRun() async throws {
+        let server = try Self.server(bundled: "foundry-happy")
+        let started = Date()
+        let run = try await startRun(server)
+        #expect(run.status == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.95)
+        #expect(try await statuses(server, count: 3) == ["RUNNING", "RUNNING", "FINISHED"])
+    }
+
+    @Test func slowScenarioStaysRunningForTenReads() async throws {
+        let server = try Self.server(bundled: "foundry-slow")
+        _ = try await startRun(server)
+        let started = Date()
+        let seen = try await statuses(server, count: 11)
+        #expect(seen == Array(repeating: "RUNNING", count: 10) + ["FINISHED"])
+        #expect(Date().timeIntervalSince(started) >= 11 * 0.2)
+    }
+
+    @Test func notFoundAfterFinishScenario() async throws {
+        let server = try Self.server(bundled: "foundry-404-after-finish")
+        _ = try await startRun(server)
+        #expect(try await statuses(server, count: 5) == ["RUNNING", "RUNNING", "FINISHED", "404", "404"])
+        let gone = try await status(server)
+        #expect(gone.headers["Content-Type"]?.hasPrefix("text/plain") == true)
+        #expect(gone.text.contains("already finished"))
+    }
+
+    @Test func forbiddenScenarioRefusesOtherKeys() async throws {
+        let server = try Self.server(bundled: "foundry-403")
+        let refused = try await startRun(server)
+        #expect(refused.status == 403)
+        #expect(refused.headers["Content-Type"]?.hasPrefix("text/plain") == true)
+        #expect(refused.text.contains("invalid apiKey"))
+        let params = Self.params.replacingOccurrences(of: "apiKey=k1", with: "apiKey=foundry-test-key")
+        let ok = try await server.send("POST", "/dashboard/run", headers: Self.form, body: Array(params.utf8))
+        #expect(ok.status == 200)
+    }
+
+    @Test func missingApiKeyIs403NeverA401() async throws {
+        let server = try Self.server(json: "{}")
+        let r = try await server.send("GET", "/dashboard/run_status?sourceID=S&status2Match=error&stepName=uuid")
+        #expect(r.status == 403)
+        #expect(r.text.contains("apiKey is missing"))
+    }
+
+    @Test func emptyForbiddenBodySetting() async throws {
+        let server = try Self.server(json: #"{"apis": {"foundry": {"settings": {"forbiddenBody": "empty"}}}}"#)
+        let r = try await server.send("GET", "/dashboard/run_status?sourceID=S&status2Match=error&stepName=uuid")
+        #expect(r.status == 403)
+        #expect(r.body.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("apiKey=k", "sourceID, status2Match, stepName"),
+        ("apiKey=k&sourceID=S", "status2Match, stepName"),
+        ("apiKey=k&sourceID=S&status2Match=error", "stepName"),
+        ("apiKey=k&status2Match=error&stepName=uuid", "sourceID"),
+        ("apiKey=k&sourceID=&status2Match=error&stepName=uuid", "sourceID"),
+    ])
+    func missingParametersAre400NamingThem(query: String, named: String) async throws {
+        let server = try Self.server(json: "{}")
+        for (method, path, body) in [
+            ("GET", "/dashboard/run_status?" + query, nil), ("POST", "/dashboard/run", Array(query.utf8)),
+        ] {
+            let r = try await server.send(method, path, headers: Self.form, body: body)
+            #expect(r.status == 400)
+            #expect(r.headers["Content-Type"]?.hasPrefix("text/plain") == true)
+            #expect(r.text == "Missing required parameter(s): \(named)")
+        }
+    }
+
+    @Test func badStatus2MatchIs400() async throws {
+        let server = try Self.server(json: "{}")
+        let r = try await status(server, params: "apiKey=k&sourceID=S&status2Match=new&stepName=uuid")
+        #expect(r.status == 400)
+        #expect(r.text.contains("allowed: error, finished"))
+    }
+
+    @Test func malformedJSONBodyIs400() async throws {
+        let server = try Self.server(json: "{}")
+        for body in ["{\"apiKey\": ", "[1,2]", "\"text\""] {
+            let r = try await server.send("POST", "/dashboard/run", headers: Self.json, body: Array(body.utf8))
+            #expect(r.status == 400, "body \(body)")
+            #expect(r.text.contains("JSON"))
+        }
+    }
+
+    @Test func unknownRunIs404() async throws {
+        let server = try Self.server(json: "{}")
+        let r = try await status(server)
+        #expect(r.status == 404)
+        #expect(r.text == "No run scheduled for sourceID=SCR_017041-1 status2Match=error stepName=transform")
+    }
+
+    @Test func wrongMethodIs405WithAllow() async throws {
+        let server = try Self.server(json: "{}")
+        let r = try await server.send("GET", "/dashboard/run?" + Self.params)
+        #expect(r.status == 405)
+        #expect(r.headers["Allow"] == "POST")
+        let d = try await server.send("DELETE", "/foundry/api/dashboard/run_status")
+        #expect(d.status == 405)
+        #expect(d.headers["Allow"] == "GET")
+    }
+
+    @Test func scriptedServerFaultUsesThePlainTextBody() async throws {
+        let server = try Self.server(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 2, "respond": {"status": 500}}]}}}"#)
+        _ = try await startRun(server)
+        let codes = try await statuses(server, count: 3)
+        #expect(codes == ["RUNNING", "500", "RUNNING"])
+    }
+
+    @Test func sameRequestsGiveTheSameBytes() async throws {
+        func play() async throws -> [String] {
+            let server = try Self.server(bundled: "foundry-error")
+            var out = [try await startRun(server).text]
+            for _ in 0..<4 { out.append(try await status(server).text) }
+            out.append(try await server.send("GET", "/__mockruns/runs").text)
+            return out
+        }
+        #expect(try await play() == (try await play()))
+    }
+}
