@@ -16,6 +16,15 @@ public protocol APIFake: Sendable {
     func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError) -> HTTPResponse
     /// This API's documented error body for `error`; `settings` are the scenario's settings for this API.
     func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse
+    /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
+    /// request id on each. The default returns `response` unchanged.
+    func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
+}
+
+extension APIFake {
+    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+        response
+    }
 }
 
 /// A matched endpoint: its name (as scenarios name it in `latency` and `faults`), the run it is about, and the

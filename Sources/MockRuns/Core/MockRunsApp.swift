@@ -27,16 +27,15 @@ public final class MockRunsApp: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> Reply {
         if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
-            let response = admin(request)
-            record(request, api: nil, endpoint: nil, status: response.status)
-            return Reply(response)
+            // Admin requests steer the server; the journal is for what the client under test sent.
+            return Reply(admin(request))
         }
         for fake in fakes {
             let endpoint: Endpoint?
             do {
                 endpoint = try fake.endpoint(for: request)
             } catch {
-                let response = errorResponse(error, fake: fake, request: request)
+                let response = fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
                 record(request, api: fake.descriptor.name, endpoint: nil, status: response.status)
                 return Reply(response)
             }
@@ -51,7 +50,7 @@ public final class MockRunsApp: HTTPResponder {
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
         let error = APIError(refusal.status, refusal.message)
         for fake in fakes where (try? fake.endpoint(for: request)) != nil {
-            return errorResponse(error, fake: fake, request: request)
+            return fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
         }
         return adminError(refusal.status, refusal.message)
     }
@@ -64,7 +63,7 @@ public final class MockRunsApp: HTTPResponder {
                 record(request, api: api, endpoint: endpoint.name, status: 0, fault: "drop \(drop.rawValue)")
                 return .dropped(drop == .reset ? .reset : .empty, after: admission.delay)
             }
-            let response = faultResponse(fault, fake: fake, request: request)
+            let response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
             record(request, api: api, endpoint: endpoint.name, status: response.status, fault: "status \(response.status)")
             return Reply(response, delay: admission.delay)
         }
@@ -80,8 +79,9 @@ public final class MockRunsApp: HTTPResponder {
         } catch {
             response = errorResponse(error, fake: fake, request: request)
         }
-        record(request, api: api, endpoint: endpoint.name, status: response.status, deviations: deviations.withLock { $0 })
-        return Reply(response, delay: admission.delay)
+        let finished = fake.finish(response, to: request, scenario: scenario)
+        record(request, api: api, endpoint: endpoint.name, status: finished.status, deviations: deviations.withLock { $0 })
+        return Reply(finished, delay: admission.delay)
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, else the API's error body for the status.
