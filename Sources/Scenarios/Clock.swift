@@ -36,6 +36,18 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return zulu ? text + "Z" : text
     }
 
+    /// The HTTP `Date` header form (RFC 9110 IMF-fixdate): `Wed, 01 Jan 2025 00:00:05 GMT`.
+    public var httpDate: String {
+        let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        let seconds = msOfDay / 1000
+        return "\(weekday), \(Timestamp.pad(day, 2)) \(months[Int(month) - 1]) \(Timestamp.pad(year, 4)) "
+            + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2)) GMT"
+    }
+
     /// Reads `YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM]`; nil for anything else.
     public static func parse(_ text: String) -> Timestamp? {
         let chars = Array(text.utf8)

@@ -205,4 +205,42 @@ import Testing
         }
         #expect(try await play() == (try await play()))
     }
+
+    @Test func flakyScenarioFailsOnCueAndStillFinishes() async throws {
+        let server = try Self.server(bundled: "foundry-flaky")
+        _ = try await startRun(server)
+        // Raw sockets: an HTTP client library would retry the reset GET and hide it.
+        let get = "GET /dashboard/run_status?\(Self.params) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        var seen: [String] = []
+        for _ in 0..<8 {
+            let exchange = try server.rawExchange(get)
+            if exchange.ending == .reset && exchange.bytes.isEmpty {
+                seen.append("reset")
+            } else if exchange.text.hasPrefix("HTTP/1.1 200") {
+                seen.append(exchange.text.contains("\"RUNNING\"") ? "RUNNING" : "FINISHED")
+            } else {
+                seen.append(String(exchange.text.prefix(12).suffix(3)))
+            }
+        }
+        // Faulted requests are not status reads: the run still shows its 4 reads of RUNNING.
+        #expect(seen == ["RUNNING", "RUNNING", "500", "RUNNING", "reset", "500", "RUNNING", "FINISHED"])
+    }
+
+    @Test func virtualClockScenarioMovesWhenAdvanced() async throws {
+        let server = try Self.server(bundled: "foundry-virtual-clock")
+        _ = try await startRun(server)
+        #expect(try await statuses(server, count: 3) == ["RUNNING", "RUNNING", "RUNNING"])
+        _ = try await server.send("POST", "/__mockruns/clock/advance?seconds=600")
+        #expect(try await statuses(server, count: 1) == ["FINISHED"])
+    }
+
+    @Test func keyExpiresAfterThreeRequests() async throws {
+        let server = try Self.server(bundled: "foundry-key-expires")
+        let short = Self.params.replacingOccurrences(of: "apiKey=k1", with: "apiKey=short-lived-key")
+        var codes: [Int] = []
+        for _ in 0..<4 { codes.append(try await status(server, params: short).status) }
+        #expect(codes == [404, 404, 404, 403])
+        let long = Self.params.replacingOccurrences(of: "apiKey=k1", with: "apiKey=long-lived-key")
+        #expect(try await status(server, params: long).status == 404)
+    }
 }

@@ -139,5 +139,8 @@ import Testing
         #expect(Timestamp.parse("1969-12-31T23:59:59Z")?.milliseconds == -1000)
         #expect(Timestamp.parse("2025-13-01T00:00:00Z") == nil)
         #expect(Timestamp.parse("2025-01-01") == nil)
+        #expect(Timestamp.parse("1994-11-06T08:49:37Z")?.httpDate == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(Timestamp.defaultEpoch.httpDate == "Wed, 01 Jan 2025 00:00:00 GMT")
+        #expect(Timestamp.parse("1969-12-31T23:59:59Z")?.httpDate == "Wed, 31 Dec 1969 23:59:59 GMT")
     }
 }

@@ -26,6 +26,15 @@ public final class MockRunsApp: HTTPResponder {
     public static let adminPrefix = "/__mockruns/"
 
     public func respond(to request: HTTPRequest) -> Reply {
+        var reply = route(request)
+        // The Date header comes from the scenario clock, so answers are the same bytes on every run.
+        if reply.response.headers["Date"] == nil {
+            reply.response.headers.set("Date", scenario.withEngine { $0.now }.httpDate)
+        }
+        return reply
+    }
+
+    private func route(_ request: HTTPRequest) -> Reply {
         if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
             // Admin requests steer the server; the journal is for what the client under test sent.
             return Reply(admin(request))
