@@ -1,0 +1,284 @@
+import Foundation
+import MockRunsHTTP
+import Scenarios
+
+/// The WES answers, built from the engine's runs. Phase fields a scenario may set (all optional):
+/// `outputs` (object), `exit_code`, `name`, `cmd` (array), `start_time`, `end_time`, `stdout` (string or lines),
+/// `stderr` (string or lines; default: the run's log lines), `system_logs`, `request` (the echoed RunRequest of
+/// a run scripted by id), `tasks` (array of `{id, name, cmd, start_time, end_time, exit_code, stdout, stderr,
+/// system_logs, tes_uri}`).
+struct WESRuns {
+    let context: FakeContext
+    let settings: [String: JSON]
+
+    private var api: String { WESFake.api }
+    private var base: String { context.baseURL + WESFake.base }
+
+    // MARK: service-info
+
+    func serviceInfo() throws(APIError) -> HTTPResponse {
+        let runs = context.scenario.withEngine { $0.runs(api: WESFake.api) }
+        var counts: [(String, JSON)] = []
+        for state in WESFake.states {
+            counts.append((state, .int(runs.filter { !$0.gone && $0.state == state }.count)))
+        }
+        var info: JSON = .object([
+            (
+                "workflow_type_versions",
+                .object(WESSubmission.workflowTypes.map { ($0.0, .object([("workflow_type_version", .array($0.1.map(JSON.string)))])) })
+            ),
+            ("supported_wes_versions", ["1.0.0", "1.1.0"]),
+            ("supported_filesystem_protocols", ["http", "https", "s3", "gs", "drs"]),
+            ("workflow_engine_versions", .object([("sbg-cwl-executor", "1.0"), ("sbg-wdl-executor", "1.0")])),
+            (
+                "default_workflow_engine_parameters",
+                [
+                    .object([("name", "use_interruptible_instances"), ("type", "bool"), ("default_value", "true")]),
+                    .object([("name", "use_memoization"), ("type", "bool"), ("default_value", "false")]),
+                ]
+            ),
+            ("system_state_counts", .object(counts)),
+            ("auth_instructions_url", "https://docs.cavatica.org/docs/get-your-authentication-token"),
+            ("contact_info_url", "mailto:support@cavatica.org"),
+            ("tags", .object([("platform", "CAVATICA (Seven Bridges)"), ("served_by", "mockruns")])),
+        ])
+        if let overrides = settings["serviceInfo"]?.objectValue {
+            for (key, value) in overrides { info = info.setting(key, value) }
+        }
+        return .json(200, info.bytes)
+    }
+
+    // MARK: runs
+
+    func list(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let page = try Page(request, defaultSize: settings["defaultPageSize"]?.intValue ?? 50)
+        let runs = context.scenario.withEngine { $0.runs(api: WESFake.api) }.filter { !$0.gone }
+        let (slice, next) = page.slice(runs)
+        let items: [JSON] = slice.map { .object([("run_id", .string($0.id)), ("state", .string($0.state))]) }
+        return .json(200, JSON.object([("runs", .array(items)), ("next_page_token", .string(next))]).bytes)
+    }
+
+    func submit(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let submission = try WESSubmission(request)
+        let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
+        return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
+    }
+
+    /// GET /runs/{id}: counts as a status read, like /status (a client may poll either).
+    func runLog(_ id: String) throws(APIError) -> HTTPResponse {
+        let run = try read(id)
+        let log = runLogObject(run)
+        let body: JSON = .object([
+            ("run_id", .string(run.id)),
+            ("request", requestEcho(run)),
+            ("state", .string(run.state)),
+            ("run_log", log),
+            ("task_logs", .array(tasks(of: run).map(\.json))),
+            ("task_logs_url", .string("\(base)/runs/\(run.id)/tasks")),
+            ("outputs", run.fields["outputs"] ?? .object([])),
+        ])
+        return .json(200, body.bytes)
+    }
+
+    func status(_ id: String) throws(APIError) -> HTTPResponse {
+        let run = try read(id)
+        return .json(200, JSON.object([("run_id", .string(run.id)), ("state", .string(run.state))]).bytes)
+    }
+
+    func cancel(_ id: String) throws(APIError) -> HTTPResponse {
+        let result = context.scenario.withEngine { $0.send("cancel", api: WESFake.api, id: id) }
+        switch result {
+        case .accepted(let run):
+            return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
+        case .notFound:
+            throw notFound(id)
+        case .repeated(let run), .refused(let run):
+            let status = settings["cancelRefusedStatus"]?.intValue ?? 400
+            throw APIError(
+                status,
+                "run \(run.id) is \(run.state); only runs whose state is QUEUED, INITIALIZING or RUNNING may be cancelled")
+        }
+    }
+
+    // MARK: tasks (WES 1.1)
+
+    func tasks(_ id: String, _ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        let page = try Page(request, defaultSize: settings["defaultPageSize"]?.intValue ?? 50)
+        let run = try peek(id)
+        let (slice, next) = page.slice(tasks(of: run))
+        return .json(200, JSON.object([("task_logs", .array(slice.map(\.json))), ("next_page_token", .string(next))]).bytes)
+    }
+
+    func task(_ id: String, _ taskID: String) throws(APIError) -> HTTPResponse {
+        let run = try peek(id)
+        guard let task = tasks(of: run).first(where: { $0.id == taskID }) else {
+            throw APIError(404, "run \(id) has no task \"\(taskID)\"")
+        }
+        return .json(200, task.json.bytes)
+    }
+
+    // MARK: log texts
+
+    /// The text behind a `stdout`/`stderr` URL of a run or task: text/plain.
+    func logText(_ id: String, task taskID: String?, stream: String) throws(APIError) -> HTTPResponse {
+        guard stream == "stdout" || stream == "stderr" else {
+            throw APIError(404, "no log \"\(stream)\"; the logs are stdout and stderr")
+        }
+        let run = try peek(id)
+        if let taskID {
+            guard let task = tasks(of: run).first(where: { $0.id == taskID }) else {
+                throw APIError(404, "run \(id) has no task \"\(taskID)\"")
+            }
+            return .text(200, stream == "stdout" ? task.stdoutText : task.stderrText)
+        }
+        let text: String
+        if stream == "stderr" {
+            text = Self.text(run.fields["stderr"]) ?? run.log.map { "\($0.at.iso8601()) \($0.line)\n" }.joined()
+        } else if let given = Self.text(run.fields["stdout"]) {
+            text = given
+        } else if run.state == "COMPLETE" {
+            // A CWL runner prints the output object on stdout when it finishes.
+            text = (run.fields["outputs"] ?? .object([])).prettyPrinted() + "\n"
+        } else {
+            text = ""
+        }
+        return .text(200, text)
+    }
+
+    // MARK: helpers
+
+    private func read(_ id: String) throws(APIError) -> RunView {
+        switch context.scenario.withEngine({ $0.read(api: WESFake.api, id: id) }) {
+        case .found(let run): return run
+        case .gone, .notFound: throw notFound(id)
+        }
+    }
+
+    private func peek(_ id: String) throws(APIError) -> RunView {
+        guard let run = context.scenario.withEngine({ $0.peek(api: WESFake.api, id: id) }), !run.gone else {
+            throw notFound(id)
+        }
+        return run
+    }
+
+    private func notFound(_ id: String) -> APIError {
+        APIError(404, "The requested workflow run \(id) wasn't found")
+    }
+
+    private func requestEcho(_ run: RunView) -> JSON {
+        if case .object(let members) = run.request, !members.isEmpty { return run.request }
+        return run.fields["request"] ?? .object([])
+    }
+
+    private func runLogObject(_ run: RunView) -> JSON {
+        let workflowURL = requestEcho(run)["workflow_url"]?.stringValue
+        let name = run.fields["name"] ?? .string(workflowURL.map { String($0.split(separator: "/").last ?? "") } ?? run.id)
+        let started = run.history.first { !["QUEUED", "UNKNOWN"].contains($0.state) }?.at
+        let ended = run.entered(anyOf: WESFake.terminalStates)
+        var members: [(String, JSON)] = [
+            ("name", name),
+            ("cmd", run.fields["cmd"] ?? .array([])),
+            ("start_time", run.fields["start_time"] ?? started.map { .string($0.iso8601()) } ?? .null),
+            ("end_time", run.fields["end_time"] ?? ended.map { .string($0.iso8601()) } ?? .null),
+            ("stdout", .string("\(base)/runs/\(run.id)/logs/stdout")),
+            ("stderr", .string("\(base)/runs/\(run.id)/logs/stderr")),
+            ("exit_code", run.fields["exit_code"] ?? Self.exitCode(run.state)),
+        ]
+        if let system = run.fields["system_logs"] { members.append(("system_logs", system)) }
+        return .object(members)
+    }
+
+    static func exitCode(_ state: String) -> JSON {
+        switch state {
+        case "COMPLETE": .int(0)
+        case "EXECUTOR_ERROR": .int(1)
+        default: .null
+        }
+    }
+
+    /// A string field, or an array of lines joined with newlines.
+    static func text(_ json: JSON?) -> String? {
+        switch json {
+        case .string(let s)?: return s
+        case .array(let lines)?: return lines.map { ($0.stringValue ?? $0.serialized()) + "\n" }.joined()
+        default: return nil
+        }
+    }
+
+    private func tasks(of run: RunView) -> [Task] {
+        guard let items = run.fields["tasks"]?.arrayValue else { return [] }
+        let started = run.history.first { !["QUEUED", "UNKNOWN"].contains($0.state) }?.at
+        let ended = run.entered(anyOf: WESFake.terminalStates)
+        return items.enumerated().map { index, item in
+            let id = item["id"]?.stringValue ?? "task-\(index + 1)"
+            let url = "\(base)/runs/\(run.id)/tasks/\(id)/logs"
+            var members: [(String, JSON)] = [
+                ("id", .string(id)),
+                ("name", item["name"] ?? .string(id)),
+                ("cmd", item["cmd"] ?? .array([])),
+                ("start_time", item["start_time"] ?? started.map { .string($0.iso8601()) } ?? .null),
+                ("end_time", item["end_time"] ?? ended.map { .string($0.iso8601()) } ?? .null),
+                ("stdout", .string(url + "/stdout")),
+                ("stderr", .string(url + "/stderr")),
+                ("exit_code", item["exit_code"] ?? (ended == nil ? .null : Self.exitCode(run.state))),
+                ("system_logs", item["system_logs"] ?? .array([])),
+            ]
+            if let tes = item["tes_uri"] { members.append(("tes_uri", tes)) }
+            return Task(
+                id: id, json: .object(members), stdoutText: Self.text(item["stdout"]) ?? "",
+                stderrText: Self.text(item["stderr"]) ?? "")
+        }
+    }
+
+    struct Task {
+        var id: String
+        var json: JSON
+        var stdoutText: String
+        var stderrText: String
+    }
+}
+
+/// `page_size` and `page_token` of a list request. Tokens are opaque to clients (base64url of the offset).
+struct Page {
+    var size: Int
+    var offset: Int
+
+    init(_ request: HTTPRequest, defaultSize: Int) throws(APIError) {
+        size = defaultSize
+        offset = 0
+        if let text = request.queryValue("page_size") {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                throw APIError(400, "page_size must be a whole number from 1 to 1000, got \"\(text)\"")
+            }
+            size = value
+        }
+        if let token = request.queryValue("page_token"), !token.isEmpty {
+            guard let value = Page.decode(token) else {
+                throw APIError(400, "page_token \"\(token)\" is not a token this server issued")
+            }
+            offset = value
+        }
+    }
+
+    func slice<T>(_ items: [T]) -> ([T], String) {
+        let start = min(offset, items.count)
+        let end = min(start + size, items.count)
+        let next = end < items.count ? Page.encode(end) : ""
+        return (Array(items[start..<end]), next)
+    }
+
+    static func encode(_ offset: Int) -> String {
+        Data("offset:\(offset)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ token: String) -> Int? {
+        var text = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8),
+            plain.hasPrefix("offset:"), let value = Int(plain.dropFirst("offset:".count)), value > 0
+        else { return nil }
+        return value
+    }
+}

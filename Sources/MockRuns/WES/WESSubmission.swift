@@ -1,0 +1,85 @@
+import MockRunsHTTP
+import Scenarios
+
+/// A POST /runs body (multipart/form-data, or application/x-www-form-urlencoded), checked and turned into the
+/// RunRequest the run log echoes.
+struct WESSubmission {
+    /// The workflow languages and versions GET /service-info advertises; a submission naming another is refused.
+    static let workflowTypes: [(String, [String])] = [
+        ("CWL", ["sbg:draft-2", "v1.0", "v1.1", "v1.2"]),
+        ("WDL", ["draft-2", "1.0", "1.1"]),
+    ]
+    static let jsonFields = ["workflow_params", "tags", "workflow_engine_parameters"]
+    static let stringFields = ["workflow_type", "workflow_type_version", "workflow_url", "workflow_engine", "workflow_engine_version"]
+
+    /// The echo, in the RunRequest's field order.
+    var runRequest: JSON
+
+    init(_ request: HTTPRequest) throws(APIError) {
+        let media = request.mediaType ?? "(none)"
+        guard media == "multipart/form-data" || media == "application/x-www-form-urlencoded" else {
+            throw APIError(
+                400, "POST /runs takes multipart/form-data (or application/x-www-form-urlencoded), not \(media)")
+        }
+        if let problem = request.formError { throw APIError(400, "the form body could not be read: \(problem)") }
+        let form = request.form ?? []
+        func first(_ name: String) -> FormField? { form.first { $0.name == name && $0.filename == nil } ?? form.first { $0.name == name } }
+
+        var objects: [String: JSON] = [:]
+        for name in Self.jsonFields {
+            guard let field = first(name) else { continue }
+            let parsed: JSON
+            do {
+                parsed = try JSON.parse(field.value)
+            } catch {
+                throw APIError(400, "\(name) is not valid JSON: \(error)")
+            }
+            guard case .object(let members) = parsed else {
+                throw APIError(400, "\(name) must be a JSON object, got \(parsed.kindName)")
+            }
+            if name != "workflow_params", let bad = members.first(where: { $0.1.stringValue == nil }) {
+                throw APIError(400, "\(name) must map names to strings; \"\(bad.0)\" is \(bad.1.kindName)")
+            }
+            objects[name] = parsed
+        }
+        var strings: [String: String] = [:]
+        for name in Self.stringFields {
+            if let field = first(name) { strings[name] = field.text }
+        }
+        guard let url = strings["workflow_url"], !url.isEmpty else {
+            throw APIError(400, "workflow_url is required")
+        }
+        let attachments = form.filter { $0.name == "workflow_attachment" }
+        for file in attachments {
+            guard let filename = file.filename, !filename.isEmpty else {
+                throw APIError(400, "each workflow_attachment part needs a filename in its Content-Disposition")
+            }
+            if filename.contains("..") {
+                throw APIError(400, "workflow_attachment filename \"\(filename)\" refers to a parent directory ('..')")
+            }
+        }
+        if !url.contains(":"), !attachments.contains(where: { $0.filename == url }) {
+            throw APIError(400, "workflow_url \"\(url)\" is a relative URL but no workflow_attachment has that filename")
+        }
+        if let type = strings["workflow_type"] {
+            guard let versions = Self.workflowTypes.first(where: { $0.0 == type })?.1 else {
+                let known = Self.workflowTypes.map(\.0).joined(separator: ", ")
+                throw APIError(400, "workflow_type \"\(type)\" is not supported; supported: \(known)")
+            }
+            if let version = strings["workflow_type_version"], !versions.contains(version) {
+                throw APIError(
+                    400, "workflow_type_version \"\(version)\" of \(type) is not supported; supported: \(versions.joined(separator: ", "))")
+            }
+        }
+        var members: [(String, JSON)] = [("workflow_params", objects["workflow_params"] ?? .object([]))]
+        if let type = strings["workflow_type"] { members.append(("workflow_type", .string(type))) }
+        if let version = strings["workflow_type_version"] { members.append(("workflow_type_version", .string(version))) }
+        members.append(("tags", objects["tags"] ?? .object([])))
+        members.append(("workflow_engine_parameters", objects["workflow_engine_parameters"] ?? .object([])))
+        members.append(("workflow_url", .string(url)))
+        for name in ["workflow_engine", "workflow_engine_version"] {
+            if let value = strings[name] { members.append((name, .string(value))) }
+        }
+        runRequest = .object(members)
+    }
+}
