@@ -2,5 +2,9 @@
 public enum APIRegistry {
     public static let fakes: [any APIFake] = [
         FoundryFake(),
+        SolvexiaFake(),
+        WorkspaceFake(),
+        ControllerFake(),
+        WESFake(),
     ]
 }

@@ -438,6 +438,7 @@ private struct RunState {
         readsInPhase = 0
         if history.last?.state != phase.state { history.append((phase.state, time)) }
         trail.append((phase, time))
+        if trail.count > 10_000 { trail.removeFirst(trail.count - 10_000) }
         for line in phase.log { log.append((time, line)) }
     }
 

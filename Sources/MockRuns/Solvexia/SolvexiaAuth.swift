@@ -1,0 +1,112 @@
+import MockRunsHTTP
+import Scenarios
+
+/// Solvexia's OAuth 2.0 client-credentials flow and Bearer check. Issued tokens live in the engine's per-scenario
+/// store (so an admin reset forgets them) and expire on the scenario clock. A token the server did not issue is
+/// checked against the scenario's `auth.credentials` (none listed: any non-empty token; `[]`: issued tokens only).
+enum SolvexiaAuth {
+    static let api = SolvexiaFake.api
+
+    /// `POST /oauth/token`: `{client_id, client_secret, grant_type: "client_credentials", scope?}`, JSON or form.
+    static func issueToken(_ request: HTTPRequest, context: FakeContext) throws(APIError) -> HTTPResponse {
+        let values: [String: String]
+        switch request.parameters() {
+        case .success(let v): values = v
+        case .failure(let problem): throw APIError(400, problem.message, code: "invalid_request")
+        }
+        guard let grant = values["grant_type"], !grant.isEmpty else {
+            throw APIError(400, "grant_type is required; use \"client_credentials\"", code: "invalid_request")
+        }
+        guard grant == "client_credentials" else {
+            throw APIError(
+                400, "grant_type \"\(grant)\" is not supported here; use \"client_credentials\"", code: "unsupported_grant_type")
+        }
+        let clientID = values["client_id"] ?? ""
+        let secret = values["client_secret"] ?? ""
+        guard !clientID.isEmpty, !secret.isEmpty else {
+            let missing = [("client_id", clientID), ("client_secret", secret)].filter { $0.1.isEmpty }.map(\.0)
+            throw APIError(400, "\(missing.joined(separator: " and ")) is required", code: "invalid_request")
+        }
+        let scope = values["scope"]
+        let issued: (token: String, lifetime: Int)? = context.scenario.withEngine { engine in
+            let settings = engine.settings(api: api)
+            if let clients = settings["clients"]?.arrayValue?.compactMap(\.stringValue),
+                !clients.contains("\(clientID):\(secret)")
+            {
+                return nil
+            }
+            let lifetime = settings["tokenLifetimeSeconds"]?.intValue ?? 600
+            let n = (engine.stored(api: api, "tokens")?.intValue ?? 0) + 1
+            engine.store(api: api, "tokens", .int(n))
+            let token = makeToken(seed: engine.scenario.seed, ordinal: n)
+            let expires = engine.now.adding(seconds: Double(lifetime))
+            var record: [(String, JSON)] = [
+                ("client", .string(clientID)), ("expires", .int(Int(expires.milliseconds))),
+            ]
+            if let scope { record.append(("scope", .string(scope))) }
+            engine.store(api: api, "token:" + token, .object(record))
+            return (token, lifetime)
+        }
+        guard let issued else { throw APIError(401, "Client authentication failed", code: "invalid_client") }
+        let body: JSON = .object([
+            ("access_token", .string(issued.token)), ("token_type", "Bearer"), ("expires_in", .int(issued.lifetime)),
+        ])
+        var headers = HTTPHeaders()
+        headers.set("Cache-Control", "no-store")
+        return .json(200, body.bytes, contentType: "application/json; charset=utf-8", headers: headers)
+    }
+
+    /// A token shaped like the documented one (`syPHeMY5H--kd…_uAew.P07tE…FwbAg`), from the seed.
+    static func makeToken(seed: UInt64, ordinal: Int) -> String {
+        var random = SeededRandom(seed: seed, stream: "token/solvexia/\(ordinal)")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        func part(_ count: Int) -> String {
+            String((0..<count).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        return part(54) + "." + part(22)
+    }
+
+    /// Checks `Authorization: Bearer TOKEN` for `permission`; throws the documented 403 (or 401 by setting).
+    static func authorize(_ request: HTTPRequest, permission: String, context: FakeContext) throws(APIError) {
+        let token = bearer(request.headers["Authorization"])
+        let outcome: (decision: AuthDecision, status: Int) = context.scenario.withEngine { engine in
+            let status = engine.settings(api: api)["unauthenticatedStatus"] == "401" ? 401 : 403
+            guard let token else { return (.missing, status) }
+            if let record = engine.stored(api: api, "token:" + token) {
+                let expires = Timestamp(milliseconds: Int64(record["expires"]?.intValue ?? 0))
+                return (engine.now < expires ? .granted : .expired, status)
+            }
+            return (engine.authorize(api: api, credential: token, permission: permission), status)
+        }
+        var headers: [String: String] = [:]
+        if outcome.status == 401 { headers["WWW-Authenticate"] = "Bearer" }
+        switch outcome.decision {
+        case .granted: return
+        case .missing:
+            throw APIError(outcome.status, "Authorization has been denied for this request: no Bearer token", headers: headers)
+        case .invalid:
+            throw APIError(outcome.status, "Authorization has been denied for this request: invalid token", headers: headers)
+        case .expired:
+            throw APIError(outcome.status, "Authorization has been denied for this request: the token has expired", headers: headers)
+        case .forbidden(let why):
+            throw APIError(403, "You do not have access to this resource: \(why)")
+        }
+    }
+
+    static func bearer(_ header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: " \t")
+        return token.isEmpty ? nil : token
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var slice = self
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,311 @@
+import MockRunsHTTP
+import Scenarios
+
+/// Solvexia process runs (../shared/API-CONTRACTS.md §4): `/api/v1/processruns/...` with a Bearer token from
+/// `POST /oauth/token` (client credentials), `{"message","supportId"}` errors, 403 for a missing token.
+///
+/// A process run is one engine run (`pr-…`). It exists NotStarted (its own timeline) until the client starts it;
+/// `start` plays the run's `on.start` timeline (default Scheduled → Running → Finished). Steps live in the run's
+/// `fields.steps`; their statuses are phase fields: `stepStatus: {"ds-1": "Running"}` sets the named steps when
+/// the run enters the phase, and a step keeps its status until a later phase changes it (see docs/apis/solvexia.md).
+public struct SolvexiaFake: APIFake {
+    public init() {}
+
+    static let api = "solvexia"
+    static let runStates = ["NotStarted", "Scheduled", "Running", "Finished", "Cancelled", "TimedOut"]
+    static let stepStates = ["NotStarted", "Running", "Success", "Warning", "Failed", "Scheduled", "Cancelled", "Skipped"]
+    static let terminal: Set<String> = ["Finished", "Cancelled", "TimedOut"]
+
+    public let descriptor = APIDescriptor(
+        name: SolvexiaFake.api,
+        summary: "Solvexia process runs: /api/v1/processruns/{id}[/start|/cancel|/runstatus|/steps...], POST /oauth/token",
+        states: SolvexiaFake.runStates,
+        terminalStates: SolvexiaFake.terminal,
+        endpoints: [
+            "token", "processrun", "start", "cancel", "requests", "runstatus", "steps", "step_runstatus",
+            "restartfromhere", "create",
+        ],
+        matchFields: ["processId", "namePrefix"],
+        permissions: ["read", "run", "create"],
+        events: [
+            "start": EventScript(
+                timeline: [Phase("Scheduled", .polls(1)), Phase("Running", .polls(2)), Phase("Finished")],
+                allowedFrom: ["NotStarted"]),
+            "cancel": EventScript(timeline: [Phase("Cancelled")], allowedFrom: ["Scheduled", "Running"]),
+            "restart": EventScript(
+                timeline: [Phase("Running", .polls(2)), Phase("Finished")],
+                allowedFrom: ["Running", "Finished", "Cancelled", "TimedOut"]),
+        ],
+        defaultTimeline: [Phase("NotStarted")],
+        settings: [
+            .init(
+                "clients", .strings, default: .null,
+                "valid client credentials for POST /oauth/token as \"client_id:client_secret\"; unset: any non-empty pair"),
+            .init(
+                "tokenLifetimeSeconds", .integer(1...31_536_000), default: 600,
+                "expires_in of issued tokens, in seconds of scenario time"),
+            .init(
+                "unauthenticatedStatus", .oneOf(["403", "401"]), default: "403",
+                "status for a missing, unknown or expired token: 403 (documented) or 401 (undocumented)"),
+            .init(
+                "durationField", .oneOf(["documented", "runDurationInSeconds", "runDurationInSec"]), default: "documented",
+                "duration key: as each documented example spells it (start/runstatus: runDurationInSeconds, cancel and steps: runDurationInSec), or one spelling everywhere"),
+            .init(
+                "emptyDates", .oneOf(["documented", "null", "empty"]), default: "documented",
+                "an unset date: null, except the cancel answer's dateStarted \"\" (documented); always null; always \"\""),
+            .init(
+                "timestampFormat", .oneOf(["documented", "dotnet7", "millis", "trimmedZ", "iso8601Z"]), default: "documented",
+                "dates: per documented example (process run 2020-06-15T02:24:14.2700000, run status 2025-02-05T22:40:19.923, step status 2025-01-13T03:51:03.27Z) or one format everywhere"),
+            .init(
+                "runStatusShape", .oneOf(["object", "array"]), default: "object",
+                "GET .../runstatus: a ProcessRunStatus object (the contract) or [run status, step statuses...] (the newer docs page)"),
+            .init(
+                "processes", .strings, default: .null,
+                "process ids that exist for POST /api/v1/processes/{processId}/processruns; unset: any id starting p-"),
+        ],
+        makeID: { random, _ in "pr-\(random.int(in: 100_000...999_999))" }
+    )
+
+    private let table: [Route] = {
+        let run = "/api/v1/processruns/{id}"
+        return [
+            Route("POST", "/oauth/token", endpoint: "token"),
+            Route("POST", "/api/oauth/token", endpoint: "token"),
+            Route("GET", run, endpoint: "processrun", run: "id", caseInsensitive: true),
+            Route("POST", run + "/start", endpoint: "start", run: "id", caseInsensitive: true),
+            Route("POST", run + "/cancel", endpoint: "cancel", run: "id", caseInsensitive: true),
+            Route("POST", "/api/v1/requests", endpoint: "requests", caseInsensitive: true),
+            Route("GET", run + "/runstatus", endpoint: "runstatus", run: "id", caseInsensitive: true),
+            Route("GET", run + "/steps", endpoint: "steps", run: "id", caseInsensitive: true),
+            Route("GET", run + "/steps/{stepId}/runstatus", endpoint: "step_runstatus", run: "id", caseInsensitive: true),
+            Route("POST", run + "/steps/{stepId}/restartfromhere", endpoint: "restartfromhere", run: "id", caseInsensitive: true),
+            // The newer docs page names the same operation `.../steps/{stepId}/start`.
+            Route("POST", run + "/steps/{stepId}/start", endpoint: "restartfromhere", run: "id", caseInsensitive: true),
+            Route("POST", "/api/v1/processes/{processId}/processruns", endpoint: "create", caseInsensitive: true),
+        ]
+    }()
+
+    public var routes: [String] { table.summaries }
+
+    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+        guard var endpoint = try table.endpoint(for: request) else { return nil }
+        // The deprecated request names its run in the body; let faults target it.
+        if endpoint.name == "requests", case .success(let body) = request.jsonBody() {
+            endpoint.runID = body["processRunId"]?.stringValue
+        }
+        return endpoint
+    }
+
+    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
+        -> HTTPResponse
+    {
+        if endpoint.name == "token" { return try SolvexiaAuth.issueToken(request, context: context) }
+        let permission: String
+        switch endpoint.name {
+        case "start", "cancel", "requests", "restartfromhere": permission = "run"
+        case "create": permission = "create"
+        default: permission = "read"
+        }
+        try SolvexiaAuth.authorize(request, permission: permission, context: context)
+        let (settings, now) = context.scenario.withEngine { ($0.settings(api: Self.api), $0.now) }
+        let render = SolvexiaRender(settings: settings, now: now)
+        let id = endpoint.parameters["id"] ?? ""
+        switch endpoint.name {
+        case "processrun":
+            let view = try peek(id, context)
+            return ok(render.processRun(view))
+        case "start":
+            return ok(try start(id, render: render, context: context))
+        case "cancel":
+            return ok(try cancel(id, render: render, context: context))
+        case "requests":
+            return ok(try deprecatedRequest(request, render: render, context: context))
+        case "runstatus":
+            let view = try read(id, context)
+            return ok(render.runStatusAnswer(view))
+        case "steps":
+            let view = try peek(id, context)
+            return ok(.array(render.steps(view).filter(\.isDataStep).map(\.listItem)))
+        case "step_runstatus":
+            let stepID = endpoint.parameters["stepId"] ?? ""
+            let view = try read(id, context)
+            return ok(try render.stepStatus(view, stepID: stepID))
+        case "restartfromhere":
+            return ok(try restart(id, stepID: endpoint.parameters["stepId"] ?? "", render: render, context: context))
+        case "create":
+            return ok(try create(request, processID: endpoint.parameters["processId"] ?? "", render: render, context: context))
+        default:
+            throw APIError(404, "Resource not found")
+        }
+    }
+
+    private func ok(_ json: JSON) -> HTTPResponse {
+        .json(200, json.bytes, contentType: "application/json; charset=utf-8")
+    }
+
+    // MARK: runs
+
+    private func peek(_ id: String, _ context: FakeContext) throws(APIError) -> RunView {
+        guard let view = context.scenario.withEngine({ $0.peek(api: Self.api, id: id) }), !view.gone else {
+            throw Self.runNotFound(id)
+        }
+        return view
+    }
+
+    private func read(_ id: String, _ context: FakeContext) throws(APIError) -> RunView {
+        switch context.scenario.withEngine({ $0.read(api: Self.api, id: id) }) {
+        case .found(let view): return view
+        case .gone, .notFound: throw Self.runNotFound(id)
+        }
+    }
+
+    static func runNotFound(_ id: String) -> APIError {
+        APIError(404, "Process run \(id) doesn't exist or has been deleted")
+    }
+
+    private func start(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> JSON {
+        switch context.scenario.withEngine({ $0.send("start", api: Self.api, id: id) }) {
+        case .accepted(let view):
+            return render.runStatus(view, answer: .start)
+        case .repeated(let view), .refused(let view):
+            throw APIError(400, "Process run \(id) cannot be started: its status is \(view.state)")
+        case .notFound:
+            throw Self.runNotFound(id)
+        }
+    }
+
+    private func cancel(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> JSON {
+        switch context.scenario.withEngine({ $0.send("cancel", api: Self.api, id: id) }) {
+        case .accepted(let view), .repeated(let view):
+            return render.runStatus(view, answer: .cancel)
+        case .refused(let view):
+            if view.state == "Cancelled" { return render.runStatus(view, answer: .cancel) }
+            throw APIError(400, "Process run \(id) cannot be cancelled: its status is \(view.state)")
+        case .notFound:
+            throw Self.runNotFound(id)
+        }
+    }
+
+    static let startRequests: Set<String> = ["ProcessRun_StartRq", "startRun"]
+    static let cancelRequests: Set<String> = ["ProcessRun_CancelRq", "cancelRun"]
+
+    private func deprecatedRequest(_ request: HTTPRequest, render: SolvexiaRender, context: FakeContext) throws(APIError)
+        -> JSON
+    {
+        let body: JSON
+        switch request.jsonBody() {
+        case .success(let json): body = json
+        case .failure(let problem): throw APIError(400, "Invalid request body: \(problem.message)")
+        }
+        guard case .object = body else { throw APIError(400, "Invalid request body: expected a JSON object, found \(body.kindName)") }
+        guard let kind = body["request"]?.stringValue, !kind.isEmpty else {
+            throw APIError(400, "The request property is required: ProcessRun_StartRq or ProcessRun_CancelRq")
+        }
+        guard let id = body["processRunId"]?.stringValue, !id.isEmpty else {
+            throw APIError(400, "The processRunId property is required")
+        }
+        if Self.startRequests.contains(kind) { return try start(id, render: render, context: context) }
+        if Self.cancelRequests.contains(kind) { return try cancel(id, render: render, context: context) }
+        throw APIError(400, "Unknown request \"\(kind)\"; expected ProcessRun_StartRq or ProcessRun_CancelRq")
+    }
+
+    /// Restart from a step (allowed once the run has been Running): the run goes back into its scripted
+    /// `on.restart` timeline, or else its start timeline, at the first phase that marks the step Running (else the
+    /// first Running phase, else the first phase).
+    private func restart(_ id: String, stepID: String, render: SolvexiaRender, context: FakeContext) throws(APIError)
+        -> JSON
+    {
+        let descriptor = self.descriptor
+        let result: Result<RunView, APIError> = context.scenario.withEngine { engine in
+            guard let view = engine.peek(api: Self.api, id: id), !view.gone else { return .failure(Self.runNotFound(id)) }
+            guard render.steps(view).contains(where: { $0.id == stepID }) else {
+                return .failure(APIError(404, "Step \(stepID) doesn't exist in process run \(id)"))
+            }
+            guard view.state != "NotStarted", view.state != "Scheduled" else {
+                return .failure(APIError(400, "Process run \(id) has not started running; its status is \(view.state)"))
+            }
+            let event = view.script.events["restart"] != nil ? "restart" : "start"
+            let timeline = (view.script.events[event] ?? descriptor.events[event])?.timeline ?? []
+            let index = Self.restartPhase(in: timeline, stepID: stepID)
+            guard let after = engine.rewind(api: Self.api, id: id, toPhase: index, event: event) else {
+                return .failure(Self.runNotFound(id))
+            }
+            return .success(after)
+        }
+        let view = try result.get()
+        return try render.stepStatus(view, stepID: stepID, answer: .restart)
+    }
+
+    static func restartPhase(in timeline: [Phase], stepID: String) -> Int {
+        if let index = timeline.firstIndex(where: { $0.fields["stepStatus"]?[stepID]?.stringValue == "Running" }) {
+            return index
+        }
+        return timeline.firstIndex { $0.state == "Running" } ?? 0
+    }
+
+    private func create(_ request: HTTPRequest, processID: String, render: SolvexiaRender, context: FakeContext)
+        throws(APIError) -> JSON
+    {
+        var prefix: String?
+        if !request.body.isEmpty {
+            switch request.jsonBody() {
+            case .failure(let problem): throw APIError(400, "Invalid request body: \(problem.message)")
+            case .success(.object(let members)):
+                if let value = members.first(where: { $0.0 == "namePrefix" })?.1, value != .null {
+                    guard let text = value.stringValue else {
+                        throw APIError(400, "namePrefix must be a string, found \(value.kindName)")
+                    }
+                    prefix = text
+                }
+            case .success(let other):
+                throw APIError(400, "Invalid request body: expected a JSON object, found \(other.kindName)")
+            }
+        }
+        let settings = render.settings
+        let known = settings["processes"]?.arrayValue?.compactMap(\.stringValue)
+        let exists = known.map { $0.contains(processID) } ?? processID.hasPrefix("p-")
+        guard exists, processID.count > 2 else {
+            throw APIError(404, "Process \(processID) doesn't exist or has been deleted")
+        }
+        var members: [(String, JSON)] = [("processId", .string(processID))]
+        if let prefix { members.append(("namePrefix", .string(prefix))) }
+        let view = context.scenario.withEngine { engine in
+            let sameProcess = engine.runs(api: Self.api).filter { render.processID($0) == processID }.count
+            return engine.createRun(api: Self.api, request: .object(members + [("runNumber", .int(sameProcess + 1))]))
+        }
+        return render.processRun(view)
+    }
+
+    // MARK: errors
+
+    /// `{"message","supportId"}` for the API; RFC 6749 `{"error","error_description"}` for the token endpoint.
+    /// The supportId is filled in by `finish` from the scenario's seed.
+    public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
+        if request.path.lowercased().hasSuffix("/oauth/token") {
+            let code = error.code ?? (error.status == 401 ? "invalid_client" : "invalid_request")
+            let body: JSON = .object([("error", .string(code)), ("error_description", .string(error.message))])
+            if error.status == 401 { headers.set("WWW-Authenticate", "Bearer") }
+            return .json(error.status, body.bytes, contentType: "application/json; charset=utf-8", headers: headers)
+        }
+        let body: JSON = .object([("message", .string(error.message)), ("supportId", .string(""))])
+        return .json(error.status, body.bytes, contentType: "application/json; charset=utf-8", headers: headers)
+    }
+
+    /// Gives each error body a supportId: a UUID from the scenario's seed and the count of errors so far.
+    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+        guard response.status >= 300, case .bytes(let bytes) = response.body,
+            let json = try? JSON.parse(bytes), json["supportId"] == .string("")
+        else { return response }
+        let supportID = scenario.withEngine { engine -> String in
+            let n = (engine.stored(api: Self.api, "supportIds")?.intValue ?? 0) + 1
+            engine.store(api: Self.api, "supportIds", .int(n))
+            var random = SeededRandom(seed: engine.scenario.seed, stream: "supportId/solvexia/\(n)")
+            return random.uuid()
+        }
+        var finished = response
+        finished.body = .bytes(json.setting("supportId", .string(supportID)).bytes)
+        return finished
+    }
+}

@@ -1,0 +1,262 @@
+import MockRunsHTTP
+import Scenarios
+
+/// Renders Solvexia bodies from a run view and the scenario's settings: the Process Run, the ProcessRunStatus
+/// and StepRunStatus objects with the documented spelling quirks, and the steps with their statuses.
+struct SolvexiaRender {
+    let settings: [String: JSON]
+    /// Scenario time of the request, for the durations of what is still running.
+    let now: Timestamp
+
+    enum Answer {
+        case start, cancel, runstatus, step, restart
+    }
+
+    enum Kind {
+        case processRun, runStatus, stepStatus
+    }
+
+    // MARK: formats
+
+    func timestamp(_ t: Timestamp, _ kind: Kind) -> String {
+        var format = settings["timestampFormat"]?.stringValue ?? "documented"
+        if format == "documented" {
+            switch kind {
+            case .processRun: format = "dotnet7"
+            case .runStatus: format = "millis"
+            case .stepStatus: format = "trimmedZ"
+            }
+        }
+        switch format {
+        case "dotnet7": return t.iso8601(fractionDigits: 7, zulu: false)
+        case "millis": return t.iso8601(fractionDigits: 3, zulu: false)
+        case "iso8601Z": return t.iso8601(fractionDigits: 3, zulu: true)
+        default:
+            var text = t.iso8601(fractionDigits: 7, zulu: false)
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text + "Z"
+        }
+    }
+
+    func date(_ t: Timestamp?, _ kind: Kind, emptyWhenDocumented: Bool = false) -> JSON {
+        if let t { return .string(timestamp(t, kind)) }
+        switch settings["emptyDates"]?.stringValue ?? "documented" {
+        case "empty": return ""
+        case "null": return .null
+        default: return emptyWhenDocumented ? "" : .null
+        }
+    }
+
+    func durationKey(_ answer: Answer) -> String {
+        switch settings["durationField"]?.stringValue ?? "documented" {
+        case "runDurationInSeconds": return "runDurationInSeconds"
+        case "runDurationInSec": return "runDurationInSec"
+        default:
+            switch answer {
+            case .start, .runstatus: return "runDurationInSeconds"
+            case .cancel, .step, .restart: return "runDurationInSec"
+            }
+        }
+    }
+
+    static func seconds(from start: Timestamp?, to end: Timestamp) -> JSON {
+        guard let start else { return .null }
+        return .int(Int(max(0, end.milliseconds - start.milliseconds) / 1000))
+    }
+
+    // MARK: process run
+
+    func processID(_ view: RunView) -> String {
+        view.fields["process"]?.stringValue ?? view.request["processId"]?.stringValue ?? "p-114273"
+    }
+
+    func processRun(_ view: RunView) -> JSON {
+        let f = view.fields
+        let created = f["dateCreated"] ?? .string(timestamp(view.createdAt, .processRun))
+        let prefix = view.request["namePrefix"]?.stringValue ?? f["processName"]?.stringValue ?? "processapitest"
+        let number = view.request["runNumber"]?.intValue ?? 1
+        return .object([
+            ("id", .string(view.id)),
+            ("name", f["name"] ?? .string("\(prefix) : run #\(number)")),
+            ("process", .string(processID(view))),
+            ("alertEmailAddress", f["alertEmailAddress"] ?? ""),
+            ("alertSMS", f["alertSMS"] ?? ""),
+            ("description", f["description"] ?? ""),
+            ("lastModifiedBy", f["lastModifiedBy"] ?? "mockruns"),
+            ("dateModified", f["dateModified"] ?? created),
+            ("dateCreated", created),
+        ])
+    }
+
+    // MARK: run status
+
+    func started(_ view: RunView) -> Timestamp? { view.entered("Running") }
+
+    func finished(_ view: RunView) -> Timestamp? {
+        view.isTerminal ? view.history.last?.at : nil
+    }
+
+    func runStatus(_ view: RunView, answer: Answer) -> JSON {
+        let start = started(view)
+        let end = finished(view)
+        let duration = Self.seconds(from: start, to: end ?? view.history.last?.at ?? view.createdAt)
+        let key = durationKey(answer)
+        if answer == .cancel {
+            // The documented cancel answer: dateFinished first and null (the run is still stopping), dateStarted "".
+            let documented = (settings["emptyDates"]?.stringValue ?? "documented") == "documented"
+            return .object([
+                ("id", .string(view.id)),
+                ("dateFinished", documented ? .null : date(end, .runStatus)),
+                ("dateStarted", date(start, .runStatus, emptyWhenDocumented: true)),
+                (key, start == nil ? .null : Self.seconds(from: start, to: end ?? now)),
+                ("status", .string(view.state)),
+            ])
+        }
+        return .object([
+            ("id", .string(view.id)),
+            ("dateStarted", date(start, .runStatus)),
+            ("dateFinished", date(end, .runStatus)),
+            (key, end == nil ? (start == nil ? .null : Self.seconds(from: start, to: now)) : duration),
+            ("status", .string(view.state)),
+        ])
+    }
+
+    func runStatusAnswer(_ view: RunView) -> JSON {
+        guard settings["runStatusShape"] == "array" else { return runStatus(view, answer: .runstatus) }
+        var items = [runStatus(view, answer: .runstatus)]
+        for step in steps(view) { items.append(step.status(self, view: view, answer: .runstatus)) }
+        return .array(items)
+    }
+
+    // MARK: steps
+
+    struct Step {
+        var id: String
+        var name: String
+        var stepOrder: String
+        var isEnabled: Bool
+        var status: String
+        var started: Timestamp?
+        var finished: Timestamp?
+        var message: String?
+
+        var isDataStep: Bool { id.hasPrefix("ds-") }
+
+        var listItem: JSON {
+            .object([("isEnabled", .bool(isEnabled)), ("stepOrder", .string(stepOrder)), ("id", .string(id)), ("name", .string(name))])
+        }
+
+        func status(_ render: SolvexiaRender, view: RunView, answer: Answer) -> JSON {
+            let end = finished ?? render.now
+            let duration: JSON = started == nil ? .null : SolvexiaRender.seconds(from: started, to: end)
+            let text = message ?? (status == "Running" ? "step is currently running" : "")
+            if answer == .runstatus {
+                return .object([
+                    ("id", .string(id)), ("dateStarted", render.date(started, .runStatus)),
+                    ("dateFinished", render.date(finished, .runStatus)), (render.durationKey(answer), duration),
+                    ("status", .string(status)), ("completionMessage", .string(text)),
+                ])
+            }
+            return .object([
+                ("id", .string(id)), ("dateFinished", render.date(finished, .stepStatus)),
+                ("dateStarted", render.date(started, .stepStatus)), (render.durationKey(answer), duration),
+                ("status", .string(status)), ("completionMessage", .string(text)),
+            ])
+        }
+    }
+
+    static let finalStepStates: Set<String> = ["Success", "Warning", "Failed", "Cancelled", "Skipped"]
+
+    /// The run's steps (`fields.steps`, else two data steps numbered after the run) with their statuses folded
+    /// over every phase the run has entered.
+    func steps(_ view: RunView) -> [Step] {
+        var steps: [Step] = []
+        if let list = view.fields["steps"]?.arrayValue {
+            for (i, item) in list.enumerated() {
+                guard let id = item["id"]?.stringValue, !id.isEmpty else { continue }
+                steps.append(
+                    Step(
+                        id: id, name: item["name"]?.stringValue ?? "Step \(i + 1)",
+                        stepOrder: item["stepOrder"]?.stringValue ?? "1.\(i + 1)",
+                        isEnabled: item["isEnabled"]?.boolValue ?? true, status: "NotStarted"))
+            }
+        } else {
+            let number = Int(view.id.drop { !$0.isNumber }) ?? 0
+            steps = [
+                Step(id: "ds-\(number + 1)", name: "New data step", stepOrder: "1.1", isEnabled: true, status: "NotStarted"),
+                Step(id: "ds-\(number + 2)", name: "New data step 2", stepOrder: "1.2", isEnabled: true, status: "NotStarted"),
+            ]
+        }
+        // Does the run's script give step statuses anywhere? If not, the steps simply follow the run.
+        let script = view.script
+        let phases = script.timeline + script.events.values.flatMap(\.timeline) + view.trail.map(\.phase)
+        let explicit = script.fields["stepStatus"] != nil || phases.contains { $0.fields["stepStatus"] != nil }
+        var entries: [(fields: JSON, at: Timestamp)] = [(view.script.fields, view.createdAt)]
+        entries += view.trail.map { ($0.phase.fields, $0.at) }
+        for entry in entries {
+            if let statuses = entry.fields["stepStatus"]?.objectValue {
+                for (stepID, value) in statuses {
+                    guard let status = value.stringValue, let index = steps.firstIndex(where: { $0.id == stepID }) else { continue }
+                    let previous = steps[index].status
+                    if status == "Running", previous != "Running" {
+                        steps[index].started = entry.at
+                        steps[index].finished = nil
+                    } else if Self.finalStepStates.contains(status), previous != status {
+                        if steps[index].started == nil { steps[index].started = entry.at }
+                        steps[index].finished = entry.at
+                    } else if status == "NotStarted" || status == "Scheduled" {
+                        steps[index].started = nil
+                        steps[index].finished = nil
+                    }
+                    steps[index].status = status
+                    steps[index].message = nil
+                }
+            }
+            if let messages = entry.fields["stepMessages"]?.objectValue {
+                for (stepID, value) in messages {
+                    if let index = steps.firstIndex(where: { $0.id == stepID }) { steps[index].message = value.stringValue }
+                }
+            }
+        }
+        let runStart = started(view)
+        let runEnd = finished(view)
+        if !explicit {
+            // No scripted step statuses: the steps follow the run.
+            for i in steps.indices {
+                switch view.state {
+                case "NotStarted": steps[i].status = "NotStarted"
+                case "Scheduled": steps[i].status = "Scheduled"
+                case "Running":
+                    steps[i].status = i == 0 ? "Running" : "NotStarted"
+                    steps[i].started = i == 0 ? runStart : nil
+                case "Finished":
+                    steps[i].status = "Success"
+                    steps[i].started = runStart
+                    steps[i].finished = runEnd
+                default:
+                    steps[i].status = runStart == nil ? "NotStarted" : "Cancelled"
+                    steps[i].started = runStart
+                    steps[i].finished = runStart == nil ? nil : runEnd
+                }
+            }
+            return steps
+        }
+        // A finished run completes what is still running; a cancelled or timed-out one cancels it.
+        if let runEnd {
+            for i in steps.indices where steps[i].status == "Running" || steps[i].status == "Scheduled" {
+                steps[i].status = view.state == "Finished" ? "Success" : "Cancelled"
+                if steps[i].started == nil { steps[i].started = runEnd }
+                steps[i].finished = runEnd
+            }
+        }
+        return steps
+    }
+
+    func stepStatus(_ view: RunView, stepID: String, answer: Answer = .step) throws(APIError) -> JSON {
+        guard let step = steps(view).first(where: { $0.id == stepID }) else {
+            throw APIError(404, "Step \(stepID) doesn't exist in process run \(view.id)")
+        }
+        return step.status(self, view: view, answer: answer)
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+import MockRunsHTTP
+import Scenarios
+
+/// Workspace runs of the document-processing service "ADE" (../shared/API-CONTRACTS.md §5):
+/// `/api/v1/workspaces/{workspaceId}/runs[...]`, `X-API-Key` (or `Authorization: Api-Key KEY`), problem+json
+/// errors, an `X-Request-Id` on every answer, and a Server-Sent Events stream served without a thread per client.
+public struct WorkspaceFake: APIFake {
+    public init() {}
+
+    static let api = "workspace"
+    static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
+    static let terminal: Set<String> = ["succeeded", "failed", "cancelled"]
+
+    public let descriptor = APIDescriptor(
+        name: WorkspaceFake.api,
+        summary: "Workspace runs (ADE): /api/v1/workspaces/{workspaceId}/runs[/{runId}[/cancel|/output|/output/download|/events/stream]]",
+        states: WorkspaceFake.states,
+        terminalStates: WorkspaceFake.terminal,
+        endpoints: ["create", "list", "get", "cancel", "output", "download", "events"],
+        matchFields: ["workspace_id", "document_id", "operation"],
+        permissions: ["read", "create", "cancel"],
+        events: ["cancel": EventScript(timeline: [Phase("cancelled", log: ["run cancelled"])], allowedFrom: ["queued", "running"])],
+        defaultTimeline: [
+            Phase("queued", .polls(1), log: ["run queued"]),
+            Phase("running", .polls(2), log: ["engine started", "processing document"]),
+            Phase("succeeded", log: ["output written", "run succeeded"]),
+        ],
+        settings: [
+            .init(
+                "bodyStyle", .oneOf(["seed", "strict"]), default: "seed",
+                "POST .../runs body: the seed's camelCase (inputDocumentId; snake_case also taken) or the server's strict snake_case (input_document_id; unknown fields refused)"),
+            .init(
+                "workspaces", .strings, default: .null,
+                "workspace ids that exist (others 404); unset: any well-formed UUID"),
+            .init(
+                "documents", .strings, default: .null,
+                "document ids that exist (others 404 on create); unset: any well-formed UUID"),
+            .init(
+                "streamPollMilliseconds", .integer(1...60_000), default: 500,
+                "events/stream: how long the stream waits between its own status reads"),
+            .init(
+                "keepaliveEvery", .integer(1...100_000), default: 10,
+                "events/stream: a keepalive event after this many idle status reads"),
+        ],
+        makeID: { random, _ in random.uuid() }
+    )
+
+    private let table: [Route] = {
+        let base = "/api/v1/workspaces/{workspaceId}/runs"
+        return [
+            Route("POST", base, endpoint: "create"),
+            Route("GET", base, endpoint: "list"),
+            Route("GET", base + "/{runId}", endpoint: "get", run: "runId"),
+            Route("POST", base + "/{runId}/cancel", endpoint: "cancel", run: "runId"),
+            Route("GET", base + "/{runId}/output", endpoint: "output", run: "runId"),
+            Route("GET", base + "/{runId}/output/download", endpoint: "download", run: "runId"),
+            Route("GET", base + "/{runId}/events/stream", endpoint: "events", run: "runId"),
+        ]
+    }()
+
+    public var routes: [String] { table.summaries }
+
+    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+        try table.endpoint(for: request)
+    }
+
+    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
+        -> HTTPResponse
+    {
+        let workspace = endpoint.parameters["workspaceId"] ?? ""
+        let permission: String
+        switch endpoint.name {
+        case "create": permission = "create"
+        case "cancel": permission = "cancel"
+        default: permission = "read"
+        }
+        try authorize(request, permission: permission, workspace: workspace, context: context)
+        guard WorkspaceRender.isUUID(workspace) else {
+            throw APIError(
+                422, "workspaceId is not a valid UUID",
+                fieldErrors: [.init(path: "workspaceId", message: "Input should be a valid UUID", code: "uuid_parsing")])
+        }
+        let (settings, now) = context.scenario.withEngine { ($0.settings(api: Self.api), $0.now) }
+        if let known = settings["workspaces"]?.arrayValue?.compactMap(\.stringValue),
+            !known.contains(where: { $0.lowercased() == workspace.lowercased() })
+        {
+            throw APIError(404, "Workspace \(workspace) not found", fieldErrors: [.init(path: "workspaceId", message: "workspace not found", code: "not_found")])
+        }
+        let render = WorkspaceRender(workspace: workspace, now: now)
+        if endpoint.name == "create" { return try create(request, workspace: workspace, settings: settings, render: render, context: context) }
+        if endpoint.name == "list" { return try list(request, workspace: workspace, render: render, context: context) }
+
+        let runID = endpoint.parameters["runId"] ?? ""
+        // Every run endpoint first checks that the run exists in this workspace, without counting a poll.
+        let current = try peek(runID, workspace: workspace, context: context)
+        switch endpoint.name {
+        case "get":
+            switch context.scenario.withEngine({ $0.read(api: Self.api, id: runID) }) {
+            case .found(let view): return ok(render.run(view))
+            case .gone, .notFound: throw Self.runNotFound(runID)
+            }
+        case "cancel":
+            return try cancel(runID, render: render, context: context)
+        case "output":
+            return ok(render.output(current))
+        case "download":
+            let output = render.outputFile(current)
+            guard output.ready else {
+                throw APIError(
+                    409, "The output of run \(runID) is not ready (status \(current.state))", code: "OUTPUT_NOT_READY",
+                    fieldErrors: [.init(path: "output", message: "output is not ready", code: "OUTPUT_NOT_READY")])
+            }
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", output.contentType)
+            headers.set("Content-Disposition", "attachment; filename=\"\(output.filename)\"")
+            return HTTPResponse(status: 200, headers: headers, body: output.bytes)
+        case "events":
+            var after = 0
+            if let cursor = request.queryValue("cursor") ?? request.headers["Last-Event-ID"] {
+                guard let n = Int(cursor), n >= 0 else {
+                    throw APIError(
+                        422, "cursor must be a whole number ≥ 0 (the id of the last event received)",
+                        fieldErrors: [.init(path: "cursor", message: "Input should be a valid integer", code: "int_parsing")])
+                }
+                after = n
+            }
+            let stream = WorkspaceEventStream(
+                runID: runID, scenario: context.scenario, render: render, after: after,
+                interval: .milliseconds(settings["streamPollMilliseconds"]?.intValue ?? 500),
+                keepaliveEvery: settings["keepaliveEvery"]?.intValue ?? 10)
+            var headers = HTTPHeaders()
+            headers.set("Content-Type", "text/event-stream; charset=utf-8")
+            headers.set("Cache-Control", "no-cache")
+            return HTTPResponse(status: 200, headers: headers, stream: stream)
+        default:
+            throw APIError(404, "no such endpoint")
+        }
+    }
+
+    private func ok(_ json: JSON, status: Int = 200) -> HTTPResponse {
+        .json(status, json.bytes)
+    }
+
+    static func runNotFound(_ id: String) -> APIError {
+        APIError(404, "Run \(id) not found", fieldErrors: [.init(path: "runId", message: "run not found", code: "not_found")])
+    }
+
+    private func peek(_ runID: String, workspace: String, context: FakeContext) throws(APIError) -> RunView {
+        guard let view = context.scenario.withEngine({ $0.peek(api: Self.api, id: runID) }), !view.gone,
+            WorkspaceRender.belongs(view, to: workspace)
+        else { throw Self.runNotFound(runID) }
+        return view
+    }
+
+    // MARK: auth
+
+    static func apiKey(_ request: HTTPRequest) -> String? {
+        if let key = request.headers["X-API-Key"] { return key.trimmingCharacters(in: .whitespaces) }
+        guard let header = request.headers["Authorization"] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "api-key" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    private func authorize(_ request: HTTPRequest, permission: String, workspace: String, context: FakeContext) throws(APIError) {
+        let key = Self.apiKey(request)
+        let decision = context.scenario.withEngine {
+            $0.authorize(api: Self.api, credential: key, permission: permission, scope: workspace)
+        }
+        let challenge = ["WWW-Authenticate": "Api-Key"]
+        switch decision {
+        case .granted: return
+        case .missing: throw APIError(401, "Authentication required: send X-API-Key", headers: challenge)
+        case .invalid: throw APIError(401, "Invalid API key", headers: challenge)
+        case .expired: throw APIError(401, "The API key has been revoked or has expired", headers: challenge)
+        case .forbidden(let why):
+            throw APIError(403, "The API key lacks the \(permission) permission on runs in workspace \(workspace) (\(why))")
+        }
+    }
+
+    // MARK: create
+
+    private func create(
+        _ request: HTTPRequest, workspace: String, settings: [String: JSON], render: WorkspaceRender, context: FakeContext
+    ) throws(APIError) -> HTTPResponse {
+        let body: JSON
+        switch request.jsonBody() {
+        case .success(let json): body = json
+        case .failure(let problem): throw APIError(400, "Malformed request body: \(problem.message)")
+        }
+        let strict = settings["bodyStyle"] == "strict"
+        let parsed = try WorkspaceCreateBody.parse(body, strict: strict)
+        if let known = settings["documents"]?.arrayValue?.compactMap(\.stringValue),
+            !known.contains(where: { $0.lowercased() == parsed.documentID.lowercased() })
+        {
+            throw APIError(
+                404, "Document \(parsed.documentID) not found in workspace \(workspace)",
+                fieldErrors: [.init(path: parsed.documentPath, message: "document not found", code: "not_found")])
+        }
+        var fields: [(String, JSON)] = [
+            ("workspace_id", .string(workspace)), ("document_id", .string(parsed.documentID)),
+            ("operation", .string(parsed.operation)),
+        ]
+        if let configuration = parsed.configurationID { fields.append(("configuration_id", .string(configuration))) }
+        fields.append(("options", parsed.options))
+        let view = context.scenario.withEngine { $0.createRun(api: Self.api, request: .object(fields)) }
+        var response = ok(render.run(view), status: 201)
+        response.headers.set("Location", render.path(view.id))
+        return response
+    }
+
+    // MARK: list
+
+    private func list(_ request: HTTPRequest, workspace: String, render: WorkspaceRender, context: FakeContext) throws(APIError)
+        -> HTTPResponse
+    {
+        var limit = 50
+        if let text = request.queryValue("limit") {
+            guard let n = Int(text) else {
+                throw APIError(422, "limit must be a whole number from 1 to 200", fieldErrors: [.init(path: "limit", message: "Input should be a valid integer", code: "int_parsing")])
+            }
+            guard (1...200).contains(n) else {
+                throw APIError(422, "limit must be from 1 to 200, found \(n)", fieldErrors: [.init(path: "limit", message: n < 1 ? "Input should be greater than or equal to 1" : "Input should be less than or equal to 200", code: n < 1 ? "greater_than_equal" : "less_than_equal")])
+            }
+            limit = n
+        }
+        var offset = 0
+        if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
+            guard let n = WorkspaceRender.offset(fromCursor: cursor) else {
+                throw APIError(422, "cursor \"\(cursor)\" is not a cursor this server gave out", fieldErrors: [.init(path: "cursor", message: "invalid cursor", code: "invalid_cursor")])
+            }
+            offset = n
+        }
+        var includeTotal = false
+        if let text = request.queryValue("includeTotal") {
+            guard let b = ["true": true, "1": true, "false": false, "0": false][text.lowercased()] else {
+                throw APIError(422, "includeTotal must be true or false", fieldErrors: [.init(path: "includeTotal", message: "Input should be a valid boolean", code: "bool_parsing")])
+            }
+            includeTotal = b
+        }
+        let runs = context.scenario.withEngine { $0.runs(api: Self.api) }
+            .filter { !$0.gone && WorkspaceRender.belongs($0, to: workspace) }
+            .reversed()
+        let all = Array(runs)
+        let page = all.dropFirst(offset).prefix(limit)
+        let hasMore = offset + page.count < all.count
+        let meta: JSON = .object([
+            ("limit", .int(limit)), ("hasMore", .bool(hasMore)),
+            ("nextCursor", hasMore ? .string(WorkspaceRender.cursor(offset: offset + page.count)) : .null),
+            ("totalIncluded", .bool(includeTotal)), ("totalCount", includeTotal ? .int(all.count) : .null),
+        ])
+        return ok(.object([("items", .array(page.map { render.run($0) })), ("meta", meta)]))
+    }
+
+    // MARK: cancel
+
+    private func cancel(_ runID: String, render: WorkspaceRender, context: FakeContext) throws(APIError) -> HTTPResponse {
+        switch context.scenario.withEngine({ $0.send("cancel", api: Self.api, id: runID) }) {
+        case .accepted(let view), .repeated(let view):
+            return ok(render.run(view))
+        case .refused(let view):
+            if view.state == "cancelled" { return ok(render.run(view)) }
+            throw APIError(
+                409, "Run \(runID) is \(view.state) and can no longer be cancelled", code: "RUN_NOT_CANCELLABLE",
+                fieldErrors: [.init(path: "status", message: "run is \(view.state)", code: "invalid_state")])
+        case .notFound:
+            throw Self.runNotFound(runID)
+        }
+    }
+
+    // MARK: errors
+
+    static let titles: [Int: (String, String)] = [
+        400: ("bad_request", "Bad Request"), 401: ("unauthorized", "Unauthorized"), 403: ("forbidden", "Forbidden"),
+        404: ("not_found", "Not Found"), 405: ("method_not_allowed", "Method Not Allowed"), 409: ("conflict", "Conflict"),
+        413: ("payload_too_large", "Content Too Large"), 422: ("validation_error", "Unprocessable Content"),
+        429: ("too_many_requests", "Too Many Requests"), 500: ("internal_error", "Internal Server Error"),
+        502: ("bad_gateway", "Bad Gateway"), 503: ("service_unavailable", "Service Unavailable"),
+    ]
+
+    /// `application/problem+json`; `requestId` is filled in by `finish`, with the `X-Request-Id` header.
+    public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
+        let (type, title) = Self.titles[error.status] ?? ("error", "HTTP \(error.status)")
+        var errors = error.fieldErrors.map { e -> JSON in
+            .object([("path", .string(e.path)), ("message", .string(e.message)), ("code", .string(e.code))])
+        }
+        if errors.isEmpty, let code = error.code {
+            errors = [.object([("path", ""), ("message", .string(error.message)), ("code", .string(code))])]
+        }
+        let body: JSON = .object([
+            ("type", .string(type)), ("title", .string(title)), ("status", .int(error.status)),
+            ("detail", .string(error.message)), ("instance", .string(request.path)), ("requestId", .null),
+            ("errors", .array(errors)),
+        ])
+        return .json(error.status, body.bytes, contentType: "application/problem+json", headers: headers)
+    }
+
+    /// Stamps `X-Request-Id` (from the seed and the count of answers) on every answer, and into problem bodies.
+    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+        let requestID = scenario.withEngine { engine -> String in
+            let n = (engine.stored(api: Self.api, "requests")?.intValue ?? 0) + 1
+            engine.store(api: Self.api, "requests", .int(n))
+            var random = SeededRandom(seed: engine.scenario.seed, stream: "requestId/workspace/\(n)")
+            let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+            return "req_" + String((0..<26).map { _ in alphabet[Int(random.next() % 32)] })
+        }
+        var finished = response
+        finished.headers.set("X-Request-Id", requestID)
+        if case .bytes(let bytes) = response.body, response.headers["Content-Type"] == "application/problem+json",
+            let json = try? JSON.parse(bytes), json["requestId"] == .null
+        {
+            finished.body = .bytes(json.setting("requestId", .string(requestID)).bytes)
+        }
+        return finished
+    }
+}

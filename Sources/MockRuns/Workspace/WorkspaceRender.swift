@@ -1,0 +1,164 @@
+import Foundation
+import MockRunsHTTP
+import Scenarios
+
+/// Renders the RunResource and output bodies of one workspace from a run view.
+///
+/// Run and phase fields a scenario may set (snake_case, as the RunResource spells them): `workspace_id`,
+/// `document_id`, `configuration_id`, `operation` (for runs scripted by id), `failure_message`, `exit_code`,
+/// `output_ready` (bool; default: true once succeeded), `output_delay_seconds` (scenario seconds after success
+/// before the output is ready), `output_filename`, `output_content_type`, `output_content` (the file's text).
+struct WorkspaceRender {
+    let workspace: String
+    let now: Timestamp
+
+    static func isUUID(_ s: String) -> Bool {
+        let chars = Array(s.utf8)
+        guard chars.count == 36 else { return false }
+        for (i, c) in chars.enumerated() {
+            if [8, 13, 18, 23].contains(i) {
+                guard c == UInt8(ascii: "-") else { return false }
+            } else {
+                let hex = (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+                guard hex else { return false }
+            }
+        }
+        return true
+    }
+
+    /// The workspace a run belongs to: scripted `workspace_id`, else the one it was created in; a scripted run
+    /// that names none shows in every workspace.
+    static func workspace(of view: RunView) -> String? {
+        view.fields["workspace_id"]?.stringValue ?? view.request["workspace_id"]?.stringValue
+    }
+
+    static func belongs(_ view: RunView, to workspace: String) -> Bool {
+        guard let owner = self.workspace(of: view) else { return true }
+        return owner.lowercased() == workspace.lowercased()
+    }
+
+    func path(_ runID: String) -> String {
+        "/api/v1/workspaces/\(workspace)/runs/\(runID)"
+    }
+
+    /// Pydantic-style times: `2025-01-01T00:00:05Z`, with microseconds when there is a fraction.
+    static func time(_ t: Timestamp?) -> JSON {
+        guard let t else { return .null }
+        return .string(t.iso8601(fractionDigits: t.milliseconds % 1000 == 0 ? 0 : 6))
+    }
+
+    static func cursor(offset: Int) -> String {
+        Data("offset:\(offset)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+
+    static func offset(fromCursor cursor: String) -> Int? {
+        var text = cursor
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+            decoded.hasPrefix("offset:"), let n = Int(decoded.dropFirst(7)), n >= 0
+        else { return nil }
+        return n
+    }
+
+    // MARK: output
+
+    struct OutputFile {
+        var ready: Bool
+        var filename: String
+        var contentType: String
+        var bytes: [UInt8]
+    }
+
+    func outputFile(_ view: RunView) -> OutputFile {
+        let f = view.fields
+        var ready: Bool
+        if let explicit = f["output_ready"]?.boolValue {
+            ready = explicit
+        } else if view.state == "succeeded", let done = view.entered("succeeded") {
+            let delay = f["output_delay_seconds"]?.doubleValue ?? 0
+            ready = now >= done.adding(seconds: delay)
+        } else {
+            ready = false
+        }
+        let document = f["document_id"]?.stringValue ?? view.request["document_id"]?.stringValue ?? ""
+        let content = f["output_content"]?.stringValue ?? "document_id,run_id,status\n\(document),\(view.id),\(view.state)\n"
+        return OutputFile(
+            ready: ready, filename: f["output_filename"]?.stringValue ?? "output.csv",
+            contentType: f["output_content_type"]?.stringValue ?? "text/csv", bytes: Array(content.utf8))
+    }
+
+    func outputObject(_ view: RunView) -> [(String, JSON)] {
+        let file = outputFile(view)
+        guard file.ready else {
+            return [
+                ("ready", false), ("filename", .null), ("content_type", .null), ("size_bytes", .null), ("download_url", .null),
+            ]
+        }
+        return [
+            ("ready", true), ("filename", .string(file.filename)), ("content_type", .string(file.contentType)),
+            ("size_bytes", .int(file.bytes.count)), ("download_url", .string(path(view.id) + "/output/download")),
+        ]
+    }
+
+    func output(_ view: RunView) -> JSON {
+        .object([("run_id", .string(view.id))] + outputObject(view))
+    }
+
+    // MARK: run
+
+    func run(_ view: RunView) -> JSON {
+        let f = view.fields
+        let options = view.request["options"]
+        let started = view.entered("running")
+        let completed = view.isTerminal ? view.history.last?.at : nil
+        var duration: JSON = .null
+        if let started {
+            let ms = (completed ?? now).milliseconds - started.milliseconds
+            duration = ms % 1000 == 0 ? .int(Int(ms / 1000)) : .double(Double(ms) / 1000)
+        }
+        var exitCode: JSON = .null
+        var failure: JSON = .null
+        switch view.state {
+        case "succeeded": exitCode = f["exit_code"] ?? 0
+        case "failed":
+            exitCode = f["exit_code"] ?? 1
+            failure = f["failure_message"] ?? "The run failed"
+        default:
+            if let message = f["failure_message"] { failure = message }
+        }
+        let document = f["document_id"] ?? view.request["document_id"] ?? .null
+        let configuration = f["configuration_id"] ?? view.request["configuration_id"] ?? .null
+        let self_ = path(view.id)
+        return .object([
+            ("id", .string(view.id)),
+            ("object", "ade.run"),
+            ("workspace_id", .string(Self.workspace(of: view) ?? workspace)),
+            ("configuration_id", configuration),
+            ("operation", f["operation"] ?? view.request["operation"] ?? "process"),
+            ("status", .string(view.state)),
+            ("failure_message", failure),
+            ("created_at", Self.time(view.createdAt)),
+            ("started_at", Self.time(started)),
+            ("completed_at", Self.time(completed)),
+            ("duration_seconds", duration),
+            ("exit_code", exitCode),
+            (
+                "input",
+                .object([
+                    ("document_id", document),
+                    ("input_sheet_names", options?["input_sheet_names"] ?? .null),
+                    ("active_sheet_only", options?["active_sheet_only"] ?? false),
+                ])
+            ),
+            ("output", .object(outputObject(view))),
+            (
+                "links",
+                .object([
+                    ("self", .string(self_)), ("events", .string(self_ + "/events/stream")),
+                    ("output", .string(self_ + "/output")), ("output_download", .string(self_ + "/output/download")),
+                    ("cancel", .string(self_ + "/cancel")),
+                ])
+            ),
+        ])
+    }
+}
