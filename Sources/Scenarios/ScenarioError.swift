@@ -29,22 +29,48 @@ public struct ScenarioError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// A path into a JSON document, printed the way people write it: `runs[0].timeline[2].state`.
+/// A path into a JSON document, printed the way people write it: `runs[0].timeline[2].state`. Built for every
+/// value the loader visits, so it only records the steps; the text is made when a message needs it.
 struct JSONPath: CustomStringConvertible {
-    private var text: String
+    private enum Step {
+        case key(String)
+        case index(Int)
+    }
 
-    static let root = JSONPath(text: "")
+    private var steps: [Step] = []
+
+    static let root = JSONPath()
 
     func key(_ key: String) -> JSONPath {
-        let plain = !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
-        let part = plain ? key : "[\"\(key)\"]"
-        if text.isEmpty { return JSONPath(text: plain ? part : part) }
-        return JSONPath(text: text + (plain ? "." + part : part))
+        var copy = self
+        copy.steps.append(.key(key))
+        return copy
     }
 
     func index(_ index: Int) -> JSONPath {
-        JSONPath(text: text + "[\(index)]")
+        var copy = self
+        copy.steps.append(.index(index))
+        return copy
     }
 
-    var description: String { text }
+    var description: String {
+        var text = ""
+        for step in steps {
+            switch step {
+            case .index(let i):
+                text += "[\(i)]"
+            case .key(let key):
+                let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == 0x5F || byte == 0x24
+                }
+                if !plain {
+                    text += "[\"\(key)\"]"
+                } else {
+                    text += text.isEmpty ? key : "." + key
+                }
+            }
+        }
+        return text
+    }
 }
