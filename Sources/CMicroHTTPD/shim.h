@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <string.h>
+#include <pthread.h>
 #include <microhttpd.h>
 
 /* Content-reader return values (macros with casts are not imported). */
@@ -58,13 +59,24 @@ static inline int mr_connection_fd(struct MHD_Connection *connection)
   return info == NULL ? -1 : (int) info->connect_fd;
 }
 
-/* Makes the next close() of the socket send a TCP reset (SO_LINGER {1, 0}). Returns 0 or errno. */
-static inline int mr_set_linger_reset(int fd)
+/* Resets a connection (the client sees ECONNRESET rather than a clean end of stream). Returns 0 or errno.
+   SO_LINGER {1, 0} makes close() send a RST, but libmicrohttpd calls shutdown(SHUT_WR) before close(), which
+   sends a FIN first and the client sees a clean EOF. So also disconnect the socket at once: on Linux, connect()
+   with AF_UNSPEC on a connected TCP socket aborts it with a RST (tcp_disconnect). MHD's later shutdown() and
+   close() on the now unconnected socket are harmless. */
+static inline int mr_reset_connection(int fd)
 {
   struct linger lg;
   lg.l_onoff = 1;
   lg.l_linger = 0;
-  return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0 ? 0 : errno;
+  if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0) return errno;
+#ifdef __linux__
+  struct sockaddr unspec;
+  memset(&unspec, 0, sizeof unspec);
+  unspec.sa_family = AF_UNSPEC;
+  if (connect(fd, &unspec, sizeof unspec) != 0) return errno;
+#endif
+  return 0;
 }
 
 /* Parses a dotted IPv4 address into network byte order. Returns 1 on success. */
@@ -117,6 +129,9 @@ static inline void mr_raise_nofile_limit(void)
     (void) setrlimit(RLIMIT_NOFILE, &rl);
   }
 }
+
+/* An id of the calling thread (to recognise MHD's polling thread). */
+static inline uintptr_t mr_thread_id(void) { return (uintptr_t) pthread_self(); }
 
 /* strerror as a stable string for messages. */
 static inline const char *mr_strerror(int err) { return strerror(err); }

@@ -20,6 +20,7 @@ func mrAccessHandler(
     guard let cls, let connection, let uploadDataSize, let conCls else { return .NO }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
     guard let slot = conCls.pointee else {
+        core.notePollingThread()
         let context = RequestContext(
             method: method.map { String(cString: $0) } ?? "GET",
             path: url.map { String(cString: $0) } ?? "/",

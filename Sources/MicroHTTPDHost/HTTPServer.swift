@@ -1,11 +1,13 @@
 import CMicroHTTPD
+import Dispatch
 import MockRunsHTTP
 import Synchronization
 
 /// A libmicrohttpd daemon serving one `HTTPResponder`.
 ///
-/// One internal polling thread (epoll) reads requests, calls the responder and writes answers. Delayed answers and
-/// waiting streams suspend their connection and are woken by a timer, so no thread waits for them.
+/// One internal polling thread (epoll) reads requests, calls the responder (so a slow responder holds up every
+/// connection) and writes answers. Delayed answers and waiting streams suspend their connection and are woken by
+/// a timer, so no thread waits for them.
 /// The server listens as soon as `init` returns; `stop()` (or deinit) shuts it down.
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
@@ -48,7 +50,7 @@ public final class HTTPServer: Sendable {
     public var url: String { "http://\(host):\(port)" }
 
     private let core: ServerCore
-    /// The running daemon and its listen socket; nil once stopped.
+    /// The running daemon; nil once stopped.
     private let running: Mutex<Running?>
 
     private struct Running: Sendable {
@@ -108,23 +110,36 @@ public final class HTTPServer: Sendable {
 
     /// Stops the server: stops accepting, wakes every suspended connection (their answers are dropped, the
     /// clients see the connection close), then shuts the daemon down. Idempotent; returns once no callback runs.
+    /// Called from the responder (the server's own thread), it cannot wait for that thread: the shutdown then
+    /// happens on another thread 100 ms later (so the answer being written can still go out) and this returns at once.
     public func stop() {
         guard let running = running.withLock({ state -> Running? in
             defer { state = nil }
             return state
         }) else { return }
-        let daemon = running.daemon.pointer
+        let core = self.core
+        if core.isOnPollingThread {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) {
+                HTTPServer.shutDown(running.daemon, core: core)
+            }
+        } else {
+            HTTPServer.shutDown(running.daemon, core: core)
+        }
+    }
+
+    private static func shutDown(_ daemon: MHDHandle, core: ServerCore) {
         // 1. No new connections.
-        let listenFD = MHD_quiesce_daemon(daemon)
+        let listenFD = MHD_quiesce_daemon(daemon.pointer)
         // 2. No new suspensions; resume the suspended ones (MHD_stop_daemon aborts the process otherwise).
         core.beginStopping()
         // 3. Join MHD's thread and close every connection.
-        MHD_stop_daemon(daemon)
+        MHD_stop_daemon(daemon.pointer)
         // After quiesce the listen socket is ours to close, and only after MHD_stop_daemon.
         if listenFD >= 0 { mr_close_fd(listenFD) }
     }
 
-    /// Whether `stop()` has been called.
+    /// Whether `stop()` has been called (the shutdown itself may still be under way when it was called from the
+    /// responder).
     public var isStopped: Bool { running.withLock { $0 == nil } }
 
     private static let fileLimitRaised: Void = { mr_raise_nofile_limit() }()

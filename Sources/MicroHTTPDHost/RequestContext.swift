@@ -45,9 +45,9 @@ final class RequestContext {
     /// client waits for `100 Continue` (it has not sent the body yet).
     func begin() -> MHD_Result {
         headers = HTTPHeaders(values(of: .HEADER_KIND).map { ($0.name, $0.value) })
-        if let length = headers["Content-Length"].flatMap({ Int($0.trimmingCharacters()) }),
+        if let length = header("Content-Length").flatMap({ Int($0.trimmingCharacters()) }),
             length > core.maxBodyBytes,
-            headers["Expect"]?.lowercased().contains("100-continue") == true
+            header("Expect")?.lowercased().contains("100-continue") == true
         {
             bodyTooLarge = true
             return answer(refusal())
@@ -153,7 +153,7 @@ final class RequestContext {
             self.drop = drop
             if drop == .reset {
                 let fd = mr_connection_fd(connection)
-                if fd >= 0 { _ = mr_set_linger_reset(fd) }
+                if fd >= 0 { _ = mr_reset_connection(fd) }
             }
             return .NO  // MHD closes the connection without answering
         }
@@ -180,9 +180,8 @@ final class RequestContext {
         guard let handle else { return .NO }
         defer { MHD_destroy_response(handle) }
         for field in response.headers {
-            let name = field.name.lowercased()
-            if name == "content-length" { continue }  // MHD computes it
-            if isStream && name == "transfer-encoding" { continue }  // MHD sends chunked itself
+            if field.name.equalsIgnoringASCIICase("content-length") { continue }  // MHD computes it
+            if isStream && field.name.equalsIgnoringASCIICase("transfer-encoding") { continue }  // MHD chunks itself
             _ = MHD_add_response_header(handle, field.name, field.value)
         }
         guard (100...999).contains(response.status) else { return .NO }
@@ -192,8 +191,13 @@ final class RequestContext {
 
     // MARK: - Helpers
 
+    /// One request header (case-insensitive), looked up by MHD without touching the Swift copy.
+    private func header(_ name: String) -> String? {
+        MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
+    }
+
     private var mediaType: String? {
-        guard let value = headers["Content-Type"] else { return nil }
+        guard let value = header("Content-Type") else { return nil }
         let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
         return type.trimmingCharacters().lowercased()
     }
@@ -277,6 +281,17 @@ final class StreamState {
 }
 
 extension String {
+    /// Compares without allocating (header names are ASCII).
+    fileprivate func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        for (a, b) in zip(utf8, other.utf8) where a != b {
+            let lowerA = a >= 65 && a <= 90 ? a + 32 : a
+            let lowerB = b >= 65 && b <= 90 ? b + 32 : b
+            if lowerA != lowerB { return false }
+        }
+        return true
+    }
+
     fileprivate func trimmingCharacters() -> String {
         var slice = Substring(self)
         while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }

@@ -25,6 +25,8 @@ final class ServerCore: Sendable {
     private let registry = Mutex(Registry())
     /// Set (inside the registry lock) when `stop()` begins; read without the lock on the hot path.
     private let stopping = Atomic<Bool>(false)
+    /// MHD's polling thread, recorded by the first callback (0 until then).
+    private let pollingThread = Atomic<UInt>(0)
     /// One serial queue for every wake-up timer; no thread sleeps per waiting connection.
     private let timers = DispatchQueue(label: "mockruns.host.timers")
 
@@ -47,6 +49,14 @@ final class ServerCore: Sendable {
     }
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// Called by the access handler: remembers which thread is MHD's.
+    func notePollingThread() {
+        if pollingThread.load(ordering: .relaxed) == 0 { pollingThread.store(UInt(mr_thread_id()), ordering: .relaxed) }
+    }
+
+    /// Whether the caller is MHD's polling thread (a responder calling `stop()`).
+    var isOnPollingThread: Bool { pollingThread.load(ordering: .relaxed) == UInt(mr_thread_id()) }
 
     /// Suspends `connection` and schedules its resumption after `delay`. Must be called on MHD's thread from the
     /// access handler or a content reader. Returns false (nothing suspended) once the server is stopping.

@@ -65,3 +65,44 @@ func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
+
+/// Counts requests in the server's hands (responder called, exchange not yet completed) and keeps the log.
+/// Server-side measures stay meaningful when the test process is starved of CPU (URLSession on Linux keeps a core
+/// busy while requests are pending, and the whole test suite shares 2 cores).
+final class Tracker: Sendable {
+    private struct State {
+        var inFlight = 0
+        var maxInFlight = 0
+        var log: [RequestLogEntry] = []
+    }
+    private let state = Mutex(State())
+
+    var configuration: HTTPServer.Configuration {
+        HTTPServer.Configuration(onRequestCompleted: { [self] entry in
+            state.withLock {
+                $0.inFlight -= 1
+                $0.log.append(entry)
+            }
+        })
+    }
+
+    /// Wraps a handler so each call counts as a request in flight.
+    func counting(_ handler: @escaping @Sendable (HTTPRequest) -> Reply) -> @Sendable (HTTPRequest) -> Reply {
+        { [self] request in
+            state.withLock {
+                $0.inFlight += 1
+                $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+            }
+            return handler(request)
+        }
+    }
+
+    var maxInFlight: Int { state.withLock { $0.maxInFlight } }
+    var log: [RequestLogEntry] { state.withLock { $0.log } }
+
+    /// Waits (briefly) until `count` exchanges are logged: the log hook runs just after the last byte is written.
+    func waitForLog(count: Int) async throws -> [RequestLogEntry] {
+        for _ in 0..<200 where state.withLock({ $0.log.count }) < count { try await Task.sleep(for: .milliseconds(10)) }
+        return log
+    }
+}

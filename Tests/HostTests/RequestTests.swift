@@ -133,11 +133,11 @@ struct RequestTests {
         #expect(refused.status == 413)
     }
 
-    @Test func oversizedBodyOnRawSocketGets413() throws {
+    @Test func oversizedBodyOnRawSocketGets413() async throws {
         let server = try TestServer(configuration: .init(maxBodyBytes: 1024), echo)
         defer { server.stop() }
         let body = String(repeating: "q", count: 5000)
-        let exchange = try server.rawExchange(
+        let exchange = try await server.sendRaw(
             "POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n" + body)
         #expect(exchange.text.hasPrefix("HTTP/1.1 413"))
     }

@@ -120,9 +120,19 @@ public struct ClosureResponder: HTTPResponder {
     public func respond(to request: HTTPRequest) -> Reply { handler(request) }
 }
 
+/// Runs blocking `work` on a new thread (not Swift concurrency's cooperative pool, not Dispatch's global pool,
+/// which URLSession on Linux keeps busy) and returns its result.
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.start()
+    }
+}
+
 /// Error of a raw exchange.
 public struct TestSocketError: Error, Sendable, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// How a raw exchange ended.
@@ -143,8 +153,20 @@ public struct RawExchange: Sendable {
 
 extension TestServer {
     /// Writes `request` verbatim on a fresh TCP connection and reads until the server closes, resets, or sends
-    /// nothing for `timeout` seconds. Blocking; for checks URLSession cannot make (a reset vs. a clean close).
+    /// nothing for `timeout` seconds: for checks URLSession cannot make (a reset vs. a clean close, chunk timing).
+    /// Blocking: from async tests prefer `sendRaw`, which does the same on a Dispatch thread instead of holding
+    /// one of Swift concurrency's few cooperative threads (2 on a 2-core machine) while it waits.
     public func rawExchange(_ request: String, timeout: Double = 5) throws -> RawExchange {
+        try TestServer.rawExchange(port: port, request, timeout: timeout)
+    }
+
+    /// `rawExchange`, run on a thread of its own.
+    public func sendRaw(_ request: String, timeout: Double = 5) async throws -> RawExchange {
+        let port = self.port
+        return try await onOwnThread { try TestServer.rawExchange(port: port, request, timeout: timeout) }
+    }
+
+    static func rawExchange(port: Int, _ request: String, timeout: Double) throws -> RawExchange {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
         defer { close(fd) }

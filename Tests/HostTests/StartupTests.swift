@@ -1,0 +1,84 @@
+import MicroHTTPDHost
+import MockRunsHTTP
+import MockRunsTesting
+import Synchronization
+import Testing
+
+@Suite("Starting and stopping")
+struct StartupTests {
+    @Test func portZeroPicksARealPort() throws {
+        let server = try HTTPServer(responder: ClosureResponder { _ in Reply(.text(200, "ok")) })
+        defer { server.stop() }
+        #expect(server.port > 0)
+        #expect(server.url == "http://127.0.0.1:\(server.port)")
+    }
+
+    @Test func portInUseGivesAClearError() throws {
+        let first = try TestServer { _ in Reply(.text(200, "first")) }
+        defer { first.stop() }
+        let error = #expect(throws: HostError.self) {
+            try HTTPServer(
+                configuration: .init(host: "127.0.0.1", port: first.port),
+                responder: ClosureResponder { _ in Reply(.text(200, "second")) })
+        }
+        #expect(error?.kind == .addressInUse)
+        #expect(error?.message == "cannot listen on 127.0.0.1:\(first.port): address already in use")
+    }
+
+    @Test func badHostGivesAClearError() throws {
+        for host in ["not a host", "300.1.1.1", "::1"] {
+            let error = #expect(throws: HostError.self) {
+                try HTTPServer(configuration: .init(host: host), responder: ClosureResponder { _ in Reply(.text(200, "")) })
+            }
+            #expect(error?.kind == .invalidHost)
+            #expect(error?.description.contains("invalid host \"\(host)\"") == true)
+        }
+    }
+
+    @Test func addressNotOnThisMachineGivesAClearError() throws {
+        let error = #expect(throws: HostError.self) {
+            try HTTPServer(configuration: .init(host: "192.0.2.1"), responder: ClosureResponder { _ in Reply(.text(200, "")) })
+        }
+        #expect(error?.kind == .addressNotAvailable)
+    }
+
+    @Test func badPortGivesAClearError() throws {
+        let error = #expect(throws: HostError.self) {
+            try HTTPServer(configuration: .init(port: 70_000), responder: ClosureResponder { _ in Reply(.text(200, "")) })
+        }
+        #expect(error?.message.contains("70000") == true)
+    }
+
+    @Test func portIsFreeAgainAfterStop() async throws {
+        let first = try TestServer { _ in Reply(.text(200, "first")) }
+        let port = first.port
+        _ = try await first.send("GET", "/")  // leaves a connection (TIME_WAIT after stop)
+        first.stop()
+        let second = try HTTPServer(
+            configuration: .init(port: port), responder: ClosureResponder { _ in Reply(.text(200, "second")) })
+        defer { second.stop() }
+        #expect(second.port == port)
+    }
+}
+
+/// Holds the server so a responder created before it can reach it.
+final class ServerBox: Sendable {
+    let server = Mutex<HTTPServer?>(nil)
+}
+
+@Suite("Stopping from inside")
+struct StopFromResponderTests {
+    @Test func responderMayStopItsOwnServer() async throws {
+        let box = ServerBox()
+        let server = try TestServer { request in
+            if request.path == "/shutdown" { box.server.withLock { $0 }?.stop() }
+            return Reply(.text(200, "bye"))
+        }
+        box.server.withLock { $0 = server.server }
+        let response = try await server.send("POST", "/shutdown")
+        #expect(response.text == "bye")
+        #expect(server.server.isStopped)
+        try await Task.sleep(for: .milliseconds(400))  // the shutdown runs 100 ms after the request
+        await #expect(throws: (any Error).self) { try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 2) }
+    }
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# bench/host/run.sh - host overhead benchmark (not part of `swift test`).
+#
+# Compares the real `mockruns` binary (GET /__mockruns/health) with a fixed-answer C libmicrohttpd server
+# (bench/host/c_server.c, same daemon flags) on:
+#   startup    exec -> first HTTP 200, median of $RUNS runs (bash /dev/tcp poll loop, no forks while polling)
+#   throughput keep-alive requests/s with `wrk -t1 -c32 -d${DURATION}s`
+# Targets: startup <= 1.5x C, throughput >= 0.85x C.
+#
+# Environment: RUNS (20), DURATION (5), SKIP_SWIFT=1 (C side only), MOCKRUNS_BIN (a prebuilt binary: no build),
+#              MOCKRUNS_ARGS (extra CLI arguments; default "--log-level warning"),
+#              SWIFT_BUILD_FLAGS (e.g. "--static-swift-stdlib": a statically linked runtime starts several ms faster),
+#              STRICT=1 (exit 1 when a target is missed), BENCH_DIR (build output, default $TMPDIR/mockruns-bench).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${BENCH_DIR:-${TMPDIR:-/tmp}/mockruns-bench}
+RUNS=${RUNS:-20}
+DURATION=${DURATION:-5}
+CONNECTIONS=32
+# Per-request logging (info level) writes a line to stderr per request: measure the host and router without it.
+MOCKRUNS_ARGS=${MOCKRUNS_ARGS---log-level warning}
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS:-}
+mkdir -p "$OUT"
+: >"$OUT/server-stderr.log"
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+
+# A free port in 20000-32767 (below Linux's ephemeral range 32768-60999, which outgoing connections use; bounded
+# attempts; "free" = nothing answers a connect).
+random_port() {
+  local port i
+  for ((i = 0; i < 50; i++)); do
+    port=$((20000 + RANDOM % 12768))
+    if ! { exec 9<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then echo "$port"; return 0; fi
+    exec 9<&- 9>&-
+  done
+  echo "no free port found" >&2; return 1
+}
+
+# probe PORT PATH: succeeds when GET PATH answers 200.
+probe() {
+  local line
+  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3 2>/dev/null || { exec 3<&- 3>&-; return 1; }
+  if ! IFS= read -r -t 2 line <&3; then exec 3<&- 3>&-; return 1; fi
+  exec 3<&- 3>&-
+  [[ $line == HTTP/1.?" 200"* ]]
+}
+
+# wait_ready PORT PATH PID: polls until 200 (at most ~20000 attempts / 10 s). Prints nothing; fails on timeout.
+wait_ready() {
+  local i deadline=$(( ${EPOCHREALTIME/./} + 10000000 ))
+  for ((i = 0; i < 20000; i++)); do
+    probe "$1" "$2" && return 0
+    kill -0 "$3" 2>/dev/null || { echo "server exited before answering" >&2; return 1; }
+    (( ${EPOCHREALTIME/./} < deadline )) || break
+  done
+  echo "server on port $1 did not answer 200 on $2 in time" >&2
+  return 1
+}
+
+# stop_server PID: SIGTERM, then SIGKILL if it is still there after 2 s (a server that loses the signal must not
+# hang the benchmark).
+stop_server() {
+  local i
+  kill "$1" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.01
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "   pid $1 ignored SIGTERM for 2 s; killing it" >&2
+    kill -KILL "$1" 2>/dev/null || true
+  fi
+  wait "$1" 2>/dev/null || true
+  PIDS=("${PIDS[@]/$1/}")
+}
+
+# startup NAME PATH CMD...: median microseconds from exec to the first 200 over $RUNS runs ("{port}" in CMD is replaced).
+startup() {
+  local path=$1; shift
+  local samples=() run port start pid args
+  local failures=0
+  for ((run = 0; run < RUNS; run++)); do
+    port=$(random_port)
+    args=("${@//\{port\}/$port}")
+    start=${EPOCHREALTIME/./}
+    "${args[@]}" >/dev/null 2>>"$OUT/server-stderr.log" &
+    pid=$!
+    PIDS+=("$pid")
+    if ! wait_ready "$port" "$path" "$pid"; then
+      stop_server "$pid"
+      # A port taken between the check and the bind: try again with another, a few times at most.
+      if ((++failures > 3)); then return 1; fi
+      ((run--))
+      continue
+    fi
+    samples+=($(( ${EPOCHREALTIME/./} - start )))
+    stop_server "$pid"
+  done
+  printf '%s\n' "${samples[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+}
+
+# throughput PATH CMD...: requests/s from wrk (1 s warm-up first).
+throughput() {
+  local path=$1; shift
+  local port pid args rps
+  port=$(random_port)
+  args=("${@//\{port\}/$port}")
+  "${args[@]}" >/dev/null 2>>"$OUT/server-stderr.log" &
+  pid=$!
+  PIDS+=("$pid")
+  wait_ready "$port" "$path" "$pid" || { stop_server "$pid"; return 1; }
+  wrk -t1 -c"$CONNECTIONS" -d1s "http://127.0.0.1:$port$path" >/dev/null
+  rps=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$port$path" | awk '/^Requests\/sec:/ { print $2 }')
+  stop_server "$pid"
+  [[ -n $rps ]] || { echo "wrk gave no Requests/sec" >&2; return 1; }
+  echo "$rps"
+}
+
+command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
+
+echo "== building the C baseline"
+cc -O2 -Wall -o "$OUT/c_server" "$ROOT/bench/host/c_server.c" $(pkg-config --cflags --libs libmicrohttpd)
+
+SWIFT_BIN=${MOCKRUNS_BIN:-}
+if [[ -z $SWIFT_BIN && ${SKIP_SWIFT:-0} != 1 ]]; then
+  echo "== building mockruns (release)"
+  # A few attempts: a source file edited mid-build makes SwiftPM give up.
+  for attempt in 1 2 3; do
+    # shellcheck disable=SC2086 # SWIFT_BUILD_FLAGS is a list of words
+    if swift build -c release --product mockruns --package-path "$ROOT" --scratch-path "$OUT/swift" $SWIFT_BUILD_FLAGS \
+      >"$OUT/swift-build.log" 2>&1; then
+      # shellcheck disable=SC2086
+      SWIFT_BIN=$(swift build -c release --product mockruns --package-path "$ROOT" --scratch-path "$OUT/swift" $SWIFT_BUILD_FLAGS --show-bin-path)/mockruns
+      break
+    fi
+    echo "   swift build attempt $attempt failed (see $OUT/swift-build.log)" >&2
+  done
+  [[ -n $SWIFT_BIN ]] || echo "   measuring the C side only" >&2
+fi
+
+echo "== startup: median of $RUNS runs; throughput: wrk -t1 -c$CONNECTIONS -d${DURATION}s; mockruns args: $MOCKRUNS_ARGS"
+C_START=$(startup / "$OUT/c_server" "{port}")
+C_RPS=$(throughput / "$OUT/c_server" "{port}")
+
+S_START="" S_RPS=""
+if [[ -n $SWIFT_BIN ]]; then
+  # shellcheck disable=SC2086 # MOCKRUNS_ARGS is a list of words
+  if S_START=$(startup /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS) \
+    && S_RPS=$(throughput /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS); then
+    :
+  else
+    echo "   mockruns did not serve GET /__mockruns/health with 200; Swift side skipped (server stderr: $OUT/server-stderr.log)" >&2
+    S_START="" S_RPS=""
+  fi
+fi
+
+echo
+printf '%-22s %14s %16s\n' "server" "startup (ms)" "requests/s"
+printf '%-22s %14.2f %16.0f\n' "C libmicrohttpd" "$(awk "BEGIN { print $C_START / 1000 }")" "$C_RPS"
+status=0
+if [[ -n $S_START && -n $S_RPS ]]; then
+  printf '%-22s %14.2f %16.0f\n' "mockruns (Swift)" "$(awk "BEGIN { print $S_START / 1000 }")" "$S_RPS"
+  START_RATIO=$(awk "BEGIN { printf \"%.2f\", $S_START / $C_START }")
+  RPS_RATIO=$(awk "BEGIN { printf \"%.2f\", $S_RPS / $C_RPS }")
+  START_OK=$(awk "BEGIN { print ($START_RATIO <= 1.5) ? \"ok\" : \"MISSED\" }")
+  RPS_OK=$(awk "BEGIN { print ($RPS_RATIO >= 0.85) ? \"ok\" : \"MISSED\" }")
+  echo
+  echo "startup ratio    swift/C = $START_RATIO  (target <= 1.5)   $START_OK"
+  echo "throughput ratio swift/C = $RPS_RATIO  (target >= 0.85)  $RPS_OK"
+  if [[ $START_OK != ok || $RPS_OK != ok ]]; then status=1; fi
+else
+  echo "mockruns (Swift)       not measured"
+fi
+if [[ ${STRICT:-0} == 1 ]]; then exit "$status"; fi
+exit 0
