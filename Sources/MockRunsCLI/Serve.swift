@@ -70,6 +70,8 @@ struct Serve: ParsableCommand {
                 Console.log("\(entry.method) \(entry.path) -> \(outcome) in \(String(format: "%.1f", ms)) ms")
             }
         }
+        // Signals are caught before the server answers anything, so a stop sent right after start is not lost.
+        let shutdown = ShutdownSignals()
         let server: HTTPServer
         do {
             server = try HTTPServer(configuration: configuration, responder: app)
@@ -90,26 +92,31 @@ struct Serve: ParsableCommand {
         Console.out(ready.serialized())
         fflush(nil)
         if verbose { Console.log("serving scenario \"\(loaded.name)\" on \(server.url); Ctrl-C stops") }
-        ShutdownSignals.waitThenStop(server)
+        shutdown.waitThenStop(server)
     }
 }
 
-/// Blocks until SIGINT or SIGTERM, then stops the server (resuming any waiting connections) and exits 0.
-enum ShutdownSignals {
-    static func waitThenStop(_ server: HTTPServer) {
-        let done = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "mockruns.signals")
-        var sources: [DispatchSourceSignal] = []
+/// Catches SIGINT and SIGTERM from creation on; `waitThenStop` blocks until one arrives, then stops the server
+/// (resuming any waiting connections) so the process can exit 0.
+final class ShutdownSignals {
+    private let received = DispatchSemaphore(value: 0)
+    private let queue = DispatchQueue(label: "mockruns.signals")
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { done.signal() }
+            let received = self.received
+            source.setEventHandler { received.signal() }
             source.resume()
             sources.append(source)
         }
-        done.wait()
+    }
+
+    func waitThenStop(_ server: HTTPServer) {
+        received.wait()
         server.stop()
-        withExtendedLifetime(sources) {}
     }
 }
 
