@@ -9,7 +9,7 @@
 #
 # Environment: RUNS (20), DURATION (5), SKIP_SWIFT=1 (C side only), MOCKRUNS_BIN (a prebuilt binary: no build),
 #              MOCKRUNS_ARGS (extra CLI arguments; default "--log-level warning"),
-#              SWIFT_BUILD_FLAGS (e.g. "--static-swift-stdlib": a statically linked runtime starts several ms faster),
+#              SWIFT_BUILD_FLAGS (default "--static-swift-stdlib", as scripts/serve builds: it starts several ms faster),
 #              STRICT=1 (exit 1 when a target is missed), BENCH_DIR (build output, default $TMPDIR/mockruns-bench).
 set -euo pipefail
 
@@ -20,7 +20,7 @@ DURATION=${DURATION:-5}
 CONNECTIONS=32
 # Per-request logging (info level) writes a line to stderr per request: measure the host and router without it.
 MOCKRUNS_ARGS=${MOCKRUNS_ARGS---log-level warning}
-SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS:-}
+SWIFT_BUILD_FLAGS=${SWIFT_BUILD_FLAGS---static-swift-stdlib}
 mkdir -p "$OUT"
 : >"$OUT/server-stderr.log"
 
