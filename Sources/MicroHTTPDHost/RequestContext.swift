@@ -53,7 +53,9 @@ final class RequestContext {
             return answer(refusal())
         }
         let media = mediaType
-        if media == "application/x-www-form-urlencoded" || media == "multipart/form-data" {
+        // Form-encoded bodies are decoded at the end like the query string (libmicrohttpd's post processor
+        // mangles the field after a bad % escape); multipart goes through the post processor.
+        if media == "multipart/form-data" {
             form = []
             postProcessor = MHD_create_post_processor(
                 connection, 16 * 1024, mrPostField, Unmanaged.passUnretained(self).toOpaque())
@@ -141,6 +143,9 @@ final class RequestContext {
                 formError = "cannot parse the \(mediaType ?? "form") body (truncated or malformed)"
             }
             postProcessor = nil
+        }
+        if mediaType == "application/x-www-form-urlencoded" {
+            form = FormField.urlEncoded(body)
         }
         return HTTPRequest(
             method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,

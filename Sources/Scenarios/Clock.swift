@@ -14,8 +14,18 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
+    /// Saturates instead of overflowing: the clock stops at the ends of time rather than crash the server.
     public func adding(seconds: Double) -> Timestamp {
-        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+        let limit = 9.0e15
+        let delta = seconds.isNaN ? 0 : Int64(min(max((seconds * 1000).rounded(), -limit), limit))
+        let (sum, overflow) = milliseconds.addingReportingOverflow(delta)
+        return Timestamp(milliseconds: overflow ? (delta > 0 ? Int64.max : Int64.min) : sum)
+    }
+
+    /// `self - other` in milliseconds, saturating at the ends of Int64.
+    public func milliseconds(since other: Timestamp) -> Int64 {
+        let (difference, overflow) = milliseconds.subtractingReportingOverflow(other.milliseconds)
+        return overflow ? (milliseconds > other.milliseconds ? Int64.max : Int64.min) : difference
     }
 
     public var secondsSince1970: Double { Double(milliseconds) / 1000 }

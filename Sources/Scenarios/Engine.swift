@@ -67,9 +67,12 @@ public struct Engine: Sendable {
         return clock.epoch.adding(seconds: elapsed + offsetSeconds)
     }
 
+    /// The most one `advance` moves the clock: ten years.
+    public static let maximumAdvanceSeconds = 315_360_000.0
+
     /// Moves the scenario clock forward (the admin API's "advance"); runs whose phases last seconds move on.
     public mutating func advance(seconds: Double) {
-        offsetSeconds += max(0, seconds)
+        offsetSeconds += min(max(seconds.isNaN ? 0 : seconds, 0), Engine.maximumAdvanceSeconds)
     }
 
     // MARK: requests
@@ -104,7 +107,8 @@ public struct Engine: Sendable {
         }
         let latency = state.script.latency[endpoint] ?? state.script.latency["*"]
         let delay = latency.map { Engine.draw($0, &state.latencyRandom) } ?? 0
-        return Admission(delay: .milliseconds(Int64(delay.rounded())), fault: fault)
+        let bounded = min(max(delay.isNaN ? 0 : delay, 0), Latency.maximumMilliseconds)
+        return Admission(delay: .milliseconds(Int64(bounded.rounded())), fault: fault)
     }
 
     private static func draw(_ latency: Latency, _ random: inout SeededRandom) -> Double {
@@ -402,6 +406,10 @@ private struct APIState {
 }
 
 private struct RunState {
+    /// How many history entries, log lines and trail steps a run keeps (the oldest go first): looping runs
+    /// must not grow without end.
+    static let memory = 10_000
+
     let id: String
     let api: String
     let script: RunScript
@@ -437,9 +445,11 @@ private struct RunState {
         enteredAt = time
         readsInPhase = 0
         if history.last?.state != phase.state { history.append((phase.state, time)) }
+        if history.count > RunState.memory { history.removeFirst(history.count - RunState.memory) }
         trail.append((phase, time))
-        if trail.count > 10_000 { trail.removeFirst(trail.count - 10_000) }
+        if trail.count > RunState.memory { trail.removeFirst(trail.count - RunState.memory) }
         for line in phase.log { log.append((time, line)) }
+        if log.count > RunState.memory { log.removeFirst(log.count - RunState.memory) }
     }
 
     mutating func start(timeline: [Phase], event: String?, now: Timestamp, descriptor: APIDescriptor, at index: Int = 0) {
@@ -451,8 +461,21 @@ private struct RunState {
         settle(now: now, descriptor: descriptor)
     }
 
-    /// Moves on through phases whose time is up.
+    /// Moves on through phases whose time is up. A looping timeline of timed phases skips whole cycles at once,
+    /// so a clock moved years ahead costs no more than one cycle.
     mutating func settle(now: Timestamp, descriptor: APIDescriptor) {
+        if script.loop, activeEvent == nil {
+            let durations = timeline.compactMap { phase -> Double? in
+                if case .seconds(let s) = phase.duration { return s }
+                return nil
+            }
+            let cycle = durations.reduce(0, +)
+            if durations.count == timeline.count, cycle > 0 {
+                let elapsed = Double(now.milliseconds(since: enteredAt)) / 1000
+                let skipped = (elapsed / cycle).rounded(.down) - 1
+                if skipped >= 1 { enteredAt = enteredAt.adding(seconds: skipped * cycle) }
+            }
+        }
         while case .seconds(let seconds) = phase.duration {
             let end = enteredAt.adding(seconds: seconds)
             guard end <= now, moveOn(at: end) else { return }

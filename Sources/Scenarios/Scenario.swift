@@ -115,6 +115,9 @@ public enum Latency: Sendable, Equatable {
     case fixed(Double)
     case uniform(min: Double, max: Double)
     case lognormal(median: Double, sigma: Double)
+
+    /// No delay is longer than ten minutes (draws are clipped there): clients time out long before.
+    public static let maximumMilliseconds = 600_000.0
 }
 
 /// A scripted failure: which requests it hits and what they get instead of the normal answer.

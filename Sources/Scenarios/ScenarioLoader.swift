@@ -88,7 +88,9 @@ private struct Reader {
         return value
     }
 
-    mutating func number(_ json: JSON?, _ path: JSONPath, above: Double? = nil, atLeast: Double? = nil) -> Double? {
+    mutating func number(
+        _ json: JSON?, _ path: JSONPath, above: Double? = nil, atLeast: Double? = nil, atMost: Double? = nil
+    ) -> Double? {
         guard let json else { return nil }
         guard let value = json.doubleValue else {
             fail(path, "expected a number, found \(json.kindName)")
@@ -100,6 +102,10 @@ private struct Reader {
         }
         if let atLeast, !(value >= atLeast) {
             fail(path, "must be at least \(JSON.double(atLeast).serialized()), found \(json.serialized())")
+            return nil
+        }
+        if let atMost, !(value <= atMost) {
+            fail(path, "must be at most \(JSON.double(atMost).serialized()), found \(json.serialized())")
             return nil
         }
         return value
@@ -181,8 +187,8 @@ private struct Reader {
                 fail(path.key("epoch"), "\"\(epoch)\" is not a timestamp; write e.g. \"2025-01-01T00:00:00Z\"")
             }
         }
-        if let tick = number(members["tick"], path.key("tick"), atLeast: 0) { spec.tickSeconds = tick }
-        if let scale = number(members["timeScale"], path.key("timeScale"), above: 0) { spec.timeScale = scale }
+        if let tick = number(members["tick"], path.key("tick"), atLeast: 0, atMost: 86_400) { spec.tickSeconds = tick }
+        if let scale = number(members["timeScale"], path.key("timeScale"), above: 0, atMost: 1_000_000) { spec.timeScale = scale }
         return spec
     }
 
@@ -331,7 +337,7 @@ private struct Reader {
 
     mutating func latency(_ json: JSON, _ path: JSONPath) -> Latency? {
         if json.doubleValue != nil {
-            return number(json, path, atLeast: 0).map(Latency.fixed)
+            return number(json, path, atLeast: 0, atMost: Latency.maximumMilliseconds).map(Latency.fixed)
         }
         let forms = "a number of milliseconds, {\"fixed\": ms}, {\"uniform\": [min, max]} or {\"lognormal\": {\"median\": ms, \"sigma\": s}}"
         guard case .object(let members) = json, members.count == 1, let (kind, value) = members.first else {
@@ -340,14 +346,15 @@ private struct Reader {
         }
         switch kind {
         case "fixed":
-            return number(value, path.key("fixed"), atLeast: 0).map(Latency.fixed)
+            return number(value, path.key("fixed"), atLeast: 0, atMost: Latency.maximumMilliseconds).map(Latency.fixed)
         case "uniform":
             guard case .array(let pair) = value, pair.count == 2 else {
                 fail(path.key("uniform"), "expected [min, max] in milliseconds")
                 return nil
             }
-            guard let lo = number(pair[0], path.key("uniform").index(0), atLeast: 0),
-                let hi = number(pair[1], path.key("uniform").index(1), atLeast: 0)
+            let most = Latency.maximumMilliseconds
+            guard let lo = number(pair[0], path.key("uniform").index(0), atLeast: 0, atMost: most),
+                let hi = number(pair[1], path.key("uniform").index(1), atLeast: 0, atMost: most)
             else { return nil }
             guard lo <= hi else {
                 fail(path.key("uniform"), "min (\(lo)) must not be above max (\(hi))")
@@ -357,8 +364,8 @@ private struct Reader {
         case "lognormal":
             guard let m = object(value, path.key("lognormal"), allowed: ["median", "sigma"], what: "lognormal parameters")
             else { return nil }
-            guard let median = number(m["median"], path.key("lognormal").key("median"), above: 0),
-                let sigma = number(m["sigma"], path.key("lognormal").key("sigma"), atLeast: 0)
+            guard let median = number(m["median"], path.key("lognormal").key("median"), above: 0, atMost: Latency.maximumMilliseconds),
+                let sigma = number(m["sigma"], path.key("lognormal").key("sigma"), atLeast: 0, atMost: 5)
             else {
                 if m["median"] == nil || m["sigma"] == nil {
                     fail(path.key("lognormal"), "needs both \"median\" (ms) and \"sigma\"")
@@ -532,7 +539,7 @@ private struct Reader {
                 fail(p, "set \"polls\" or \"seconds\", not both")
             } else if let polls = integer(m["polls"], p.key("polls"), min: 1) {
                 phase.duration = .polls(polls)
-            } else if let seconds = number(m["seconds"], p.key("seconds"), above: 0) {
+            } else if let seconds = number(m["seconds"], p.key("seconds"), above: 0, atMost: Engine.maximumAdvanceSeconds) {
                 phase.duration = .seconds(seconds)
             }
             if let fields = m["fields"] {

@@ -348,3 +348,57 @@ import Testing
         #expect(e.now.iso8601(fractionDigits: 1) == "2024-03-01T00:00:03.0Z")
     }
 }
+
+@Suite struct LimitTests {
+    @Test func loopingRunSurvivesAClockMovedYearsAhead() throws {
+        var e = try engine(
+            """
+            {"clock": {"mode": "virtual"}, "apis": {"jobs": {"defaultRun": {"loop": true, "timeline": [
+              {"state": "QUEUED", "seconds": 0.001, "log": ["q"]}, {"state": "RUNNING", "seconds": 0.002}]}}}}
+            """)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        e.advance(seconds: Engine.maximumAdvanceSeconds)
+        // 315,360,000 s is a whole number of 3 ms cycles, so the run is back at its first phase.
+        #expect(e.read(api: "jobs", id: id).state == "QUEUED")
+        let run = e.peek(api: "jobs", id: id)
+        #expect((run?.log.count ?? .max) <= 10_000)
+        #expect((run?.history.count ?? .max) <= 10_000)
+    }
+
+    @Test func clockSaturatesInsteadOfOverflowing() throws {
+        var e = try engine(#"{"clock": {"mode": "virtual", "epoch": "1969-12-31T00:00:00Z"}}"#)
+        for _ in 0..<100_000 { e.advance(seconds: .greatestFiniteMagnitude) }
+        e.advance(seconds: .nan)
+        e.advance(seconds: -5)
+        #expect(e.now.milliseconds > 0)
+        #expect(Timestamp(milliseconds: .max).adding(seconds: 1e300).milliseconds == .max)
+        #expect(Timestamp(milliseconds: .min).milliseconds(since: Timestamp(milliseconds: 1)) == .min)
+        _ = e.now.iso8601(fractionDigits: 7)
+        _ = e.now.httpDate
+    }
+
+    @Test func scenarioNumbersOutOfRangeAreRefused() {
+        let cases = [
+            (#"{"apis": {"jobs": {"latency": {"*": 1e300}}}}"#, #"apis.jobs.latency["*"]"#),
+            (#"{"apis": {"jobs": {"latency": {"*": {"lognormal": {"median": 10, "sigma": 50}}}}}}"#, #"apis.jobs.latency["*"].lognormal.sigma"#),
+            (#"{"clock": {"tick": 1e300}}"#, "clock.tick"),
+            (#"{"clock": {"timeScale": 1e9}}"#, "clock.timeScale"),
+            (#"{"apis": {"jobs": {"defaultRun": {"timeline": [{"state": "QUEUED", "seconds": 1e12}, {"state": "DONE"}]}}}}"#, "apis.jobs.defaultRun.timeline[0].seconds"),
+        ]
+        for (text, path) in cases {
+            do {
+                _ = try loader.load(Array(text.utf8), file: "big.json")
+                Issue.record("accepted \(text)")
+            } catch {
+                #expect(error.issues.contains { $0.path == path && $0.message.contains("must be at most") }, "\(error)")
+            }
+        }
+    }
+
+    @Test func lognormalDrawsAreClipped() throws {
+        var e = try engine(#"{"seed": 5, "apis": {"jobs": {"latency": {"*": {"lognormal": {"median": 500000, "sigma": 5}}}}}}"#)
+        for _ in 0..<200 {
+            #expect(e.admit(api: "jobs", endpoint: "status").delay <= .milliseconds(600_000))
+        }
+    }
+}

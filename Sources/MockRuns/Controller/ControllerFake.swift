@@ -48,13 +48,7 @@ public struct ControllerFake: APIFake {
     public var routes: [String] { table.summaries }
 
     public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard var endpoint = try table.endpoint(for: request) else {
-            // Anything else under /controller/ is this API's, answered in its own body.
-            if request.path == "/controller" || request.path.hasPrefix("/controller/") {
-                throw APIError(404, "Not Found: no endpoint \(request.method) \(request.path); served: \(routes.joined(separator: ", "))")
-            }
-            return nil
-        }
+        guard var endpoint = try table.endpoint(for: request, claiming: ["/controller"]) else { return nil }
         if let resource = request.queryValue("resourceID"), !resource.isEmpty { endpoint.runID = resource }
         return endpoint
     }

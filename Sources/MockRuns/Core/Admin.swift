@@ -78,6 +78,10 @@ extension MockRunsApp {
     private func loadScenario(_ request: HTTPRequest) -> HTTPResponse {
         let loaded: Scenario
         if let name = request.queryValue("name") {
+            // By name only: the admin API reads no other file of the machine it runs on.
+            guard catalog.bundledNames().contains(name.hasSuffix(".json") ? String(name.dropLast(5)) : name) else {
+                return adminError(404, "no bundled scenario \"\(name)\"; send a scenario file as the body to load any other", allowed: catalog.bundledNames())
+            }
             do {
                 loaded = try catalog.load(name)
             } catch {
@@ -104,8 +108,10 @@ extension MockRunsApp {
         } else if case .success(let json) = request.jsonBody() {
             seconds = json["seconds"]?.doubleValue
         }
-        guard let seconds, seconds.isFinite, seconds >= 0 else {
-            return adminError(400, "say how far to move the clock: body {\"seconds\": N} or ?seconds=N, N a number ≥ 0")
+        let most = Engine.maximumAdvanceSeconds
+        guard let seconds, seconds.isFinite, seconds >= 0, seconds <= most else {
+            return adminError(
+                400, "say how far to move the clock: body {\"seconds\": N} or ?seconds=N, N a number from 0 to \(Int(most)) (ten years)")
         }
         scenario.withEngine { $0.advance(seconds: seconds) }
         return ok(clockSummary())

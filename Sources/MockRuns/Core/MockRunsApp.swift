@@ -27,11 +27,16 @@ public final class MockRunsApp: HTTPResponder {
 
     public func respond(to request: HTTPRequest) -> Reply {
         var reply = route(request)
-        // The Date header comes from the scenario clock, so answers are the same bytes on every run.
-        if reply.response.headers["Date"] == nil {
-            reply.response.headers.set("Date", scenario.withEngine { $0.now }.httpDate)
-        }
+        reply.response = stamped(reply.response)
         return reply
+    }
+
+    /// Adds the Date header from the scenario clock, so answers are the same bytes on every run.
+    private func stamped(_ response: HTTPResponse) -> HTTPResponse {
+        guard response.headers["Date"] == nil else { return response }
+        var response = response
+        response.headers.set("Date", scenario.withEngine { $0.now }.httpDate)
+        return response
     }
 
     private func route(_ request: HTTPRequest) -> Reply {
@@ -59,9 +64,9 @@ public final class MockRunsApp: HTTPResponder {
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
         let error = APIError(refusal.status, refusal.message)
         for fake in fakes where (try? fake.endpoint(for: request)) != nil {
-            return fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
+            return stamped(fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario))
         }
-        return adminError(refusal.status, refusal.message)
+        return stamped(adminError(refusal.status, refusal.message))
     }
 
     private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint) -> Reply {

@@ -74,5 +74,18 @@ extension Array where Element == Route {
         throw APIError.methodNotAllowed(request.method, request.path, allowed: allowed)
     }
 
+    /// As `endpoint(for:)`, and also a 404 for any other path under one of `prefixes` (compared without regard
+    /// to case), so a mistyped path of this API gets this API's own error body.
+    public func endpoint(for request: HTTPRequest, claiming prefixes: [String]) throws(APIError) -> Endpoint? {
+        if let endpoint = try endpoint(for: request) { return endpoint }
+        let path = request.path.lowercased()
+        let claimed = prefixes.contains { prefix in
+            let prefix = prefix.lowercased()
+            return path == prefix || path.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
+        }
+        guard claimed else { return nil }
+        throw APIError(404, "no endpoint \(request.method) \(request.path); served here: \(summaries.joined(separator: ", "))")
+    }
+
     public var summaries: [String] { map(\.summary) }
 }

@@ -19,7 +19,7 @@ public struct FoundryFake: APIFake {
         matchFields: FoundryFake.requiredParameters,
         permissions: ["run", "status"],
         defaultTimeline: [
-            Phase("RUNNING", .polls(2)),
+            Phase("RUNNING", .polls(2), fields: ["logMessage": "updating status of 14 records to new.1"]),
             Phase("FINISHED", fields: ["logMessage": "updated status of 14 records"]),
         ],
         settings: [
@@ -43,9 +43,11 @@ public struct FoundryFake: APIFake {
     public var routes: [String] { table.summaries }
 
     public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard var endpoint = try table.endpoint(for: request) else { return nil }
-        // The run a request is about is its key, so faults can target one source.
-        if let key = Self.key(from: request.query.reduce(into: [:]) { $0[$1.name] = $1.value }) {
+        guard var endpoint = try table.endpoint(for: request, claiming: ["/dashboard", "/foundry/api"]) else {
+            return nil
+        }
+        // The run a request is about is its key (from the query or the body), so faults can target one source.
+        if case .success(let values) = request.parameters(), let key = Self.key(from: values) {
             endpoint.runID = key
         }
         return endpoint

@@ -88,7 +88,8 @@ public struct SolvexiaFake: APIFake {
     public var routes: [String] { table.summaries }
 
     public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard var endpoint = try table.endpoint(for: request) else { return nil }
+        let prefixes = ["/api/v1/processruns", "/api/v1/processes", "/api/v1/requests"]
+        guard var endpoint = try table.endpoint(for: request, claiming: prefixes) else { return nil }
         // The deprecated request names its run in the body; let faults target it.
         if endpoint.name == "requests", case .success(let body) = request.jsonBody() {
             endpoint.runID = body["processRunId"]?.stringValue

@@ -62,7 +62,7 @@ struct SolvexiaRender {
 
     static func seconds(from start: Timestamp?, to end: Timestamp) -> JSON {
         guard let start else { return .null }
-        return .int(Int(max(0, end.milliseconds - start.milliseconds) / 1000))
+        return .int(Int(max(0, end.milliseconds(since: start)) / 1000))
     }
 
     // MARK: process run

@@ -74,11 +74,7 @@ public struct WESFake: APIFake {
     public var routes: [String] { table.summaries }
 
     public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        if let endpoint = try table.endpoint(for: request) { return endpoint }
-        if request.path == Self.base || request.path.hasPrefix(Self.base + "/") {
-            throw APIError(404, "no WES endpoint \(request.method) \(request.path); served: \(routes.joined(separator: ", "))")
-        }
-        return nil
+        try table.endpoint(for: request, claiming: [Self.base])
     }
 
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)

@@ -62,7 +62,7 @@ public struct WorkspaceFake: APIFake {
     public var routes: [String] { table.summaries }
 
     public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        try table.endpoint(for: request)
+        try table.endpoint(for: request, claiming: ["/api/v1/workspaces"])
     }
 
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)

@@ -113,7 +113,7 @@ struct WorkspaceRender {
         let completed = view.isTerminal ? view.history.last?.at : nil
         var duration: JSON = .null
         if let started {
-            let ms = (completed ?? now).milliseconds - started.milliseconds
+            let ms = (completed ?? now).milliseconds(since: started)
             duration = ms % 1000 == 0 ? .int(Int(ms / 1000)) : .double(Double(ms) / 1000)
         }
         var exitCode: JSON = .null
