@@ -1,4 +1,5 @@
 import Foundation
+import MockRunsTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -21,7 +22,7 @@ import Testing
 
     @Test func servesOnPortZeroReportsReadyAndStopsOnCtrlC() async throws {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-port-\(UUID())").path
-        let p = try CLIProcess(["--port", "0", "--port-file", portFile])
+        let p = try CLI.start(["--port", "0", "--port-file", portFile])
         let line = try await p.firstLine()
         let ready = try JSONDecoder().decode(Ready.self, from: Data(line.utf8))
         #expect(ready.event == "ready")
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func sigtermStopsCleanlyAndWarningLevelLogsNoRequests() async throws {
-        let p = try CLIProcess(["--port", "0", "--log-level", "warning", "--scenario", "default"])
+        let p = try CLI.start(["--port", "0", "--log-level", "warning", "--scenario", "default"])
         let ready = try JSONDecoder().decode(Ready.self, from: Data(try await p.firstLine().utf8))
         _ = try await get(ready.url + "/__mockruns/health")
         p.signal(SIGTERM)
@@ -53,10 +54,10 @@ import Testing
     }
 
     @Test func portInUseIsAOneLineError() async throws {
-        let first = try CLIProcess(["--port", "0"])
+        let first = try CLI.start(["--port", "0"])
         let ready = try JSONDecoder().decode(Ready.self, from: Data(try await first.firstLine().utf8))
         defer { first.signal(SIGINT) }
-        let (status, out, err) = try await CLIProcess.run(["--port", String(ready.port)])
+        let (status, out, err) = try await CLI.run(["--port", String(ready.port)])
         #expect(status != 0)
         #expect(out.isEmpty)
         #expect(err.contains("address already in use"))
@@ -73,7 +74,7 @@ import Testing
         (["--log-level", "loud"], "loud"),
     ])
     func badInvocationIsAOneLineError(arguments: [String], says: String) async throws {
-        let (status, out, err) = try await CLIProcess.run(arguments)
+        let (status, out, err) = try await CLI.run(arguments)
         #expect(status != 0)
         #expect(out.isEmpty)
         #expect(err.contains(says), "stderr: \(err)")
@@ -84,14 +85,14 @@ import Testing
     @Test func brokenScenarioNamesFileAndPath() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID()).json")
         try #"{"apis": {"foundry": {"runs": [{"timeline": [{"state": "DONE"}]}]}}}"#.write(to: file, atomically: true, encoding: .utf8)
-        let (status, out, err) = try await CLIProcess.run(["--scenario", file.path, "--port", "0"])
+        let (status, out, err) = try await CLI.run(["--scenario", file.path, "--port", "0"])
         #expect(status == 2)
         #expect(out.isEmpty)
         #expect(err.contains(file.path))
         #expect(err.contains("apis.foundry.runs[0].timeline[0].state"))
         #expect(err.contains("allowed: RUNNING, FINISHED, ERROR"))
 
-        let (vstatus, vout, verr) = try await CLIProcess.run(["validate", file.path, "default"])
+        let (vstatus, vout, verr) = try await CLI.run(["validate", file.path, "default"])
         #expect(vstatus == 1)
         #expect(vout.contains("default: ok"))
         #expect(verr.contains("\(file.path): apis.foundry.runs[0].timeline[0].state"))
@@ -100,37 +101,37 @@ import Testing
     @Test func garbageScenarioBytesAreRefusedNotCrashed() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID()).json")
         try Data([0xFF, 0x00, 0x7B, 0x22]).write(to: file)
-        let (status, _, err) = try await CLIProcess.run(["validate", file.path])
+        let (status, _, err) = try await CLI.run(["validate", file.path])
         #expect(status == 1)
         #expect(err.contains("not valid JSON"))
     }
 
     @Test func versionHelpListAndSchema() async throws {
-        let (vs, vout, _) = try await CLIProcess.run(["--version"])
+        let (vs, vout, _) = try await CLI.run(["--version"])
         #expect(vs == 0)
         #expect(vout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
 
-        let (hs, hout, _) = try await CLIProcess.run(["--help"])
+        let (hs, hout, _) = try await CLI.run(["--help"])
         #expect(hs == 0)
         #expect(hout.contains("USAGE: mockruns"))
 
-        let (ls, lout, _) = try await CLIProcess.run(["list"])
+        let (ls, lout, _) = try await CLI.run(["list"])
         #expect(ls == 0)
         let bundled = try FileManager.default.contentsOfDirectory(
-            atPath: CLIProcess.packageRoot.appendingPathComponent("Scenarios").path
+            atPath: TestPaths.packageRoot.appendingPathComponent("Scenarios").path
         ).filter { $0.hasSuffix(".json") }
         #expect(lout.split(separator: "\n").count == bundled.count)
         #expect(!lout.contains("(invalid"))
         #expect(lout.contains("default  "))
 
-        let (ss, sout, _) = try await CLIProcess.run(["schema"])
+        let (ss, sout, _) = try await CLI.run(["schema"])
         #expect(ss == 0)
         let schema = try JSONSerialization.jsonObject(with: Data(sout.utf8)) as? [String: Any]
         #expect(schema?["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
     }
 
     @Test func bundledNameResolvesFromAnyDirectory() async throws {
-        let p = try CLIProcess(["--scenario", "default.json", "--port", "0"], directory: URL(fileURLWithPath: "/"))
+        let p = try CLI.start(["--scenario", "default.json", "--port", "0"], directory: URL(fileURLWithPath: "/"))
         let ready = try JSONDecoder().decode(Ready.self, from: Data(try await p.firstLine().utf8))
         #expect(ready.scenario == "default")
         p.signal(SIGINT)

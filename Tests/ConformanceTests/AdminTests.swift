@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func healthAndIndex() async throws {
-        let server = try FoundryTests.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let health = try await server.send("GET", "/__mockruns/health")
         #expect(health.status == 200)
         #expect(health.text == #"{"status":"ok"}"#)
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func unknownRouteListsWhatIsServed() async throws {
-        let server = try FoundryTests.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await server.send("GET", "/no/such/thing")
         #expect(r.status == 404)
         #expect(r.jsonObject?["error"] as? String == "no route for GET /no/such/thing")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func resetStartsTheScenarioOverBeforeAnswering() async throws {
-        let server = try FoundryTests.server(bundled: "foundry-404-after-finish")
+        let server = try MockServer.start(bundled: "foundry-404-after-finish")
         try await startFoundryRun(server)
         for _ in 0..<4 { _ = try await foundryStatus(server) }
         #expect(try await foundryStatus(server) == "404")
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func loadABundledScenarioByName() async throws {
-        let server = try FoundryTests.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await server.send("POST", "/__mockruns/scenario?name=foundry-error")
         #expect(r.status == 200)
         #expect(r.jsonObject?["scenario"] as? String == "foundry-error")
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func loadAScenarioFromTheBodyAndRefuseABrokenOne() async throws {
-        let server = try FoundryTests.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let body = #"{"name": "posted", "apis": {"foundry": {"defaultRun": {"timeline": [{"state": "ERROR"}]}}}}"#
         let r = try await server.send("PUT", "/__mockruns/scenario", headers: Self.json, body: Array(body.utf8))
         #expect(r.status == 200)
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func virtualClockMovesOnlyWhenAdvanced() async throws {
-        let server = try FoundryTests.server(json: """
+        let server = try MockServer.start(json: """
             {"clock": {"mode": "virtual", "epoch": "2030-01-01T00:00:00Z"},
              "apis": {"foundry": {"defaultRun": {"timeline": [{"state": "RUNNING", "seconds": 60}, {"state": "FINISHED"}]}}}}
             """)
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func runsListShowsPhases() async throws {
-        let server = try FoundryTests.server(bundled: "foundry-error")
+        let server = try MockServer.start(bundled: "foundry-error")
         try await startFoundryRun(server)
         for _ in 0..<3 { _ = try await foundryStatus(server) }
         let r = try await server.send("GET", "/__mockruns/runs?api=foundry")
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func journalRecordsRequestsAndFaults() async throws {
-        let server = try FoundryTests.server(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 1, "respond": {"status": 500}}]}}}"#)
+        let server = try MockServer.start(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 1, "respond": {"status": 500}}]}}}"#)
         try await startFoundryRun(server)
         #expect(try await foundryStatus(server) == "500")
         let journal = try await server.send("GET", "/__mockruns/journal")
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test func droppedConnectionsAreScripted() async throws {
-        let server = try FoundryTests.server(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "every": 2, "drop": "reset"}, {"endpoint": "run", "nth": 1, "drop": "empty"}]}}}"#)
+        let server = try MockServer.start(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "every": 2, "drop": "reset"}, {"endpoint": "run", "nth": 1, "drop": "empty"}]}}}"#)
         let post = "POST /dashboard/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + "Content-Length: \(Self.runParams.utf8.count)\r\nConnection: close\r\n\r\n\(Self.runParams)"
         let empty = try server.rawExchange(post)

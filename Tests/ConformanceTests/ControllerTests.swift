@@ -7,23 +7,14 @@ import Testing
 
 /// The Python Controller fake over real HTTP (../shared/API-CONTRACTS.md §2).
 @Suite struct ControllerTests {
-    private static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-
     /// A server playing a bundled scenario (by name) or inline scenario JSON.
     private struct Harness {
         let app: MockRunsApp
         let server: TestServer
 
-        init(bundled name: String) throws {
-            let catalog = ScenarioCatalog(loader: ControllerTests.loader)
-            app = MockRunsApp(scenario: try catalog.load(name), time: ManualTimeSource())
-            server = try TestServer(responder: app)
-        }
-
-        init(json: String) throws {
-            app = MockRunsApp(scenario: try ControllerTests.loader.load(Array(json.utf8), file: "inline.json"), time: ManualTimeSource())
-            server = try TestServer(responder: app)
-        }
+        init(bundled name: String) throws { self.init(try MockServer(bundled: name)) }
+        init(json: String) throws { self.init(try MockServer(json: json)) }
+        private init(_ mock: MockServer) { (app, server) = (mock.app, mock.server) }
 
         func run(_ query: String) async throws -> TestResponse {
             try await server.send("POST", "/controller/run?" + query)

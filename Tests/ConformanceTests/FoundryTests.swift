@@ -7,21 +7,6 @@ import Testing
 /// Foundry (API-CONTRACTS.md §1) over real HTTP: both path prefixes, JSON and form bodies, plain-text errors,
 /// every bundled foundry scenario played read by read.
 @Suite struct FoundryTests {
-    static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-    static let catalog = ScenarioCatalog(loader: loader)
-
-    static func server(bundled name: String) throws -> TestServer {
-        try server(try catalog.load(name))
-    }
-
-    static func server(json: String) throws -> TestServer {
-        try server(try loader.load(Array(json.utf8), file: "inline.json"))
-    }
-
-    static func server(_ scenario: Scenario) throws -> TestServer {
-        try TestServer(responder: MockRunsApp(scenario: scenario, catalog: catalog, time: ManualTimeSource()))
-    }
-
     static let params = "apiKey=k1&sourceID=SCR_017041-1&status2Match=error&stepName=transform"
     static let form: KeyValuePairs<String, String> = ["Content-Type": "application/x-www-form-urlencoded"]
     static let json: KeyValuePairs<String, String> = ["Content-Type": "application/json"]
@@ -46,7 +31,7 @@ import Testing
 
     @Test(arguments: ["/dashboard", "/foundry/api/dashboard"])
     func runThenPollToFinished(prefix: String) async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let run = try await startRun(server, prefix: prefix)
         #expect(run.status == 200)
         #expect(run.headers["Content-Type"] == "application/json")
@@ -63,7 +48,7 @@ import Testing
     }
 
     @Test func runAcceptsAJSONBody() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let body = #"{"apiKey":"k1","sourceID":"SCR_017041-1","status2Match":"finished","stepName":"uuid"}"#
         let r = try await server.send("POST", "/dashboard/run", headers: Self.json, body: Array(body.utf8))
         #expect(r.status == 200)
@@ -76,7 +61,7 @@ import Testing
     }
 
     @Test func errorScenarioEndsInErrorWithErrMessage() async throws {
-        let server = try Self.server(bundled: "foundry-error")
+        let server = try MockServer.start(bundled: "foundry-error")
         _ = try await startRun(server)
         #expect(try await statuses(server, count: 4) == ["RUNNING", "RUNNING", "ERROR", "ERROR"])
         let last = try await status(server)
@@ -85,7 +70,7 @@ import Testing
     }
 
     @Test func happyScenarioWaitsOneSecondOnRun() async throws {
-        let server = try Self.server(bundled: "foundry-happy")
+        let server = try MockServer.start(bundled: "foundry-happy")
         let started = Date()
         let run = try await startRun(server)
         #expect(run.status == 200)
@@ -94,7 +79,7 @@ import Testing
     }
 
     @Test func slowScenarioStaysRunningForTenReads() async throws {
-        let server = try Self.server(bundled: "foundry-slow")
+        let server = try MockServer.start(bundled: "foundry-slow")
         _ = try await startRun(server)
         let started = Date()
         let seen = try await statuses(server, count: 11)
@@ -103,7 +88,7 @@ import Testing
     }
 
     @Test func notFoundAfterFinishScenario() async throws {
-        let server = try Self.server(bundled: "foundry-404-after-finish")
+        let server = try MockServer.start(bundled: "foundry-404-after-finish")
         _ = try await startRun(server)
         #expect(try await statuses(server, count: 5) == ["RUNNING", "RUNNING", "FINISHED", "404", "404"])
         let gone = try await status(server)
@@ -112,7 +97,7 @@ import Testing
     }
 
     @Test func forbiddenScenarioRefusesOtherKeys() async throws {
-        let server = try Self.server(bundled: "foundry-403")
+        let server = try MockServer.start(bundled: "foundry-403")
         let refused = try await startRun(server)
         #expect(refused.status == 403)
         #expect(refused.headers["Content-Type"]?.hasPrefix("text/plain") == true)
@@ -123,14 +108,14 @@ import Testing
     }
 
     @Test func missingApiKeyIs403NeverA401() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await server.send("GET", "/dashboard/run_status?sourceID=S&status2Match=error&stepName=uuid")
         #expect(r.status == 403)
         #expect(r.text.contains("apiKey is missing"))
     }
 
     @Test func emptyForbiddenBodySetting() async throws {
-        let server = try Self.server(json: #"{"apis": {"foundry": {"settings": {"forbiddenBody": "empty"}}}}"#)
+        let server = try MockServer.start(json: #"{"apis": {"foundry": {"settings": {"forbiddenBody": "empty"}}}}"#)
         let r = try await server.send("GET", "/dashboard/run_status?sourceID=S&status2Match=error&stepName=uuid")
         #expect(r.status == 403)
         #expect(r.body.isEmpty)
@@ -144,7 +129,7 @@ import Testing
         ("apiKey=k&sourceID=&status2Match=error&stepName=uuid", "sourceID"),
     ])
     func missingParametersAre400NamingThem(query: String, named: String) async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         for (method, path, body) in [
             ("GET", "/dashboard/run_status?" + query, nil), ("POST", "/dashboard/run", Array(query.utf8)),
         ] {
@@ -156,14 +141,14 @@ import Testing
     }
 
     @Test func badStatus2MatchIs400() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await status(server, params: "apiKey=k&sourceID=S&status2Match=new&stepName=uuid")
         #expect(r.status == 400)
         #expect(r.text.contains("allowed: error, finished"))
     }
 
     @Test func malformedJSONBodyIs400() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         for body in ["{\"apiKey\": ", "[1,2]", "\"text\""] {
             let r = try await server.send("POST", "/dashboard/run", headers: Self.json, body: Array(body.utf8))
             #expect(r.status == 400, "body \(body)")
@@ -172,14 +157,14 @@ import Testing
     }
 
     @Test func unknownRunIs404() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await status(server)
         #expect(r.status == 404)
         #expect(r.text == "No run scheduled for sourceID=SCR_017041-1 status2Match=error stepName=transform")
     }
 
     @Test func wrongMethodIs405WithAllow() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await server.send("GET", "/dashboard/run?" + Self.params)
         #expect(r.status == 405)
         #expect(r.headers["Allow"] == "POST")
@@ -189,7 +174,7 @@ import Testing
     }
 
     @Test func scriptedServerFaultUsesThePlainTextBody() async throws {
-        let server = try Self.server(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 2, "respond": {"status": 500}}]}}}"#)
+        let server = try MockServer.start(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 2, "respond": {"status": 500}}]}}}"#)
         _ = try await startRun(server)
         let codes = try await statuses(server, count: 3)
         #expect(codes == ["RUNNING", "500", "RUNNING"])
@@ -197,7 +182,7 @@ import Testing
 
     @Test func sameRequestsGiveTheSameBytes() async throws {
         func play() async throws -> [String] {
-            let server = try Self.server(bundled: "foundry-error")
+            let server = try MockServer.start(bundled: "foundry-error")
             var out = [try await startRun(server).text]
             for _ in 0..<4 { out.append(try await status(server).text) }
             out.append(try await server.send("GET", "/__mockruns/runs").text)
@@ -207,7 +192,7 @@ import Testing
     }
 
     @Test func flakyScenarioFailsOnCueAndStillFinishes() async throws {
-        let server = try Self.server(bundled: "foundry-flaky")
+        let server = try MockServer.start(bundled: "foundry-flaky")
         _ = try await startRun(server)
         // Raw sockets: an HTTP client library would retry the reset GET and hide it.
         let get = "GET /dashboard/run_status?\(Self.params) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
@@ -227,7 +212,7 @@ import Testing
     }
 
     @Test func virtualClockScenarioMovesWhenAdvanced() async throws {
-        let server = try Self.server(bundled: "foundry-virtual-clock")
+        let server = try MockServer.start(bundled: "foundry-virtual-clock")
         _ = try await startRun(server)
         #expect(try await statuses(server, count: 3) == ["RUNNING", "RUNNING", "RUNNING"])
         _ = try await server.send("POST", "/__mockruns/clock/advance?seconds=600")
@@ -235,7 +220,7 @@ import Testing
     }
 
     @Test func keyExpiresAfterThreeRequests() async throws {
-        let server = try Self.server(bundled: "foundry-key-expires")
+        let server = try MockServer.start(bundled: "foundry-key-expires")
         let short = Self.params.replacingOccurrences(of: "apiKey=k1", with: "apiKey=short-lived-key")
         var codes: [Int] = []
         for _ in 0..<4 { codes.append(try await status(server, params: short).status) }

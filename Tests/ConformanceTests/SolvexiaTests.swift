@@ -7,21 +7,6 @@ import Testing
 /// Solvexia process runs (API-CONTRACTS.md §4) over real HTTP: OAuth client credentials, Bearer auth, every
 /// endpoint with its documented body, the `{message, supportId}` errors, every bundled solvexia scenario.
 @Suite struct SolvexiaTests {
-    static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-    static let catalog = ScenarioCatalog(loader: loader)
-
-    static func server(bundled name: String) throws -> TestServer {
-        try server(try catalog.load(name))
-    }
-
-    static func server(json: String) throws -> TestServer {
-        try server(try loader.load(Array(json.utf8), file: "inline.json"))
-    }
-
-    static func server(_ scenario: Scenario) throws -> TestServer {
-        try TestServer(responder: MockRunsApp(scenario: scenario, catalog: catalog, time: ManualTimeSource()))
-    }
-
     static let auth: KeyValuePairs<String, String> = ["Authorization": "Bearer any-token"]
     static let runPath = "/api/v1/processruns/pr-114278"
 
@@ -63,7 +48,7 @@ import Testing
     // MARK: OAuth
 
     @Test func tokenFromJSONAndFormIsAccepted() async throws {
-        let server = try Self.server(bundled: "solvexia-403")
+        let server = try MockServer.start(bundled: "solvexia-403")
         let json = try await post(
             server, "/oauth/token", headers: ["Content-Type": "application/json"],
             body: #"{"client_id":"mockruns-client","client_secret":"s3cret","grant_type":"client_credentials"}"#)
@@ -95,7 +80,7 @@ import Testing
     }
 
     @Test func tokenErrorsFollowRFC6749() async throws {
-        let server = try Self.server(bundled: "solvexia-403")
+        let server = try MockServer.start(bundled: "solvexia-403")
         let headers: KeyValuePairs<String, String> = ["Content-Type": "application/json"]
         let cases: [(String, Int, String)] = [
             (#"{"client_id":"mockruns-client","client_secret":"wrong","grant_type":"client_credentials"}"#, 401, "invalid_client"),
@@ -116,7 +101,7 @@ import Testing
     }
 
     @Test func anyClientGetsATokenByDefault() async throws {
-        let server = try Self.server(json: "{}")
+        let server = try MockServer.start(json: "{}")
         let r = try await post(
             server, "/oauth/token", headers: ["Content-Type": "application/x-www-form-urlencoded"],
             body: "client_id=DDF-AAFBD447-55432-475B-83DB-B5AD78878821&client_secret=B5AD78878821&grant_type=client_credentials")
@@ -127,7 +112,7 @@ import Testing
     // MARK: auth
 
     @Test func authFailuresAre403WithSupportId() async throws {
-        let server = try Self.server(bundled: "solvexia-403")
+        let server = try MockServer.start(bundled: "solvexia-403")
         expectError(try await get(server, Self.runPath, headers: [:]), 403, contains: "no Bearer token")
         expectError(try await get(server, Self.runPath, headers: ["Authorization": "Basic abc"]), 403)
         expectError(try await get(server, Self.runPath, headers: ["Authorization": "Bearer nope"]), 403, contains: "invalid token")
@@ -142,7 +127,7 @@ import Testing
     }
 
     @Test func unauthenticatedStatusSetting() async throws {
-        let server = try Self.server(json: #"{"apis":{"solvexia":{"settings":{"unauthenticatedStatus":"401"}}}}"#)
+        let server = try MockServer.start(json: #"{"apis":{"solvexia":{"settings":{"unauthenticatedStatus":"401"}}}}"#)
         let r = try await get(server, "/api/v1/processruns/pr-1", headers: [:])
         expectError(r, 401)
         #expect(r.headers["WWW-Authenticate"] == "Bearer")
@@ -151,7 +136,7 @@ import Testing
     // MARK: endpoints
 
     @Test func processRunMatchesTheDocumentedExample() async throws {
-        let server = try Self.server(Self.catalog.defaultScenario())
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
         let r = try await get(server, Self.runPath)
         #expect(r.status == 200)
         #expect(
@@ -169,7 +154,7 @@ import Testing
     }
 
     @Test func defaultScenarioHasTheSeedIDs() async throws {
-        let server = try Self.server(Self.catalog.defaultScenario())
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
         for path in ["/api/v1/processruns/pr-114278", "/api/v1/processruns/pr-263", Self.runPath + "/steps/ds-114279/runstatus",
                      Self.runPath + "/steps/ds-114278/runstatus", Self.runPath + "/steps/as-20682/runstatus"] {
             #expect(try await get(server, path).status == 200, "\(path)")
@@ -180,7 +165,7 @@ import Testing
     }
 
     @Test func happyScenarioPhaseByPhase() async throws {
-        let server = try Self.server(bundled: "solvexia-happy")
+        let server = try MockServer.start(bundled: "solvexia-happy")
         #expect(try await runStatus(server) == "NotStarted")
         let start = try await post(server, Self.runPath + "/start")
         #expect(start.status == 200)
@@ -213,14 +198,14 @@ import Testing
 
     @Test(arguments: ["processRuns", "processruns", "PROCESSRUNS"])
     func runStatusPathCasing(segment: String) async throws {
-        let server = try Self.server(bundled: "solvexia-happy")
+        let server = try MockServer.start(bundled: "solvexia-happy")
         let r = try await get(server, "/api/v1/\(segment)/pr-114278/runstatus")
         #expect(r.status == 200)
         #expect(r.text == #"{"id":"pr-114278","dateStarted":null,"dateFinished":null,"runDurationInSeconds":null,"status":"NotStarted"}"#)
     }
 
     @Test func deprecatedRequestsStartAndCancel() async throws {
-        let server = try Self.server(bundled: "solvexia-cancel-mid-run")
+        let server = try MockServer.start(bundled: "solvexia-cancel-mid-run")
         let json: KeyValuePairs<String, String> = ["Authorization": "Bearer t", "Content-Type": "application/json"]
         let start = try await post(server, "/api/v1/requests", headers: json, body: #"{"request":"ProcessRun_StartRq","processRunId":"pr-114278"}"#)
         #expect(start.status == 200)
@@ -247,7 +232,7 @@ import Testing
     }
 
     @Test func cancelMidRunScenario() async throws {
-        let server = try Self.server(bundled: "solvexia-cancel-mid-run")
+        let server = try MockServer.start(bundled: "solvexia-cancel-mid-run")
         expectError(try await post(server, Self.runPath + "/cancel"), 400, contains: "NotStarted")
         #expect(try await post(server, Self.runPath + "/start").status == 200)
         #expect(try await runStatus(server) == "Scheduled")
@@ -272,7 +257,7 @@ import Testing
     }
 
     @Test func timeoutScenario() async throws {
-        let server = try Self.server(bundled: "solvexia-timeout")
+        let server = try MockServer.start(bundled: "solvexia-timeout")
         #expect(try await post(server, Self.runPath + "/start").status == 200)
         var seen: [String] = []
         for _ in 0..<5 { seen.append(try await runStatus(server)) }
@@ -285,7 +270,7 @@ import Testing
     }
 
     @Test func stepFailedRestartScenario() async throws {
-        let server = try Self.server(bundled: "solvexia-step-failed-restart")
+        let server = try MockServer.start(bundled: "solvexia-step-failed-restart")
         expectError(try await post(server, Self.runPath + "/steps/ds-114278/restartfromhere"), 400, contains: "not started")
         #expect(try await post(server, Self.runPath + "/start").status == 200)
         var seen: [String] = []
@@ -315,7 +300,7 @@ import Testing
     }
 
     @Test func restartWithoutScriptRewindsIntoTheStartTimeline() async throws {
-        let server = try Self.server(bundled: "solvexia-happy")
+        let server = try MockServer.start(bundled: "solvexia-happy")
         #expect(try await post(server, Self.runPath + "/start").status == 200)
         for _ in 0..<5 { _ = try await runStatus(server) }
         #expect(try await runStatus(server) == "Finished")
@@ -329,7 +314,7 @@ import Testing
     }
 
     @Test func createAProcessRun() async throws {
-        let server = try Self.server(bundled: "solvexia-happy")
+        let server = try MockServer.start(bundled: "solvexia-happy")
         let json: KeyValuePairs<String, String> = ["Authorization": "Bearer t", "Content-Type": "application/json"]
         let created = try await post(server, "/api/v1/processes/p-114273/processruns", headers: json, body: #"{"namePrefix":"nightly"}"#)
         #expect(created.status == 200)
@@ -364,7 +349,7 @@ import Testing
     }
 
     @Test func unknownRunsStepsAndMethods() async throws {
-        let server = try Self.server(bundled: "solvexia-happy")
+        let server = try MockServer.start(bundled: "solvexia-happy")
         let missing = "/api/v1/processruns/pr-404"
         for r in [
             try await get(server, missing), try await post(server, missing + "/start"), try await post(server, missing + "/cancel"),
@@ -386,7 +371,7 @@ import Testing
               "runs":[{"id":"pr-1","fields":{"steps":[{"id":"ds-2","name":"A"}]},
                 "on":{"start":{"timeline":[{"state":"Running","polls":1,"fields":{"stepStatus":{"ds-2":"Running"}}},{"state":"Finished"}]}}}]}}}
             """
-        let server = try Self.server(json: scenario)
+        let server = try MockServer.start(json: scenario)
         let start = object(try await post(server, "/api/v1/processruns/pr-1/start"))
         #expect(start["runDurationInSeconds"] is Int)
         #expect(start["dateFinished"] as? String == "")
@@ -404,7 +389,7 @@ import Testing
     }
 
     @Test func sameRequestsGiveTheSameBytes() async throws {
-        let server = try Self.server(bundled: "solvexia-step-failed-restart")
+        let server = try MockServer.start(bundled: "solvexia-step-failed-restart")
         func session() async throws -> [String] {
             var bodies: [String] = []
             let token = try await post(

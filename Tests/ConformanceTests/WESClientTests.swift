@@ -11,15 +11,12 @@ import Testing
 ///     python3 -m venv .build/clients-venv && .build/clients-venv/bin/pip install wes-service
 /// or point `MOCKRUNS_WES_CLIENT` at a `wes-client` executable.
 @Suite struct WESClientTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     static func client() throws -> String {
         if let env = ProcessInfo.processInfo.environment["MOCKRUNS_WES_CLIENT"], !env.isEmpty {
             try #require(FileManager.default.isExecutableFile(atPath: env), "MOCKRUNS_WES_CLIENT=\(env) is not an executable")
             return env
         }
-        let path = packageRoot.appendingPathComponent(".build/clients-venv/bin/wes-client").path
+        let path = TestPaths.clientsVenv("wes-client")
         try #require(
             FileManager.default.isExecutableFile(atPath: path),
             """
@@ -30,50 +27,16 @@ import Testing
         return path
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs wes-client with `arguments` in `directory`, against `server`, with the SBG token header.
     static func wesClient(_ arguments: [String], server: TestServer, in directory: URL, auth: String? = "X-SBG-Auth-Token: client-token")
-        async throws -> Result
+        async throws -> ChildProcess.Outcome
     {
-        let executable = try client()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         var args = ["--proto", "http", "--host", "127.0.0.1:\(server.port)"]
         if let auth { args += ["--auth", auth] }
-        process.arguments = args + arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "WES_API_AUTH")
-        environment.removeValue(forKey: "WES_API_HOST")
-        environment["PYTHONUNBUFFERED"] = "1"
-        process.environment = environment
-        let out = directory.appendingPathComponent("stdout-\(UUID().uuidString).txt")
-        let err = directory.appendingPathComponent("stderr-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try outHandle.close()
-        try errHandle.close()
-        return Result(
-            status: status, stdout: try String(contentsOf: out, encoding: .utf8), stderr: try String(contentsOf: err, encoding: .utf8))
+        return try await ChildProcess.run(
+            URL(fileURLWithPath: try client()), args + arguments,
+            environment: ["WES_API_AUTH": nil, "WES_API_HOST": nil, "PYTHONUNBUFFERED": "1"], directory: directory,
+            timeout: 300)
     }
 
     /// A temporary folder with a tiny CWL tool and its job order, as wes-client reads them locally.
@@ -97,9 +60,8 @@ import Testing
     }
 
     static func server(_ json: String) throws -> (MockRunsApp, TestServer) {
-        let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-        let app = MockRunsApp(scenario: try loader.load(Array(json.utf8), file: "wes-client.json"), time: ManualTimeSource())
-        return (app, try TestServer(responder: app))
+        let mock = try MockServer(json: json, file: "wes-client.json")
+        return (mock.app, mock.server)
     }
 
     /// One status read of RUNNING (so `--wait` sleeps and polls once more), then COMPLETE with outputs.
@@ -189,9 +151,8 @@ import Testing
     }
 
     @Test func strictAuthRefusesTheUnauthenticatedSubmission() async throws {
-        let catalog = ScenarioCatalog(loader: ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor)))
-        let app = MockRunsApp(scenario: try catalog.load("wes-403"), time: ManualTimeSource())
-        let server = try TestServer(responder: app)
+        let mock = try MockServer(bundled: "wes-403")
+        let (app, server) = (mock.app, mock.server)
         let dir = try Self.workdir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let run = try await Self.wesClient(["echo.cwl", "job.json"], server: server, in: dir, auth: "X-SBG-Auth-Token: full-token")

@@ -7,7 +7,6 @@ import Testing
 
 /// The GA4GH WES fake (Cavatica flavour) over real HTTP (../shared/API-CONTRACTS.md §3).
 @Suite struct WESTests {
-    static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
     static let base = "/ga4gh/wes/v1"
     static let token = "X-SBG-Auth-Token"
 
@@ -16,15 +15,9 @@ import Testing
         let server: TestServer
         var auth: String = "any-token"
 
-        init(bundled name: String) throws {
-            app = MockRunsApp(scenario: try ScenarioCatalog(loader: WESTests.loader).load(name), time: ManualTimeSource())
-            server = try TestServer(responder: app)
-        }
-
-        init(json: String) throws {
-            app = MockRunsApp(scenario: try WESTests.loader.load(Array(json.utf8), file: "inline.json"), time: ManualTimeSource())
-            server = try TestServer(responder: app)
-        }
+        init(bundled name: String) throws { self.init(try MockServer(bundled: name)) }
+        init(json: String) throws { self.init(try MockServer(json: json)) }
+        private init(_ mock: MockServer) { (app, server) = (mock.app, mock.server) }
 
         func get(_ path: String, token: String? = nil) async throws -> TestResponse {
             try await server.send("GET", WESTests.base + path, headers: [WESTests.token: token ?? auth])
@@ -148,8 +141,7 @@ import Testing
         #expect(r.status == 200)
         #expect(r.text == #"{"run_id":"40a9c1a6-9263-4982-a574-e494f7c4b621","state":"COMPLETE"}"#)
         // The embedded default serves the same.
-        let embedded = MockRunsApp(scenario: ScenarioCatalog(loader: WESTests.loader).defaultScenario(), time: ManualTimeSource())
-        let server = try TestServer(responder: embedded)
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
         let again = try await server.send("GET", "\(WESTests.base)/runs/\(id)/status", headers: [WESTests.token: "t"])
         #expect(again.text == r.text)
     }

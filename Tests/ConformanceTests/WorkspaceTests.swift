@@ -7,21 +7,6 @@ import Testing
 /// Workspace runs ("ADE", API-CONTRACTS.md §5) over real HTTP: every endpoint, problem+json errors, X-Request-Id
 /// on every answer, the SSE stream read in full, every bundled workspace scenario.
 @Suite struct WorkspaceTests {
-    static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-    static let catalog = ScenarioCatalog(loader: loader)
-
-    static func server(bundled name: String) throws -> TestServer {
-        try server(try catalog.load(name))
-    }
-
-    static func server(json: String) throws -> TestServer {
-        try server(try loader.load(Array(json.utf8), file: "inline.json"))
-    }
-
-    static func server(_ scenario: Scenario) throws -> TestServer {
-        try TestServer(responder: MockRunsApp(scenario: scenario, catalog: catalog, time: ManualTimeSource()))
-    }
-
     static let ws = "3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10"
     static let ws2 = "8b2d4e61-0f3a-4c59-a8e7-5d1c9b3a7e22"
     static let doc = "c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33"
@@ -71,7 +56,7 @@ import Testing
     // MARK: create and read
 
     @Test func createReturnsARunResource() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         let r = try await create(server)
         #expect(r.status == 201)
         #expect(r.headers["X-Request-Id"]?.hasPrefix("req_") == true)
@@ -101,7 +86,7 @@ import Testing
     }
 
     @Test func happyScenarioPhaseByPhase() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         let id = try await createdID(server)
         let path = "\(Self.runs)/\(id)"
         var seen: [String] = []
@@ -134,7 +119,7 @@ import Testing
     }
 
     @Test func failedScenarioRetriesThenFails() async throws {
-        let server = try Self.server(bundled: "workspace-failed")
+        let server = try MockServer.start(bundled: "workspace-failed")
         let id = try await createdID(server)
         let path = "\(Self.runs)/\(id)"
         var seen: [String] = []
@@ -149,7 +134,7 @@ import Testing
     }
 
     @Test func cancelMidRunScenario() async throws {
-        let server = try Self.server(bundled: "workspace-cancel-mid-run")
+        let server = try MockServer.start(bundled: "workspace-cancel-mid-run")
         let id = try await createdID(server)
         let path = "\(Self.runs)/\(id)"
         #expect(object(try await get(server, path))["status"] as? String == "queued")
@@ -166,7 +151,7 @@ import Testing
     }
 
     @Test func outputNotReadyScenario() async throws {
-        let server = try Self.server(bundled: "workspace-output-not-ready")
+        let server = try MockServer.start(bundled: "workspace-output-not-ready")
         let id = try await createdID(server)
         let path = "\(Self.runs)/\(id)"
         var seen: [String] = []
@@ -186,7 +171,7 @@ import Testing
     // MARK: list
 
     @Test func listPagesWithCursor() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         var ids: [String] = []
         for _ in 0..<3 { ids.append(try await createdID(server)) }
         // A run in another workspace is not listed (and is 404 here).
@@ -220,7 +205,7 @@ import Testing
     // MARK: events
 
     @Test func eventStreamReadInFull() async throws {
-        let server = try Self.server(
+        let server = try MockServer.start(
             json: """
                 {"apis":{"workspace":{"settings":{"streamPollMilliseconds":5,"keepaliveEvery":2},
                   "defaultRun":{"timeline":[{"state":"queued","polls":1,"log":["queued"]},
@@ -255,7 +240,7 @@ import Testing
     }
 
     @Test func eventStreamOfACancelledRun() async throws {
-        let server = try Self.server(bundled: "workspace-cancel-mid-run")
+        let server = try MockServer.start(bundled: "workspace-cancel-mid-run")
         let id = try await createdID(server)
         #expect(try await server.send("POST", "\(Self.runs)/\(id)/cancel", headers: Self.key).status == 200)
         let events = Self.parseSSE(try await get(server, "\(Self.runs)/\(id)/events/stream").text)
@@ -288,7 +273,7 @@ import Testing
     // MARK: auth
 
     @Test func authScenario() async throws {
-        let server = try Self.server(bundled: "workspace-auth")
+        let server = try MockServer.start(bundled: "workspace-auth")
         expectProblem(try await get(server, Self.runs, headers: [:]), 401)
         let bad = try await get(server, Self.runs, headers: ["X-API-Key": "nope"])
         expectProblem(bad, 401)
@@ -316,7 +301,7 @@ import Testing
     // MARK: bad input
 
     @Test func invalidOptionsScenario() async throws {
-        let server = try Self.server(bundled: "workspace-invalid-options")
+        let server = try MockServer.start(bundled: "workspace-invalid-options")
         let cases: [(String, Int, String, String)] = [
             (Self.seedBody, 422, "extra_forbidden", "inputDocumentId"),
             (#"{"options":{}}"#, 422, "missing", "input_document_id"),
@@ -348,7 +333,7 @@ import Testing
     }
 
     @Test func seedModeStillChecksOptions() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         expectProblem(
             try await create(server, body: #"{"inputDocumentId":"c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33","options":{"activeSheetOnly":true,"inputSheetNames":["A"]}}"#),
             422, code: "invalid_combination", path: "options.activeSheetOnly")
@@ -358,7 +343,7 @@ import Testing
     }
 
     @Test func unknownRunsBadPathsAndMethods() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         let missing = "\(Self.runs)/99999999-9999-4999-8999-999999999999"
         for (method, suffix) in [("GET", ""), ("POST", "/cancel"), ("GET", "/output"), ("GET", "/output/download"), ("GET", "/events/stream")] {
             expectProblem(try await server.send(method, missing + suffix, headers: Self.key), 404, code: "not_found")
@@ -370,7 +355,7 @@ import Testing
     }
 
     @Test func requestIdOnEveryAnswerIncludingFaults() async throws {
-        let server = try Self.server(
+        let server = try MockServer.start(
             json: #"{"apis":{"workspace":{"faults":[{"endpoint":"list","nth":1,"respond":{"status":503}},{"endpoint":"list","nth":2,"respond":{"status":500,"body":{"x":1}}}]}}}"#)
         let first = try await get(server, Self.runs)
         expectProblem(first, 503)
@@ -384,7 +369,7 @@ import Testing
     }
 
     @Test func sameRequestsGiveTheSameBytes() async throws {
-        let server = try Self.server(bundled: "workspace-happy")
+        let server = try MockServer.start(bundled: "workspace-happy")
         func session() async throws -> [String] {
             var out: [String] = []
             let created = try await create(server)

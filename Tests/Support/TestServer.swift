@@ -166,10 +166,10 @@ extension TestServer {
         return try await onOwnThread { try TestServer.rawExchange(port: port, request, timeout: timeout) }
     }
 
-    static func rawExchange(port: Int, _ request: String, timeout: Double) throws -> RawExchange {
+    /// A blocking TCP socket connected to 127.0.0.1:`port`; the caller closes it.
+    public static func connectRaw(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -179,7 +179,17 @@ extension TestServer {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw TestSocketError(description: "connect: errno \(errno)") }
+        guard connected == 0 else {
+            let error = TestSocketError(description: "connect: errno \(errno)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    static func rawExchange(port: Int, _ request: String, timeout: Double) throws -> RawExchange {
+        let fd = try connectRaw(port: port)
+        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(request.utf8)

@@ -1,0 +1,33 @@
+import MockRuns
+import Scenarios
+
+/// The whole mock server (admin API and every fake) playing one scenario on a manual clock, over real HTTP:
+/// the one way the end-to-end tests start it, so they all load scenarios and build the app alike.
+public struct MockServer: Sendable {
+    public static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
+    public static let catalog = ScenarioCatalog(loader: loader)
+
+    /// For tests that look inside: the engine's runs and requests.
+    public let app: MockRunsApp
+    public let server: TestServer
+
+    public init(_ scenario: Scenario) throws {
+        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: ManualTimeSource())
+        server = try TestServer(responder: app)
+    }
+
+    /// A bundled scenario by name (`wes-happy`).
+    public init(bundled name: String) throws {
+        try self.init(try Self.catalog.load(name))
+    }
+
+    /// Inline scenario JSON; `file` names it in errors and gives the scenario its default name.
+    public init(json: String, file: String = "inline.json") throws {
+        try self.init(try Self.loader.load(Array(json.utf8), file: file))
+    }
+
+    /// Just the HTTP side, for tests that only send requests.
+    public static func start(_ scenario: Scenario) throws -> TestServer { try MockServer(scenario).server }
+    public static func start(bundled name: String) throws -> TestServer { try MockServer(bundled: name).server }
+    public static func start(json: String) throws -> TestServer { try MockServer(json: json).server }
+}
