@@ -142,3 +142,11 @@ struct RequestTests {
         #expect(exchange.text.hasPrefix("HTTP/1.1 413"))
     }
 }
+
+@Suite struct URLEncodedFormTests {
+    @Test func decodesLikeAQueryString() {
+        let fields = FormField.urlEncoded(Array("a=1+2&b=%41%4&c&=v&d=%zz%&e=%C3%A9".utf8))
+        #expect(fields.map(\.name) == ["a", "b", "c", "", "d", "e"])
+        #expect(fields.map(\.text) == ["1 2", "A%4", "", "v", "%zz%", "é"])
+    }
+}
