@@ -13,6 +13,8 @@ public struct APIDescriptor: Sendable {
     public var endpoints: [String]
     /// Request fields a scripted run may be matched on at creation.
     public var matchFields: [String]
+    /// The names a run's or phase's `fields` may hold (what the fake reads); nil: any name.
+    public var fields: [String]?
     /// Permissions a credential can hold; a credential without a `permissions` list holds them all.
     public var permissions: [String]
     /// Events a client can send to a run (`cancel`, `start`, ...), each with its default script.
@@ -31,6 +33,7 @@ public struct APIDescriptor: Sendable {
         terminalStates: Set<String>,
         endpoints: [String],
         matchFields: [String],
+        fields: [String]? = nil,
         permissions: [String],
         events: [String: EventScript] = [:],
         defaultTimeline: [Phase],
@@ -43,6 +46,7 @@ public struct APIDescriptor: Sendable {
         self.terminalStates = terminalStates
         self.endpoints = endpoints
         self.matchFields = matchFields
+        self.fields = fields
         self.permissions = permissions
         self.events = events
         self.defaultTimeline = defaultTimeline

@@ -290,8 +290,11 @@ private struct Reader {
                 continue
             }
             let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen"]
-            guard let m = object(item, p, allowed: keys, what: "a credential (a string, or an object with \"key\")")
-            else { continue }
+            if case .object = item {} else {
+                fail(p, "expected a credential: a string, or an object with \"key\"; found \(item.kindName)")
+                continue
+            }
+            guard let m = object(item, p, allowed: keys, what: "a credential") else { continue }
             guard let key = string(m["key"], p.key("key")) else {
                 if m["key"] == nil { fail(p, "a credential object needs \"key\"") }
                 continue
@@ -478,9 +481,7 @@ private struct Reader {
             }
             if run.id != nil { fail(path, "set \"id\" (a run that exists from the start) or \"match\" (a run the client creates), not both") }
         }
-        if let fields = m["fields"] {
-            if case .object = fields { run.fields = fields } else { fail(path.key("fields"), "expected an object of fields, found \(fields.kindName)") }
-        }
+        if let fields = m["fields"], self.fields(fields, path.key("fields"), d) { run.fields = fields }
         run.loop = bool(m["loop"], path.key("loop")) ?? false
         run.notFoundAfter = integer(m["notFoundAfter"], path.key("notFoundAfter"), min: 0)
         if let timeline = m["timeline"], let phases = self.timeline(timeline, path.key("timeline"), d, loop: run.loop) {
@@ -495,21 +496,44 @@ private struct Reader {
                 fail(path.key("on"), "API \(d.name) has no client events")
             } else if let events = object(on, path.key("on"), allowed: names, what: "event scripts") {
                 for (name, value) in events {
-                    if let e = eventScript(value, path.key("on").key(name), d) { run.events[name] = e }
+                    if let e = eventScript(value, path.key("on").key(name), d, default: d.events[name]) {
+                        run.events[name] = e
+                    }
                 }
             }
         }
         return run
     }
 
-    mutating func eventScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> EventScript? {
+    /// Checks a `fields` object: an object whose names the API reads (a typo must not pass silently).
+    mutating func fields(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> Bool {
+        guard case .object(let members) = json else {
+            fail(path, "expected an object of fields, found \(json.kindName)")
+            return false
+        }
+        guard let known = d.fields else { return true }
+        var ok = true
+        for (name, _) in members where !known.contains(name) {
+            fail(path.key(name), "\(d.name) shows no field \"\(name)\"; allowed: \(known.joined(separator: ", "))")
+            ok = false
+        }
+        return ok
+    }
+
+    /// An event script; a missing `timeline` keeps the API's own (so `allowedFrom` alone can be changed).
+    mutating func eventScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, default base: EventScript?)
+        -> EventScript?
+    {
         guard let m = object(json, path, allowed: ["timeline", "allowedFrom"], what: "an event script") else { return nil }
-        guard let timeline = m["timeline"] else {
+        guard let base = base ?? m["timeline"].map({ _ in EventScript(timeline: []) }) else {
             fail(path, "needs \"timeline\": the phases the event starts")
             return nil
         }
-        guard let phases = self.timeline(timeline, path.key("timeline"), d, loop: false) else { return nil }
-        var script = EventScript(timeline: phases)
+        var script = base
+        if let timeline = m["timeline"] {
+            guard let phases = self.timeline(timeline, path.key("timeline"), d, loop: false) else { return nil }
+            script.timeline = phases
+        }
         if let from = strings(m["allowedFrom"], path.key("allowedFrom"), allowed: d.states, what: "\(d.name) state") {
             script.allowedFrom = Set(from)
         }
@@ -530,11 +554,10 @@ private struct Reader {
         for (i, item) in items.enumerated() {
             let p = path.index(i)
             guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
-            guard let state = self.state(m["state"], p.key("state"), d) else {
-                if m["state"] == nil { fail(p, "a phase needs \"state\"; allowed: \(d.states.joined(separator: ", "))") }
-                continue
-            }
-            var phase = Phase(state)
+            // A bad state is reported, and the rest of the phase is still checked.
+            let state = self.state(m["state"], p.key("state"), d)
+            if m["state"] == nil { fail(p, "a phase needs \"state\"; allowed: \(d.states.joined(separator: ", "))") }
+            var phase = Phase(state ?? "")
             if m["polls"] != nil, m["seconds"] != nil {
                 fail(p, "set \"polls\" or \"seconds\", not both")
             } else if let polls = integer(m["polls"], p.key("polls"), min: 1) {
@@ -542,12 +565,11 @@ private struct Reader {
             } else if let seconds = number(m["seconds"], p.key("seconds"), above: 0, atMost: Engine.maximumAdvanceSeconds) {
                 phase.duration = .seconds(seconds)
             }
-            if let fields = m["fields"] {
-                if case .object = fields { phase.fields = fields } else { fail(p.key("fields"), "expected an object of fields, found \(fields.kindName)") }
-            }
+            if let fields = m["fields"], self.fields(fields, p.key("fields"), d) { phase.fields = fields }
             phase.log = strings(m["log"], p.key("log")) ?? []
             let isLast = i == items.count - 1
-            if d.terminalStates.contains(state) {
+            let timed = m["polls"] != nil || m["seconds"] != nil
+            if let state, d.terminalStates.contains(state) {
                 if !isLast {
                     fail(p.key("state"), "\(state) is terminal, so the phases after it could never be reached; make it the last phase")
                 } else if loop {
@@ -556,10 +578,10 @@ private struct Reader {
                 if phase.duration != .hold, isLast, !loop {
                     fail(p, "the terminal phase holds forever; remove \"polls\"/\"seconds\" (use the run's \"notFoundAfter\" to end it)")
                 }
-            } else if loop, isLast, phase.duration == .hold {
+            } else if loop, isLast, !timed {
                 fail(p, "the last phase of a looping timeline needs \"polls\" or \"seconds\" so the loop can start again")
             }
-            if !loop, !isLast, phase.duration == .hold {
+            if !loop, !isLast, !timed {
                 fail(p, "only the last phase may hold forever; give this one \"polls\" or \"seconds\"")
             }
             phases.append(phase)

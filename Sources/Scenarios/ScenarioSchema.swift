@@ -76,6 +76,14 @@ public enum ScenarioSchema {
         ["$ref": .string("#/$defs/\(name)")]
     }
 
+    private static func fieldsSchema(_ api: APIDescriptor, _ description: String) -> JSON {
+        guard let names = api.fields else { return ["type": "object", "description": .string(description)] }
+        return .object([
+            ("type", "object"), ("description", .string(description)), ("additionalProperties", false),
+            ("properties", .object(names.map { ($0, JSON.object([])) })),
+        ])
+    }
+
     private static func phase(_ api: APIDescriptor) -> JSON {
         [
             "type": "object",
@@ -85,7 +93,7 @@ public enum ScenarioSchema {
                 "state": ["enum": strings(api.states)],
                 "polls": ["type": "integer", "minimum": 1, "description": "Status reads this phase is shown for."],
                 "seconds": ["type": "number", "exclusiveMinimum": 0, "description": "Scenario-clock seconds this phase lasts."],
-                "fields": ["type": "object", "description": "Fields the API shows in this phase."],
+                "fields": fieldsSchema(api, "Fields the API shows in this phase."),
                 "log": ["type": "array", "items": ["type": "string"], "description": "Log lines written on entering the phase."],
             ],
             "not": ["required": ["polls", "seconds"]],
@@ -106,14 +114,14 @@ public enum ScenarioSchema {
             ))
         }
         properties += [
-            ("fields", ["type": "object"]),
+            ("fields", fieldsSchema(api, "Fields every phase shows.")),
             ("timeline", timeline),
             ("loop", ["type": "boolean", "default": false]),
             ("notFoundAfter", ["type": "integer", "minimum": 0, "description": "Terminal reads before the run answers not found."]),
         ]
         if !api.events.isEmpty {
             let event: JSON = [
-                "type": "object", "additionalProperties": false, "required": ["timeline"],
+                "type": "object", "additionalProperties": false,
                 "properties": ["timeline": timeline, "allowedFrom": ["type": "array", "items": ["enum": strings(api.states)]]],
             ]
             properties.append((

@@ -8,6 +8,7 @@ let testAPI = APIDescriptor(
     terminalStates: ["DONE", "FAILED", "CANCELLED"],
     endpoints: ["create", "status", "cancel"],
     matchFields: ["name"],
+    fields: ["pct", "error"],
     permissions: ["read", "write"],
     events: ["cancel": EventScript(timeline: [Phase("CANCELLING", .polls(1)), Phase("CANCELLED")])],
     defaultTimeline: [Phase("QUEUED", .polls(1)), Phase("RUNNING", .polls(2)), Phase("DONE")],

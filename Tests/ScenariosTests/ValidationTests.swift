@@ -59,6 +59,11 @@ import Testing
         Broken(text: #"{"apis": {"jobs": {"auth": {"keys": ["k"]}}}}"#, path: "apis.jobs.auth.keys", says: "allowed here: credentials"),
         Broken(text: #"{"apis": {"jobs": {"settings": {"style": "kebab"}}}}"#, path: "apis.jobs.settings.style", says: "allowed: camel, snake"),
         Broken(text: #"{"apis": {"other": {"settings": {}}}}"#, path: "apis.other.settings", says: "has no settings"),
+        Broken(
+            text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "DONE", "fields": {"eror": "x"}}]}]}}}"#,
+            path: "apis.jobs.runs[0].timeline[0].fields.eror", says: "jobs shows no field \"eror\"; allowed: pct, error"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"fields": {"pcts": 1}}]}}}"#, path: "apis.jobs.runs[0].fields.pcts", says: "allowed: pct, error"),
+        Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [7]}}}}"#, path: "apis.jobs.auth.credentials[0]", says: "expected a credential: a string, or an object with \"key\"; found a number"),
     ]
 
     @Test(arguments: corpus)
@@ -93,6 +98,27 @@ import Testing
         }
         let deep = String(repeating: "[", count: 100_000)
         #expect(throws: ScenarioError.self) { try loader.load(Array(deep.utf8), file: "deep.json") }
+    }
+
+    @Test func oneProblemDoesNotHideTheNextOrAddNoise() {
+        let text = #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "RUNING", "polls": 0}, {"state": "DONE"}]}]}}}"#
+        do {
+            _ = try loader.load(Array(text.utf8), file: "f.json")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.issues.map(\.path) == ["apis.jobs.runs[0].timeline[0].state", "apis.jobs.runs[0].timeline[0].polls"])
+        }
+    }
+
+    @Test func anEventCanChangeOnlyWhereItIsAllowedFrom() throws {
+        var e = Engine(
+            scenario: try scenario(#"{"apis": {"jobs": {"defaultRun": {"on": {"cancel": {"allowedFrom": ["RUNNING"]}}}}}}"#),
+            apis: [testAPI, otherAPI], time: ManualTimeSource())
+        let id = e.createRun(api: "jobs", request: [:]).id
+        guard case .refused = e.send("cancel", api: "jobs", id: id) else { Issue.record("cancel from QUEUED allowed"); return }
+        _ = e.states(id, reads: 2)
+        guard case .accepted(let run) = e.send("cancel", api: "jobs", id: id) else { Issue.record("not accepted"); return }
+        #expect(run.state == "CANCELLING")  // the API's own cancel timeline
     }
 
     @Test func minimalFileGetsEveryDefault() throws {

@@ -24,6 +24,7 @@ public struct ControllerFake: APIFake {
         terminalStates: ["Finished", "Error"],
         endpoints: ["run", "run_status"],
         matchFields: ["resourceID", "userID"],
+        fields: ["status"],
         permissions: ["run", "status"],
         defaultTimeline: [
             Phase("Running", .polls(2)),

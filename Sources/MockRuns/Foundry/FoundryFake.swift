@@ -17,6 +17,7 @@ public struct FoundryFake: APIFake {
         terminalStates: ["FINISHED", "ERROR"],
         endpoints: ["run", "run_status"],
         matchFields: FoundryFake.requiredParameters,
+        fields: ["logMessage", "errMessage", "runLogMessage"],
         permissions: ["run", "status"],
         defaultTimeline: [
             Phase("RUNNING", .polls(2), fields: ["logMessage": "updating status of 14 records to new.1"]),

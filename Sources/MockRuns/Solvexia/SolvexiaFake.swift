@@ -26,6 +26,7 @@ public struct SolvexiaFake: APIFake {
             "restartfromhere", "create",
         ],
         matchFields: ["processId", "namePrefix"],
+        fields: ["name", "process", "processName", "description", "alertEmailAddress", "alertSMS", "lastModifiedBy", "dateCreated", "dateModified", "steps", "stepStatus", "stepMessages"],
         permissions: ["read", "run", "create"],
         events: [
             "start": EventScript(

@@ -27,6 +27,7 @@ public struct WESFake: APIFake {
             "get_task", "logs",
         ],
         matchFields: ["workflow_url", "workflow_type", "workflow_type_version", "workflow_engine", "workflow_engine_version"],
+        fields: ["outputs", "exit_code", "name", "cmd", "start_time", "end_time", "stdout", "stderr", "system_logs", "tasks", "request"],
         permissions: ["read", "run", "cancel"],
         events: [
             "cancel": EventScript(

@@ -94,9 +94,11 @@ struct WESRuns {
             throw notFound(id)
         case .repeated(let run), .refused(let run):
             let status = settings["cancelRefusedStatus"]?.intValue ?? 400
-            throw APIError(
-                status,
-                "run \(run.id) is \(run.state); only runs whose state is QUEUED, INITIALIZING or RUNNING may be cancelled")
+            let allowed = run.script.events["cancel"]?.allowedFrom ?? WESFake.cancellable
+            let states = WESFake.states.filter(allowed.contains)
+            let list = states.count > 1
+                ? states.dropLast().joined(separator: ", ") + " or " + states[states.count - 1] : states.joined()
+            throw APIError(status, "run \(run.id) is \(run.state); only runs whose state is \(list) may be cancelled")
         }
     }
 

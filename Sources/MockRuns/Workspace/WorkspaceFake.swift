@@ -19,6 +19,7 @@ public struct WorkspaceFake: APIFake {
         terminalStates: WorkspaceFake.terminal,
         endpoints: ["create", "list", "get", "cancel", "output", "download", "events"],
         matchFields: ["workspace_id", "document_id", "operation"],
+        fields: ["workspace_id", "document_id", "configuration_id", "operation", "failure_message", "exit_code", "output_ready", "output_delay_seconds", "output_filename", "output_content_type", "output_content"],
         permissions: ["read", "create", "cancel"],
         events: ["cancel": EventScript(timeline: [Phase("cancelled", log: ["run cancelled"])], allowedFrom: ["queued", "running"])],
         defaultTimeline: [
