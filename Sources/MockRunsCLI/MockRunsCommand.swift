@@ -25,7 +25,7 @@ struct MockRunsCommand: ParsableCommand {
     /// Parses and runs, turning every error into one line on stderr and a non-zero exit.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseFast(Array(CommandLine.arguments.dropFirst()))
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -40,6 +40,18 @@ struct MockRunsCommand: ParsableCommand {
             Console.error("\(message) (see mockruns --help)")
             Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
         }
+    }
+}
+
+extension MockRunsCommand {
+    /// The plain serve form (no subcommand, no help) is parsed as `Serve` alone: building the whole command tree
+    /// costs several milliseconds of start-up, which CI fixtures pay on every start.
+    static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
+        let subcommandNames = ["serve", "validate", "list", "schema", "help"]
+        let needsRoot =
+            arguments.first.map(subcommandNames.contains) ?? false
+            || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }
+        return needsRoot ? try parseAsRoot(arguments) : try Serve.parse(arguments)
     }
 }
 

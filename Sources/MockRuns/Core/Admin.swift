@@ -15,11 +15,14 @@ extension MockRunsApp {
         "DELETE /__mockruns/journal",
     ]
 
+    /// The health answer, made once: CI fixtures poll it.
+    static let healthy: [UInt8] = JSON.object([("status", "ok")]).bytes
+
     func admin(_ request: HTTPRequest) -> HTTPResponse {
         let path = String(request.path.dropFirst("/__mockruns".count)).trimmingTrailingSlash()
         switch (request.method, path) {
         case ("GET", "/health"), ("HEAD", "/health"):
-            return ok([("status", "ok")])
+            return .json(200, Self.healthy)
         case ("GET", "/scenario"):
             return ok(scenarioSummary())
         case ("PUT", "/scenario"), ("POST", "/scenario"):
