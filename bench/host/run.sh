@@ -7,7 +7,7 @@
 #   throughput keep-alive requests/s with `wrk -t1 -c32 -d${DURATION}s`
 # Targets: startup <= 1.5x C, throughput >= 0.85x C.
 #
-# Environment: RUNS (20), DURATION (5), SKIP_SWIFT=1 (C side only), MOCKRUNS_BIN (a prebuilt binary: no build),
+# Environment: RUNS (20), ROUNDS (5: the servers take turns this many times; medians are reported), DURATION (5), SKIP_SWIFT=1 (C side only), MOCKRUNS_BIN (a prebuilt binary: no build),
 #              MOCKRUNS_ARGS (extra CLI arguments; default "--log-level warning"),
 #              SWIFT_BUILD_FLAGS (default "--static-swift-stdlib", as scripts/serve builds: it starts several ms faster),
 #              STRICT=1 (exit 1 when a target is missed), BENCH_DIR (build output, default $TMPDIR/mockruns-bench).
@@ -16,6 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${BENCH_DIR:-${TMPDIR:-/tmp}/mockruns-bench}
 RUNS=${RUNS:-20}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 CONNECTIONS=32
 # Per-request logging (info level) writes a line to stderr per request: measure the host and router without it.
@@ -147,20 +148,34 @@ if [[ -z $SWIFT_BIN && ${SKIP_SWIFT:-0} != 1 ]]; then
   [[ -n $SWIFT_BIN ]] || echo "   measuring the C side only" >&2
 fi
 
-echo "== startup: median of $RUNS runs; throughput: wrk -t1 -c$CONNECTIONS -d${DURATION}s; mockruns args: $MOCKRUNS_ARGS"
-C_START=$(startup / "$OUT/c_server" "{port}")
-C_RPS=$(throughput / "$OUT/c_server" "{port}")
+echo "== $ROUNDS rounds, servers taking turns; startup: median of $RUNS runs a round; throughput: wrk -t1 -c$CONNECTIONS -d${DURATION}s; medians over the rounds; mockruns args: $MOCKRUNS_ARGS"
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-S_START="" S_RPS=""
-if [[ -n $SWIFT_BIN ]]; then
-  # shellcheck disable=SC2086 # MOCKRUNS_ARGS is a list of words
-  if S_START=$(startup /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS) \
-    && S_RPS=$(throughput /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS); then
-    :
-  else
-    echo "   mockruns did not serve GET /__mockruns/health with 200; Swift side skipped (server stderr: $OUT/server-stderr.log)" >&2
-    S_START="" S_RPS=""
+# The two servers take turns, ROUNDS times, and each figure is the median of its rounds: on a shared 2-core
+# machine one 5 s wrk run swings by 30 %, and turns keep a slow patch from landing on one side only.
+C_STARTS=() C_RPSS=() S_STARTS=() S_RPSS=()
+for ((round = 1; round <= ROUNDS; round++)); do
+  C_STARTS+=("$(startup / "$OUT/c_server" "{port}")")
+  C_RPSS+=("$(throughput / "$OUT/c_server" "{port}")")
+  if [[ -n $SWIFT_BIN ]]; then
+    # shellcheck disable=SC2086 # MOCKRUNS_ARGS is a list of words
+    if S_STARTS+=("$(startup /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS)") \
+      && S_RPSS+=("$(throughput /__mockruns/health "$SWIFT_BIN" --port "{port}" $MOCKRUNS_ARGS)"); then
+      :
+    else
+      echo "   mockruns did not serve GET /__mockruns/health with 200; Swift side skipped (server stderr: $OUT/server-stderr.log)" >&2
+      SWIFT_BIN=""
+      S_STARTS=() S_RPSS=()
+    fi
   fi
+  echo "   round $round: C ${C_RPSS[-1]} req/s, mockruns ${S_RPSS[-1]:-n/a} req/s" >&2
+done
+C_START=$(printf '%s\n' "${C_STARTS[@]}" | median)
+C_RPS=$(printf '%s\n' "${C_RPSS[@]}" | median)
+S_START="" S_RPS=""
+if ((${#S_RPSS[@]} > 0)); then
+  S_START=$(printf '%s\n' "${S_STARTS[@]}" | median)
+  S_RPS=$(printf '%s\n' "${S_RPSS[@]}" | median)
 fi
 
 echo
