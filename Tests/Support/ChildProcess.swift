@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A program run as a subprocess, as a user or a CI script runs it. Its stdout and stderr go to temporary files
 /// rather than pipes: nothing has to drain them while it runs, and once it has exited they hold every byte.
@@ -36,8 +37,12 @@ public final class ChildProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        // Foundation's Process.run() on Linux is not safe to call from several threads at once (seen here: a bad
+        // pointer in its memmove while Swift Testing started two subprocesses together), so launches take turns.
+        try Self.launching.withLock { _ in try process.run() }
     }
+
+    private static let launching = Mutex(())
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
