@@ -44,13 +44,6 @@ mr_start_daemon(unsigned int flags,
                           MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
-/* The port the daemon listens on (0 when unknown). */
-static inline int mr_daemon_port(struct MHD_Daemon *daemon)
-{
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-  return info == NULL ? 0 : (int) info->port;
-}
-
 /* The socket of a connection, or -1. */
 static inline int mr_connection_fd(struct MHD_Connection *connection)
 {

@@ -45,26 +45,22 @@ final class RequestContext {
     /// client waits for `100 Continue` (it has not sent the body yet).
     func begin() -> MHD_Result {
         headers = HTTPHeaders(values(of: .HEADER_KIND).map { ($0.name, $0.value) })
-        if let length = header("Content-Length").flatMap({ Int($0.trimmingCharacters()) }),
+        if let length = header("Content-Length").flatMap({ Int($0.trimmingSpaces()) }),
             length > core.maxBodyBytes,
             header("Expect")?.lowercased().contains("100-continue") == true
         {
             bodyTooLarge = true
             return answer(refusal())
         }
-        let media = mediaType
         // Form-encoded bodies are decoded at the end like the query string (libmicrohttpd's post processor
         // mangles the field after a bad % escape); multipart goes through the post processor.
-        if media == "multipart/form-data" {
+        if mediaType == "multipart/form-data" {
             form = []
             postProcessor = MHD_create_post_processor(
                 connection, 16 * 1024, mrPostField, Unmanaged.passUnretained(self).toOpaque())
             if postProcessor == nil {
                 form = nil
-                formError =
-                    media == "multipart/form-data"
-                    ? "multipart/form-data body without a boundary parameter in Content-Type"
-                    : "cannot parse \(media ?? "form") body"
+                formError = "multipart/form-data body without a boundary parameter in Content-Type"
             }
         }
         return .YES
@@ -185,8 +181,8 @@ final class RequestContext {
         guard let handle else { return .NO }
         defer { MHD_destroy_response(handle) }
         for field in response.headers {
-            if field.name.equalsIgnoringASCIICase("content-length") { continue }  // MHD computes it
-            if isStream && field.name.equalsIgnoringASCIICase("transfer-encoding") { continue }  // MHD chunks itself
+            if HTTPHeaders.sameName(field.name, "content-length") { continue }  // MHD computes it
+            if isStream && HTTPHeaders.sameName(field.name, "transfer-encoding") { continue }  // MHD chunks itself
             _ = MHD_add_response_header(handle, field.name, field.value)
         }
         guard (100...999).contains(response.status) else { return .NO }
@@ -201,11 +197,7 @@ final class RequestContext {
         MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
 
-    private var mediaType: String? {
-        guard let value = header("Content-Type") else { return nil }
-        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        return type.trimmingCharacters().lowercased()
-    }
+    private var mediaType: String? { headers.mediaType }
 
     private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
         let collector = PairCollector()
@@ -285,22 +277,3 @@ final class StreamState {
     }
 }
 
-extension String {
-    /// Compares without allocating (header names are ASCII).
-    fileprivate func equalsIgnoringASCIICase(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        for (a, b) in zip(utf8, other.utf8) where a != b {
-            let lowerA = a >= 65 && a <= 90 ? a + 32 : a
-            let lowerB = b >= 65 && b <= 90 ? b + 32 : b
-            if lowerA != lowerB { return false }
-        }
-        return true
-    }
-
-    fileprivate func trimmingCharacters() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
-    }
-}

@@ -22,23 +22,31 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         add(name, value)
     }
 
+    /// Sets each of `values`, in name order (so the bytes do not depend on dictionary order).
+    public mutating func set(contentsOf values: [String: String]) {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) { set(name, value) }
+    }
+
     public mutating func remove(_ name: String) {
         fields.removeAll { HTTPHeaders.sameName($0.name, name) }
     }
 
     /// Header names compare without regard to ASCII case (they are tokens), without allocating.
-    static func sameName(_ a: String, _ b: String) -> Bool {
-        var left = a.utf8.makeIterator()
-        var right = b.utf8.makeIterator()
-        while true {
-            switch (left.next(), right.next()) {
-            case (nil, nil): return true
-            case let (x?, y?):
-                if x != y && (x | 0x20) != (y | 0x20) { return false }
-                if x != y && !((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) { return false }
-            default: return false
-            }
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            let lowerX = x >= 65 && x <= 90 ? x + 32 : x
+            let lowerY = y >= 65 && y <= 90 ? y + 32 : y
+            if lowerX != lowerY { return false }
         }
+        return true
+    }
+
+    /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`).
+    public var mediaType: String? {
+        guard let value = self["Content-Type"] else { return nil }
+        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+        return type.trimmingSpaces().lowercased()
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

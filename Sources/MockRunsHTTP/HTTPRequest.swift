@@ -36,11 +36,7 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The media type of the body, lower-cased and without parameters (`multipart/form-data`).
-    public var mediaType: String? {
-        guard let value = headers["Content-Type"] else { return nil }
-        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        return type.trimmingSpaces().lowercased()
-    }
+    public var mediaType: String? { headers.mediaType }
 
     /// The body as UTF-8 text (invalid bytes replaced).
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
@@ -64,7 +60,8 @@ public struct FormField: Sendable, Equatable {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces and tabs (HTTP's optional white space).
+    public func trimmingSpaces() -> String {
         var slice = Substring(self)
         while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
         while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }

@@ -28,8 +28,6 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return overflow ? (milliseconds > other.milliseconds ? Int64.max : Int64.min) : difference
     }
 
-    public var secondsSince1970: Double { Double(milliseconds) / 1000 }
-
     /// `2025-01-01T00:00:05Z`, or with `fractionDigits` (1–7) `2025-01-01T00:00:05.000Z`; `zulu: false` omits
     /// the `Z` (as some APIs print local-looking times).
     public func iso8601(fractionDigits: Int = 0, zulu: Bool = true) -> String {

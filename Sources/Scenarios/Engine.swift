@@ -186,7 +186,7 @@ public struct Engine: Sendable {
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
         state.add(run)
         apis[api] = state
-        return run.view(descriptor: descriptor, now: now)
+        return run.view(descriptor: descriptor)
     }
 
     private static func text(_ json: JSON?) -> String? {
@@ -201,14 +201,14 @@ public struct Engine: Sendable {
     public mutating func read(api: String, id: String) -> ReadResult {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        run.settle(now: now, descriptor: descriptor)
+        run.settle(now: now)
         if run.gone {
             putBack(run)
-            return .gone(run.view(descriptor: descriptor, now: now))
+            return .gone(run.view(descriptor: descriptor))
         }
         run.readOnce(now: now, descriptor: descriptor)
         putBack(run)
-        let view = run.view(descriptor: descriptor, now: now)
+        let view = run.view(descriptor: descriptor)
         return run.gone ? .gone(view) : .found(view)
     }
 
@@ -216,7 +216,7 @@ public struct Engine: Sendable {
     public mutating func peek(api: String, id: String) -> RunView? {
         settle(api: api, id: id)
         guard let run = apis[api]?.runs[id], let descriptor = descriptors[api] else { return nil }
-        return run.view(descriptor: descriptor, now: now)
+        return run.view(descriptor: descriptor)
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
@@ -229,19 +229,19 @@ public struct Engine: Sendable {
     public mutating func send(_ event: String, api: String, id: String) -> EventResult {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        run.settle(now: now, descriptor: descriptor)
+        run.settle(now: now)
         defer { putBack(run) }
         if run.gone { return .notFound }
         guard let script = run.script.events[event] ?? descriptor.events[event] else {
-            return .refused(run.view(descriptor: descriptor, now: now))
+            return .refused(run.view(descriptor: descriptor))
         }
         if run.activeEvent == event {
-            return .repeated(run.view(descriptor: descriptor, now: now))
+            return .repeated(run.view(descriptor: descriptor))
         }
         let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
-        guard allowed else { return .refused(run.view(descriptor: descriptor, now: now)) }
-        run.start(timeline: script.timeline, event: event, now: now, descriptor: descriptor)
-        return .accepted(run.view(descriptor: descriptor, now: now))
+        guard allowed else { return .refused(run.view(descriptor: descriptor)) }
+        run.start(timeline: script.timeline, event: event, now: now)
+        return .accepted(run.view(descriptor: descriptor))
     }
 
     /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
@@ -250,13 +250,13 @@ public struct Engine: Sendable {
     public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return nil }
         let now = self.now
-        run.settle(now: now, descriptor: descriptor)
+        run.settle(now: now)
         let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
         if timeline.indices.contains(index) {
-            run.start(timeline: timeline, event: event, now: now, descriptor: descriptor, at: index)
+            run.start(timeline: timeline, event: event, now: now, at: index)
         }
         putBack(run)
-        return run.view(descriptor: descriptor, now: now)
+        return run.view(descriptor: descriptor)
     }
 
     /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.
@@ -275,8 +275,8 @@ public struct Engine: Sendable {
     }
 
     private mutating func settle(api: String, id: String) {
-        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return }
-        run.settle(now: now, descriptor: descriptor)
+        guard var run = takeRun(api: api, id: id) else { return }
+        run.settle(now: now)
         putBack(run)
     }
 
@@ -452,18 +452,18 @@ private struct RunState {
         if log.count > RunState.memory { log.removeFirst(log.count - RunState.memory) }
     }
 
-    mutating func start(timeline: [Phase], event: String?, now: Timestamp, descriptor: APIDescriptor, at index: Int = 0) {
+    mutating func start(timeline: [Phase], event: String?, now: Timestamp, at index: Int = 0) {
         self.timeline = timeline
         phaseIndex = index
         activeEvent = event
         terminalReads = 0
         enter(at: now)
-        settle(now: now, descriptor: descriptor)
+        settle(now: now)
     }
 
     /// Moves on through phases whose time is up. A looping timeline of timed phases skips whole cycles at once,
     /// so a clock moved years ahead costs no more than one cycle.
-    mutating func settle(now: Timestamp, descriptor: APIDescriptor) {
+    mutating func settle(now: Timestamp) {
         if script.loop, activeEvent == nil {
             let durations = timeline.compactMap { phase -> Double? in
                 if case .seconds(let s) = phase.duration { return s }
@@ -497,7 +497,7 @@ private struct RunState {
 
     mutating func readOnce(now: Timestamp, descriptor: APIDescriptor) {
         if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
-            settle(now: now, descriptor: descriptor)
+            settle(now: now)
         }
         reads += 1
         readsInPhase += 1
@@ -510,7 +510,7 @@ private struct RunState {
         }
     }
 
-    func view(descriptor: APIDescriptor, now: Timestamp) -> RunView {
+    func view(descriptor: APIDescriptor) -> RunView {
         RunView(
             id: id, api: api, state: state, isTerminal: descriptor.terminalStates.contains(state),
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,

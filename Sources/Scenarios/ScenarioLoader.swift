@@ -23,13 +23,6 @@ public struct ScenarioLoader: Sendable {
         return scenario
     }
 
-    /// The scenario every API gets when nothing is scripted: each on its default lifecycle.
-    public func emptyScenario(name: String = "empty") -> Scenario {
-        // An empty object always validates.
-        (try? load(Array("{}".utf8), file: name)) ?? Scenario(
-            name: name, description: "", seed: 0, clock: ClockSpec(), apis: [:])
-    }
-
     static func stem(of file: String) -> String {
         let last = file.split(separator: "/").last.map(String.init) ?? file
         return last.hasSuffix(".json") ? String(last.dropLast(5)) : last

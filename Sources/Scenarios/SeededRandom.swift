@@ -57,9 +57,20 @@ public struct SeededRandom: Sendable, RandomNumberGenerator {
             separator: "-")
     }
 
-    /// A whole number in `range`.
+    /// A whole number in `range`. Written out (Lemire's method, as the standard library does it today) rather
+    /// than calling `Int.random(in:using:)`, whose algorithm a later Swift may change: ids must stay the same.
     public mutating func int(in range: ClosedRange<Int>) -> Int {
-        Int.random(in: range, using: &self)
+        let span = UInt64(bitPattern: Int64(range.upperBound &- range.lowerBound))
+        if span == .max { return Int(truncatingIfNeeded: next()) }
+        let bound = span + 1
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold {
+                product = next().multipliedFullWidth(by: bound)
+            }
+        }
+        return range.lowerBound &+ Int(truncatingIfNeeded: product.high)
     }
 }
 

@@ -113,8 +113,6 @@ public struct ControllerFake: APIFake {
 
     /// Every error is Flask's `{"message": "..."}` (double-quoted JSON, whatever the docs' Python quoting shows).
     public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
-        return .json(error.status, JSON.object([("message", .string(error.message))]).bytes, headers: headers)
+        .json(error.status, JSON.object([("message", .string(error.message))]).bytes)
     }
 }

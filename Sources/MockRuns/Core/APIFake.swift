@@ -15,6 +15,7 @@ public protocol APIFake: Sendable {
     /// Answers a request the engine has admitted (and no fault has hit).
     func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError) -> HTTPResponse
     /// This API's documented error body for `error`; `settings` are the scenario's settings for this API.
+    /// (`error.headers` are added by the caller.)
     func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse
     /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
     /// request id on each. The default returns `response` unchanged.

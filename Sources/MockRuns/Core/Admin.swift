@@ -82,13 +82,11 @@ extension MockRunsApp {
         let loaded: Scenario
         if let name = request.queryValue("name") {
             // By name only: the admin API reads no other file of the machine it runs on.
-            guard catalog.bundledNames().contains(name.hasSuffix(".json") ? String(name.dropLast(5)) : name) else {
-                return adminError(404, "no bundled scenario \"\(name)\"; send a scenario file as the body to load any other", allowed: catalog.bundledNames())
-            }
             do {
-                loaded = try catalog.load(name)
+                loaded = try catalog.loadBundled(name)
             } catch {
-                return adminError(error.issues.isEmpty ? 404 : 400, error.description, allowed: catalog.bundledNames())
+                let message = error.issues.isEmpty ? error.description + "; send a scenario file as the body to load any other" : error.description
+                return adminError(error.issues.isEmpty ? 404 : 400, message, allowed: catalog.bundledNames())
             }
         } else if request.body.isEmpty {
             return adminError(400, "send a scenario file as the body, or name a bundled scenario with ?name=", allowed: catalog.bundledNames())

@@ -119,13 +119,15 @@ public final class MockRunsApp: HTTPResponder {
         case let body?:
             response = .json(status, body.bytes)
         }
-        for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) { response.headers.set(name, value) }
+        response.headers.set(contentsOf: fault.headers)
         return response
     }
 
     private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
         let settings = scenario.withEngine { $0.settings(api: fake.descriptor.name) }
-        return fake.response(for: error, to: request, settings: settings)
+        var response = fake.response(for: error, to: request, settings: settings)
+        response.headers.set(contentsOf: error.headers)
+        return response
     }
 
     private func notFound(_ request: HTTPRequest) -> HTTPResponse {

@@ -57,7 +57,19 @@ public struct ScenarioCatalog: Sendable {
 
     /// Reads and validates a scenario; errors name the file and the JSON path.
     public func load(_ nameOrPath: String) throws(CatalogError) -> Scenario {
-        let path = try resolve(nameOrPath)
+        try read(try resolve(nameOrPath), as: nameOrPath)
+    }
+
+    /// A bundled scenario by name only (`wes-slow` or `wes-slow.json`): never a path on this machine.
+    public func loadBundled(_ name: String) throws(CatalogError) -> Scenario {
+        let stem = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
+        guard let dir = bundledDirectory, bundledNames().contains(stem) else {
+            throw CatalogError("no bundled scenario \"\(name)\"; bundled: \(bundledNames().joined(separator: ", "))")
+        }
+        return try read((dir as NSString).appendingPathComponent(stem + ".json"), as: name)
+    }
+
+    private func read(_ path: String, as nameOrPath: String) throws(CatalogError) -> Scenario {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CatalogError("\(path): cannot read the file (check that it exists and is readable)")
         }

@@ -135,11 +135,9 @@ public struct FoundryFake: APIFake {
 
     /// Foundry's errors are plain text ("Response Body: (error message)"); a 403 may be empty by setting.
     public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
         if error.status == 403, settings["forbiddenBody"] == "empty" {
-            return HTTPResponse(status: 403, headers: headers)
+            return HTTPResponse(status: 403)
         }
-        return .text(error.status, error.message, headers: headers)
+        return .text(error.status, error.message)
     }
 }

@@ -284,7 +284,6 @@ public struct SolvexiaFake: APIFake {
     /// The supportId is filled in by `finish` from the scenario's seed.
     public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
         var headers = HTTPHeaders()
-        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
         if request.path.lowercased().hasSuffix("/oauth/token") {
             let code = error.code ?? (error.status == 401 ? "invalid_client" : "invalid_request")
             let body: JSON = .object([("error", .string(code)), ("error_description", .string(error.message))])

@@ -149,9 +149,7 @@ public struct WESFake: APIFake {
 
     /// WES `ErrorResponse`: `{"msg": "...", "status_code": N}`.
     public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
         let body: JSON = .object([("msg", .string(error.message)), ("status_code", .int(error.status))])
-        return .json(error.status, body.bytes, headers: headers)
+        return .json(error.status, body.bytes)
     }
 }

@@ -282,8 +282,6 @@ public struct WorkspaceFake: APIFake {
 
     /// `application/problem+json`; `requestId` is filled in by `finish`, with the `X-Request-Id` header.
     public func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
         let (type, title) = Self.titles[error.status] ?? ("error", "HTTP \(error.status)")
         var errors = error.fieldErrors.map { e -> JSON in
             .object([("path", .string(e.path)), ("message", .string(e.message)), ("code", .string(e.code))])
@@ -296,7 +294,7 @@ public struct WorkspaceFake: APIFake {
             ("detail", .string(error.message)), ("instance", .string(request.path)), ("requestId", .null),
             ("errors", .array(errors)),
         ])
-        return .json(error.status, body.bytes, contentType: "application/problem+json", headers: headers)
+        return .json(error.status, body.bytes, contentType: "application/problem+json")
     }
 
     /// Stamps `X-Request-Id` (from the seed and the count of answers) on every answer, and into problem bodies.
