@@ -1,15 +1,26 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A program run as a subprocess, as a user or a CI script runs it. Its stdout and stderr go to temporary files
 /// rather than pipes: nothing has to drain them while it runs, and once it has exited they hold every byte.
+///
+/// Started with posix_spawn, not Foundation's Process: on Linux with Swift 6.3, Process.run() reads past a
+/// buffer while listing /proc/self/fd and crashed the test process now and then (swift-corelibs-foundation
+/// PR #5472); a test process with many servers open has many descriptors there.
 public final class ChildProcess: Sendable {
     public typealias Outcome = (status: Int32, stdout: String, stderr: String)
 
-    public let process = Process()
+    public let pid: pid_t
+    private let name: String
     private let folder: URL
     private let stdoutFile: URL
     private let stderrFile: URL
+    /// The exit status once reaped (waitpid may be called only once per child).
+    private let exitStatus = Mutex<Int32?>(nil)
 
     /// Starts `executable` at once, stdin empty. `environment` is laid over this process's own (nil removes a
     /// variable). With `mergeStderr`, stderr goes to stdout, interleaved as written.
@@ -17,34 +28,47 @@ public final class ChildProcess: Sendable {
         _ executable: URL, _ arguments: [String], environment: [String: String?] = [:], directory: URL? = nil,
         mergeStderr: Bool = false
     ) throws {
+        name = executable.lastPathComponent
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-child-\(UUID().uuidString)")
         stdoutFile = folder.appendingPathComponent("stdout")
         stderrFile = folder.appendingPathComponent("stderr")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        let out = try FileHandle(forWritingTo: stdoutFile)
-        defer { try? out.close() }
-        let err = mergeStderr ? out : try FileHandle(forWritingTo: stderrFile)
-        defer { if !mergeStderr { try? err.close() } }
 
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
-        for (name, value) in environment { env[name] = value }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        // Foundation's Process.run() on Linux is not safe to call from several threads at once (seen here: a bad
-        // pointer in its memmove while Swift Testing started two subprocesses together), so launches take turns.
-        try Self.launching.withLock { _ in try process.run() }
+        for (key, value) in environment { env[key] = value }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let create = O_WRONLY | O_CREAT | O_TRUNC
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutFile.path, create, 0o644)
+        if mergeStderr {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, stderrFile.path, create, 0o644)
+        }
+        // glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift: GNU env changes directory instead.
+        let command = directory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
+
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, command[0], &actions, nil, argv, envp)
+        guard result == 0 else {
+            throw ChildProcessError("cannot start \(executable.path): \(String(cString: strerror(result)))")
+        }
+        pid = child
     }
 
-    private static let launching = Mutex(())
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    deinit {
+        if exitStatus.withLock({ $0 }) == nil {
+            kill(pid, SIGKILL)
+            _ = reap(blocking: true)
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
 
     /// Runs to completion (bounded by `timeout` seconds).
     public static func run(
@@ -62,11 +86,14 @@ public final class ChildProcess: Sendable {
     /// Stderr so far.
     public var errors: String { Self.read(stderrFile) }
 
+    /// Whether the child is still running (reaps it when it has ended).
+    public var isRunning: Bool { reap(blocking: false) == nil }
+
     /// Waits (bounded) for the first stdout line, without its newline.
     public func firstLine(timeout: Double = 20) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let running = process.isRunning
+            let running = isRunning
             let text = output
             if let end = text.firstIndex(of: "\n") { return String(text[..<end]) }
             guard running, Date() < deadline else { break }
@@ -75,21 +102,36 @@ public final class ChildProcess: Sendable {
         throw ChildProcessError("no stdout line; stderr: \(errors)")
     }
 
-    /// Waits (bounded) for the process to end and returns its exit status; past `timeout` it is terminated.
+    /// Waits (bounded) for the process to end and returns its exit status (128 + N when killed by signal N);
+    /// past `timeout` it is killed.
     public func wait(timeout: Double = 20) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
+        while true {
+            if let status = reap(blocking: false) { return status }
             guard Date() < deadline else {
-                process.terminate()
-                throw ChildProcessError("\(process.executableURL?.lastPathComponent ?? "child") still running after \(timeout) s")
+                kill(pid, SIGKILL)
+                _ = reap(blocking: true)
+                throw ChildProcessError("\(name) still running after \(timeout) s")
             }
             try await Task.sleep(for: .milliseconds(10))
         }
-        return process.terminationStatus
     }
 
     public func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        if exitStatus.withLock({ $0 }) == nil { kill(pid, number) }
+    }
+
+    /// The exit status if the child has ended, reaping it once.
+    private func reap(blocking: Bool) -> Int32? {
+        exitStatus.withLock { known in
+            if let known { return known }
+            var raw: Int32 = 0
+            let result = waitpid(pid, &raw, blocking ? 0 : WNOHANG)
+            guard result == pid else { return nil }
+            let signalled = raw & 0x7f
+            known = signalled == 0 ? (raw >> 8) & 0xff : 128 + signalled
+            return known
+        }
     }
 
     private static func read(_ file: URL) -> String {
