@@ -76,7 +76,7 @@ public struct ControllerFake: APIFake {
             }
             userID = value
         }
-        let settings = context.scenario.withEngine { $0.settings(api: Self.api) }
+        let settings = context.settings
         if let known = settings["resources"]?.arrayValue, !known.contains(.string(resource)) {
             throw APIError(400, "Invalid Resource")
         }

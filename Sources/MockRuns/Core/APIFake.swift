@@ -48,12 +48,21 @@ public struct FakeContext: Sendable {
     public let scenario: LiveScenario
     /// `http://host:port` as the client reached this server, for URLs the server itself serves.
     public let baseURL: String
+    /// The scenario's settings for this API, every default filled in (read with the admission, under one lock).
+    public let settings: [String: JSON]
+    /// Scenario time when the request was admitted.
+    public let now: Timestamp
     /// Records a contract deviation: something the real service would refuse that the scenario lets pass.
     public let deviation: @Sendable (String) -> Void
 
-    public init(scenario: LiveScenario, baseURL: String, deviation: @escaping @Sendable (String) -> Void) {
+    public init(
+        scenario: LiveScenario, baseURL: String, settings: [String: JSON], now: Timestamp,
+        deviation: @escaping @Sendable (String) -> Void
+    ) {
+        self.now = now
         self.scenario = scenario
         self.baseURL = baseURL
+        self.settings = settings
         self.deviation = deviation
     }
 }

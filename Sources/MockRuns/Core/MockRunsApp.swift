@@ -80,7 +80,9 @@ public final class MockRunsApp: HTTPResponder {
 
     private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint) -> Reply {
         let api = fake.descriptor.name
-        let admission = scenario.withEngine { $0.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID) }
+        let (admission, settings, now) = scenario.withEngine { engine in
+            (engine.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID), engine.settings(api: api), engine.now)
+        }
         if let fault = admission.fault {
             if let drop = fault.drop {
                 record(request, api: api, endpoint: endpoint.name, status: 0, fault: "drop \(drop.rawValue)")
@@ -92,7 +94,7 @@ public final class MockRunsApp: HTTPResponder {
         }
         let deviations = Mutex<[String]>([])
         let log = deviationLog
-        let context = FakeContext(scenario: scenario, baseURL: request.baseURL) { note in
+        let context = FakeContext(scenario: scenario, baseURL: request.baseURL, settings: settings, now: now) { note in
             deviations.withLock { $0.append(note) }
             log("contract deviation: \(request.method) \(request.path): \(note)")
         }

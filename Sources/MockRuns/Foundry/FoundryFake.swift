@@ -92,10 +92,8 @@ public struct FoundryFake: APIFake {
 
     private func run(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
         let request: JSON = .object(Self.requiredParameters.map { ($0, JSON.string(values[$0] ?? "")) })
-        let (run, settings) = context.scenario.withEngine { engine in
-            (engine.createRun(api: "foundry", request: request, id: key), engine.settings(api: "foundry"))
-        }
-        let records = settings["recordCount"]?.intValue ?? 14
+        let run = context.scenario.withEngine { $0.createRun(api: "foundry", request: request, id: key) }
+        let records = context.settings["recordCount"]?.intValue ?? 14
         let target = "new.1"
         let message = run.fields["runLogMessage"]?.stringValue ?? "updating status of \(records) records to \(target)"
         return .json(200, JSON.object([("status", .string(run.state)), ("logMessage", .string(message))]).bytes)

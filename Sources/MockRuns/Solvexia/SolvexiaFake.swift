@@ -109,7 +109,7 @@ public struct SolvexiaFake: APIFake {
         default: permission = "read"
         }
         try SolvexiaAuth.authorize(request, permission: permission, context: context)
-        let (settings, now) = context.scenario.withEngine { ($0.settings(api: Self.api), $0.now) }
+        let (settings, now) = (context.settings, context.now)
         let render = SolvexiaRender(settings: settings, now: now)
         let id = endpoint.parameters["id"] ?? ""
         switch endpoint.name {

@@ -81,7 +81,7 @@ public struct WESFake: APIFake {
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse
     {
-        let settings = context.scenario.withEngine { $0.settings(api: Self.api) }
+        let settings = context.settings
         try authorize(request, endpoint: endpoint, settings: settings, context: context)
         let runs = WESRuns(context: context, settings: settings)
         switch endpoint.name {

@@ -82,7 +82,7 @@ public struct WorkspaceFake: APIFake {
                 422, "workspaceId is not a valid UUID",
                 fieldErrors: [.init(path: "workspaceId", message: "Input should be a valid UUID", code: "uuid_parsing")])
         }
-        let (settings, now) = context.scenario.withEngine { ($0.settings(api: Self.api), $0.now) }
+        let (settings, now) = (context.settings, context.now)
         if let known = settings["workspaces"]?.arrayValue?.compactMap(\.stringValue),
             !known.contains(where: { $0.lowercased() == workspace.lowercased() })
         {
