@@ -251,6 +251,10 @@ private struct Reader {
                     }
                 }
             case .oneOf(let allowed):
+                guard case .string = value else {
+                    fail(p, "expected one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")) (a string), found \(value.kindName)")
+                    continue
+                }
                 if let s = string(value, p) {
                     if allowed.contains(s) {
                         values[setting.name] = .string(s)
@@ -375,49 +379,62 @@ private struct Reader {
         }
     }
 
+    /// A fault: which requests it picks, when it fires, what it does. Each part is checked even when another
+    /// is wrong, so one run of `validate` shows every problem.
     mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
         let keys = ["endpoint", "run", "nth", "every", "probability", "respond", "drop"]
         guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
+        let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
+        let trigger = faultTrigger(m, path)
+        let action = faultAction(m, path)
+        let run = string(m["run"], path.key("run"))
+        guard let endpoint, let trigger, let action else { return nil }
+        return FaultRule(endpoint: endpoint, run: run, trigger: trigger, action: action)
+    }
+
+    private mutating func faultEndpoint(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
+        guard let json else { return "*" }
+        guard let e = string(json, path) else { return nil }
         let endpoints = ["*"] + d.endpoints
-        var endpoint = "*"
-        if let e = string(m["endpoint"], path.key("endpoint")) {
-            if endpoints.contains(e) {
-                endpoint = e
-            } else {
-                fail(path.key("endpoint"), "\"\(e)\" is not a \(d.name) endpoint; allowed: \(endpoints.joined(separator: ", "))")
-                return nil
-            }
+        guard endpoints.contains(e) else {
+            fail(path, "\"\(e)\" is not a \(d.name) endpoint; allowed: \(endpoints.joined(separator: ", "))")
+            return nil
         }
+        return e
+    }
+
+    private mutating func faultTrigger(_ m: [String: JSON], _ path: JSONPath) -> FaultRule.Trigger? {
         let triggers = ["nth", "every", "probability"].filter { m[$0] != nil }
         guard triggers.count == 1 else {
             fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\"" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
             return nil
         }
-        let trigger: FaultRule.Trigger
         switch triggers[0] {
         case "nth":
-            guard let n = integer(m["nth"], path.key("nth"), min: 1) else { return nil }
-            trigger = .nth(n)
+            return integer(m["nth"], path.key("nth"), min: 1).map(FaultRule.Trigger.nth)
         case "every":
-            guard let n = integer(m["every"], path.key("every"), min: 1) else { return nil }
-            trigger = .every(n)
+            return integer(m["every"], path.key("every"), min: 1).map(FaultRule.Trigger.every)
         default:
             guard let p = number(m["probability"], path.key("probability"), atLeast: 0) else { return nil }
             guard p <= 1 else {
                 fail(path.key("probability"), "must be between 0 and 1, found \(p)")
                 return nil
             }
-            trigger = .probability(p)
+            return .probability(p)
         }
+    }
+
+    private mutating func faultAction(_ m: [String: JSON], _ path: JSONPath) -> FaultAction? {
         let actions = ["respond", "drop"].filter { m[$0] != nil }
         guard actions.count == 1 else {
             fail(path, "needs exactly one of \"respond\" ({\"status\": 500}) or \"drop\" (\"reset\" or \"empty\")")
             return nil
         }
         var action = FaultAction()
-        if let drop = string(m["drop"], path.key("drop")) {
-            guard let value = FaultAction.Drop(rawValue: drop) else {
-                fail(path.key("drop"), "\"\(drop)\" is not a way to drop a connection; allowed: reset, empty")
+        if let drop = m["drop"] {
+            guard let text = string(drop, path.key("drop")) else { return nil }
+            guard let value = FaultAction.Drop(rawValue: text) else {
+                fail(path.key("drop"), "\"\(text)\" is not a way to drop a connection; allowed: reset, empty")
                 return nil
             }
             action.drop = value
@@ -425,23 +442,27 @@ private struct Reader {
         if let respond = m["respond"] {
             let p = path.key("respond")
             guard let r = object(respond, p, allowed: ["status", "body", "headers"], what: "a response") else { return nil }
-            guard let status = integer(r["status"], p.key("status"), min: 100) else {
+            var ok = true
+            if let status = integer(r["status"], p.key("status"), min: 100) {
+                if status <= 599 {
+                    action.status = status
+                } else {
+                    fail(p.key("status"), "must be an HTTP status from 100 to 599, found \(status)")
+                    ok = false
+                }
+            } else {
                 if r["status"] == nil { fail(p, "needs \"status\" (100–599)") }
-                return nil
+                ok = false
             }
-            guard status <= 599 else {
-                fail(p.key("status"), "must be an HTTP status from 100 to 599, found \(status)")
-                return nil
-            }
-            action.status = status
             action.body = r["body"]
             if let headers = r["headers"], let h = object(headers, p.key("headers"), allowed: headerNames(headers), what: "headers") {
                 for (name, value) in h {
-                    if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s }
+                    if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
                 }
             }
+            guard ok else { return nil }
         }
-        return FaultRule(endpoint: endpoint, run: string(m["run"], path.key("run")), trigger: trigger, action: action)
+        return action
     }
 
     func headerNames(_ json: JSON) -> [String] {

@@ -100,6 +100,20 @@ import Testing
         #expect(throws: ScenarioError.self) { try loader.load(Array(deep.utf8), file: "deep.json") }
     }
 
+    @Test func everyPartOfAFaultIsChecked() {
+        let text = #"{"apis": {"jobs": {"faults": [{"endpoint": "poll", "nth": 0, "respond": {"status": 99}}], "settings": {"style": 1}}}}"#
+        do {
+            _ = try loader.load(Array(text.utf8), file: "f.json")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.issues.map(\.path) == [
+                "apis.jobs.faults[0].endpoint", "apis.jobs.faults[0].nth", "apis.jobs.faults[0].respond.status",
+                "apis.jobs.settings.style",
+            ])
+            #expect(error.issues.last?.message == #"expected one of "camel", "snake" (a string), found a number"#)
+        }
+    }
+
     @Test func oneProblemDoesNotHideTheNextOrAddNoise() {
         let text = #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "RUNING", "polls": 0}, {"state": "DONE"}]}]}}}"#
         do {
