@@ -35,6 +35,16 @@ extension HTTPRequest {
         return .success(values)
     }
 
+    /// The credential of an `Authorization: <scheme> <credential>` header (scheme compared without regard to
+    /// case, white space trimmed); nil when there is none, the scheme differs or the credential is empty.
+    public func authorization(scheme: String) -> String? {
+        guard let header = headers["Authorization"] else { return nil }
+        let parts = header.trimmingSpaces().split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == scheme.lowercased() else { return nil }
+        let credential = String(parts[1]).trimmingSpaces()
+        return credential.isEmpty ? nil : credential
+    }
+
     /// The `Host` header as a base URL (`http://127.0.0.1:8080`).
     public var baseURL: String {
         "http://" + (headers["Host"] ?? "127.0.0.1")

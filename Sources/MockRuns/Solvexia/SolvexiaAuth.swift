@@ -68,7 +68,7 @@ enum SolvexiaAuth {
 
     /// Checks `Authorization: Bearer TOKEN` for `permission`; throws the documented 403 (or 401 by setting).
     static func authorize(_ request: HTTPRequest, permission: String, context: FakeContext) throws(APIError) {
-        let token = bearer(request.headers["Authorization"])
+        let token = request.authorization(scheme: "Bearer")
         let outcome: (decision: AuthDecision, status: Int) = context.scenario.withEngine { engine in
             let status = engine.settings(api: api)["unauthenticatedStatus"] == "401" ? 401 : 403
             guard let token else { return (.missing, status) }
@@ -91,22 +91,5 @@ enum SolvexiaAuth {
         case .forbidden(let why):
             throw APIError(403, "You do not have access to this resource: \(why)")
         }
-    }
-
-    static func bearer(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: " \t")
-        return token.isEmpty ? nil : token
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var slice = self
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -112,13 +112,12 @@ public struct WESFake: APIFake {
     {
         var credential = request.headers["X-SBG-Auth-Token"]
         var viaBearer = false
-        if credential == nil, let authorization = request.headers["Authorization"] {
-            let parts = authorization.split(separator: " ", maxSplits: 1).map(String.init)
+        if credential == nil, request.headers["Authorization"] != nil {
             if settings["acceptBearer"]?.boolValue == true {
-                guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+                guard let token = request.authorization(scheme: "Bearer") else {
                     throw APIError(401, "the Authorization header must be \"Bearer <token>\"")
                 }
-                credential = parts[1]
+                credential = token
                 viaBearer = true
             } else {
                 throw APIError(

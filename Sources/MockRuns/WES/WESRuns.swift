@@ -255,7 +255,7 @@ struct Page {
             size = value
         }
         if let token = request.queryValue("page_token"), !token.isEmpty {
-            guard let value = Page.decode(token) else {
+            guard let value = PageCursor.decode(token, minimum: 1) else {
                 throw APIError(400, "page_token \"\(token)\" is not a token this server issued")
             }
             offset = value
@@ -265,22 +265,7 @@ struct Page {
     func slice<T>(_ items: [T]) -> ([T], String) {
         let start = min(offset, items.count)
         let end = min(start + size, items.count)
-        let next = end < items.count ? Page.encode(end) : ""
+        let next = end < items.count ? PageCursor.encode(end) : ""
         return (Array(items[start..<end]), next)
-    }
-
-    static func encode(_ offset: Int) -> String {
-        Data("offset:\(offset)".utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ token: String) -> Int? {
-        var text = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let plain = String(data: data, encoding: .utf8),
-            plain.hasPrefix("offset:"), let value = Int(plain.dropFirst("offset:".count)), value > 0
-        else { return nil }
-        return value
     }
 }

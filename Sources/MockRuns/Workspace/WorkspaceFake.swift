@@ -157,11 +157,8 @@ public struct WorkspaceFake: APIFake {
     // MARK: auth
 
     static func apiKey(_ request: HTTPRequest) -> String? {
-        if let key = request.headers["X-API-Key"] { return key.trimmingCharacters(in: .whitespaces) }
-        guard let header = request.headers["Authorization"] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "api-key" else { return nil }
-        return parts[1].trimmingCharacters(in: .whitespaces)
+        if let key = request.headers["X-API-Key"] { return key.trimmingSpaces() }
+        return request.authorization(scheme: "Api-Key")
     }
 
     private func authorize(_ request: HTTPRequest, permission: String, workspace: String, context: FakeContext) throws(APIError) {
@@ -228,7 +225,7 @@ public struct WorkspaceFake: APIFake {
         }
         var offset = 0
         if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
-            guard let n = WorkspaceRender.offset(fromCursor: cursor) else {
+            guard let n = PageCursor.decode(cursor) else {
                 throw APIError(422, "cursor \"\(cursor)\" is not a cursor this server gave out", fieldErrors: [.init(path: "cursor", message: "invalid cursor", code: "invalid_cursor")])
             }
             offset = n
@@ -248,7 +245,7 @@ public struct WorkspaceFake: APIFake {
         let hasMore = offset + page.count < all.count
         let meta: JSON = .object([
             ("limit", .int(limit)), ("hasMore", .bool(hasMore)),
-            ("nextCursor", hasMore ? .string(WorkspaceRender.cursor(offset: offset + page.count)) : .null),
+            ("nextCursor", hasMore ? .string(PageCursor.encode(offset + page.count)) : .null),
             ("totalIncluded", .bool(includeTotal)), ("totalCount", includeTotal ? .int(all.count) : .null),
         ])
         return ok(.object([("items", .array(page.map { render.run($0) })), ("meta", meta)]))

@@ -47,19 +47,6 @@ struct WorkspaceRender {
         return .string(t.iso8601(fractionDigits: t.milliseconds % 1000 == 0 ? 0 : 6))
     }
 
-    static func cursor(offset: Int) -> String {
-        Data("offset:\(offset)".utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
-
-    static func offset(fromCursor cursor: String) -> Int? {
-        var text = cursor
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
-            decoded.hasPrefix("offset:"), let n = Int(decoded.dropFirst(7)), n >= 0
-        else { return nil }
-        return n
-    }
-
     // MARK: output
 
     struct OutputFile {
