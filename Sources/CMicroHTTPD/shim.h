@@ -24,6 +24,102 @@ static inline ssize_t mr_reader_end_of_stream(void) { return MHD_CONTENT_READER_
 static inline ssize_t mr_reader_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }
 static inline uint64_t mr_size_unknown(void) { return MHD_SIZE_UNKNOWN; }
 
+/* Decodes %XX escapes in place, like MHD_http_unescape, except %00: libmicrohttpd hands values to callbacks as
+   C strings, so a decoded NUL would silently cut a path, an id or a credential short ("key%00junk" read as
+   "key"). Kept as the three characters "%00", such a value simply matches nothing. */
+static inline int mr_hex_digit(char c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static inline size_t mr_unescape(void *cls, struct MHD_Connection *connection, char *s)
+{
+  (void) cls;
+  (void) connection;
+  char *r = s, *w = s;
+  while (*r != '\0') {
+    if (r[0] == '%') {
+      int high = mr_hex_digit(r[1]);
+      int low = high < 0 ? -1 : mr_hex_digit(r[2]);
+      if (high >= 0 && low >= 0 && (high | low) != 0) {
+        *w++ = (char) (high * 16 + low);
+        r += 3;
+        continue;
+      }
+    }
+    *w++ = *r++;
+  }
+  *w = '\0';
+  return (size_t) (w - s);
+}
+
+/* The *con_cls value a request starts with when its request line hides bytes behind a raw NUL: an address no
+   object can have, never dereferenced. */
+static inline void *mr_hidden_bytes_marker(void) { return (void *) (uintptr_t) 1; }
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw request target before it is decoded. libmicrohttpd has already cut
+   the request line into C strings, so after the target's terminator comes the protocol version ("HTTP/1.1");
+   anything else there was hidden behind a raw NUL byte inside the target ("/runs/ID\0junk"), which the
+   access handler would otherwise never see. The request then starts with the marker in *con_cls. */
+static inline void *mr_uri_log(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+  (void) cls;
+  (void) connection;
+  if (uri == NULL) return NULL;
+  const char *p = uri + strlen(uri) + 1;
+  for (int i = 0; i < 8 && (*p == ' ' || *p == '\t' || *p == '\0'); i++) p++;
+  return strncmp(p, "HTTP/", 5) == 0 ? NULL : mr_hidden_bytes_marker();
+}
+
+/* Whether a header value hides bytes behind a raw NUL ("X-Token: good\0junk" is read by libmicrohttpd as
+   "good"). libmicrohttpd 0.9.75 keeps the request header block in its read buffer, starting at the method, and
+   points each header's name and value into it, in order; a line ends where its value's terminator is followed
+   only by the NULs, CR, LF and blanks that ended the line. Checked only within the block (the method pointer
+   plus MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE); any other layout is not judged. */
+struct mr_header_scan {
+  const char *block_start;
+  const char *block_end;
+  const char *previous_end;
+  int hidden;
+};
+
+static inline int mr_gap_is_clean(const char *from, const char *to)
+{
+  for (const char *p = from; p < to; p++) {
+    if (*p != '\0' && *p != '\r' && *p != '\n' && *p != ' ' && *p != '\t') return 0;
+  }
+  return 1;
+}
+
+static inline enum MHD_Result mr_scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                             const char *value, size_t value_size)
+{
+  (void) kind;
+  (void) key_size;
+  struct mr_header_scan *scan = (struct mr_header_scan *) cls;
+  if (key == NULL || value == NULL) return MHD_YES;
+  if (key < scan->block_start || key >= scan->block_end) return MHD_YES;
+  if (scan->previous_end != NULL && scan->previous_end <= key && !mr_gap_is_clean(scan->previous_end, key))
+    scan->hidden = 1;
+  const char *end = value + value_size;
+  scan->previous_end = (value >= key && end <= scan->block_end) ? end : NULL;
+  return MHD_YES;
+}
+
+static inline int mr_headers_hide_bytes(struct MHD_Connection *connection, const char *method)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  if (info == NULL || method == NULL) return 0;
+  struct mr_header_scan scan = { method, method + info->header_size, NULL, 0 };
+  MHD_get_connection_values_n(connection, MHD_HEADER_KIND, mr_scan_header, &scan);
+  if (scan.previous_end != NULL && !mr_gap_is_clean(scan.previous_end, scan.block_end)) scan.hidden = 1;
+  return scan.hidden;
+}
+
 /* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY). */
 static inline struct MHD_Daemon *
 mr_start_daemon(unsigned int flags,
@@ -31,18 +127,25 @@ mr_start_daemon(unsigned int flags,
                 unsigned int connection_limit,
                 unsigned int connection_timeout_seconds,
                 MHD_AccessHandlerCallback handler, void *handler_cls,
-                MHD_RequestCompletedCallback completed, void *completed_cls)
+                MHD_RequestCompletedCallback completed, void *completed_cls,
+                MHD_NotifyConnectionCallback notify_connection, void *notify_connection_cls)
 {
   struct MHD_OptionItem options[] = {
     { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
     { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
     { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) connection_timeout_seconds, NULL },
     { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls },
+    { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify_connection, notify_connection_cls },
+    { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) mr_unescape, NULL },
+    { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) mr_uri_log, NULL },
     { MHD_OPTION_END, 0, NULL },
   };
   return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
                           MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
+
+/* Ends a connection from any thread: its next read fails and libmicrohttpd closes it as usual. */
+static inline void mr_shutdown_fd(int fd) { if (fd >= 0) (void) shutdown(fd, SHUT_RDWR); }
 
 /* The socket of a connection, or -1. */
 static inline int mr_connection_fd(struct MHD_Connection *connection)

@@ -19,7 +19,9 @@ func mrAccessHandler(
 ) -> MHD_Result {
     guard let cls, let connection, let uploadDataSize, let conCls else { return .NO }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    guard let slot = conCls.pointee else {
+    // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
+    let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
+    guard let slot = conCls.pointee, !hiddenInRequestLine else {
         core.notePollingThread()
         let context = RequestContext(
             method: method.map { String(cString: $0) } ?? "GET",
@@ -28,7 +30,8 @@ func mrAccessHandler(
             core: core)
         // Balanced in mrRequestCompleted.
         conCls.pointee = Unmanaged.passRetained(context).toOpaque()
-        return context.begin()
+        let hidden = hiddenInRequestLine || mr_headers_hide_bytes(connection, method) != 0
+        return context.begin(hiddenBytes: hidden)
     }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeUnretainedValue()
     let size = uploadDataSize.pointee
@@ -51,11 +54,31 @@ func mrRequestCompleted(
 ) {
     guard let cls, let conCls, let slot = conCls.pointee else { return }
     conCls.pointee = nil
+    // The request ended before the access handler ran (only `mr_uri_log`'s marker is there): nothing to release.
+    if slot == mr_hidden_bytes_marker() { return }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
     context.close()
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if let connection { core.watch.requestEnded(connection) }
     if let log = core.onRequestCompleted {
         log(context.logEntry(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */))
+    }
+}
+
+/// MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed, for the watch that bounds how long a request may
+/// take to arrive.
+func mrConnectionNotified(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    _ code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let connection else { return }
+    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
+    if code.rawValue == 0 /* MHD_CONNECTION_NOTIFY_STARTED */ {
+        core.watch.opened(connection, fd: mr_connection_fd(connection))
+    } else {
+        core.watch.closed(connection)
     }
 }
 

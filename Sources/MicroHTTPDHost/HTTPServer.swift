@@ -19,8 +19,14 @@ public final class HTTPServer: Sendable {
         public var maxBodyBytes: Int
         /// Most connections open at once (waiting/suspended ones included).
         public var connectionLimit: Int
-        /// Seconds an idle (not suspended) connection may stay open; 0 = forever.
+        /// Seconds a keep-alive connection may wait between requests; 0 = forever.
         public var idleTimeoutSeconds: Int
+        /// Seconds a new connection has to send its request's headers, and a request whose headers are in has to
+        /// send its body (far shorter than the idle timeout: slow senders must not hold connections for long).
+        public var requestTimeoutSeconds: Double
+        /// Connections kept free for newcomers: once `connectionLimit - connectionReserve` are open, each new one
+        /// ends the connection that has waited longest for its request.
+        public var connectionReserve: Int
         /// Called once per finished request, on the server's thread; keep it short.
         public var onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?
 
@@ -30,6 +36,8 @@ public final class HTTPServer: Sendable {
             maxBodyBytes: Int = 1_048_576,
             connectionLimit: Int = 4096,
             idleTimeoutSeconds: Int = 120,
+            requestTimeoutSeconds: Double = 10,
+            connectionReserve: Int = 64,
             onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
             self.host = host
@@ -37,6 +45,8 @@ public final class HTTPServer: Sendable {
             self.maxBodyBytes = maxBodyBytes
             self.connectionLimit = connectionLimit
             self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.requestTimeoutSeconds = requestTimeoutSeconds
+            self.connectionReserve = connectionReserve
             self.onRequestCompleted = onRequestCompleted
         }
     }
@@ -55,6 +65,13 @@ public final class HTTPServer: Sendable {
 
     private struct Running: Sendable {
         let daemon: MHDHandle
+        let sweeper: SweepTimer
+    }
+
+    /// The watch's timer; only resumed once and cancelled once (in `stop()`), so sharing it is safe.
+    private struct SweepTimer: @unchecked Sendable {
+        let source: any DispatchSourceTimer
+        init(_ source: any DispatchSourceTimer) { self.source = source }
     }
 
     /// Binds `configuration.host:configuration.port` and starts serving `responder`.
@@ -71,11 +88,14 @@ public final class HTTPServer: Sendable {
             throw HostError(.invalidConfiguration, "invalid port \(configuration.port): expected 0...65535")
         }
         guard configuration.maxBodyBytes >= 0, configuration.connectionLimit > 0,
-            configuration.idleTimeoutSeconds >= 0
+            configuration.idleTimeoutSeconds >= 0, configuration.requestTimeoutSeconds > 0,
+            configuration.requestTimeoutSeconds.isFinite,
+            (0..<configuration.connectionLimit).contains(configuration.connectionReserve)
         else {
             throw HostError(
                 .invalidConfiguration,
-                "invalid configuration: maxBodyBytes and idleTimeoutSeconds must be >= 0, connectionLimit > 0")
+                "invalid configuration: maxBodyBytes and idleTimeoutSeconds must be >= 0, requestTimeoutSeconds > 0, "
+                    + "connectionLimit > 0, connectionReserve from 0 to connectionLimit - 1")
         }
         HTTPServer.raiseFileLimitOnce()
 
@@ -85,8 +105,13 @@ public final class HTTPServer: Sendable {
         }
         let boundPort = Int(mr_socket_port(fd))
 
+        let idle = configuration.idleTimeoutSeconds == 0 ? Duration.seconds(Int64.max / 4) : .seconds(configuration.idleTimeoutSeconds)
+        let watch = ConnectionWatch(
+            requestTimeout: .milliseconds(Int64(min(configuration.requestTimeoutSeconds, 1e9) * 1000)),
+            idleTimeout: idle, connectionLimit: configuration.connectionLimit,
+            reserve: configuration.connectionReserve)
         let core = ServerCore(
-            responder: responder, maxBodyBytes: configuration.maxBodyBytes,
+            responder: responder, maxBodyBytes: configuration.maxBodyBytes, watch: watch,
             onRequestCompleted: configuration.onRequestCompleted)
         let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         let cls = Unmanaged.passUnretained(core).toOpaque()
@@ -94,7 +119,7 @@ public final class HTTPServer: Sendable {
             let daemon = mr_start_daemon(
                 flags, fd, UInt32(clamping: configuration.connectionLimit),
                 UInt32(clamping: configuration.idleTimeoutSeconds),
-                mrAccessHandler, cls, mrRequestCompleted, cls)
+                mrAccessHandler, cls, mrRequestCompleted, cls, mrConnectionNotified, cls)
         else {
             mr_close_fd(fd)
             throw HostError(.startFailed, "cannot start the HTTP daemon on \(host):\(boundPort)")
@@ -103,7 +128,13 @@ public final class HTTPServer: Sendable {
         self.host = host
         self.port = boundPort
         self.core = core
-        self.running = Mutex(Running(daemon: MHDHandle(daemon)))
+        // The watch's deadlines are checked a few times a second; a sweep costs microseconds.
+        let sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "mockruns.host.watch"))
+        let period = min(0.25, configuration.requestTimeoutSeconds / 4)
+        sweeper.schedule(deadline: .now() + period, repeating: period, leeway: .milliseconds(20))
+        sweeper.setEventHandler { watch.sweep() }
+        sweeper.resume()
+        self.running = Mutex(Running(daemon: MHDHandle(daemon), sweeper: SweepTimer(sweeper)))
     }
 
     deinit { stop() }
@@ -117,6 +148,7 @@ public final class HTTPServer: Sendable {
             defer { state = nil }
             return state
         }) else { return }
+        running.sweeper.source.cancel()
         let core = self.core
         if core.isOnPollingThread {
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) {
@@ -141,6 +173,9 @@ public final class HTTPServer: Sendable {
     /// Whether `stop()` has been called (the shutdown itself may still be under way when it was called from the
     /// responder).
     public var isStopped: Bool { running.withLock { $0 == nil } }
+
+    /// How many connections the server ended because they were too slow to send a request, or to make room.
+    public var endedSlowConnections: Int { core.watch.endedCount }
 
     private static let fileLimitRaised: Void = { mr_raise_nofile_limit() }()
     private static func raiseFileLimitOnce() { _ = fileLimitRaised }

@@ -23,6 +23,8 @@ final class RequestContext {
     private var headers = HTTPHeaders()
     private var body: [UInt8] = []
     private var bodyTooLarge = false
+    /// Why the request is refused as malformed, if it is.
+    private var malformed: String?
 
     private var postProcessor: OpaquePointer?
     /// Nil when the body is not a form.
@@ -41,10 +43,16 @@ final class RequestContext {
 
     // MARK: - Reading
 
-    /// First call: headers are in. Sets up form parsing; refuses at once an announced oversized body whose
-    /// client waits for `100 Continue` (it has not sent the body yet).
-    func begin() -> MHD_Result {
+    /// First call: headers are in. Sets up form parsing; refuses at once a malformed request (`hiddenBytes`: a
+    /// raw NUL hid part of the request line or of a header) and an announced oversized body whose client waits
+    /// for `100 Continue` (it has not sent the body yet).
+    func begin(hiddenBytes: Bool) -> MHD_Result {
+        core.watch.headersArrived(connection)
         headers = HTTPHeaders(values(of: .HEADER_KIND).map { ($0.name, $0.value) })
+        if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
+            malformed = problem
+            return answer(refusal())
+        }
         if let length = header("Content-Length").flatMap({ Int($0.trimmingSpaces()) }),
             length > core.maxBodyBytes,
             header("Expect")?.lowercased().contains("100-continue") == true
@@ -111,6 +119,7 @@ final class RequestContext {
             return deliver(reply)
         case .reading:
             let reply: Reply
+            core.watch.requestReceived(connection)
             if bodyTooLarge {
                 reply = Reply(refusal())
             } else {
@@ -129,7 +138,21 @@ final class RequestContext {
     private func refusal() -> HTTPResponse {
         var request = HTTPRequest(method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers)
         request.body = []
-        return core.responder.refusal(.bodyTooLarge(limit: core.maxBodyBytes), for: request)
+        let why: HostRefusal = malformed.map { .malformed($0) } ?? .bodyTooLarge(limit: core.maxBodyBytes)
+        return core.responder.refusal(why, for: request)
+    }
+
+    /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),
+    /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
+    private func framingProblem() -> String? {
+        let lengths = headers.fields.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
+        if Set(lengths).count > 1 {
+            return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
+        }
+        if !lengths.isEmpty, headers["Transfer-Encoding"] != nil {
+            return "both Content-Length and Transfer-Encoding; send one"
+        }
+        return nil
     }
 
     private func makeRequest() -> HTTPRequest {

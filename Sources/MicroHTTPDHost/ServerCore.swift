@@ -20,6 +20,8 @@ final class ServerCore: Sendable {
     let responder: any HTTPResponder
     let maxBodyBytes: Int
     let onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?
+    /// Deadlines for requests to arrive, and room for new connections.
+    let watch: ConnectionWatch
 
     /// The owner of suspended connections: who may resume them, and whether new suspensions are allowed.
     private let registry = Mutex(Registry())
@@ -42,9 +44,13 @@ final class ServerCore: Sendable {
         let token: UInt64
     }
 
-    init(responder: any HTTPResponder, maxBodyBytes: Int, onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?) {
+    init(
+        responder: any HTTPResponder, maxBodyBytes: Int, watch: ConnectionWatch,
+        onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?
+    ) {
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
+        self.watch = watch
         self.onRequestCompleted = onRequestCompleted
     }
 

@@ -24,8 +24,11 @@ struct MockRunsCommand: ParsableCommand {
 
     /// Parses and runs, turning every error into one line on stderr and a non-zero exit.
     static func main() {
+        // Before any thread exists, so all of them inherit it: see StopSignals.
+        StopSignals.block()
         do {
             var command = try parseFast(Array(CommandLine.arguments.dropFirst()))
+            if !(command is Serve) { StopSignals.unblock() }
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -73,6 +76,20 @@ enum Console {
 
     static func log(_ line: String) {
         FileHandle.standardError.write(Data(("mockruns: " + line + "\n").utf8))
+    }
+
+    /// Text a client or a file controls, for a log line: control characters (newlines, escape sequences) and
+    /// backslashes written as escapes, so the text cannot split a line or forge another.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\\" {
+                out += scalar == "\\" ? "\\\\" : "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

@@ -34,6 +34,18 @@ struct Serve: ParsableCommand {
     @Option(help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
     var timeScale: Double?
 
+    @Option(help: "Seconds a new connection has to send its request, and a request its body; slower ones are closed.")
+    var requestTimeout: Double = 10
+
+    @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request.")
+    var adminToken: String?
+
+    @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
+    var adminCors: [String] = []
+
+    @Option(help: "The URL clients reach the server by (e.g. https://mock.test behind a TLS proxy), for URLs in answers.")
+    var publicURL: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 to 65535, got \(port)")
@@ -41,6 +53,15 @@ struct Serve: ParsableCommand {
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) {
             throw ValidationError("--time-scale must be a positive number, got \(timeScale)")
+        }
+        guard requestTimeout > 0, requestTimeout <= 3600 else {
+            throw ValidationError("--request-timeout must be from 0 (exclusive) to 3600 seconds, got \(requestTimeout)")
+        }
+        if let adminToken, adminToken.isEmpty || Credentials.hasControlCharacters(adminToken) || adminToken.contains(" ") {
+            throw ValidationError("--admin-token must be non-empty, without spaces or control characters")
+        }
+        if let publicURL, !ServerOptions.isValidPublicURL(publicURL) {
+            throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
         }
     }
 
@@ -59,19 +80,22 @@ struct Serve: ParsableCommand {
         if let timeScale { loaded.clock.timeScale = timeScale }
 
         let verbose = logLevel == .info
-        let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime()) { note in
+        let loopback = ServerOptions.isLoopback(host: host)
+        let options = ServerOptions(
+            adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL)
+        let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }
-        var configuration = HTTPServer.Configuration(host: host, port: port, maxBodyBytes: maxBodyBytes)
+        var configuration = HTTPServer.Configuration(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, requestTimeoutSeconds: requestTimeout)
         if verbose {
             configuration.onRequestCompleted = { entry in
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
                 let outcome = entry.drop.map { "dropped (\($0.rawValue))" } ?? String(entry.status)
-                Console.log("\(entry.method) \(entry.path) -> \(outcome) in \(String(format: "%.1f", ms)) ms")
+                // The method and path are the client's: printed escaped, so they cannot split or forge a line.
+                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(outcome) in \(String(format: "%.1f", ms)) ms")
             }
         }
-        // Signals are caught before the server answers anything, so a stop sent right after start is not lost.
-        let shutdown = ShutdownSignals()
         let server: HTTPServer
         do {
             server = try HTTPServer(configuration: configuration, responder: app)
@@ -91,31 +115,50 @@ struct Serve: ParsableCommand {
         ]
         Console.out(ready.serialized())
         fflush(nil)
-        if verbose { Console.log("serving scenario \"\(loaded.name)\" on \(server.url); Ctrl-C stops") }
-        shutdown.waitThenStop(server)
+        if !loopback {
+            Console.log(
+                "warning: listening on \(host), not a loopback address: every faked API"
+                    + (adminToken == nil ? " and the admin API (/__mockruns/: reset, load scenarios) are" : " is")
+                    + " reachable from other machines" + (adminToken == nil ? "; consider --admin-token" : ""))
+        }
+        if verbose { Console.log("serving scenario \(Console.escaped(loaded.name)) on \(server.url); Ctrl-C or SIGTERM stops") }
+        StopSignals().waitThenStop(server)
     }
 }
 
-/// Catches SIGINT and SIGTERM from creation on; `waitThenStop` blocks until one arrives, then stops the server
-/// (resuming any waiting connections) so the process can exit 0.
-final class ShutdownSignals {
-    private let received = DispatchSemaphore(value: 0)
-    private let queue = DispatchQueue(label: "mockruns.signals")
-    private var sources: [DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            let received = self.received
-            source.setEventHandler { received.signal() }
-            source.resume()
-            sources.append(source)
-        }
+/// SIGINT and SIGTERM stop the server. `main` blocks both before anything else runs (see `StopSignals.block`),
+/// so every thread inherits the mask and a signal sent at any moment — even before the ready line, even when
+/// the parent started mockruns with SIGINT ignored (a shell without job control, `nohup`, a test fixture) —
+/// stays pending until `waitThenStop` takes it with `sigwait`.
+struct StopSignals {
+    /// Restores the default action of SIGINT and SIGTERM (a parent may have left them ignored) and blocks them
+    /// in the calling thread, which threads started later inherit. Call first thing in `main`.
+    static func block() {
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        var set = stopSet
+        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
+    /// For commands that do not serve: Ctrl-C ends them the ordinary way.
+    static func unblock() {
+        var set = stopSet
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    private static var stopSet: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        return set
+    }
+
+    /// Blocks until SIGINT or SIGTERM arrives, then stops the server (resuming any waiting connections).
     func waitThenStop(_ server: HTTPServer) {
-        received.wait()
+        var set = Self.stopSet
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
         server.stop()
     }
 }

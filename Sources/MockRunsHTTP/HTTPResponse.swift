@@ -88,16 +88,21 @@ public protocol HTTPResponder: Sendable {
 /// Why the host answered a request itself.
 public enum HostRefusal: Sendable, Equatable {
     case bodyTooLarge(limit: Int)
+    /// A request the host will not pass on: the text says what is wrong (a NUL byte hidden in the request
+    /// line or a header, conflicting `Content-Length` headers ...).
+    case malformed(String)
 
     public var status: Int {
         switch self {
         case .bodyTooLarge: 413
+        case .malformed: 400
         }
     }
 
     public var message: String {
         switch self {
         case .bodyTooLarge(let limit): "request body is larger than the limit of \(limit) bytes"
+        case .malformed(let why): "malformed request: \(why)"
         }
     }
 }

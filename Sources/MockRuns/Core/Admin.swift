@@ -18,6 +18,32 @@ extension MockRunsApp {
     /// The health answer, made once: CI fixtures poll it.
     static let healthy: [UInt8] = JSON.object([("status", "ok")]).bytes
 
+    /// The admin API behind its guard (token, origin, loopback host, JSON bodies; see `ServerOptions`). An allowed
+    /// browser origin gets CORS headers and its preflights answered.
+    func guardedAdmin(_ request: HTTPRequest) -> HTTPResponse {
+        let origin = request.headers["Origin"]
+        if request.method == "OPTIONS", let origin, options.allowsOrigin(origin, host: request.headers["Host"]) {
+            var response = HTTPResponse(status: 204)
+            response.headers.set("Access-Control-Allow-Origin", origin)
+            response.headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+            response.headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+            response.headers.set("Access-Control-Max-Age", "600")
+            response.headers.set("Vary", "Origin")
+            return response
+        }
+        if let refusal = options.adminRefusal(for: request) {
+            var response = adminError(refusal.status, refusal.message)
+            if refusal.status == 401 { response.headers.set("WWW-Authenticate", "Bearer realm=\"mockruns admin\"") }
+            return response
+        }
+        var response = admin(request)
+        if let origin {
+            response.headers.set("Access-Control-Allow-Origin", origin)
+            response.headers.set("Vary", "Origin")
+        }
+        return response
+    }
+
     func admin(_ request: HTTPRequest) -> HTTPResponse {
         let path = String(request.path.dropFirst("/__mockruns".count)).trimmingTrailingSlash()
         switch (request.method, path) {
@@ -46,7 +72,7 @@ extension MockRunsApp {
         case ("GET", ""):
             return ok([("admin", .array(Self.adminRoutes.map(JSON.string)))])
         default:
-            return adminError(404, "no admin route \(request.method) \(request.path)", allowed: Self.adminRoutes)
+            return adminError(404, "no admin route \(request.method) \(Credentials.printable(request.path))", allowed: Self.adminRoutes)
         }
     }
 

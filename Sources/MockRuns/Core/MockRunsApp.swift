@@ -11,13 +11,16 @@ public final class MockRunsApp: HTTPResponder {
     let journal = Mutex(Journal())
     private let lastDate = Mutex<(second: Int64, text: String)>((.min, ""))
     private let deviationLog: @Sendable (String) -> Void
+    public let options: ServerOptions
 
     /// - Parameter deviationLog: where contract deviations the scenario lets pass are reported (stderr).
     public init(
         scenario: Scenario, fakes: [any APIFake] = APIRegistry.fakes, catalog: ScenarioCatalog? = nil,
-        time: any TimeSource, deviationLog: @escaping @Sendable (String) -> Void = { _ in }
+        time: any TimeSource, options: ServerOptions = ServerOptions(),
+        deviationLog: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.fakes = fakes
+        self.options = options
         let loader = ScenarioLoader(apis: fakes.map(\.descriptor))
         self.catalog = catalog ?? ScenarioCatalog(loader: loader)
         self.scenario = LiveScenario(Engine(scenario: scenario, apis: fakes.map(\.descriptor), time: time))
@@ -32,10 +35,12 @@ public final class MockRunsApp: HTTPResponder {
         return reply
     }
 
-    /// Adds the Date header from the scenario clock, so answers are the same bytes on every run.
+    /// Adds the Date header from the scenario clock, so answers are the same bytes on every run, and
+    /// `X-Content-Type-Options: nosniff`, so a browser never reads an answer as anything but its declared type.
     private func stamped(_ response: HTTPResponse) -> HTTPResponse {
-        guard response.headers["Date"] == nil else { return response }
         var response = response
+        response.headers.set("X-Content-Type-Options", "nosniff")
+        guard response.headers["Date"] == nil else { return response }
         let second = scenario.withEngine { $0.now }.milliseconds / 1000
         // Formatting the date costs more than the rest of a small answer: keep the last one.
         let date = lastDate.withLock { last in
@@ -51,7 +56,7 @@ public final class MockRunsApp: HTTPResponder {
     private func route(_ request: HTTPRequest) -> Reply {
         if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
             // Admin requests steer the server; the journal is for what the client under test sent.
-            return Reply(admin(request))
+            return Reply(guardedAdmin(request))
         }
         for fake in fakes {
             let endpoint: Endpoint?
@@ -94,9 +99,9 @@ public final class MockRunsApp: HTTPResponder {
         }
         let deviations = Mutex<[String]>([])
         let log = deviationLog
-        let context = FakeContext(scenario: scenario, baseURL: request.baseURL, settings: settings, now: now) { note in
+        let context = FakeContext(scenario: scenario, baseURL: options.baseURL(for: request), settings: settings, now: now) { note in
             deviations.withLock { $0.append(note) }
-            log("contract deviation: \(request.method) \(request.path): \(note)")
+            log("contract deviation: \(request.method) \(Credentials.printable(request.path)): \(note)")
         }
         let response: HTTPResponse
         do {

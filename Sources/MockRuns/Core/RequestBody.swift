@@ -44,11 +44,6 @@ extension HTTPRequest {
         let credential = String(parts[1]).trimmingSpaces()
         return credential.isEmpty ? nil : credential
     }
-
-    /// The `Host` header as a base URL (`http://127.0.0.1:8080`).
-    public var baseURL: String {
-        "http://" + (headers["Host"] ?? "127.0.0.1")
-    }
 }
 
 /// Why a request body could not be read.

@@ -6,6 +6,8 @@ import Scenarios
 /// checked against the scenario's `auth.credentials` (none listed: any non-empty token; `[]`: issued tokens only).
 enum SolvexiaAuth {
     static let api = SolvexiaFake.api
+    /// Issued tokens the server remembers at once; issuing one more forgets the oldest.
+    static let maximumLiveTokens = 10_000
 
     /// `POST /oauth/token`: `{client_id, client_secret, grant_type: "client_credentials", scope?}`, JSON or form.
     static func issueToken(_ request: HTTPRequest, context: FakeContext) throws(APIError) -> HTTPResponse {
@@ -27,6 +29,13 @@ enum SolvexiaAuth {
             let missing = [("client_id", clientID), ("client_secret", secret)].filter { $0.1.isEmpty }.map(\.0)
             throw APIError(400, "\(missing.joined(separator: " and ")) is required", code: "invalid_request")
         }
+        // Everything kept per token is bounded: a client must not grow the server by sending a huge scope.
+        for (field, value, most) in [("client_id", clientID, 256), ("client_secret", secret, 256), ("scope", values["scope"] ?? "", 1024)]
+        where value.utf8.count > most || Credentials.hasControlCharacters(value) {
+            throw APIError(
+                400, "\(field) must be at most \(most) bytes without control characters",
+                code: field == "scope" ? "invalid_scope" : "invalid_request")
+        }
         let scope = values["scope"]
         let issued: (token: String, lifetime: Int)? = context.scenario.withEngine { engine in
             let settings = engine.settings(api: api)
@@ -45,6 +54,10 @@ enum SolvexiaAuth {
             ]
             if let scope { record.append(("scope", .string(scope))) }
             engine.store(api: api, "token:" + token, .object(record))
+            // Only the newest tokens stay valid; the oldest is forgotten (it is re-made from the seed to find it).
+            if n > maximumLiveTokens {
+                engine.store(api: api, "token:" + makeToken(seed: engine.scenario.seed, ordinal: n - maximumLiveTokens), nil)
+            }
             return (token, lifetime)
         }
         guard let issued else { throw APIError(401, "Client authentication failed", code: "invalid_client") }

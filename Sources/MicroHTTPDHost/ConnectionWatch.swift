@@ -1,0 +1,154 @@
+import CMicroHTTPD
+import Dispatch
+import Synchronization
+
+/// Bounds how long a connection may take to send a request, and keeps room for new clients.
+///
+/// libmicrohttpd 0.9.75 only knows an inactivity timeout, which a client sending one byte a second never
+/// trips, and it refuses every new connection once its limit is reached. So the watch (1) gives a connection
+/// `requestTimeout` to deliver its first request's headers, and any request whose headers have arrived the same
+/// time again to deliver its body, (2) leaves a keep-alive connection between requests `idleTimeout`, and (3) once open
+/// connections reach the limit less a reserve, ends the connection that has waited longest for its request so
+/// the newcomer is served. A connection whose request is being answered (or held by a scripted delay) is never
+/// touched. Ending means `shutdown(2)` on the socket: libmicrohttpd then sees the end of the stream and closes
+/// it on its own thread, as if the client had hung up.
+final class ConnectionWatch: Sendable {
+    private enum Phase {
+        /// Waiting for a request's headers (a new connection, or a keep-alive one between requests).
+        case awaiting(firstRequest: Bool)
+        /// Headers in, body arriving.
+        case receiving
+        /// The request is complete and being answered (or delayed by a scenario).
+        case answering
+        /// Already ended by the watch; libmicrohttpd has not closed it yet.
+        case ending
+    }
+
+    private struct Watched {
+        let fd: Int32
+        var phase: Phase
+        var since: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var connections: [UInt: Watched] = [:]
+        var ended = 0
+    }
+
+    let requestTimeout: Duration
+    let idleTimeout: Duration
+    /// Connections at which the watch starts making room (the daemon's limit less the reserve).
+    let crowdedAt: Int
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+
+    init(requestTimeout: Duration, idleTimeout: Duration, connectionLimit: Int, reserve: Int) {
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        crowdedAt = max(1, connectionLimit - reserve)
+    }
+
+    private static func key(_ connection: OpaquePointer) -> UInt {
+        UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
+    }
+
+    /// How many connections the watch has ended so far (timeouts and room made).
+    var endedCount: Int { state.withLock { $0.ended } }
+
+    // MARK: - Called on libmicrohttpd's thread
+
+    func opened(_ connection: OpaquePointer, fd: Int32) {
+        let now = clock.now
+        state.withLock { state in
+            state.connections[Self.key(connection)] = Watched(fd: fd, phase: .awaiting(firstRequest: true), since: now)
+            if state.connections.count >= crowdedAt { makeRoom(&state) }
+        }
+    }
+
+    func closed(_ connection: OpaquePointer) {
+        _ = state.withLock { $0.connections.removeValue(forKey: Self.key(connection)) }
+    }
+
+    /// The request's headers are in.
+    func headersArrived(_ connection: OpaquePointer) {
+        let now = clock.now
+        update(connection) { watched in
+            if case .awaiting = watched.phase {
+                watched.phase = .receiving
+                watched.since = now
+            }
+        }
+    }
+
+    /// The request is complete; from now on it is the server's to answer.
+    func requestReceived(_ connection: OpaquePointer) {
+        update(connection) { watched in
+            if case .receiving = watched.phase { watched.phase = .answering }
+        }
+    }
+
+    /// The exchange is over; a keep-alive connection now waits for its next request.
+    func requestEnded(_ connection: OpaquePointer) {
+        let now = clock.now
+        update(connection) { watched in
+            if case .ending = watched.phase { return }
+            watched.phase = .awaiting(firstRequest: false)
+            watched.since = now
+        }
+    }
+
+    private func update(_ connection: OpaquePointer, _ change: (inout Watched) -> Void) {
+        state.withLock { state in
+            let key = Self.key(connection)
+            guard var watched = state.connections[key] else { return }
+            change(&watched)
+            state.connections[key] = watched
+        }
+    }
+
+    /// Ends the connection that has waited longest for a request (never one being answered).
+    private func makeRoom(_ state: inout State) {
+        var oldest: (key: UInt, since: ContinuousClock.Instant)?
+        for (key, watched) in state.connections {
+            switch watched.phase {
+            case .awaiting, .receiving:
+                if oldest == nil || watched.since < oldest!.since { oldest = (key, watched.since) }
+            case .answering, .ending:
+                continue
+            }
+        }
+        if let oldest { end(oldest.key, &state) }
+    }
+
+    private func end(_ key: UInt, _ state: inout State) {
+        guard var watched = state.connections[key] else { return }
+        // Under the lock: libmicrohttpd removes the connection (in `closed`, under this lock) before it closes
+        // the socket, so the descriptor cannot have been reused for another connection yet.
+        mr_shutdown_fd(watched.fd)
+        watched.phase = .ending
+        state.connections[key] = watched
+        state.ended += 1
+    }
+
+    // MARK: - Called by the sweep timer
+
+    /// Ends every connection past its deadline. Returns how many it ended.
+    @discardableResult
+    func sweep() -> Int {
+        let now = clock.now
+        return state.withLock { state in
+            var overdue: [UInt] = []
+            for (key, watched) in state.connections {
+                let limit: Duration
+                switch watched.phase {
+                case .awaiting(let first): limit = first ? requestTimeout : idleTimeout
+                case .receiving: limit = requestTimeout
+                case .answering, .ending: continue
+                }
+                if now - watched.since > limit { overdue.append(key) }
+            }
+            for key in overdue { end(key, &state) }
+            return overdue.count
+        }
+    }
+}

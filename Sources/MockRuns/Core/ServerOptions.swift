@@ -1,0 +1,154 @@
+import MockRunsHTTP
+
+/// How the server presents itself and guards its admin API: set from the command line, the same for every request.
+public struct ServerOptions: Sendable {
+    /// With a token, every admin request needs `Authorization: Bearer TOKEN` (compared byte for byte).
+    public var adminToken: String?
+    /// Browser origins (`http://localhost:3000`) allowed to call the admin API; `*` allows any. By default an
+    /// admin request carrying an `Origin` other than the server's own is refused: a web page the developer
+    /// happens to visit must not reset, load or stop scenarios.
+    public var adminOrigins: [String]
+    /// Admin requests must name a loopback host in `Host` (defeats DNS rebinding) unless an admin token is set:
+    /// true when the server listens on a loopback address.
+    public var loopbackOnly: Bool
+    /// The URL clients reach this server by (`https://mock.example:8443`), for URLs written into answers (WES
+    /// log URLs). Unset: `X-Forwarded-Proto`/`X-Forwarded-Host` when a proxy sends them, else the `Host` header.
+    public var publicURL: String?
+
+    public init(adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil) {
+        self.adminToken = adminToken
+        self.adminOrigins = adminOrigins
+        self.loopbackOnly = loopbackOnly
+        self.publicURL = publicURL.map { url in
+            var url = url
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+    }
+
+    /// Whether `text` is usable as `--public-url`: `http://` or `https://` and a host, nothing a URL may not hold.
+    public static func isValidPublicURL(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return false }
+        let rest = text.drop(while: { $0 != ":" }).dropFirst(3)
+        return !rest.isEmpty && !rest.hasPrefix("/") && text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }
+    }
+}
+
+extension ServerOptions {
+    /// Why an admin request is refused (status and message), or nil when it may proceed.
+    func adminRefusal(for request: HTTPRequest) -> (status: Int, message: String)? {
+        if let token = adminToken {
+            guard let given = request.authorization(scheme: "Bearer"), Credentials.equal(given, token) else {
+                return (401, "the admin API needs Authorization: Bearer <the --admin-token value>")
+            }
+        } else if loopbackOnly, let host = request.headers["Host"], !Self.isLoopback(host: host) {
+            return (
+                403,
+                "admin requests must be addressed to a loopback host (Host: 127.0.0.1 or localhost), not \(Credentials.printable(host)); start with --admin-token to allow others"
+            )
+        }
+        if let origin = request.headers["Origin"], !allowsOrigin(origin, host: request.headers["Host"]) {
+            return (
+                403,
+                "admin requests from the browser origin \(Credentials.printable(origin)) are refused; allow it with --admin-cors ORIGIN"
+            )
+        }
+        if !request.body.isEmpty, request.mediaType != "application/json" {
+            return (415, "admin request bodies must be JSON: send Content-Type: application/json")
+        }
+        return nil
+    }
+
+    /// The server's own origin (as the client addressed it), a listed origin, or any with `*`.
+    func allowsOrigin(_ origin: String, host: String?) -> Bool {
+        if adminOrigins.contains("*") || adminOrigins.contains(where: { Credentials.equal($0, origin) }) { return true }
+        guard let host else { return false }
+        return Credentials.equal(origin, "http://" + host) || Credentials.equal(origin, "https://" + host)
+    }
+
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    public static func isLoopback(host: String) -> Bool {
+        var name = Substring(host.lowercased())
+        if name.hasPrefix("[") {
+            guard let close = name.firstIndex(of: "]") else { return false }
+            return name[name.index(after: name.startIndex)..<close] == "::1"
+        }
+        if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The base URL for URLs this server writes into answers.
+    func baseURL(for request: HTTPRequest) -> String {
+        if let publicURL { return publicURL }
+        let forwardedProto = request.headers["X-Forwarded-Proto"].flatMap { Self.firstListItem($0) }?.lowercased()
+        let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : "http"
+        let forwardedHost = request.headers["X-Forwarded-Host"].flatMap { Self.firstListItem($0) }
+        let host = [forwardedHost, request.headers["Host"]].compactMap { $0 }.first(where: Self.isHostValue) ?? "127.0.0.1"
+        return scheme + "://" + host
+    }
+
+    /// A proxy chain lists one value per hop; the first is what the client used.
+    private static func firstListItem(_ value: String) -> String? {
+        let first = value.split(separator: ",", maxSplits: 1).first.map { String($0).trimmingSpaces() }
+        return first?.isEmpty == false ? first : nil
+    }
+
+    /// `name`, `name:port`, `1.2.3.4:port` or `[v6]:port`: nothing that could break out of a URL.
+    static func isHostValue(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.count <= 255
+            && value.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+                    || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "_")
+            }
+    }
+}
+
+/// Comparing and printing values a client controls.
+public enum Credentials {
+    /// Byte-for-byte equality of the UTF-8 forms, in time independent of where they differ. Swift's `==` on
+    /// strings compares canonical equivalence (`"cle\u{301}" == "clé"`), which is wrong for secrets and ids.
+    public static func equal(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                var difference: UInt8 = 0
+                for i in 0..<x.count { difference |= x[i] ^ y[i] }
+                return difference == 0
+            }
+        }
+    }
+
+    /// Whether `value` holds a control character (C0, DEL or C1): such a value never names a credential, run or
+    /// scenario.
+    public static func hasControlCharacters(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+
+    /// `value` as a JSON string literal, cut to `limit` characters: safe to put in a log line or a message
+    /// (no raw newline, escape sequence or quote from a client can split or forge it).
+    public static func printable(_ value: String, limit: Int = 200) -> String {
+        let cut = value.unicodeScalars.count > limit
+        let shown = cut ? String(String.UnicodeScalarView(value.unicodeScalars.prefix(limit))) + "…" : value
+        var out = "\""
+        for scalar in shown.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
