@@ -1,0 +1,187 @@
+import Foundation
+import MicroHTTPDHost
+import MockRuns
+import MockRunsTesting
+import Scenarios
+import Testing
+
+/// Hostile input a client controls: hidden NUL bytes, look-alike credentials, ambiguous framing, a browser page
+/// aiming at the admin API, forged forwarding headers, oversized values the server would keep.
+@Suite struct HardeningTests {
+    static let wesRun = "/ga4gh/wes/v1/runs/40a9c1a6-9263-4982-a574-e494f7c4b621"
+
+    func defaultServer() throws -> TestServer {
+        try MockServer.start(MockServer.catalog.defaultScenario())
+    }
+
+    /// Each API's status read, written raw, with `header` added (or the path bent by `pathSuffix`).
+    static let statusReads: [(api: String, target: String, header: String)] = [
+        ("foundry", "/dashboard/run_status?apiKey=k&sourceID=S&status2Match=error&stepName=uuid", "X-Extra: a"),
+        ("controller", "/controller/run_status?api_key=k&resourceID=SCR_1", "X-Extra: a"),
+        ("wes", wesRun + "/status", "X-SBG-Auth-Token: tok"),
+        ("solvexia", "/api/v1/processruns/pr-114278/runstatus", "Authorization: Bearer tok"),
+        ("workspace", "/api/v1/workspaces/3fa85f64-5717-4562-b3fc-2c963f66afa6/runs", "X-API-Key: k"),
+    ]
+
+    @Test func aRawNULInAHeaderIsRefusedByEveryAPIInItsOwnErrorBody() async throws {
+        let server = try defaultServer()
+        for read in Self.statusReads {
+            let hidden = try await server.sendRaw(
+                "GET \(read.target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(read.header)\0junk\r\nConnection: close\r\n\r\n")
+            #expect(hidden.text.hasPrefix("HTTP/1.1 400"), "\(read.api): \(hidden.text.prefix(80))")
+            #expect(hidden.text.contains("NUL"), "\(read.api)")
+            // As the last header too (the block's end bounds the check).
+            let last = try await server.sendRaw(
+                "GET \(read.target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\(read.header)\0junk\r\n\r\n")
+            #expect(last.text.hasPrefix("HTTP/1.1 400"), "\(read.api) (last header): \(last.text.prefix(80))")
+            // The same request without the NUL is not refused.
+            let clean = try await server.sendRaw(
+                "GET \(read.target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(read.header)\r\nConnection: close\r\n\r\n")
+            #expect(!clean.text.hasPrefix("HTTP/1.1 400"), "\(read.api): \(clean.text.prefix(80))")
+        }
+        let wes = try await server.sendRaw(
+            "GET \(Self.wesRun)/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: tok\0junk\r\nConnection: close\r\n\r\n")
+        #expect(wes.text.hasSuffix(#""status_code":400}"#))
+    }
+
+    @Test func aNULInTheRequestTargetNeverMatchesARun() async throws {
+        let server = try defaultServer()
+        let raw = try await server.sendRaw(
+            "GET \(Self.wesRun)\0junk/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: t\r\nConnection: close\r\n\r\n")
+        #expect(raw.text.hasPrefix("HTTP/1.1 400"))
+        let escaped = try await server.send("GET", Self.wesRun + "%00junk/status", headers: ["X-SBG-Auth-Token": "t"])
+        #expect(escaped.status == 404)
+        #expect(!escaped.text.contains("COMPLETE"))
+        let plain = try await server.send("GET", Self.wesRun + "/status", headers: ["X-SBG-Auth-Token": "t"])
+        #expect(plain.status == 200)
+    }
+
+    @Test func aPercentEncodedNULInACredentialOrANameNeverMatches() async throws {
+        let server = try MockServer.start(json: #"{"apis": {"foundry": {"auth": {"credentials": ["key"]}}}}"#)
+        let query = "sourceID=S&status2Match=error&stepName=uuid"
+        let good = try await server.send("GET", "/dashboard/run_status?apiKey=key&" + query)
+        #expect(good.status == 404)  // authorised; no run yet
+        let cut = try await server.send("GET", "/dashboard/run_status?apiKey=key%00junk&" + query)
+        #expect(cut.status == 403)
+        let load = try await server.send("POST", "/__mockruns/scenario?name=foundry-happy%00.x")
+        #expect(load.status == 404)
+        #expect(try await server.send("GET", "/__mockruns/scenario").jsonObject?["scenario"] as? String == "inline")
+    }
+
+    @Test func credentialsCompareAsBytesNotAsUnicodeLookAlikes() async throws {
+        // "clé" written precomposed in the file; the client sends e + combining acute accent.
+        let server = try MockServer.start(json: #"{"apis": {"wes": {"auth": {"credentials": ["cl\u00e9"]}}}}"#)
+        // The run does not exist in this scenario: an accepted credential gets 404, a refused one 401.
+        let same = try await server.send("GET", Self.wesRun + "/status", headers: ["X-SBG-Auth-Token": "cl\u{e9}"])
+        #expect(same.status == 404)
+        let lookAlike = try await server.send("GET", Self.wesRun + "/status", headers: ["X-SBG-Auth-Token": "cle\u{301}"])
+        #expect(lookAlike.status == 401)
+    }
+
+    @Test func conflictingContentLengthsAreRefused() async throws {
+        let server = try defaultServer()
+        let two = try await server.sendRaw(
+            "POST /dashboard/run HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: 3\r\nContent-Length: 40\r\nConnection: close\r\n\r\napi")
+        #expect(two.text.hasPrefix("HTTP/1.1 400"))
+        #expect(two.text.contains("conflicting Content-Length"))
+        #expect(two.text.contains("Content-Type: text/plain"))  // Foundry's own error body
+        let both = try await server.sendRaw(
+            "POST /ga4gh/wes/v1/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n")
+        #expect(both.text.hasPrefix("HTTP/1.1 400"))
+        #expect(both.text.contains(#""status_code":400"#))
+    }
+
+    @Test func everyAnswerSaysNosniff() async throws {
+        let mock = try MockServer(MockServer.catalog.defaultScenario())
+        let small = try TestServer(responder: mock.app, configuration: HTTPServer.Configuration(maxBodyBytes: 16))
+        let answers = [
+            try await small.send("GET", Self.wesRun + "/status", headers: ["X-SBG-Auth-Token": "t"]),
+            try await small.send("GET", "/no/such/route"),
+            try await small.send("GET", "/__mockruns/health"),
+            try await small.send("POST", "/ga4gh/wes/v1/runs", body: Array(repeating: UInt8(ascii: "x"), count: 100)),
+        ]
+        #expect(answers.map(\.status) == [200, 404, 200, 413])
+        for answer in answers { #expect(answer.headers["X-Content-Type-Options"] == "nosniff") }
+    }
+
+    // MARK: admin API
+
+    @Test func aBrowserPageCannotSteerTheAdminAPI() async throws {
+        let server = try defaultServer()
+        // The simple cross-origin request a page can send without a preflight.
+        let forged = try await server.send(
+            "POST", "/__mockruns/reset", headers: ["Origin": "http://evil.example", "Content-Type": "text/plain"], body: "x")
+        #expect(forged.status == 403)
+        #expect((forged.jsonObject?["error"] as? String)?.contains("--admin-cors") == true)
+        // DNS rebinding: the page's own name in Host.
+        let rebound = try await server.send("POST", "/__mockruns/reset", headers: ["Host": "evil.example:80"])
+        #expect(rebound.status == 403)
+        // Bodies must be JSON.
+        let text = try await server.send("PUT", "/__mockruns/scenario", headers: ["Content-Type": "text/plain"], body: "{}")
+        #expect(text.status == 415)
+        // The server's own origin, and plain tools, are fine.
+        let own = try await server.send("POST", "/__mockruns/reset", headers: ["Origin": server.url])
+        #expect(own.status == 200)
+        #expect(try await server.send("POST", "/__mockruns/reset").status == 200)
+    }
+
+    @Test func adminTokenAndAllowedOrigins() async throws {
+        let options = ServerOptions(adminToken: "s3cret", adminOrigins: ["http://localhost:3000"])
+        let app = MockRunsApp(scenario: MockServer.catalog.defaultScenario(), catalog: MockServer.catalog, time: ManualTimeSource(), options: options)
+        let server = try TestServer(responder: app)
+        let none = try await server.send("GET", "/__mockruns/runs")
+        #expect(none.status == 401)
+        #expect(none.headers["WWW-Authenticate"]?.hasPrefix("Bearer") == true)
+        #expect(try await server.send("GET", "/__mockruns/runs", headers: ["Authorization": "Bearer s3cre"]).status == 401)
+        #expect(try await server.send("GET", "/__mockruns/runs", headers: ["Authorization": "Bearer s3cret"]).status == 200)
+        let preflight = try await server.send(
+            "OPTIONS", "/__mockruns/reset", headers: ["Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"])
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:3000")
+        let allowed = try await server.send(
+            "POST", "/__mockruns/reset", headers: ["Origin": "http://localhost:3000", "Authorization": "Bearer s3cret"])
+        #expect(allowed.status == 200)
+        #expect(allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:3000")
+        // The faked APIs themselves need no admin token.
+        #expect(try await server.send("GET", "/ga4gh/wes/v1/service-info", headers: ["X-SBG-Auth-Token": "t"]).status == 200)
+    }
+
+    // MARK: URLs in answers
+
+    @Test func wesLogURLsFollowTheProxyOrThePublicURL() async throws {
+        let server = try defaultServer()
+        let proxied = try await server.send(
+            "GET", Self.wesRun,
+            headers: ["X-SBG-Auth-Token": "t", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "mock.example:8443"])
+        let stdout = (proxied.jsonObject?["run_log"] as? [String: Any])?["stdout"] as? String
+        #expect(stdout?.hasPrefix("https://mock.example:8443/ga4gh/wes/v1/runs/") == true, "\(stdout ?? "nil")")
+        // A forged host that could break out of the URL is ignored.
+        let forged = try await server.send(
+            "GET", Self.wesRun, headers: ["X-SBG-Auth-Token": "t", "X-Forwarded-Host": "a\"b/c"])
+        let plain = (forged.jsonObject?["run_log"] as? [String: Any])?["stdout"] as? String
+        #expect(plain?.hasPrefix(server.url + "/ga4gh/wes/v1/runs/") == true, "\(plain ?? "nil")")
+
+        let app = MockRunsApp(
+            scenario: MockServer.catalog.defaultScenario(), catalog: MockServer.catalog, time: ManualTimeSource(),
+            options: ServerOptions(publicURL: "https://public.example/"))
+        let fixed = try TestServer(responder: app)
+        let log = try await fixed.send("GET", Self.wesRun, headers: ["X-SBG-Auth-Token": "t"])
+        let url = (log.jsonObject?["run_log"] as? [String: Any])?["stdout"] as? String
+        #expect(url?.hasPrefix("https://public.example/ga4gh/wes/v1/runs/") == true, "\(url ?? "nil")")
+    }
+
+    // MARK: bounded values
+
+    @Test func oauthValuesTheServerWouldKeepAreBounded() async throws {
+        let server = try defaultServer()
+        let form: KeyValuePairs<String, String> = ["Content-Type": "application/x-www-form-urlencoded"]
+        let hugeScope = "grant_type=client_credentials&client_id=a&client_secret=b&scope=" + String(repeating: "s", count: 1_000_000)
+        let refused = try await server.send("POST", "/oauth/token", headers: form, body: hugeScope)
+        #expect(refused.status == 400)
+        #expect(refused.jsonObject?["error"] as? String == "invalid_scope")
+        let fine = try await server.send("POST", "/oauth/token", headers: form, body: "grant_type=client_credentials&client_id=a&client_secret=b&scope=read")
+        #expect(fine.status == 200)
+    }
+}
