@@ -1,0 +1,116 @@
+import Foundation
+import MicroHTTPDHost
+import MockRunsHTTP
+import MockRunsTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Slow and incomplete senders are bounded by the request timeout, not the (long) idle timeout, and never lock
+/// a normal client out.
+@Suite("Slow clients")
+struct SlowClientTests {
+    static func configuration(requestTimeout: Double, limit: Int = 4096, reserve: Int = 64) -> HTTPServer.Configuration {
+        HTTPServer.Configuration(
+            connectionLimit: limit, idleTimeoutSeconds: 120, requestTimeoutSeconds: requestTimeout, connectionReserve: reserve)
+    }
+
+    /// Sends `bytes` on a fresh connection, then waits for the server to end it; the seconds it took, or nil
+    /// when it was still open after `within`.
+    static func secondsUntilClosed(port: Int, sending bytes: String, within: Double) throws -> Double? {
+        let fd = try TestServer.connectRaw(port: port)
+        defer { close(fd) }
+        let data = Array(bytes.utf8)
+        _ = data.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while clock.now - start < .milliseconds(Int64(within * 1000)) {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 50) > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return (clock.now - start).seconds }
+        }
+        return nil
+    }
+
+    @Test func aConnectionThatNeverFinishesItsHeadersIsClosedAfterTheRequestTimeout() async throws {
+        let server = try TestServer(configuration: Self.configuration(requestTimeout: 0.5)) { _ in Reply(.text(200, "ok")) }
+        let port = server.port
+        let closed = try await onOwnThread {
+            try Self.secondsUntilClosed(port: port, sending: "GET /slow HTTP/1.1\r\nHost: x\r\nX-A", within: 5)
+        }
+        #expect(closed != nil, "a half-sent header was still held after 5 s")
+        if let closed { #expect(closed >= 0.4 && closed < 3, "closed after \(closed) s") }
+        #expect(server.server.endedSlowConnections >= 1)
+    }
+
+    @Test func aShortBodyIsNotWaitedForUntilTheIdleTimeout() async throws {
+        let server = try TestServer(configuration: Self.configuration(requestTimeout: 0.5)) { _ in Reply(.text(200, "ok")) }
+        let port = server.port
+        let closed = try await onOwnThread {
+            try Self.secondsUntilClosed(
+                port: port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-this", within: 5)
+        }
+        #expect(closed != nil, "a request with a short body was still held after 5 s")
+        let chunked = try await onOwnThread {
+            try Self.secondsUntilClosed(
+                port: port, sending: "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", within: 5)
+        }
+        #expect(chunked != nil, "an unterminated chunked body was still held after 5 s")
+    }
+
+    @Test func keepAliveBetweenRequestsAndDelayedAnswersOutliveTheRequestTimeout() async throws {
+        let server = try TestServer(configuration: Self.configuration(requestTimeout: 0.3)) { request in
+            Reply(.text(200, "ok"), delay: request.path == "/late" ? .seconds(1) : .zero)
+        }
+        // A delayed answer (1 s) is longer than the request timeout: it is the server's time, not the client's.
+        let late = try await server.send("GET", "/late")
+        #expect(late.status == 200)
+        // One keep-alive connection, idle for longer than the request timeout between two requests.
+        let port = server.port
+        let answers = try await onOwnThread { () -> [String] in
+            let fd = try TestServer.connectRaw(port: port)
+            defer { close(fd) }
+            var tv = timeval(tv_sec: 3, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var out: [String] = []
+            for pause in [0.0, 1.0] {
+                if pause > 0 { usleep(UInt32(pause * 1_000_000)) }
+                let request = Array("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                _ = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                out.append(n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : "closed")
+            }
+            return out
+        }
+        #expect(answers.count == 2)
+        #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") && $0.hasSuffix("ok") }, "\(answers)")
+    }
+
+    @Test func aCrowdOfSlowConnectionsLeavesRoomForANormalClient() async throws {
+        let limit = 48
+        let server = try TestServer(configuration: Self.configuration(requestTimeout: 60, limit: limit, reserve: 4)) { _ in
+            Reply(.text(200, "ok"))
+        }
+        let port = server.port
+        // More slow connections than the limit, each with a started, never finished request.
+        let slow = try await onOwnThread { () -> [Int32] in
+            var fds: [Int32] = []
+            for _ in 0..<(limit + 16) {
+                guard let fd = try? TestServer.connectRaw(port: port) else { break }
+                let partial = Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8)
+                _ = partial.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                fds.append(fd)
+            }
+            return fds
+        }
+        defer { for fd in slow { close(fd) } }
+        try await Task.sleep(for: .milliseconds(200))
+        let normal = try await server.sendRaw("GET /normal HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5)
+        #expect(normal.text.hasPrefix("HTTP/1.1 200"), "\(normal.text.prefix(60)) (\(normal.ending))")
+        #expect(server.server.endedSlowConnections >= 16)
+    }
+}
