@@ -138,3 +138,80 @@ import Testing
         #expect(try await p.wait() == 0)
     }
 }
+
+/// The README's CI recipe, run as written: it must start, answer and stop with exit 0, however it is started.
+@Suite struct ReadmeRecipeTests {
+    /// The first `sh` block under "### In your CI" in README.md.
+    static func recipe() throws -> String {
+        let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let section = readme.range(of: "### In your CI"),
+            let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
+            let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
+        else { throw ChildProcessError("README.md has no sh block under \"### In your CI\"") }
+        return String(readme[open.upperBound..<close.lowerBound])
+    }
+
+    /// Runs `script` with bash in a fresh folder, mockruns on PATH, and a `run-your-tests` that checks WES_URL.
+    static func run(_ script: String, preamble: String = "") async throws -> ChildProcess.Outcome {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let test = #"run-your-tests() { curl -sf -H 'X-SBG-Auth-Token: t' "$WES_URL/service-info" > service-info.json; echo "tested $WES_URL"; }"#
+        let full = "set -eu\n" + preamble + "\n" + test + "\n" + script + "\necho \"exit status of mockruns: $?\"\n"
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try await ChildProcess.run(
+            URL(fileURLWithPath: "/bin/bash"), ["-c", full],
+            environment: ["PATH": CLI.binary.deletingLastPathComponent().path + ":" + path], directory: folder,
+            timeout: 30)
+    }
+
+    @Test func theRecipeAsWrittenStartsTestsAndStops() async throws {
+        let (status, out, err) = try await Self.run(try Self.recipe())
+        #expect(status == 0, "stdout: \(out) stderr: \(err)")
+        #expect(out.contains("tested http://127.0.0.1:"))
+        #expect(out.contains("exit status of mockruns: 0"))
+    }
+
+    @Test func withSIGINTIgnoredByTheParentAndSentRightAfterTheReadyLine() async throws {
+        // A shell without job control starts background commands with SIGINT ignored; mockruns must still stop.
+        let recipe = try Self.recipe()
+            .replacingOccurrences(of: "kill -TERM", with: "kill -INT")
+            .replacingOccurrences(of: #"WES_URL="http://127.0.0.1:$port/ga4gh/wes/v1" run-your-tests"#, with: "")
+        for _ in 0..<3 {
+            let (status, out, err) = try await Self.run(recipe, preamble: "trap '' INT")
+            #expect(status == 0, "stdout: \(out) stderr: \(err)")
+            #expect(out.contains("exit status of mockruns: 0"))
+        }
+        let term = try Self.recipe()
+            .replacingOccurrences(of: #"WES_URL="http://127.0.0.1:$port/ga4gh/wes/v1" run-your-tests"#, with: "")
+        let (status, out, _) = try await Self.run(term, preamble: "trap '' INT TERM")
+        #expect(status == 0)
+        #expect(out.contains("exit status of mockruns: 0"))
+    }
+}
+
+/// What mockruns prints is safe from what clients send, and says when it is exposed.
+@Suite struct LogSafetyTests {
+    @Test func aClientCannotSplitOrForgeALogLine() async throws {
+        let p = try CLI.start(["--port", "0"])
+        let ready = try JSONDecoder().decode(CLITests.Ready.self, from: Data(try await p.firstLine().utf8))
+        // %0A decodes to a newline, %1B to ESC: the path a client sends becomes one escaped line.
+        _ = try? await URLSession.shared.data(from: URL(string: ready.url + "/x%0Amockruns:%20GET%20/forged%20-%3E%20200%1B%5B31m")!)
+        _ = try await URLSession.shared.data(from: URL(string: ready.url + "/__mockruns/health")!)
+        p.signal(SIGTERM)
+        #expect(try await p.wait(timeout: 5) == 0)
+        let lines = p.errors.split(separator: "\n")
+        #expect(!lines.contains { $0.hasPrefix("mockruns: GET /forged") }, "\(p.errors)")
+        #expect(lines.contains { $0.contains(#"/x\u{a}mockruns: GET /forged -> 200\u{1b}[31m"#) }, "\(p.errors)")
+        #expect(!p.errors.contains("\u{1b}"))
+    }
+
+    @Test func listeningBeyondLoopbackWarns() async throws {
+        let p = try CLI.start(["--port", "0", "--host", "0.0.0.0"])
+        _ = try await p.firstLine()
+        p.signal(SIGTERM)
+        #expect(try await p.wait(timeout: 5) == 0)
+        #expect(p.errors.contains("warning: listening on 0.0.0.0"))
+        #expect(p.errors.contains("--admin-token"))
+    }
+}
