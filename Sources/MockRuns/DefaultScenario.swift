@@ -23,10 +23,8 @@ enum DefaultScenario {
           "on": {
             "start": {
               "timeline": [
-                { "state": "Scheduled", "polls": 1 },
-                { "state": "Running", "polls": 1, "fields": { "stepStatus": { "ds-114279": "Running" } } },
-                { "state": "Running", "polls": 1, "fields": { "stepStatus": { "ds-114279": "Success", "ds-114278": "Running" } } },
-                { "state": "Running", "polls": 1, "fields": { "stepStatus": { "ds-114278": "Success", "as-20682": "Running" } } },
+                { "state": "Scheduled", "seconds": 3 },
+                { "state": "Running", "polls": 2, "fields": { "stepStatus": { "ds-114279": "Success", "ds-114278": "Success", "as-20682": "Running" } } },
                 { "state": "Finished", "fields": { "stepStatus": { "as-20682": "Success" } } }
               ]
             }

@@ -4,7 +4,7 @@ import MockRunsTesting
 import Scenarios
 import Testing
 
-/// Foundry (API-CONTRACTS.md §1) over real HTTP: both path prefixes, JSON and form bodies, plain-text errors,
+/// Foundry (docs/apis/foundry.md) over real HTTP: both path prefixes, JSON and form bodies, plain-text errors,
 /// every bundled foundry scenario played read by read.
 @Suite struct FoundryTests {
     static let params = "apiKey=k1&sourceID=SCR_017041-1&status2Match=error&stepName=transform"
@@ -37,14 +37,38 @@ import Testing
         #expect(run.headers["Content-Type"] == "application/json")
         #expect(run.text == #"{"status":"RUNNING","logMessage":"updating status of 14 records to new.1"}"#)
         var seen: [String] = []
-        for _ in 0..<4 {
+        for _ in 0..<3 {
             let r = try await status(server, prefix: prefix)
             #expect(r.status == 200)
             seen.append(r.jsonObject?["status"] as? String ?? "?")
             #expect(r.jsonObject?["errMessage"] == nil)
             #expect(r.jsonObject?["logMessage"] is String)
         }
-        #expect(seen == ["RUNNING", "RUNNING", "FINISHED", "FINISHED"])
+        #expect(seen == ["RUNNING", "RUNNING", "FINISHED"])
+        // Documented: once the run request is finished, run_status answers 404.
+        let gone = try await status(server, prefix: prefix)
+        #expect(gone.status == 404)
+        #expect(gone.text.contains("already finished"))
+        // Posting the run again starts it afresh, FINISHED read once more.
+        _ = try await startRun(server, prefix: prefix)
+        #expect(try await statuses(server, count: 4) == ["RUNNING", "RUNNING", "FINISHED", "404"])
+    }
+
+    @Test func finishedForeverSettingAndScenario() async throws {
+        let inline = try MockServer.start(json: #"{"apis":{"foundry":{"settings":{"runStatusAfterFinish":"finished"}}}}"#)
+        _ = try await startRun(inline)
+        #expect(try await statuses(inline, count: 5) == ["RUNNING", "RUNNING", "FINISHED", "FINISHED", "FINISHED"])
+        let bundled = try MockServer.start(bundled: "foundry-finished-forever")
+        _ = try await startRun(bundled)
+        #expect(try await statuses(bundled, count: 4) == ["RUNNING", "RUNNING", "FINISHED", "FINISHED"])
+        // A run's own notFoundAfter still counts its FINISHED reads.
+        let counted = try MockServer.start(json: #"{"apis":{"foundry":{"defaultRun":{"timeline":[{"state":"RUNNING","polls":1},{"state":"FINISHED"}],"notFoundAfter":2}}}}"#)
+        _ = try await startRun(counted)
+        #expect(try await statuses(counted, count: 4) == ["RUNNING", "FINISHED", "FINISHED", "404"])
+        // The setting is validated like the others.
+        #expect(throws: (any Error).self) {
+            _ = try MockServer.loader.load(Array(#"{"apis":{"foundry":{"settings":{"runStatusAfterFinish":"forever"}}}}"#.utf8), file: "x.json")
+        }
     }
 
     @Test func runAcceptsAJSONBody() async throws {

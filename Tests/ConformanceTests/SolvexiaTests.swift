@@ -4,7 +4,7 @@ import MockRunsTesting
 import Scenarios
 import Testing
 
-/// Solvexia process runs (API-CONTRACTS.md §4) over real HTTP: OAuth client credentials, Bearer auth, every
+/// Solvexia process runs (docs/apis/solvexia.md) over real HTTP: OAuth client credentials, Bearer auth, every
 /// endpoint with its documented body, the `{message, supportId}` errors, every bundled solvexia scenario.
 @Suite struct SolvexiaTests {
     static let auth: KeyValuePairs<String, String> = ["Authorization": "Bearer any-token"]
@@ -247,13 +247,53 @@ import Testing
         #expect(body["dateFinished"] is NSNull)
         #expect(body["status"] as? String == "Cancelled")
         #expect(try await runStatus(server) == "Cancelled")
+        // The documented step run status of a cancelled step: "cancelled" in lower case, dateFinished null.
         let step = try await stepStatus(server, "ds-114278")
-        #expect(step["status"] as? String == "Cancelled")
-        #expect(step["dateFinished"] is String)
+        #expect(step["status"] as? String == "cancelled")
+        #expect(step["dateFinished"] is NSNull)
+        #expect(step["dateStarted"] is String)
         #expect(try await stepStatus(server, "ds-114279")["status"] as? String == "Success")
         // Cancelling again answers the same status; starting again is refused.
         #expect(object(try await post(server, Self.runPath + "/cancel"))["status"] as? String == "Cancelled")
         expectError(try await post(server, Self.runPath + "/start"), 400)
+    }
+
+    @Test func restartOfARunCancelledBeforeItRanIsRefused() async throws {
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
+        #expect(try await post(server, Self.runPath + "/start").status == 200)
+        // Cancelled while still Scheduled: it never ran.
+        let cancel = try await post(server, Self.runPath + "/cancel")
+        #expect(cancel.status == 200)
+        #expect(object(cancel)["runDurationInSec"] is NSNull)
+        expectError(try await post(server, Self.runPath + "/steps/as-20682/restartfromhere"), 400, contains: "never ran")
+        expectError(try await post(server, Self.runPath + "/steps/ds-114279/start"), 400, contains: "never ran")
+        // Refused, so nothing moved: the run stays Cancelled and its steps NotStarted.
+        for _ in 0..<4 { #expect(try await runStatus(server) == "Cancelled") }
+        #expect(try await stepStatus(server, "as-20682")["status"] as? String == "NotStarted")
+    }
+
+    @Test func cancelledStepStatusSetting() async throws {
+        func cancelledStep(_ settings: String) async throws -> [String: Any] {
+            let server = try MockServer.start(json: #"{"apis":{"solvexia":{"settings":\#(settings)}}}"#)
+            // A created run (default lifecycle, two data steps that follow it), started, seen Running, cancelled.
+            let id = try #require(object(try await post(server, "/api/v1/processes/p-1/processruns"))["id"] as? String)
+            let path = "/api/v1/processruns/" + id
+            #expect(try await post(server, path + "/start").status == 200)
+            for _ in 0..<2 { _ = try await get(server, path + "/runstatus") }
+            #expect(try await post(server, path + "/cancel").status == 200)
+            let number = Int(id.dropFirst(3)) ?? 0
+            return object(try await get(server, path + "/steps/ds-\(number + 1)/runstatus"))
+        }
+        #expect(try await cancelledStep("{}")["status"] as? String == "cancelled")
+        let capitalised = try await cancelledStep(#"{"cancelledStepStatus":"Cancelled"}"#)
+        #expect(capitalised["status"] as? String == "Cancelled")
+        #expect(capitalised["dateFinished"] is NSNull)
+        let explicit = try await cancelledStep(#"{"cancelledStepStatus":"cancelled","emptyDates":"null"}"#)
+        #expect(explicit["status"] as? String == "cancelled")
+        #expect(explicit["dateFinished"] is String)
+        #expect(throws: (any Error).self) {
+            _ = try MockServer.loader.load(Array(#"{"apis":{"solvexia":{"settings":{"cancelledStepStatus":"CANCELLED"}}}}"#.utf8), file: "x.json")
+        }
     }
 
     @Test func timeoutScenario() async throws {

@@ -1,7 +1,7 @@
 import MockRunsHTTP
 import Scenarios
 
-/// SciCrunch Foundry's `dashboard/run` and `dashboard/run_status` (../shared/API-CONTRACTS.md §1): runs keyed by
+/// SciCrunch Foundry's `dashboard/run` and `dashboard/run_status` (docs/apis/foundry.md): runs keyed by
 /// sourceID + status2Match + stepName, plain-text errors, 403 for any auth failure (Foundry has no 401).
 public struct FoundryFake: APIFake {
     public init() {}
@@ -30,6 +30,9 @@ public struct FoundryFake: APIFake {
             .init(
                 "recordCount", .integer(0...1_000_000_000), default: 14,
                 "N in the run answer's \"updating status of N records to <status>\""),
+            .init(
+                "runStatusAfterFinish", .oneOf(["notFound", "finished"]), default: "notFound",
+                "run_status of a FINISHED run: notFound (documented: FINISHED once, then 404; a run's notFoundAfter sets how many FINISHED reads) or finished (FINISHED forever)"),
         ],
         makeID: { _, ordinal in "foundry-run-\(ordinal + 1)" }
     )
@@ -92,7 +95,10 @@ public struct FoundryFake: APIFake {
 
     private func run(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
         let request: JSON = .object(Self.requiredParameters.map { ($0, JSON.string(values[$0] ?? "")) })
-        let run = context.scenario.withEngine { $0.createRun(api: "foundry", request: request, id: key) }
+        let run = context.scenario.withEngine { engine in
+            engine.store(api: "foundry", Self.finishedReadsKey(key), nil)
+            return engine.createRun(api: "foundry", request: request, id: key)
+        }
         let records = context.settings["recordCount"]?.intValue ?? 14
         let target = "new.1"
         let message = run.fields["runLogMessage"]?.stringValue ?? "updating status of \(records) records to \(target)"
@@ -100,7 +106,19 @@ public struct FoundryFake: APIFake {
     }
 
     private func status(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
-        let result = context.scenario.withEngine { $0.read(api: "foundry", id: key) }
+        let notFoundAfterFinish = context.settings["runStatusAfterFinish"]?.stringValue != "finished"
+        let result = context.scenario.withEngine { engine -> ReadResult in
+            let result = engine.read(api: "foundry", id: key)
+            // Documented: once the run request is finished, run_status answers 404. A run whose script sets its own
+            // notFoundAfter is left to the engine; any other shows FINISHED to one read, then is gone.
+            guard notFoundAfterFinish, case .found(let run) = result, run.state == "FINISHED",
+                run.script.notFoundAfter == nil
+            else { return result }
+            let counter = Self.finishedReadsKey(key)
+            let reads = (engine.stored(api: "foundry", counter)?.intValue ?? 0) + 1
+            engine.store(api: "foundry", counter, .int(reads))
+            return reads > 1 ? .gone(run) : result
+        }
         let description = "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
         switch result {
         case .notFound:
@@ -124,6 +142,9 @@ public struct FoundryFake: APIFake {
         default: "run failed"
         }
     }
+
+    /// Where the engine's store keeps how often a run's FINISHED has been read (cleared when the run is posted again).
+    static func finishedReadsKey(_ key: String) -> String { "finishedReads/\(key)" }
 
     static func key(from values: [String: String]) -> String? {
         let parts = requiredParameters.map { values[$0] ?? "" }

@@ -1,7 +1,7 @@
 import MockRunsHTTP
 import Scenarios
 
-/// Solvexia process runs (../shared/API-CONTRACTS.md §4): `/api/v1/processruns/...` with a Bearer token from
+/// Solvexia process runs (docs/apis/solvexia.md): `/api/v1/processruns/...` with a Bearer token from
 /// `POST /oauth/token` (client credentials), `{"message","supportId"}` errors, 403 for a missing token.
 ///
 /// A process run is one engine run (`pr-…`). It exists NotStarted (its own timeline) until the client starts it;
@@ -39,6 +39,9 @@ public struct SolvexiaFake: APIFake {
         ],
         defaultTimeline: [Phase("NotStarted")],
         settings: [
+            .init(
+                "cancelledStepStatus", .oneOf(["documented", "cancelled", "Cancelled"]), default: "documented",
+                "a cancelled step's status: documented (\"cancelled\" in step run statuses, as the step run-status example; \"Cancelled\" in the runstatus array, as the newer page), or one spelling everywhere"),
             .init(
                 "clients", .strings, default: .null,
                 "valid client credentials for POST /oauth/token as \"client_id:client_secret\"; unset: any non-empty pair"),
@@ -169,6 +172,10 @@ public struct SolvexiaFake: APIFake {
         switch context.scenario.withEngine({ $0.send("start", api: Self.api, id: id) }) {
         case .accepted(let view):
             return render.runStatus(view, answer: .start)
+        case .repeated(let view) where view.state == "Scheduled":
+            // Started and not yet running: starting it again answers its status (the docs start pr-114278 the new
+            // way, then the deprecated way, and both answers show it Scheduled).
+            return render.runStatus(view, answer: .start)
         case .repeated(let view), .refused(let view):
             throw APIError(400, "Process run \(id) cannot be started: its status is \(view.state)")
         case .notFound:
@@ -225,6 +232,11 @@ public struct SolvexiaFake: APIFake {
             }
             guard view.state != "NotStarted", view.state != "Scheduled" else {
                 return .failure(APIError(400, "Process run \(id) has not started running; its status is \(view.state)"))
+            }
+            // A run cancelled (or timed out) before it ever ran has no step to restart from.
+            guard render.started(view) != nil else {
+                return .failure(
+                    APIError(400, "Process run \(id) never ran (it is \(view.state) and was never Running); there is no step to restart"))
             }
             let event = view.script.events["restart"] != nil ? "restart" : "start"
             let timeline = (view.script.events[event] ?? descriptor.events[event])?.timeline ?? []

@@ -60,6 +60,17 @@ struct SolvexiaRender {
         }
     }
 
+    /// A step status as the answer spells it: the step run-status example writes a cancelled step `cancelled`
+    /// (lower case), the newer page's runstatus array `Cancelled`; the `cancelledStepStatus` setting picks one.
+    func stepStatusText(_ status: String, answer: Answer) -> String {
+        guard status == "Cancelled" else { return status }
+        switch settings["cancelledStepStatus"]?.stringValue ?? "documented" {
+        case "Cancelled": return "Cancelled"
+        case "cancelled": return "cancelled"
+        default: return answer == .runstatus ? "Cancelled" : "cancelled"
+        }
+    }
+
     static func seconds(from start: Timestamp?, to end: Timestamp) -> JSON {
         guard let start else { return .null }
         return .int(Int(max(0, end.milliseconds(since: start)) / 1000))
@@ -151,17 +162,22 @@ struct SolvexiaRender {
             let end = finished ?? render.now
             let duration: JSON = started == nil ? .null : SolvexiaRender.seconds(from: started, to: end)
             let text = message ?? (status == "Running" ? "step is currently running" : "")
+            let shown = render.stepStatusText(status, answer: answer)
+            // Both documented examples of a cancelled step show dateFinished null (like the cancel answer).
+            let documentedDates = (render.settings["emptyDates"]?.stringValue ?? "documented") == "documented"
+            let kind: Kind = answer == .runstatus ? .runStatus : .stepStatus
+            let finishedDate: JSON = status == "Cancelled" && documentedDates ? .null : render.date(finished, kind)
             if answer == .runstatus {
                 return .object([
                     ("id", .string(id)), ("dateStarted", render.date(started, .runStatus)),
-                    ("dateFinished", render.date(finished, .runStatus)), (render.durationKey(answer), duration),
-                    ("status", .string(status)), ("completionMessage", .string(text)),
+                    ("dateFinished", finishedDate), (render.durationKey(answer), duration),
+                    ("status", .string(shown)), ("completionMessage", .string(text)),
                 ])
             }
             return .object([
-                ("id", .string(id)), ("dateFinished", render.date(finished, .stepStatus)),
+                ("id", .string(id)), ("dateFinished", finishedDate),
                 ("dateStarted", render.date(started, .stepStatus)), (render.durationKey(answer), duration),
-                ("status", .string(status)), ("completionMessage", .string(text)),
+                ("status", .string(shown)), ("completionMessage", .string(text)),
             ])
         }
     }
