@@ -215,3 +215,15 @@ import Testing
         #expect(p.errors.contains("--admin-token"))
     }
 }
+
+@Suite struct ScenarioPathTests {
+    @Test func aPathWithoutDotJSONFindsTheFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scenarios-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try #"{"name": "mine", "description": "x"}"#.write(to: folder.appendingPathComponent("mine.json"), atomically: true, encoding: .utf8)
+        let (status, out, err) = try await CLI.run(["validate", folder.path + "/mine"])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("ok (scenario \"mine\")"))
+    }
+}

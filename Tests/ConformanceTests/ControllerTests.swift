@@ -5,7 +5,7 @@ import MockRunsTesting
 import Scenarios
 import Testing
 
-/// The Python Controller fake over real HTTP (../shared/API-CONTRACTS.md §2).
+/// The Python Controller fake over real HTTP (docs/apis/controller.md).
 @Suite struct ControllerTests {
     /// A server playing a bundled scenario (by name) or inline scenario JSON.
     private struct Harness {

@@ -5,7 +5,7 @@ import MockRunsTesting
 import Scenarios
 import Testing
 
-/// The GA4GH WES fake (Cavatica flavour) over real HTTP (../shared/API-CONTRACTS.md §3).
+/// The GA4GH WES fake (Cavatica flavour) over real HTTP (docs/apis/wes.md).
 @Suite struct WESTests {
     static let base = "/ga4gh/wes/v1"
     static let token = "X-SBG-Auth-Token"

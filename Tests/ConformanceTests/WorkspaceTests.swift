@@ -4,7 +4,7 @@ import MockRunsTesting
 import Scenarios
 import Testing
 
-/// Workspace runs ("ADE", API-CONTRACTS.md §5) over real HTTP: every endpoint, problem+json errors, X-Request-Id
+/// Workspace runs ("ADE", docs/apis/workspace.md) over real HTTP: every endpoint, problem+json errors, X-Request-Id
 /// on every answer, the SSE stream read in full, every bundled workspace scenario.
 @Suite struct WorkspaceTests {
     static let ws = "3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10"

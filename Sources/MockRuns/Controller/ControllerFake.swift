@@ -1,7 +1,7 @@
 import MockRunsHTTP
 import Scenarios
 
-/// SciCrunch's Python Controller (../shared/API-CONTRACTS.md §2): `POST /controller/run` and
+/// SciCrunch's Python Controller (docs/apis/controller.md): `POST /controller/run` and
 /// `GET /controller/run_status`, everything in the query (api_key, resourceID, userID), every answer a Flask
 /// `{"message": ...}` object, runs keyed by resourceID.
 ///

@@ -38,12 +38,18 @@ public struct ScenarioCatalog: Sendable {
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    /// The file `nameOrPath` means: an existing path, else a bundled scenario.
+    /// The file `nameOrPath` means: an existing path (`./dir/name` also finds `./dir/name.json`), else a bundled
+    /// scenario.
     public func resolve(_ nameOrPath: String) throws(CatalogError) -> String {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) {
             if isDirectory.boolValue { throw CatalogError("\(nameOrPath) is a directory, not a scenario file") }
             return nameOrPath
+        }
+        if !nameOrPath.hasSuffix(".json"), nameOrPath.contains("/"),
+            FileManager.default.fileExists(atPath: nameOrPath + ".json", isDirectory: &isDirectory), !isDirectory.boolValue
+        {
+            return nameOrPath + ".json"
         }
         let stem = nameOrPath.hasSuffix(".json") ? String(nameOrPath.dropLast(5)) : nameOrPath
         if !stem.contains("/"), let dir = bundledDirectory {

@@ -2,7 +2,7 @@ import MockRunsHTTP
 import Scenarios
 
 /// GA4GH Workflow Execution Service 1.0 (plus the 1.1 task endpoints) as Cavatica / Seven Bridges serves it
-/// (../shared/API-CONTRACTS.md §3), under `/ga4gh/wes/v1`. Auth is `X-SBG-Auth-Token` (and `Authorization:
+/// (docs/apis/wes.md), under `/ga4gh/wes/v1`. Auth is `X-SBG-Auth-Token` (and `Authorization:
 /// Bearer` when the scenario allows it); every error is a WES `ErrorResponse` `{"msg", "status_code"}`.
 public struct WESFake: APIFake {
     public init() {}

@@ -2,7 +2,7 @@ import Foundation
 import MockRunsHTTP
 import Scenarios
 
-/// Workspace runs of the document-processing service "ADE" (../shared/API-CONTRACTS.md §5):
+/// Workspace runs of the document-processing service "ADE":
 /// `/api/v1/workspaces/{workspaceId}/runs[...]`, `X-API-Key` (or `Authorization: Api-Key KEY`), problem+json
 /// errors, an `X-Request-Id` on every answer, and a Server-Sent Events stream served without a thread per client.
 public struct WorkspaceFake: APIFake {
