@@ -114,3 +114,21 @@ struct SlowClientTests {
         #expect(server.server.endedSlowConnections >= 16)
     }
 }
+
+/// The few answers libmicrohttpd gives itself, before any handler runs (documented in the README): pinned, so the
+/// README stays true if the library changes.
+@Suite struct LibraryOwnAnswersTests {
+    @Test func oversizedAndMalformedRequestsGetTheLibrarysPages() async throws {
+        let server = try TestServer { _ in Reply(.text(200, "handler")) }
+        let longTarget = try await server.sendRaw("GET /" + String(repeating: "a", count: 40_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(longTarget.text.hasPrefix("HTTP/1.1 414"))
+        let longHeader = try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 40_000) + "\r\n\r\n")
+        #expect(longHeader.text.hasPrefix("HTTP/1.1 431"))
+        let version = try await server.sendRaw("GET / HTTP/3.0\r\nHost: x\r\n\r\n")
+        #expect(version.text.hasPrefix("HTTP/1.1 505"))
+        let negative = try await server.sendRaw("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n")
+        #expect(negative.text.hasPrefix("HTTP/1.1 400"))
+        #expect(negative.text.components(separatedBy: "HTTP/1.1 400").count == 3, "the doubled 400 of libmicrohttpd 0.9.75")
+        for answer in [longTarget, longHeader, version, negative] { #expect(!answer.text.contains("handler")) }
+    }
+}
