@@ -21,10 +21,12 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        // The lock every module shares state behind (a pthread mutex in debug builds, so ThreadSanitizer sees it).
+        .target(name: "MockRunsSync"),
         .target(name: "MockRunsHTTP"),
-        .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "MockRunsHTTP"]),
-        .target(name: "Scenarios"),
-        .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios"]),
+        .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "MockRunsHTTP", "MockRunsSync"]),
+        .target(name: "Scenarios", dependencies: ["MockRunsSync"]),
+        .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync"]),
         .executableTarget(
             name: "MockRunsCLI",
             dependencies: [
@@ -35,15 +37,15 @@ let package = Package(
         // One helper that starts a real server on port 0, shared by the end-to-end test targets.
         .target(
             name: "MockRunsTesting",
-            dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRuns", "Scenarios"],
+            dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRuns", "Scenarios", "MockRunsSync"],
             path: "Tests/Support"
         ),
-        .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"]),
+        .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MockRunsSync"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting"]
+            dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["MockRunsTesting"]),
+        .testTarget(name: "CLITests", dependencies: ["MockRunsTesting", "MockRunsSync"]),
     ]
 )

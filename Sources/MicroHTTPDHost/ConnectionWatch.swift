@@ -1,6 +1,6 @@
 import CMicroHTTPD
 import Dispatch
-import Synchronization
+import MockRunsSync
 
 /// Bounds how long a connection may take to send a request, and keeps room for new clients.
 ///
@@ -39,7 +39,7 @@ final class ConnectionWatch: Sendable {
     let idleTimeout: Duration
     /// Connections at which the watch starts making room (the daemon's limit less the reserve).
     let crowdedAt: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let clock = ContinuousClock()
 
     init(requestTimeout: Duration, idleTimeout: Duration, connectionLimit: Int, reserve: Int) {

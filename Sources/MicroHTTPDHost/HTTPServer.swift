@@ -1,7 +1,7 @@
 import CMicroHTTPD
 import Dispatch
 import MockRunsHTTP
-import Synchronization
+import MockRunsSync
 
 /// A libmicrohttpd daemon serving one `HTTPResponder`.
 ///
@@ -61,7 +61,7 @@ public final class HTTPServer: Sendable {
 
     private let core: ServerCore
     /// The running daemon; nil once stopped.
-    private let running: Mutex<Running?>
+    private let running: Locked<Running?>
 
     private struct Running: Sendable {
         let daemon: MHDHandle
@@ -134,7 +134,7 @@ public final class HTTPServer: Sendable {
         sweeper.schedule(deadline: .now() + period, repeating: period, leeway: .milliseconds(20))
         sweeper.setEventHandler { watch.sweep() }
         sweeper.resume()
-        self.running = Mutex(Running(daemon: MHDHandle(daemon), sweeper: SweepTimer(sweeper)))
+        self.running = Locked(Running(daemon: MHDHandle(daemon), sweeper: SweepTimer(sweeper)))
     }
 
     deinit { stop() }

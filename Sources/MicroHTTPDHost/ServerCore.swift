@@ -1,6 +1,7 @@
 import CMicroHTTPD
 import Dispatch
 import MockRunsHTTP
+import MockRunsSync
 import Synchronization
 
 /// A libmicrohttpd daemon or connection handle carried across threads.
@@ -24,7 +25,7 @@ final class ServerCore: Sendable {
     let watch: ConnectionWatch
 
     /// The owner of suspended connections: who may resume them, and whether new suspensions are allowed.
-    private let registry = Mutex(Registry())
+    private let registry = Locked(Registry())
     /// Set (inside the registry lock) when `stop()` begins; read without the lock on the hot path.
     private let stopping = Atomic<Bool>(false)
     /// MHD's polling thread, recorded by the first callback (0 until then).

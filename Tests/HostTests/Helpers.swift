@@ -2,7 +2,7 @@ import Foundation
 import MicroHTTPDHost
 import MockRunsHTTP
 import MockRunsTesting
-import Synchronization
+import MockRunsSync
 
 /// Answers with a JSON description of the request it got.
 func echo(_ request: HTTPRequest) -> Reply {
@@ -29,14 +29,14 @@ func echo(_ request: HTTPRequest) -> Reply {
 
 /// A stream that sends `chunks`, waiting `wait` before each one after the first.
 final class ChunkStream: ResponseStream {
-    private let state: Mutex<(index: Int, waited: Bool)>
+    private let state: Locked<(index: Int, waited: Bool)>
     private let chunks: [[UInt8]]
     private let wait: Duration
 
     init(_ chunks: [String], wait: Duration) {
         self.chunks = chunks.map { Array($0.utf8) }
         self.wait = wait
-        state = Mutex((index: 0, waited: true))
+        state = Locked((index: 0, waited: true))
     }
 
     func next() -> StreamStep {
@@ -75,7 +75,7 @@ final class Tracker: Sendable {
         var maxInFlight = 0
         var log: [RequestLogEntry] = []
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var configuration: HTTPServer.Configuration {
         HTTPServer.Configuration(onRequestCompleted: { [self] entry in

@@ -2,7 +2,7 @@ import Foundation
 import MicroHTTPDHost
 import MockRunsHTTP
 import MockRunsTesting
-import Synchronization
+import MockRunsSync
 import Testing
 
 @Suite("Responses go out as written")
@@ -64,7 +64,7 @@ struct ResponseTests {
     }
 
     @Test func requestLogHookSeesEveryRequest() async throws {
-        let entries = Mutex<[RequestLogEntry]>([])
+        let entries = Locked<[RequestLogEntry]>([])
         let configuration = HTTPServer.Configuration(onRequestCompleted: { entry in entries.withLock { $0.append(entry) } })
         let server = try TestServer(configuration: configuration) { request in
             Reply(.text(request.path == "/missing" ? 404 : 200, "x"), delay: request.path == "/slow" ? .milliseconds(150) : .zero)

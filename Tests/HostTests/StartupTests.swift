@@ -1,7 +1,7 @@
 import MicroHTTPDHost
 import MockRunsHTTP
 import MockRunsTesting
-import Synchronization
+import MockRunsSync
 import Testing
 
 @Suite("Starting and stopping")
@@ -63,7 +63,7 @@ struct StartupTests {
 
 /// Holds the server so a responder created before it can reach it.
 final class ServerBox: Sendable {
-    let server = Mutex<HTTPServer?>(nil)
+    let server = Locked<HTTPServer?>(nil)
 }
 
 @Suite("Stopping from inside")

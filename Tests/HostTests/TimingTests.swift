@@ -2,7 +2,7 @@ import Foundation
 import MicroHTTPDHost
 import MockRunsHTTP
 import MockRunsTesting
-import Synchronization
+import MockRunsSync
 import Testing
 
 @Suite("Delays, drops, streams and stop without a thread per waiting request")
@@ -13,7 +13,7 @@ struct TimingTests {
 
     @Test func twoHundredDelayedRequestsOverlap() async throws {
         let tracker = Tracker()
-        let calls = Mutex(0)
+        let calls = Locked(0)
         let server = try TestServer(configuration: tracker.configuration, tracker.counting { request in
             calls.withLock { $0 += 1 }
             return Reply(.text(200, "late \(request.queryValue("i") ?? "")"), delay: .seconds(1))
@@ -183,8 +183,8 @@ struct TimingTests {
     @Test func streamLargerThanMHDBufferIsSplitAndKept() async throws {
         let big = (0..<200_000).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         final class BigStream: ResponseStream {
-            let parts: Mutex<[[UInt8]]>
-            init(_ parts: [[UInt8]]) { self.parts = Mutex(parts) }
+            let parts: Locked<[[UInt8]]>
+            init(_ parts: [[UInt8]]) { self.parts = Locked(parts) }
             func next() -> StreamStep {
                 parts.withLock { parts in parts.isEmpty ? .end : .data(parts.removeFirst()) }
             }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import MockRunsSync
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +20,7 @@ public final class ChildProcess: Sendable {
     private let stdoutFile: URL
     private let stderrFile: URL
     /// The exit status once reaped (waitpid may be called only once per child).
-    private let exitStatus = Mutex<Int32?>(nil)
+    private let exitStatus = Locked<Int32?>(nil)
 
     /// Starts `executable` at once, stdin empty. `environment` is laid over this process's own (nil removes a
     /// variable). With `mergeStderr`, stderr goes to stdout, interleaved as written.

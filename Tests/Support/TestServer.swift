@@ -4,7 +4,7 @@ import FoundationNetworking
 #endif
 import MicroHTTPDHost
 import MockRunsHTTP
-import Synchronization
+import MockRunsSync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -227,7 +227,7 @@ private final class TaskRegistry: NSObject, URLSessionDataDelegate, Sendable {
         var body: [UInt8] = []
     }
 
-    private let pending = Mutex<[Int: Pending]>([:])
+    private let pending = Locked<[Int: Pending]>([:])
 
     func run(_ request: URLRequest, in session: URLSession) async throws -> TestResponse {
         let task = session.dataTask(with: request)

@@ -1,6 +1,6 @@
 import MockRunsHTTP
 import Scenarios
-import Synchronization
+import MockRunsSync
 
 /// The whole mock server as the host sees it: the admin API under `/__mockruns/`, then each API fake in turn,
 /// every request admitted by the scenario engine first (latency, faults), every answer journaled.
@@ -8,8 +8,8 @@ public final class MockRunsApp: HTTPResponder {
     public let fakes: [any APIFake]
     public let catalog: ScenarioCatalog
     public let scenario: LiveScenario
-    let journal = Mutex(Journal())
-    private let lastDate = Mutex<(second: Int64, text: String)>((.min, ""))
+    let journal = Locked(Journal())
+    private let lastDate = Locked<(second: Int64, text: String)>((.min, ""))
     private let deviationLog: @Sendable (String) -> Void
     public let options: ServerOptions
 
@@ -97,7 +97,7 @@ public final class MockRunsApp: HTTPResponder {
             record(request, api: api, endpoint: endpoint.name, status: response.status, fault: "status \(response.status)")
             return Reply(response, delay: admission.delay)
         }
-        let deviations = Mutex<[String]>([])
+        let deviations = Locked<[String]>([])
         let log = deviationLog
         let context = FakeContext(scenario: scenario, baseURL: options.baseURL(for: request), settings: settings, now: now) { note in
             deviations.withLock { $0.append(note) }

@@ -1,6 +1,6 @@
 import MockRunsHTTP
 import Scenarios
-import Synchronization
+import MockRunsSync
 
 /// `GET .../events/stream`: Server-Sent Events for one run, produced step by step as the host asks, never holding
 /// a thread. First `ready`, then one `message` per run log line (event id = the line's 1-based number), then `end`
@@ -23,14 +23,14 @@ final class WorkspaceEventStream: ResponseStream {
     private let scenario: LiveScenario
     private let interval: Duration
     private let keepaliveEvery: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(runID: String, scenario: LiveScenario, render: WorkspaceRender, after: Int, interval: Duration, keepaliveEvery: Int) {
         self.runID = runID
         self.scenario = scenario
         self.interval = interval
         self.keepaliveEvery = max(1, keepaliveEvery)
-        state = Mutex(State(sentLines: after))
+        state = Locked(State(sentLines: after))
     }
 
     func next() -> StreamStep {

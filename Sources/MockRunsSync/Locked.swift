@@ -1,0 +1,50 @@
+#if DEBUG
+    #if canImport(Glibc)
+        import Glibc
+    #elseif canImport(Darwin)
+        import Darwin
+    #endif
+#else
+    import Synchronization
+#endif
+
+/// The one lock for state shared between libmicrohttpd's thread, timers and callers: `withLock` runs a closure
+/// with exclusive access to the value.
+///
+/// Release builds use `Synchronization.Mutex`. Debug builds (what `swift test` and `scripts/tsan` build) use a
+/// pthread mutex instead, because ThreadSanitizer on Linux cannot see `Mutex` (a futex it does not intercept)
+/// and reports false races on everything it guards, which would hide the real ones.
+public final class Locked<Value>: @unchecked Sendable {
+    #if DEBUG
+        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        private var value: Value
+
+        public init(_ value: Value) {
+            self.value = value
+            mutex = .allocate(capacity: 1)
+            mutex.initialize(to: pthread_mutex_t())
+            pthread_mutex_init(mutex, nil)
+        }
+
+        deinit {
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+        }
+
+        public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body(&value)
+        }
+    #else
+        private let mutex: Mutex<Value>
+
+        public init(_ value: Value) {
+            mutex = Mutex(value)
+        }
+
+        public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+            try mutex.withLock { value in try body(&value) }
+        }
+    #endif
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench/hardening/run.sh - the hardening figures (not part of `swift test`): run by hand, report the numbers.
+#
+#   1. freeze:  a 1 MiB JSON body with ~131k keys POSTed to /dashboard/run (parsed before auth): how long it takes,
+#               and the slowest of the health checks another client makes meanwhile.
+#   2. ids:     WES status-poll throughput (wrk -t1 -c32, keep-alive) with 1 run asked about, then again after
+#               100,000 distinct unknown run ids were asked about.
+#   3. oauth:   server RSS before and after 300 POST /oauth/token with a 1 MB scope (each now refused), and after a reset.
+#
+# Environment: MOCKRUNS_BIN (a prebuilt binary; default: build release like scripts/serve), DURATION (5 s per wrk run).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DURATION=${DURATION:-5}
+OUT=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+
+if [ -z "${MOCKRUNS_BIN:-}" ]; then
+  (cd "$ROOT" && swift build -c release --static-swift-stdlib --product mockruns >&2)
+  MOCKRUNS_BIN="$(cd "$ROOT" && swift build -c release --static-swift-stdlib --show-bin-path)/mockruns"
+fi
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+
+"$MOCKRUNS_BIN" --port 0 --log-level warning > "$OUT/ready" 2> "$OUT/stderr" &
+pid=$!
+until grep -q '"event":"ready"' "$OUT/ready" 2>/dev/null; do kill -0 "$pid"; sleep 0.05; done
+port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$OUT/ready")
+base="http://127.0.0.1:$port"
+rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); binary: $MOCKRUNS_BIN"
+
+# 1. freeze
+python3 - "$OUT/body.json" <<'PY'
+import sys
+keys = []
+size = 2
+i = 0
+while size < 1_048_000:
+    k = '"k%d":1' % i
+    keys.append(k); size += len(k) + 1; i += 1
+open(sys.argv[1], "w").write("{" + ",".join(keys) + "}")
+print("body: %d bytes, %d keys" % (size, i))
+PY
+( for _ in $(seq 1 40); do curl -s -o /dev/null -w '%{time_total}\n' "$base/__mockruns/health"; sleep 0.01; done ) > "$OUT/health" &
+probe=$!
+post=$(curl -s -o /dev/null -w '%{http_code} in %{time_total} s' -H 'Content-Type: application/json' --data-binary @"$OUT/body.json" "$base/dashboard/run")
+wait "$probe"
+echo "1. many-key body: POST /dashboard/run -> $post; slowest concurrent health check: $(sort -n "$OUT/health" | tail -1) s"
+
+# 2. ids
+status="/ga4gh/wes/v1/runs/40a9c1a6-9263-4982-a574-e494f7c4b621/status"
+cat > "$OUT/poll.lua" <<'LUA'
+wrk.headers["X-SBG-Auth-Token"] = "tok"
+LUA
+before=$(wrk -t1 -c32 -d"${DURATION}s" -s "$OUT/poll.lua" "$base$status" | awk '/Requests\/sec/ {print $2}')
+cat > "$OUT/unknown.lua" <<'LUA'
+local n = 0
+wrk.headers["X-SBG-Auth-Token"] = "tok"
+request = function()
+  n = n + 1
+  return wrk.format("GET", string.format("/ga4gh/wes/v1/runs/unknown-%d/status", n))
+end
+LUA
+# One connection: the ids are then exactly 1..N; run until 100,000 distinct ones were sent.
+asked=0
+while [ "$asked" -lt 100000 ]; do
+  sent=$(wrk -t1 -c1 -d5s -s "$OUT/unknown.lua" "$base/" | awk '/requests in/ {print $1}')
+  asked=$((asked + sent))
+  sed -i "s/^local n = .*/local n = $asked/" "$OUT/unknown.lua"
+done
+after=$(wrk -t1 -c32 -d"${DURATION}s" -s "$OUT/poll.lua" "$base$status" | awk '/Requests\/sec/ {print $2}')
+echo "2. WES status polls: $before req/s with 1 run asked about; $after req/s after $asked distinct unknown ids (RSS $(rss))"
+
+# 3. oauth
+curl -s -o /dev/null -X POST "$base/__mockruns/reset"
+start=$(rss)
+python3 -c 'print("grant_type=client_credentials&client_id=a&client_secret=b&scope=" + "s" * 1000000)' > "$OUT/scope"
+codes=$(for _ in $(seq 1 300); do curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @"$OUT/scope" "$base/oauth/token"; done | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+mid=$(rss)
+curl -s -o /dev/null -X POST "$base/__mockruns/reset"
+echo "3. 300 x 1 MB scope -> status counts:$codes RSS $start before, $mid after, $(rss) after a reset"
