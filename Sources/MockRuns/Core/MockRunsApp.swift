@@ -154,8 +154,10 @@ public final class MockRunsApp: HTTPResponder {
         deviations: [String] = []
     ) {
         let at = scenario.withEngine { $0.now }
+        // The journal keeps the last 1,000 requests: bound what each keeps of the client's path.
+        let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
         let entry = Journal.Entry(
-            sequence: 0, at: at, method: request.method, path: request.path, api: api, endpoint: endpoint,
+            sequence: 0, at: at, method: request.method, path: path, api: api, endpoint: endpoint,
             status: status, fault: fault, deviations: deviations)
         journal.withLock { $0.record(entry) }
     }
