@@ -453,6 +453,7 @@ private struct RunState {
     }
 
     mutating func start(timeline: [Phase], event: String?, now: Timestamp, at index: Int = 0) {
+        guard timeline.indices.contains(index) else { return }
         self.timeline = timeline
         phaseIndex = index
         activeEvent = event
@@ -466,7 +467,7 @@ private struct RunState {
     mutating func settle(now: Timestamp) {
         if script.loop, activeEvent == nil {
             let durations = timeline.compactMap { phase -> Double? in
-                if case .seconds(let s) = phase.duration { return s }
+                if case .seconds(let s) = phase.duration { return RunState.lasting(s) }
                 return nil
             }
             let cycle = durations.reduce(0, +)
@@ -477,9 +478,16 @@ private struct RunState {
             }
         }
         while case .seconds(let seconds) = phase.duration {
-            let end = enteredAt.adding(seconds: seconds)
-            guard end <= now, moveOn(at: end) else { return }
+            let end = enteredAt.adding(seconds: RunState.lasting(seconds))
+            // `end == enteredAt` only when the clock is saturated at the end of time: nothing can move on.
+            guard end > enteredAt, end <= now, moveOn(at: end) else { return }
         }
+    }
+
+    /// How long a timed phase lasts on the millisecond clock: at least one millisecond, so a looping timeline
+    /// of phases shorter than that (a file may say `"seconds": 1e-9`) cannot spin forever at one instant.
+    static func lasting(_ seconds: Double) -> Double {
+        max(seconds, 0.001)
     }
 
     /// To the next phase (or back to the first when looping); false when there is none.
