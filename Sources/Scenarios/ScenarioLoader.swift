@@ -17,8 +17,13 @@ public struct ScenarioLoader: Sendable {
         }
         var reader = Reader(descriptors: apis)
         let scenario = reader.scenario(json, defaultName: Self.stem(of: file))
-        guard reader.issues.isEmpty, let scenario else {
-            throw ScenarioError(file: file, issues: reader.issues)
+        guard reader.failures == 0, let scenario else {
+            var issues = reader.issues
+            let unlisted = reader.failures - issues.count
+            if unlisted > 0 {
+                issues.append(ScenarioIssue(path: "", message: "… and \(unlisted) more issue\(unlisted == 1 ? "" : "s")"))
+            }
+            throw ScenarioError(file: file, issues: issues)
         }
         return scenario
     }
@@ -31,15 +36,24 @@ public struct ScenarioLoader: Sendable {
 
 /// Walks the JSON, collecting every issue it finds rather than stopping at the first.
 private struct Reader {
+    /// Issues listed in full; the rest are only counted, so a hostile file (say 100k unknown keys, each
+    /// message listing the allowed ones) cannot make `validate` output or memory explode.
+    static let issueLimit = 100
+
     let descriptors: [APIDescriptor]
     var issues: [ScenarioIssue] = []
+    /// Every issue found, listed or not: what decides whether the file (or a part of it) is good.
+    var failures = 0
 
     init(descriptors: [APIDescriptor]) {
         self.descriptors = descriptors
     }
 
-    mutating func fail(_ path: JSONPath, _ message: String) {
-        issues.append(ScenarioIssue(path: path.description, message: message))
+    /// Records an issue; past `issueLimit` neither the path nor the message is even made.
+    mutating func fail(_ path: JSONPath, _ message: @autoclosure () -> String) {
+        failures += 1
+        guard issues.count < Reader.issueLimit else { return }
+        issues.append(ScenarioIssue(path: path.description, message: message()))
     }
 
     /// The members of an object, after reporting keys not in `allowed`.
@@ -50,7 +64,7 @@ private struct Reader {
         }
         var result: [String: JSON] = [:]
         for (key, value) in members {
-            if allowed.contains(key) {
+            if allowed.contains(where: { JSON.sameKey($0, key) }) {
                 result[key] = value
             } else {
                 fail(path.key(key), "unknown key \"\(key)\"; allowed here: \(allowed.joined(separator: ", "))")
@@ -455,18 +469,20 @@ private struct Reader {
                 ok = false
             }
             action.body = r["body"]
-            if let headers = r["headers"], let h = object(headers, p.key("headers"), allowed: headerNames(headers), what: "headers") {
-                for (name, value) in h {
-                    if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
+            if let headers = r["headers"] {
+                // Any names are allowed, so the members are read directly (checking each against all the others'
+                // names would be quadratic in a large object).
+                if case .object(let h) = headers {
+                    for (name, value) in h {
+                        if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
+                    }
+                } else {
+                    fail(p.key("headers"), "expected headers (a JSON object), found \(headers.kindName)")
                 }
             }
             guard ok else { return nil }
         }
         return action
-    }
-
-    func headerNames(_ json: JSON) -> [String] {
-        json.objectValue?.map(\.0) ?? []
     }
 
     // MARK: runs
@@ -564,7 +580,7 @@ private struct Reader {
             return nil
         }
         var phases: [Phase] = []
-        let before = issues.count
+        let before = failures
         for (i, item) in items.enumerated() {
             let p = path.index(i)
             guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
@@ -600,6 +616,6 @@ private struct Reader {
             }
             phases.append(phase)
         }
-        return issues.count == before ? phases : nil
+        return failures == before ? phases : nil
     }
 }
