@@ -38,6 +38,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             "\(Timestamp.pad(year, 4))-\(Timestamp.pad(month, 2))-\(Timestamp.pad(day, 2))T"
             + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2))"
         if fractionDigits > 0 {
+            // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value
+            // must not allocate a huge string.
+            let fractionDigits = min(fractionDigits, 9)
             let millis = Timestamp.pad(msOfDay % 1000, 3) + String(repeating: "0", count: max(0, fractionDigits - 3))
             text += "." + millis.prefix(fractionDigits)
         }
@@ -56,7 +59,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2)) GMT"
     }
 
-    /// Reads `YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM]`; nil for anything else.
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.f...][Z|+HH:MM]` (any number of fraction digits; milliseconds are kept); nil
+    /// for anything else. Every field has a fixed width, so no arithmetic here can overflow.
     public static func parse(_ text: String) -> Timestamp? {
         let chars = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int64? {
@@ -85,7 +89,13 @@ public struct Timestamp: Sendable, Hashable, Comparable {
                 index += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            // Digits past the third (microseconds, nanoseconds, ...) are read and dropped: the clock keeps
+            // milliseconds. Fewer than three are scaled up ("0.5" is 500 ms).
+            var scale = digits
+            while scale < 3 {
+                millis *= 10
+                scale += 1
+            }
         }
         var offsetMinutes: Int64 = 0
         if index < chars.count {
@@ -135,9 +145,16 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 }
 
 extension Int64 {
+    /// Floor division and its non-negative remainder, for a positive divisor. Written so no step can overflow,
+    /// even for `Int64.min` (a clock saturated at the start of time must still format).
     fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
-        let q = self >= 0 ? self / divisor : (self - divisor + 1) / divisor
-        return (q, self - q * divisor)
+        var q = self / divisor
+        var r = self % divisor
+        if r < 0 {
+            q -= 1
+            r += divisor
+        }
+        return (q, r)
     }
 }
 

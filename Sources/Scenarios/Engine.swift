@@ -16,7 +16,11 @@ public struct Engine: Sendable {
     private var admitted = 0
     private var offsetSeconds = 0.0
     private var wallStart = 0.0
-    private var apis: [String: APIState] = [:]
+    /// Per-API state in an array, found through `slots`, and always changed in place (`apis[slot].field`):
+    /// copying an `APIState` out and back would copy its dictionaries on every request (copy-on-write), making
+    /// each request slower with every run and id the engine has seen.
+    private var apis: [APIState] = []
+    private var slots: [String: Int] = [:]
 
     public init(scenario: Scenario, apis: [APIDescriptor], time: any TimeSource) {
         self.scenario = scenario
@@ -30,20 +34,22 @@ public struct Engine: Sendable {
         admitted = 0
         offsetSeconds = 0
         wallStart = time.seconds()
-        apis = [:]
-        for (name, descriptor) in descriptors {
+        apis = []
+        slots = [:]
+        for name in descriptors.keys.sorted() {
+            guard let descriptor = descriptors[name] else { continue }
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
-            apis[name] = APIState(name: name, script: script, seed: scenario.seed)
+            slots[name] = apis.count
+            apis.append(APIState(name: name, script: script, seed: scenario.seed))
         }
         let now = self.now
-        for name in apis.keys.sorted() {
-            guard var state = apis[name] else { continue }
-            for (index, run) in state.script.runs.enumerated() {
+        for slot in apis.indices {
+            let name = apis[slot].name
+            for (index, run) in apis[slot].script.runs.enumerated() {
                 guard let id = run.id else { continue }
-                state.claimed.insert(index)
-                state.add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+                apis[slot].claimed.insert(index)
+                apis[slot].add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
             }
-            apis[name] = state
         }
     }
 
@@ -79,36 +85,45 @@ public struct Engine: Sendable {
 
     /// Counts one request to `endpoint` (about run `runID`, when there is one) and says how to delay it and
     /// whether a scripted fault hits it. Call once per request, before anything else.
+    /// Costs the same however many runs exist or ids were asked about: per-run counts are kept only for the
+    /// run ids a fault rule names (the only reader of them), so unknown ids leave nothing behind.
     public mutating func admit(api: String, endpoint: String, runID: String? = nil) -> Admission {
         admitted += 1
-        guard var state = apis[api] else { return Admission(delay: .zero, fault: nil) }
-        defer { apis[api] = state }
-        state.endpointCounts[endpoint, default: 0] += 1
-        if let runID { state.endpointCounts["\(endpoint)\u{0}\(runID)", default: 0] += 1 }
-        state.endpointCounts["*", default: 0] += 1
-        if let runID { state.endpointCounts["*\u{0}\(runID)", default: 0] += 1 }
+        guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
+        apis[slot].endpointCounts[endpoint, default: 0] += 1
+        apis[slot].endpointCounts["*", default: 0] += 1
+        if let runID, apis[slot].faultRuns.contains(runID) {
+            apis[slot].runCounts[RunCounter(endpoint: endpoint, run: runID), default: 0] += 1
+            apis[slot].runCounts[RunCounter(endpoint: "*", run: runID), default: 0] += 1
+        }
 
         var fault: FaultAction?
-        for rule in state.script.faults where fault == nil {
+        for rule in apis[slot].script.faults where fault == nil {
             guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }
-            let key: String
+            let count: Int
             if let run = rule.run {
                 guard run == runID else { continue }
-                key = "\(rule.endpoint)\u{0}\(run)"
+                count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
-                key = rule.endpoint
+                count = apis[slot].endpointCounts[rule.endpoint, default: 0]
             }
-            let count = state.endpointCounts[key, default: 0]
             switch rule.trigger {
             case .nth(let n): if count == n { fault = rule.action }
-            case .every(let k): if count % k == 0 { fault = rule.action }
-            case .probability(let p): if state.faultRandom.unit() < p { fault = rule.action }
+            case .every(let k): if k > 0, count % k == 0 { fault = rule.action }
+            case .probability(let p): if apis[slot].faultRandom.unit() < p { fault = rule.action }
             }
         }
-        let latency = state.script.latency[endpoint] ?? state.script.latency["*"]
-        let delay = latency.map { Engine.draw($0, &state.latencyRandom) } ?? 0
+        let latency = apis[slot].script.latency[endpoint] ?? apis[slot].script.latency["*"]
+        let delay = latency.map { Engine.draw($0, &apis[slot].latencyRandom) } ?? 0
         let bounded = min(max(delay.isNaN ? 0 : delay, 0), Latency.maximumMilliseconds)
         return Admission(delay: .milliseconds(Int64(bounded.rounded())), fault: fault)
+    }
+
+    /// How many request counters the engine keeps right now (per endpoint, and per endpoint and run for the
+    /// runs fault rules name). For tests and diagnostics: it stays bounded by the scenario file, whatever ids
+    /// clients ask about.
+    public var requestCounterCount: Int {
+        apis.reduce(0) { $0 + $1.endpointCounts.count + $1.runCounts.count }
     }
 
     private static func draw(_ latency: Latency, _ random: inout SeededRandom) -> Double {
@@ -125,14 +140,14 @@ public struct Engine: Sendable {
         -> AuthDecision
     {
         guard let credential, !credential.isEmpty else { return .missing }
-        guard var state = apis[api] else { return .granted }
-        guard let credentials = state.script.auth.credentials else { return .granted }
-        guard let entry = credentials.first(where: { $0.key == credential }) else { return .invalid }
-        let uses = state.credentialUses[credential, default: 0] + 1
-        state.credentialUses[credential] = uses
-        apis[api] = state
+        guard let slot = slots[api] else { return .granted }
+        guard let credentials = apis[slot].script.auth.credentials else { return .granted }
+        guard let index = apis[slot].credentialIndex[credential] else { return .invalid }
+        let entry = credentials[index]
+        apis[slot].credentialUses[credential, default: 0] += 1
+        let uses = apis[slot].credentialUses[credential, default: 0]
         if let limit = entry.validForRequests, uses > limit { return .expired }
-        if let revocation = entry.revokedWhen, hasReached(api: api, revocation) { return .expired }
+        if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) { return .expired }
         if let permissions = entry.permissions, !permissions.contains(permission) {
             return .forbidden("the key lacks the \"\(permission)\" permission")
         }
@@ -142,11 +157,22 @@ public struct Engine: Sendable {
         return .granted
     }
 
-    private mutating func hasReached(api: String, _ revocation: Credential.Revocation) -> Bool {
-        guard let ids = apis[api]?.order else { return false }
-        for id in ids where revocation.run == nil || revocation.run == id {
+    /// Whether a run (or the named run) has reached the revocation's state. Once it has, the answer is kept
+    /// until reset: a revoked key stays revoked (even if that run is later replaced or its old history trimmed),
+    /// and later checks cost nothing instead of settling every run again.
+    private mutating func hasReached(slot: Int, credential: Int, _ revocation: Credential.Revocation) -> Bool {
+        if apis[slot].revokedCredentials.contains(credential) { return true }
+        let api = apis[slot].name
+        let ids: [String]
+        if let named = revocation.run {
+            ids = apis[slot].runs[named] == nil ? [] : [named]
+        } else {
+            ids = apis[slot].orderedIDs
+        }
+        for id in ids {
             settle(api: api, id: id)
-            if let run = apis[api]?.runs[id], run.history.contains(where: { $0.state == revocation.state }) {
+            if let run = apis[slot].runs[id], run.history.contains(where: { $0.state == revocation.state }) {
+                apis[slot].revokedCredentials.insert(credential)
                 return true
             }
         }
@@ -161,31 +187,32 @@ public struct Engine: Sendable {
     /// starts that run afresh.
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
-        guard var state = apis[api], let descriptor = descriptors[api] else {
+        guard let slot = slots[api], let descriptor = descriptors[api] else {
             preconditionFailure("createRun for API \(api), which the engine was not given")
         }
         var chosen: Int?
-        for (index, run) in state.script.runs.enumerated() where !state.claimed.contains(index) {
+        let scripts = apis[slot].script.runs
+        for (index, run) in scripts.enumerated() where !apis[slot].claimed.contains(index) {
             if let match = run.match, match.allSatisfy({ field, value in Engine.text(request[field]) == value }) {
                 chosen = index
                 break
             }
         }
         if chosen == nil {
-            chosen = state.script.runs.indices.first { !state.claimed.contains($0) && state.script.runs[$0].claimsByOrder }
+            chosen = scripts.indices.first { !apis[slot].claimed.contains($0) && scripts[$0].claimsByOrder }
         }
         let script: RunScript
         if let chosen {
-            state.claimed.insert(chosen)
-            script = state.script.runs[chosen]
+            apis[slot].claimed.insert(chosen)
+            script = scripts[chosen]
         } else {
-            script = state.script.defaultRun
+            script = apis[slot].script.defaultRun
         }
-        let runID = id ?? descriptor.makeID(&state.idRandom, state.created)
-        state.created += 1
+        let ordinal = apis[slot].created
+        let runID = id ?? descriptor.makeID(&apis[slot].idRandom, ordinal)
+        apis[slot].created += 1
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
-        state.add(run)
-        apis[api] = state
+        apis[slot].add(run)
         return run.view(descriptor: descriptor)
     }
 
@@ -215,14 +242,14 @@ public struct Engine: Sendable {
     /// The run as it stands, without counting a poll (for lists and logs).
     public mutating func peek(api: String, id: String) -> RunView? {
         settle(api: api, id: id)
-        guard let run = apis[api]?.runs[id], let descriptor = descriptors[api] else { return nil }
+        guard let slot = slots[api], let run = apis[slot].runs[id], let descriptor = descriptors[api] else { return nil }
         return run.view(descriptor: descriptor)
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
     public mutating func runs(api: String) -> [RunView] {
-        guard let ids = apis[api]?.order else { return [] }
-        return ids.compactMap { peek(api: api, id: $0) }
+        guard let slot = slots[api] else { return [] }
+        return apis[slot].orderedIDs.compactMap { peek(api: api, id: $0) }
     }
 
     /// Sends a client event (`cancel`, `start`, ...) to a run.
@@ -232,7 +259,8 @@ public struct Engine: Sendable {
         run.settle(now: now)
         defer { putBack(run) }
         if run.gone { return .notFound }
-        guard let script = run.script.events[event] ?? descriptor.events[event] else {
+        // An event with no phases (only a descriptor could give one) is refused rather than trap.
+        guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
             return .refused(run.view(descriptor: descriptor))
         }
         if run.activeEvent == event {
@@ -261,12 +289,13 @@ public struct Engine: Sendable {
 
     /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.
     public func stored(api: String, _ key: String) -> JSON? {
-        apis[api]?.store[key]
+        slots[api].flatMap { apis[$0].store[key] }
     }
 
     /// Keeps (or, with nil, forgets) a value for the life of the scenario; see `stored(api:_:)`.
     public mutating func store(api: String, _ key: String, _ value: JSON?) {
-        apis[api]?.store[key] = value
+        guard let slot = slots[api] else { return }
+        apis[slot].store[key] = value
     }
 
     /// The API's settings, every default filled in.
@@ -282,11 +311,13 @@ public struct Engine: Sendable {
 
     // Takes the run out of the dictionary while it changes, so the change does not copy it.
     private mutating func takeRun(api: String, id: String) -> RunState? {
-        apis[api]?.runs.removeValue(forKey: id)
+        guard let slot = slots[api] else { return nil }
+        return apis[slot].runs.removeValue(forKey: id)
     }
 
     private mutating func putBack(_ run: RunState) {
-        apis[run.api]?.runs[run.id] = run
+        guard let slot = slots[run.api] else { return }
+        apis[slot].runs[run.id] = run
     }
 }
 
@@ -378,30 +409,74 @@ public final class LiveScenario: Sendable {
 
 // MARK: - state
 
+/// A request counter for one endpoint (or `*`) about one run a fault rule names.
+private struct RunCounter: Hashable {
+    var endpoint: String
+    var run: String
+}
+
 private struct APIState {
+    let name: String
     var script: APIScript
     var runs: [String: RunState] = [:]
-    var order: [String] = []
+    /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
+    private var order: [String?] = []
+    private var position: [String: Int] = [:]
+    private var holes = 0
     var claimed: Set<Int> = []
     var created = 0
+    /// Requests per endpoint name and `*`.
     var endpointCounts: [String: Int] = [:]
+    /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
+    var runCounts: [RunCounter: Int] = [:]
+    /// The run ids fault rules name: the only runs whose requests are counted.
+    let faultRuns: Set<String>
+    /// Where each credential key first appears in the script's list, so checking a key does not scan the list.
+    let credentialIndex: [String: Int]
     var credentialUses: [String: Int] = [:]
+    /// Indices of credentials whose revocation has been reached: they stay revoked until reset.
+    var revokedCredentials: Set<Int> = []
     var store: [String: JSON] = [:]
     var idRandom: SeededRandom
     var latencyRandom: SeededRandom
     var faultRandom: SeededRandom
 
     init(name: String, script: APIScript, seed: UInt64) {
+        self.name = name
         self.script = script
+        faultRuns = Set(script.faults.compactMap(\.run))
+        var index: [String: Int] = [:]
+        for (i, credential) in (script.auth.credentials ?? []).enumerated() where index[credential.key] == nil {
+            index[credential.key] = i
+        }
+        credentialIndex = index
         idRandom = SeededRandom(seed: seed, stream: "ids/\(name)")
         latencyRandom = SeededRandom(seed: seed, stream: "latency/\(name)")
         faultRandom = SeededRandom(seed: seed, stream: "faults/\(name)")
     }
 
+    /// Run ids in creation order (a re-created run counts from its latest creation).
+    var orderedIDs: [String] { order.compactMap { $0 } }
+
     mutating func add(_ run: RunState) {
-        if runs[run.id] != nil { order.removeAll { $0 == run.id } }
+        if let old = position[run.id] {
+            order[old] = nil
+            holes += 1
+        }
         runs[run.id] = run
+        position[run.id] = order.count
         order.append(run.id)
+        if holes > 64, holes > order.count / 2 { compact() }
+    }
+
+    /// Drops the holes re-created runs left, once they are most of `order`: amortised O(1) per creation.
+    private mutating func compact() {
+        order = order.filter { $0 != nil }
+        holes = 0
+        position.removeAll(keepingCapacity: true)
+        for (i, id) in order.enumerated() {
+            if let id { position[id] = i }
+        }
     }
 }
 
@@ -453,6 +528,7 @@ private struct RunState {
     }
 
     mutating func start(timeline: [Phase], event: String?, now: Timestamp, at index: Int = 0) {
+        guard timeline.indices.contains(index) else { return }
         self.timeline = timeline
         phaseIndex = index
         activeEvent = event
@@ -466,7 +542,7 @@ private struct RunState {
     mutating func settle(now: Timestamp) {
         if script.loop, activeEvent == nil {
             let durations = timeline.compactMap { phase -> Double? in
-                if case .seconds(let s) = phase.duration { return s }
+                if case .seconds(let s) = phase.duration { return RunState.lasting(s) }
                 return nil
             }
             let cycle = durations.reduce(0, +)
@@ -477,9 +553,16 @@ private struct RunState {
             }
         }
         while case .seconds(let seconds) = phase.duration {
-            let end = enteredAt.adding(seconds: seconds)
-            guard end <= now, moveOn(at: end) else { return }
+            let end = enteredAt.adding(seconds: RunState.lasting(seconds))
+            // `end == enteredAt` only when the clock is saturated at the end of time: nothing can move on.
+            guard end > enteredAt, end <= now, moveOn(at: end) else { return }
         }
+    }
+
+    /// How long a timed phase lasts on the millisecond clock: at least one millisecond, so a looping timeline
+    /// of phases shorter than that (a file may say `"seconds": 1e-9`) cannot spin forever at one instant.
+    static func lasting(_ seconds: Double) -> Double {
+        max(seconds, 0.001)
     }
 
     /// To the next phase (or back to the first when looping); false when there is none.

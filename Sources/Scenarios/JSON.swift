@@ -1,5 +1,9 @@
 /// A JSON value that keeps object keys in the order they were written, so answers built from scenario files
 /// read like the documentation they copy and serialise to the same bytes every time.
+///
+/// Object keys are compared by their Unicode scalars (equal UTF-8 bytes), as JSON compares member names, not by
+/// Swift's `String ==`, which treats canonically equivalent text ("é" and "e\u{301}") as equal. Parsing,
+/// `subscript(key:)`, `merging` and `==` all use this one rule.
 public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -19,7 +23,7 @@ public enum JSON: Sendable, Equatable {
         case let (.string(a), .string(b)): a == b
         case let (.array(a), .array(b)): a == b
         case let (.object(a), .object(b)):
-            a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            a.count == b.count && zip(a, b).allSatisfy { JSON.sameKey($0.0, $1.0) && $0.1 == $1.1 }
         default: false
         }
     }
@@ -27,7 +31,7 @@ public enum JSON: Sendable, Equatable {
     /// The value under `key` when this is an object.
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
-        return members.last { $0.0 == key }?.1
+        return members.last { JSON.sameKey($0.0, key) }?.1
     }
 
     public var stringValue: String? {
@@ -80,16 +84,68 @@ public enum JSON: Sendable, Equatable {
 
     /// This object with `other`'s members laid over it: keys of `other` replace equal keys in place, new keys
     /// are appended. Non-objects are simply replaced.
+    /// Linear in the sizes of both: a large pair of objects is merged through an index of keys, not by searching.
     public func merging(_ other: JSON) -> JSON {
         guard case .object(var mine) = self, case .object(let theirs) = other else { return other }
+        if theirs.count <= 8 || mine.count <= 8 {
+            for (key, value) in theirs {
+                if let index = mine.firstIndex(where: { JSON.sameKey($0.0, key) }) {
+                    mine[index].1 = value
+                } else {
+                    mine.append((key, value))
+                }
+            }
+            return .object(mine)
+        }
+        var position: [ExactKey: Int] = [:]
+        for (index, (key, _)) in mine.enumerated() where position[ExactKey(key)] == nil {
+            position[ExactKey(key)] = index
+        }
         for (key, value) in theirs {
-            if let index = mine.firstIndex(where: { $0.0 == key }) {
+            if let index = position[ExactKey(key)] {
                 mine[index].1 = value
             } else {
+                position[ExactKey(key)] = mine.count
                 mine.append((key, value))
             }
         }
         return .object(mine)
+    }
+
+    /// Whether two object keys are the same key: the same Unicode scalars (see the type's note).
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// `text` as a JSON string literal for messages that echo what a file or client wrote: quotes, backslashes,
+    /// every control character (C0, DEL, C1), line and paragraph separators and bidirectional controls are
+    /// escaped, so the text cannot split, recolour or reorder a line of output. Longer text shows its first
+    /// `limit` characters and then `…` after the closing quote.
+    public static func quotedForMessage(_ text: String, limit: Int = 80) -> String {
+        var out = "\""
+        var count = 0
+        var truncated = false
+        for scalar in text.unicodeScalars {
+            if count == limit {
+                truncated = true
+                break
+            }
+            count += 1
+            switch scalar.value {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+        return truncated ? out + "…" : out
     }
 
     /// This object with `key` set to `value` (replacing in place or appending).
@@ -308,6 +364,7 @@ private struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [(String, JSON)] = []
+        var keys: Set<ExactKey> = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -321,13 +378,23 @@ private struct JSONParser {
             }
             let keyStart = index
             let key = try parseString()
-            if members.contains(where: { $0.0 == key }) {
+            // Small objects are searched; past a handful of members the keys go in a set, so an object of n
+            // members costs O(n), not O(n²) (a 1 MiB body of 131k keys took 44 s).
+            // (The set is changed in place: a copy taken out of it would be copied again on every insert.)
+            let duplicate: Bool
+            if members.count >= 8 {
+                if keys.isEmpty { keys = Set(members.map { ExactKey($0.0) }) }
+                duplicate = !keys.insert(ExactKey(key)).inserted
+            } else {
+                duplicate = members.contains { JSON.sameKey($0.0, key) }
+            }
+            if duplicate {
                 index = keyStart
-                throw error("duplicate key \"\(key)\"")
+                throw error("duplicate key \(JSON.quotedForMessage(key))")
             }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw error("expected ':' after key \"\(key)\"")
+                throw error("expected ':' after key \(JSON.quotedForMessage(key))")
             }
             index += 1
             skipSpace()
@@ -495,4 +562,25 @@ private struct JSONParser {
     }
 
     func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+}
+
+/// A string hashed and compared by its UTF-8 bytes, for sets and dictionaries of JSON object keys.
+struct ExactKey: Hashable {
+    let text: String
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
+        JSON.sameKey(lhs.text, rhs.text)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        // Both paths feed the same bytes in one call, so equal keys hash equally however they are stored.
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            Array(text.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 }

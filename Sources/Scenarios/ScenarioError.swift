@@ -39,6 +39,9 @@ struct JSONPath: CustomStringConvertible {
 
     private var steps: [Step] = []
 
+    /// Keys longer than this (in Unicode scalars) are shown cut short, marked by `…` after the closing quote.
+    static let keyLimit = 80
+
     static let root = JSONPath()
 
     func key(_ key: String) -> JSONPath {
@@ -65,7 +68,11 @@ struct JSONPath: CustomStringConvertible {
                         || byte == 0x5F || byte == 0x24
                 }
                 if !plain {
-                    text += "[\"\(key)\"]"
+                    // Written as a JSON string literal, so a key with quotes, brackets, newlines or escape
+                    // sequences reads back as exactly one segment and cannot forge a line of output.
+                    text += "[" + JSON.quotedForMessage(key, limit: JSONPath.keyLimit) + "]"
+                } else if key.utf8.count > JSONPath.keyLimit {
+                    text += "[" + JSON.quotedForMessage(key, limit: JSONPath.keyLimit) + "]"
                 } else {
                     text += text.isEmpty ? key : "." + key
                 }

@@ -17,8 +17,13 @@ public struct ScenarioLoader: Sendable {
         }
         var reader = Reader(descriptors: apis)
         let scenario = reader.scenario(json, defaultName: Self.stem(of: file))
-        guard reader.issues.isEmpty, let scenario else {
-            throw ScenarioError(file: file, issues: reader.issues)
+        guard reader.failures == 0, let scenario else {
+            var issues = reader.issues
+            let unlisted = reader.failures - issues.count
+            if unlisted > 0 {
+                issues.append(ScenarioIssue(path: "", message: "… and \(unlisted) more issue\(unlisted == 1 ? "" : "s")"))
+            }
+            throw ScenarioError(file: file, issues: issues)
         }
         return scenario
     }
@@ -29,17 +34,31 @@ public struct ScenarioLoader: Sendable {
     }
 }
 
+/// File-controlled text as it appears in messages: a JSON string literal, cut short when long.
+private func quoted(_ text: String) -> String {
+    JSON.quotedForMessage(text)
+}
+
 /// Walks the JSON, collecting every issue it finds rather than stopping at the first.
 private struct Reader {
+    /// Issues listed in full; the rest are only counted, so a hostile file (say 100k unknown keys, each
+    /// message listing the allowed ones) cannot make `validate` output or memory explode.
+    static let issueLimit = 100
+
     let descriptors: [APIDescriptor]
     var issues: [ScenarioIssue] = []
+    /// Every issue found, listed or not: what decides whether the file (or a part of it) is good.
+    var failures = 0
 
     init(descriptors: [APIDescriptor]) {
         self.descriptors = descriptors
     }
 
-    mutating func fail(_ path: JSONPath, _ message: String) {
-        issues.append(ScenarioIssue(path: path.description, message: message))
+    /// Records an issue; past `issueLimit` neither the path nor the message is even made.
+    mutating func fail(_ path: JSONPath, _ message: @autoclosure () -> String) {
+        failures += 1
+        guard issues.count < Reader.issueLimit else { return }
+        issues.append(ScenarioIssue(path: path.description, message: message()))
     }
 
     /// The members of an object, after reporting keys not in `allowed`.
@@ -50,10 +69,10 @@ private struct Reader {
         }
         var result: [String: JSON] = [:]
         for (key, value) in members {
-            if allowed.contains(key) {
+            if allowed.contains(where: { JSON.sameKey($0, key) }) {
                 result[key] = value
             } else {
-                fail(path.key(key), "unknown key \"\(key)\"; allowed here: \(allowed.joined(separator: ", "))")
+                fail(path.key(key), "unknown key \(quoted(key)); allowed here: \(allowed.joined(separator: ", "))")
             }
         }
         return result
@@ -125,7 +144,7 @@ private struct Reader {
         for (i, item) in items.enumerated() {
             guard let s = string(item, path.index(i)) else { continue }
             if let allowed, !allowed.contains(s) {
-                fail(path.index(i), "\"\(s)\" is not a \(what); allowed: \(allowed.joined(separator: ", "))")
+                fail(path.index(i), "\(quoted(s)) is not a \(what); allowed: \(allowed.joined(separator: ", "))")
                 continue
             }
             result.append(s)
@@ -170,14 +189,14 @@ private struct Reader {
                 spec.mode = m
             } else {
                 let allowed = ClockSpec.Mode.allCases.map(\.rawValue).joined(separator: ", ")
-                fail(path.key("mode"), "unknown clock mode \"\(mode)\"; allowed: \(allowed)")
+                fail(path.key("mode"), "unknown clock mode \(quoted(mode)); allowed: \(allowed)")
             }
         }
         if let epoch = string(members["epoch"], path.key("epoch")) {
             if let t = Timestamp.parse(epoch) {
                 spec.epoch = t
             } else {
-                fail(path.key("epoch"), "\"\(epoch)\" is not a timestamp; write e.g. \"2025-01-01T00:00:00Z\"")
+                fail(path.key("epoch"), "\(quoted(epoch)) is not a timestamp; write e.g. \"2025-01-01T00:00:00Z\"")
             }
         }
         if let tick = number(members["tick"], path.key("tick"), atLeast: 0, atMost: 86_400) { spec.tickSeconds = tick }
@@ -214,7 +233,7 @@ private struct Reader {
                     guard let run = runScript(item, path.key("runs").index(i), d, isDefault: false) else { continue }
                     if let id = run.id {
                         if let first = seen[id] {
-                            fail(path.key("runs").index(i).key("id"), "run id \"\(id)\" is already used by runs[\(first)]")
+                            fail(path.key("runs").index(i).key("id"), "run id \(quoted(id)) is already used by runs[\(first)]")
                             continue
                         }
                         seen[id] = i
@@ -259,7 +278,7 @@ private struct Reader {
                     if allowed.contains(s) {
                         values[setting.name] = .string(s)
                     } else {
-                        fail(p, "\"\(s)\" is not allowed; allowed: \(allowed.joined(separator: ", "))")
+                        fail(p, "\(quoted(s)) is not allowed; allowed: \(allowed.joined(separator: ", "))")
                     }
                 }
             case .strings:
@@ -319,7 +338,7 @@ private struct Reader {
     mutating func state(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
         guard let s = string(json, path) else { return nil }
         guard d.states.contains(s) else {
-            fail(path, "\"\(s)\" is not a \(d.name) state; allowed: \(d.states.joined(separator: ", "))")
+            fail(path, "\(quoted(s)) is not a \(d.name) state; allowed: \(d.states.joined(separator: ", "))")
             return nil
         }
         return s
@@ -374,7 +393,7 @@ private struct Reader {
             }
             return .lognormal(median: median, sigma: sigma)
         default:
-            fail(path.key(kind), "unknown latency form \"\(kind)\"; expected \(forms)")
+            fail(path.key(kind), "unknown latency form \(quoted(kind)); expected \(forms)")
             return nil
         }
     }
@@ -397,7 +416,7 @@ private struct Reader {
         guard let e = string(json, path) else { return nil }
         let endpoints = ["*"] + d.endpoints
         guard endpoints.contains(e) else {
-            fail(path, "\"\(e)\" is not a \(d.name) endpoint; allowed: \(endpoints.joined(separator: ", "))")
+            fail(path, "\(quoted(e)) is not a \(d.name) endpoint; allowed: \(endpoints.joined(separator: ", "))")
             return nil
         }
         return e
@@ -434,7 +453,7 @@ private struct Reader {
         if let drop = m["drop"] {
             guard let text = string(drop, path.key("drop")) else { return nil }
             guard let value = FaultAction.Drop(rawValue: text) else {
-                fail(path.key("drop"), "\"\(text)\" is not a way to drop a connection; allowed: reset, empty")
+                fail(path.key("drop"), "\(quoted(text)) is not a way to drop a connection; allowed: reset, empty")
                 return nil
             }
             action.drop = value
@@ -455,18 +474,20 @@ private struct Reader {
                 ok = false
             }
             action.body = r["body"]
-            if let headers = r["headers"], let h = object(headers, p.key("headers"), allowed: headerNames(headers), what: "headers") {
-                for (name, value) in h {
-                    if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
+            if let headers = r["headers"] {
+                // Any names are allowed, so the members are read directly (checking each against all the others'
+                // names would be quadratic in a large object).
+                if case .object(let h) = headers {
+                    for (name, value) in h {
+                        if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
+                    }
+                } else {
+                    fail(p.key("headers"), "expected headers (a JSON object), found \(headers.kindName)")
                 }
             }
             guard ok else { return nil }
         }
         return action
-    }
-
-    func headerNames(_ json: JSON) -> [String] {
-        json.objectValue?.map(\.0) ?? []
     }
 
     // MARK: runs
@@ -528,7 +549,7 @@ private struct Reader {
         guard let known = d.fields else { return true }
         var ok = true
         for (name, _) in members where !known.contains(name) {
-            fail(path.key(name), "\(d.name) shows no field \"\(name)\"; allowed: \(known.joined(separator: ", "))")
+            fail(path.key(name), "\(d.name) shows no field \(quoted(name)); allowed: \(known.joined(separator: ", "))")
             ok = false
         }
         return ok
@@ -564,7 +585,7 @@ private struct Reader {
             return nil
         }
         var phases: [Phase] = []
-        let before = issues.count
+        let before = failures
         for (i, item) in items.enumerated() {
             let p = path.index(i)
             guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
@@ -600,6 +621,6 @@ private struct Reader {
             }
             phases.append(phase)
         }
-        return issues.count == before ? phases : nil
+        return failures == before ? phases : nil
     }
 }
