@@ -1,4 +1,4 @@
-import Synchronization
+import MockRunsSync
 
 /// A point in scenario time: milliseconds since 1970-01-01T00:00:00Z, UTC. Formatting is done here, without
 /// Foundation, so answers carry the same bytes on every machine.
@@ -166,10 +166,10 @@ public protocol TimeSource: Sendable {
 
 /// A time source that moves only when told to: for tests of `wall` scenarios.
 public final class ManualTimeSource: TimeSource {
-    private let value: Mutex<Double>
+    private let value: Locked<Double>
 
     public init(_ start: Double = 0) {
-        value = Mutex(start)
+        value = Locked(start)
     }
 
     public func seconds() -> Double { value.withLock { $0 } }

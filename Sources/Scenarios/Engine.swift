@@ -1,4 +1,4 @@
-import Synchronization
+import MockRunsSync
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -140,12 +140,16 @@ public struct Engine: Sendable {
         -> AuthDecision
     {
         guard let credential, !credential.isEmpty else { return .missing }
+        // A control character (a NUL above all) never belongs to a credential, even where any key is accepted.
+        if credential.containsControlCharacters { return .invalid }
         guard let slot = slots[api] else { return .granted }
         guard let credentials = apis[slot].script.auth.credentials else { return .granted }
-        guard let index = apis[slot].credentialIndex[credential] else { return .invalid }
+        // Compared as bytes: a look-alike (another Unicode normalisation) is another key.
+        let key = ExactKey(credential)
+        guard let index = apis[slot].credentialIndex[key] else { return .invalid }
         let entry = credentials[index]
-        apis[slot].credentialUses[credential, default: 0] += 1
-        let uses = apis[slot].credentialUses[credential, default: 0]
+        apis[slot].credentialUses[key, default: 0] += 1
+        let uses = apis[slot].credentialUses[key, default: 0]
         if let limit = entry.validForRequests, uses > limit { return .expired }
         if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) { return .expired }
         if let permissions = entry.permissions, !permissions.contains(permission) {
@@ -396,10 +400,10 @@ public struct RunView: Sendable {
 /// Shares one engine between the server's threads: every change happens under one lock, so each request
 /// sees and leaves a consistent state.
 public final class LiveScenario: Sendable {
-    private let engine: Mutex<Engine>
+    private let engine: Locked<Engine>
 
     public init(_ engine: Engine) {
-        self.engine = Mutex(engine)
+        self.engine = Locked(engine)
     }
 
     public func withEngine<T>(_ body: (inout Engine) throws -> T) rethrows -> T {
@@ -432,8 +436,8 @@ private struct APIState {
     /// The run ids fault rules name: the only runs whose requests are counted.
     let faultRuns: Set<String>
     /// Where each credential key first appears in the script's list, so checking a key does not scan the list.
-    let credentialIndex: [String: Int]
-    var credentialUses: [String: Int] = [:]
+    let credentialIndex: [ExactKey: Int]
+    var credentialUses: [ExactKey: Int] = [:]
     /// Indices of credentials whose revocation has been reached: they stay revoked until reset.
     var revokedCredentials: Set<Int> = []
     var store: [String: JSON] = [:]
@@ -445,9 +449,9 @@ private struct APIState {
         self.name = name
         self.script = script
         faultRuns = Set(script.faults.compactMap(\.run))
-        var index: [String: Int] = [:]
-        for (i, credential) in (script.auth.credentials ?? []).enumerated() where index[credential.key] == nil {
-            index[credential.key] = i
+        var index: [ExactKey: Int] = [:]
+        for (i, credential) in (script.auth.credentials ?? []).enumerated() where index[ExactKey(credential.key)] == nil {
+            index[ExactKey(credential.key)] = i
         }
         credentialIndex = index
         idRandom = SeededRandom(seed: seed, stream: "ids/\(name)")

@@ -564,19 +564,28 @@ private struct JSONParser {
     func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 }
 
-/// A string hashed and compared by its UTF-8 bytes, for sets and dictionaries of JSON object keys.
-struct ExactKey: Hashable {
-    let text: String
+extension String {
+    /// Whether the text holds a C0 or C1 control character or DEL. Such text never names a credential, a run or a
+    /// scenario: it could end a C string (NUL) or forge a line where it is printed.
+    public var containsControlCharacters: Bool {
+        unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+}
 
-    init(_ text: String) {
+/// A string hashed and compared by its UTF-8 bytes, for sets and dictionaries of JSON object keys and of
+/// credentials: Swift's `String` equality is canonical equivalence (`"cle\u{301}" == "clé"`), wrong for both.
+public struct ExactKey: Hashable, Sendable {
+    public let text: String
+
+    public init(_ text: String) {
         self.text = text
     }
 
-    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
+    public static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
         JSON.sameKey(lhs.text, rhs.text)
     }
 
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         // Both paths feed the same bytes in one call, so equal keys hash equally however they are stored.
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         if done == nil {

@@ -302,7 +302,7 @@ private struct Reader {
         for (i, item) in items.enumerated() {
             let p = path.key("credentials").index(i)
             if case .string(let key) = item {
-                if key.isEmpty { fail(p, "a credential must not be empty") } else { credentials.append(Credential(key: key)) }
+                if credentialProblem(key, p) == nil { credentials.append(Credential(key: key)) }
                 continue
             }
             let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen"]
@@ -315,6 +315,7 @@ private struct Reader {
                 if m["key"] == nil { fail(p, "a credential object needs \"key\"") }
                 continue
             }
+            if credentialProblem(key, p.key("key")) != nil { continue }
             var credential = Credential(key: key)
             if let perms = strings(m["permissions"], p.key("permissions"), allowed: d.permissions, what: "\(d.name) permission") {
                 credential.permissions = Set(perms)
@@ -333,6 +334,22 @@ private struct Reader {
             credentials.append(credential)
         }
         return AuthScript(credentials: credentials)
+    }
+
+    /// A credential is sent in a header or a query: it cannot be empty or hold control characters (no client
+    /// could present it, and the server never lets a NUL or a control character match).
+    @discardableResult
+    mutating func credentialProblem(_ key: String, _ path: JSONPath) -> String? {
+        let problem: String?
+        if key.isEmpty {
+            problem = "a credential must not be empty"
+        } else if key.containsControlCharacters {
+            problem = "a credential must not hold control characters"
+        } else {
+            problem = nil
+        }
+        if let problem { fail(path, problem) }
+        return problem
     }
 
     mutating func state(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {

@@ -71,15 +71,18 @@ import Testing
         #expect((["a": 1, "b": 2] as JSON).merging(["b": 3, "c": 4]) == ["a": 1, "b": 3, "c": 4])
     }
 
-    /// 900,000 unknown keys: parsed once, checked once each, and only the first 100 are reported in full.
+    /// 200,000 unknown keys (the audit's 900,000-key file took over 5 minutes; quadratic work would take minutes here
+    /// too, linear work is well under a second in release): parsed once, checked once each, and only the first 100
+    /// are reported in full. Kept smaller than the audit's file so it does not starve the timing tests that run
+    /// beside it; bench/hardening/run.sh measures the full-size body.
     @Test(.timeLimit(.minutes(1))) func hugeFileValidatesQuicklyWithCappedIssues() {
         do {
-            _ = try loader.load(Self.object(keys: 900_000, prefix: "unknown"), file: "huge.json")
-            Issue.record("accepted 900,000 unknown keys")
+            _ = try loader.load(Self.object(keys: 200_000, prefix: "unknown"), file: "huge.json")
+            Issue.record("accepted 200,000 unknown keys")
         } catch {
             #expect(error.issues.count == 101)
             #expect(error.issues.first?.path == "unknown0")
-            #expect(error.issues.last == ScenarioIssue(path: "", message: "… and 899900 more issues"))
+            #expect(error.issues.last == ScenarioIssue(path: "", message: "… and 199900 more issues"))
         }
     }
 

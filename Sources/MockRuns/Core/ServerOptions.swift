@@ -1,4 +1,5 @@
 import MockRunsHTTP
+import Scenarios
 
 /// How the server presents itself and guards its admin API: set from the command line, the same for every request.
 public struct ServerOptions: Sendable {
@@ -126,29 +127,11 @@ public enum Credentials {
 
     /// Whether `value` holds a control character (C0, DEL or C1): such a value never names a credential, run or
     /// scenario.
-    public static func hasControlCharacters(_ value: String) -> Bool {
-        value.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
-    }
+    public static func hasControlCharacters(_ value: String) -> Bool { value.containsControlCharacters }
 
     /// `value` as a JSON string literal, cut to `limit` characters: safe to put in a log line or a message
     /// (no raw newline, escape sequence or quote from a client can split or forge it).
     public static func printable(_ value: String, limit: Int = 200) -> String {
-        let cut = value.unicodeScalars.count > limit
-        let shown = cut ? String(String.UnicodeScalarView(value.unicodeScalars.prefix(limit))) + "…" : value
-        var out = "\""
-        for scalar in shown.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSON.quotedForMessage(value, limit: limit)
     }
 }
