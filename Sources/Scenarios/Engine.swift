@@ -22,8 +22,13 @@ public struct Engine: Sendable {
     private var apis: [APIState] = []
     private var slots: [String: Int] = [:]
 
-    public init(scenario: Scenario, apis: [APIDescriptor], time: any TimeSource) {
+    /// The most runs each API keeps: past it, creating a run forgets the oldest one a client created.
+    public let maximumRuns: Int
+
+    /// - Parameter maximumRuns: see `maximumRuns` (each run keeps its creation request, up to the body limit).
+    public init(scenario: Scenario, apis: [APIDescriptor], time: any TimeSource, maximumRuns: Int = 100_000) {
         self.scenario = scenario
+        self.maximumRuns = max(1, maximumRuns)
         self.descriptors = Dictionary(apis.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.time = time
         reset()
@@ -40,7 +45,7 @@ public struct Engine: Sendable {
             guard let descriptor = descriptors[name] else { continue }
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
             slots[name] = apis.count
-            apis.append(APIState(name: name, script: script, seed: scenario.seed))
+            apis.append(APIState(name: name, script: script, seed: scenario.seed, maximumRuns: maximumRuns))
         }
         let now = self.now
         for slot in apis.indices {
@@ -380,6 +385,8 @@ public struct RunView: Sendable {
     public var phaseIndex: Int
     /// Status reads answered so far.
     public var reads: Int
+    /// Status reads that showed the current terminal state (0 while the run is not terminal).
+    public var terminalReads: Int
     public var gone: Bool
     /// The script the run plays (its events, its own timeline).
     public var script: RunScript
@@ -445,7 +452,8 @@ private struct APIState {
     var latencyRandom: SeededRandom
     var faultRandom: SeededRandom
 
-    init(name: String, script: APIScript, seed: UInt64) {
+    init(name: String, script: APIScript, seed: UInt64, maximumRuns: Int) {
+        self.maximumRuns = maximumRuns
         self.name = name
         self.script = script
         faultRuns = Set(script.faults.compactMap(\.run))
@@ -462,6 +470,14 @@ private struct APIState {
     /// Run ids in creation order (a re-created run counts from its latest creation).
     var orderedIDs: [String] { order.compactMap { $0 } }
 
+    /// The most runs this API keeps. Each run holds its creation request (up to the body limit), so a client that
+    /// creates runs without end must not grow the server without end: past this, the oldest run a client created
+    /// is forgotten (scripted runs stay) and answers "not found" like any unknown id.
+    let maximumRuns: Int
+    /// Every index of `order` below this holds nil or a scripted run: where the search for the oldest created
+    /// run starts.
+    private var evictionCursor = 0
+
     mutating func add(_ run: RunState) {
         if let old = position[run.id] {
             order[old] = nil
@@ -470,12 +486,26 @@ private struct APIState {
         runs[run.id] = run
         position[run.id] = order.count
         order.append(run.id)
+        if runs.count > maximumRuns { forgetOldestCreatedRun() }
         if holes > 64, holes > order.count / 2 { compact() }
+    }
+
+    private mutating func forgetOldestCreatedRun() {
+        while evictionCursor < order.count {
+            defer { evictionCursor += 1 }
+            guard let id = order[evictionCursor], let run = runs[id], run.script.id == nil else { continue }
+            runs[id] = nil
+            position[id] = nil
+            order[evictionCursor] = nil
+            holes += 1
+            return
+        }
     }
 
     /// Drops the holes re-created runs left, once they are most of `order`: amortised O(1) per creation.
     private mutating func compact() {
         order = order.filter { $0 != nil }
+        evictionCursor = 0
         holes = 0
         position.removeAll(keepingCapacity: true)
         for (i, id) in order.enumerated() {
@@ -601,7 +631,7 @@ private struct RunState {
         RunView(
             id: id, api: api, state: state, isTerminal: descriptor.terminalStates.contains(state),
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
-            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, gone: gone, script: script,
+            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
             trail: trail)
     }
 }

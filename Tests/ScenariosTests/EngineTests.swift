@@ -350,6 +350,23 @@ import Testing
 }
 
 @Suite struct LimitTests {
+    @Test func anAPIKeepsAtMostItsMaximumRunsForgettingTheOldestCreated() throws {
+        let scripted = try scenario(#"{"apis": {"jobs": {"runs": [{"id": "seed-run"}]}}}"#)
+        var e = Engine(scenario: scripted, apis: [testAPI, otherAPI], time: ManualTimeSource(), maximumRuns: 5)
+        let ids = (0..<8).map { _ in e.createRun(api: "jobs", request: [:]).id }
+        let kept = e.runs(api: "jobs").map(\.id)
+        #expect(kept.count == 5)
+        #expect(kept.first == "seed-run")  // the scripted run stays
+        #expect(Array(kept.dropFirst()) == Array(ids.suffix(4)))
+        #expect(e.states(ids[0], reads: 1) == ["404"])
+        #expect(e.states(ids[7], reads: 1) != ["404"])
+        // Re-creating an id many times and creating more keeps the bound.
+        for _ in 0..<200 { _ = e.createRun(api: "jobs", request: [:], id: "same") }
+        for _ in 0..<200 { _ = e.createRun(api: "jobs", request: [:]) }
+        #expect(e.runs(api: "jobs").count == 5)
+        #expect(e.runs(api: "jobs").first?.id == "seed-run")
+    }
+
     @Test func loopingRunSurvivesAClockMovedYearsAhead() throws {
         var e = try engine(
             """

@@ -95,10 +95,7 @@ public struct FoundryFake: APIFake {
 
     private func run(_ values: [String: String], key: String, context: FakeContext) throws(APIError) -> HTTPResponse {
         let request: JSON = .object(Self.requiredParameters.map { ($0, JSON.string(values[$0] ?? "")) })
-        let run = context.scenario.withEngine { engine in
-            engine.store(api: "foundry", Self.finishedReadsKey(key), nil)
-            return engine.createRun(api: "foundry", request: request, id: key)
-        }
+        let run = context.scenario.withEngine { $0.createRun(api: "foundry", request: request, id: key) }
         let records = context.settings["recordCount"]?.intValue ?? 14
         let target = "new.1"
         let message = run.fields["runLogMessage"]?.stringValue ?? "updating status of \(records) records to \(target)"
@@ -114,10 +111,7 @@ public struct FoundryFake: APIFake {
             guard notFoundAfterFinish, case .found(let run) = result, run.state == "FINISHED",
                 run.script.notFoundAfter == nil
             else { return result }
-            let counter = Self.finishedReadsKey(key)
-            let reads = (engine.stored(api: "foundry", counter)?.intValue ?? 0) + 1
-            engine.store(api: "foundry", counter, .int(reads))
-            return reads > 1 ? .gone(run) : result
+            return run.terminalReads > 1 ? .gone(run) : result
         }
         let description = "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
         switch result {
@@ -142,9 +136,6 @@ public struct FoundryFake: APIFake {
         default: "run failed"
         }
     }
-
-    /// Where the engine's store keeps how often a run's FINISHED has been read (cleared when the run is posted again).
-    static func finishedReadsKey(_ key: String) -> String { "finishedReads/\(key)" }
 
     static func key(from values: [String: String]) -> String? {
         let parts = requiredParameters.map { values[$0] ?? "" }
