@@ -19,7 +19,7 @@ public final class Locked<Value>: @unchecked Sendable {
         private let mutex: UnsafeMutablePointer<pthread_mutex_t>
         private var value: Value
 
-        public init(_ value: Value) {
+        public init(_ value: sending Value) {
             self.value = value
             mutex = .allocate(capacity: 1)
             mutex.initialize(to: pthread_mutex_t())
@@ -31,7 +31,7 @@ public final class Locked<Value>: @unchecked Sendable {
             mutex.deallocate()
         }
 
-        public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        public func withLock<T, E: Error>(_ body: (inout sending Value) throws(E) -> sending T) throws(E) -> sending T {
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }
             return try body(&value)
@@ -39,12 +39,12 @@ public final class Locked<Value>: @unchecked Sendable {
     #else
         private let mutex: Mutex<Value>
 
-        public init(_ value: Value) {
+        public init(_ value: sending Value) {
             mutex = Mutex(value)
         }
 
-        public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-            try mutex.withLock { value in try body(&value) }
+        public func withLock<T, E: Error>(_ body: (inout sending Value) throws(E) -> sending T) throws(E) -> sending T {
+            try mutex.withLock(body)
         }
     #endif
 }
