@@ -29,6 +29,8 @@ final class RequestContext {
     private var postProcessor: OpaquePointer?
     /// Nil when the body is not a form.
     private var form: [FormField]?
+    /// The multipart body had more fields than a request may hold.
+    private var formOverflow = false
     private var formError: String?
 
     private var status = 0
@@ -95,7 +97,16 @@ final class RequestContext {
         }
     }
 
+    private var tooManyFields: String { "the body has more than \(HTTPRequest.maximumBodyValues) form fields" }
+
     func addFormPiece(name: String, filename: String?, contentType: String?, bytes: UnsafeRawBufferPointer, offset: UInt64) {
+        // Past the limit the rest is ignored (this runs inside libmicrohttpd's post processor, which must not be
+        // destroyed here); the request then reports the limit instead of a form.
+        if formOverflow { return }
+        if let count = form?.count, count >= HTTPRequest.maximumBodyValues, offset == 0 || form?.last?.name != name {
+            formOverflow = true
+            return
+        }
         if offset == 0 || form?.last?.name != name {
             form?.append(FormField(name: name, value: Array(bytes), filename: filename, contentType: contentType))
         } else if let last = form?.indices.last {
@@ -163,8 +174,13 @@ final class RequestContext {
             }
             postProcessor = nil
         }
+        if formOverflow {
+            form = nil
+            formError = tooManyFields
+        }
         if mediaType == "application/x-www-form-urlencoded" {
-            form = FormField.urlEncoded(body)
+            form = FormField.urlEncoded(body, maxFields: HTTPRequest.maximumBodyValues)
+            if form == nil { formError = tooManyFields }
         }
         return HTTPRequest(
             method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,

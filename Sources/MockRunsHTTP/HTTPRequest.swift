@@ -30,6 +30,10 @@ public struct HTTPRequest: Sendable {
         self.formError = formError
     }
 
+    /// The most JSON values, or form fields, a request body may hold: the APIs' real bodies hold a few dozen, and
+    /// reading a hundred thousand tiny ones would hold the server's one thread for a tenth of a second.
+    public static let maximumBodyValues = 10_000
+
     /// The first query argument called `name`.
     public func queryValue(_ name: String) -> String? {
         query.first { $0.name == name }?.value
@@ -71,9 +75,13 @@ extension String {
 
 extension FormField {
     /// The fields of an `application/x-www-form-urlencoded` body, in order. `+` is a space; a `%` not followed
-    /// by two hex digits is kept as it is, as servers treat a query string.
-    public static func urlEncoded(_ body: [UInt8]) -> [FormField] {
-        body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
+    /// by two hex digits is kept as it is, as servers treat a query string. Nil when there are more than
+    /// `maxFields` fields (reading stops there).
+    public static func urlEncoded(_ body: [UInt8], maxFields: Int = .max) -> [FormField]? {
+        let pairs = body.split(
+            separator: UInt8(ascii: "&"), maxSplits: maxFields == .max ? .max : maxFields, omittingEmptySubsequences: true)
+        if pairs.count > maxFields { return nil }
+        return pairs.map { pair in
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name = decode(parts[0])
             let value = parts.count > 1 ? decode(parts[1]) : []

@@ -267,8 +267,10 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 
 extension JSON {
     /// Parses UTF-8 JSON text. Any input gives a value or a `JSONSyntaxError`, never a crash: nesting is capped.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 200) throws(JSONSyntaxError) -> JSON {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+    /// - Parameter maxValues: the most values (of any kind, nested ones included) the text may hold; reading stops
+    ///   at the first one past it. Request bodies set it, so one request cannot hold the server's thread for long.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 200, maxValues: Int = .max) throws(JSONSyntaxError) -> JSON {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, maxValues: maxValues)
         return try parser.parseDocument()
     }
 
@@ -283,7 +285,11 @@ private struct JSONParser {
     var index = 0
     var depth = 0
 
-    init(bytes: [UInt8], maxDepth: Int) {
+    let maxValues: Int
+    var values = 0
+
+    init(bytes: [UInt8], maxDepth: Int, maxValues: Int) {
+        self.maxValues = maxValues
         // A UTF-8 byte order mark is allowed and skipped.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             self.bytes = Array(bytes.dropFirst(3))
@@ -327,6 +333,8 @@ private struct JSONParser {
 
     mutating func parseValue() throws(JSONSyntaxError) -> JSON {
         guard index < bytes.count else { throw error("unexpected end of input; expected a value") }
+        values += 1
+        if values > maxValues { throw error("more than \(maxValues) values") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()

@@ -174,6 +174,33 @@ import Testing
 
     // MARK: bounded values
 
+    @Test func aBodyOfManyTinyValuesIsRefusedBeforeItHoldsTheServer() async throws {
+        let server = try defaultServer()
+        let members = (0..<20_000).map { "\"k\($0)\":1" }.joined(separator: ",")
+        let json = try await server.send(
+            "POST", "/dashboard/run", headers: ["Content-Type": "application/json"], body: "{" + members + "}")
+        #expect(json.status == 400)
+        #expect(json.text.contains("more than 10000 values"), "\(json.text)")
+        let fields = (0..<20_000).map { "f\($0)=1" }.joined(separator: "&")
+        let form = try await server.send(
+            "POST", "/dashboard/run", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: fields)
+        #expect(form.status == 400)
+        #expect(form.text.contains("more than 10000 form fields"), "\(form.text)")
+        var multipart = ""
+        for i in 0..<10_001 { multipart += "--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"f\(i)\"\r\n\r\n1\r\n" }
+        multipart += "--XBOUNDARYX--\r\n"
+        let parts = try await server.send(
+            "POST", "/ga4gh/wes/v1/runs",
+            headers: ["Content-Type": "multipart/form-data; boundary=XBOUNDARYX", "X-SBG-Auth-Token": "t"], body: multipart)
+        #expect(parts.status == 400)
+        #expect(parts.text.contains("more than 10000 form fields"), "\(parts.text.prefix(200))")
+        // A body just under the limit is read as usual.
+        let fine = try await server.send(
+            "POST", "/dashboard/run", headers: ["Content-Type": "application/x-www-form-urlencoded"],
+            body: "apiKey=k&sourceID=S&status2Match=error&stepName=uuid&" + (0..<9_000).map { "f\($0)=1" }.joined(separator: "&"))
+        #expect(fine.status == 200)
+    }
+
     @Test func oauthValuesTheServerWouldKeepAreBounded() async throws {
         let server = try defaultServer()
         let form: KeyValuePairs<String, String> = ["Content-Type": "application/x-www-form-urlencoded"]

@@ -145,7 +145,9 @@ struct RequestTests {
 
 @Suite struct URLEncodedFormTests {
     @Test func decodesLikeAQueryString() {
-        let fields = FormField.urlEncoded(Array("a=1+2&b=%41%4&c&=v&d=%zz%&e=%C3%A9".utf8))
+        let fields = FormField.urlEncoded(Array("a=1+2&b=%41%4&c&=v&d=%zz%&e=%C3%A9".utf8)) ?? []
+        #expect(FormField.urlEncoded(Array("a=1&b=2&c=3".utf8), maxFields: 2) == nil)
+        #expect(FormField.urlEncoded(Array("a=1&b=2".utf8), maxFields: 2)?.count == 2)
         #expect(fields.map(\.name) == ["a", "b", "c", "", "d", "e"])
         #expect(fields.map(\.text) == ["1 2", "A%4", "", "v", "%zz%", "é"])
     }

@@ -6,7 +6,7 @@ extension HTTPRequest {
     public func jsonBody() -> Result<JSON, BodyProblem> {
         if body.isEmpty { return .failure(BodyProblem("the request body is empty; expected a JSON object")) }
         do {
-            return .success(try JSON.parse(body))
+            return .success(try JSON.parse(body, maxValues: Self.maximumBodyValues))
         } catch {
             return .failure(BodyProblem("the request body is not valid JSON (\(error))"))
         }
