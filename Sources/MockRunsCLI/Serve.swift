@@ -37,8 +37,13 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a new connection has to send its request, and a request its body; slower ones are closed.")
     var requestTimeout: Double = 10
 
-    @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request.")
+    @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request (or set MOCKRUNS_ADMIN_TOKEN, which other users cannot read in the process list).")
     var adminToken: String?
+
+    /// `--admin-token`, else `MOCKRUNS_ADMIN_TOKEN`.
+    var effectiveAdminToken: String? {
+        adminToken ?? ProcessInfo.processInfo.environment["MOCKRUNS_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
     var adminCors: [String] = []
@@ -57,8 +62,8 @@ struct Serve: ParsableCommand {
         guard requestTimeout > 0, requestTimeout <= 3600 else {
             throw ValidationError("--request-timeout must be from 0 (exclusive) to 3600 seconds, got \(requestTimeout)")
         }
-        if let adminToken, adminToken.isEmpty || Credentials.hasControlCharacters(adminToken) || adminToken.contains(" ") {
-            throw ValidationError("--admin-token must be non-empty, without spaces or control characters")
+        if let token = effectiveAdminToken, token.isEmpty || Credentials.hasControlCharacters(token) || token.contains(" ") {
+            throw ValidationError("--admin-token (or MOCKRUNS_ADMIN_TOKEN) must be non-empty, without spaces or control characters")
         }
         if let publicURL, !ServerOptions.isValidPublicURL(publicURL) {
             throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
@@ -81,6 +86,7 @@ struct Serve: ParsableCommand {
 
         let verbose = logLevel == .info
         let loopback = ServerOptions.isLoopback(host: host)
+        let adminToken = effectiveAdminToken
         let options = ServerOptions(
             adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL)
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in

@@ -227,3 +227,18 @@ import Testing
         #expect(out.contains("ok (scenario \"mine\")"))
     }
 }
+
+@Suite struct AdminTokenTests {
+    @Test func theAdminTokenCanComeFromTheEnvironment() async throws {
+        let p = try ChildProcess(CLI.binary, ["--port", "0"], environment: ["MOCKRUNS_ADMIN_TOKEN": "from-env"])
+        let ready = try JSONDecoder().decode(CLITests.Ready.self, from: Data(try await p.firstLine().utf8))
+        defer { p.signal(SIGTERM) }
+        var request = URLRequest(url: URL(string: ready.url + "/__mockruns/runs")!)
+        let (_, refused) = try await URLSession.shared.data(for: request)
+        #expect((refused as? HTTPURLResponse)?.statusCode == 401)
+        request.setValue("Bearer from-env", forHTTPHeaderField: "Authorization")
+        let (_, allowed) = try await URLSession.shared.data(for: request)
+        #expect((allowed as? HTTPURLResponse)?.statusCode == 200)
+        #expect(!p.errors.contains("from-env"))
+    }
+}
