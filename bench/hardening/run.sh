@@ -6,6 +6,7 @@
 #   2. ids:     WES status-poll throughput (wrk -t1 -c32, keep-alive) with 1 run asked about, then again after
 #               100,000 distinct unknown run ids were asked about.
 #   3. oauth:   server RSS before and after 300 POST /oauth/token with a 1 MB scope (each now refused), and after a reset.
+#   4. slow:    4,200 connections sending one header byte a second, while a normal client checks health.
 #
 # Environment: MOCKRUNS_BIN (a prebuilt binary; default: build release like scripts/serve), DURATION (5 s per wrk run).
 set -euo pipefail
@@ -78,3 +79,33 @@ codes=$(for _ in $(seq 1 300); do curl -s -o /dev/null -w '%{http_code}\n' -H 'C
 mid=$(rss)
 curl -s -o /dev/null -X POST "$base/__mockruns/reset"
 echo "3. 300 x 1 MB scope -> status counts:$codes RSS $start before, $mid after, $(rss) after a reset"
+
+# 4. slow clients: 4,200 connections each sending one header byte per second (more than the 4,096 connection
+#    limit), while a normal client asks for /__mockruns/health every 0.2 s for 12 s.
+python3 - "$port" <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1])
+conns = []
+for _ in range(4200):
+    try:
+        s = socket.socket(); s.setblocking(False); s.connect_ex(("127.0.0.1", port)); conns.append(s)
+    except OSError:
+        break
+request = b"GET /__mockruns/health HTTP/1.1\r\nHost: x\r\n"
+for i in range(12):
+    for s in conns:
+        try: s.send(request[i % len(request):i % len(request) + 1])
+        except OSError: pass
+    time.sleep(1)
+PY
+slow=$!
+sleep 1
+worst=0; failed=0
+for _ in $(seq 1 55); do
+  t=$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "$base/__mockruns/health" || true)
+  [ "${t%% *}" = "200" ] || failed=$((failed + 1))
+  worst=$(python3 -c "print(max($worst, float('${t##* }' or 0)))")
+  sleep 0.2
+done
+wait "$slow" || true
+echo "4. 4,200 slow-header clients: normal health checks: $((55 - failed))/55 answered 200, slowest $worst s"
