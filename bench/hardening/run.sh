@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/hardening/run.sh - the hardening figures (not part of `swift test`): run by hand, report the numbers.
 #
-#   1. freeze:  a 1 MiB JSON body with ~131k keys POSTed to /dashboard/run (parsed before auth): how long it takes,
+#   1. freeze:  a 1 MiB JSON body with ~96k keys POSTed to /dashboard/run (parsed before auth): how long it takes,
 #               and the slowest of the health checks another client makes meanwhile.
 #   2. ids:     WES status-poll throughput (wrk -t1 -c32, keep-alive) with 1 run asked about, then again after
 #               100,000 distinct unknown run ids were asked about.
