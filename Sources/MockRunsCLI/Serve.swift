@@ -48,6 +48,9 @@ struct Serve: ParsableCommand {
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
     var adminCors: [String] = []
 
+    @Flag(help: "Strict contract mode: refuse what the real services refuse, record every deviation, exit non-zero at stop if any was seen or a verification rule failed.")
+    var strict = false
+
     @Option(help: "The URL clients reach the server by (e.g. https://mock.test behind a TLS proxy), for URLs in answers.")
     var publicURL: String?
 
@@ -88,7 +91,7 @@ struct Serve: ParsableCommand {
         let loopback = ServerOptions.isLoopback(host: host)
         let adminToken = effectiveAdminToken
         let options = ServerOptions(
-            adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL)
+            adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict)
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }

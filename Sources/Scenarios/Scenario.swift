@@ -6,13 +6,18 @@ public struct Scenario: Sendable {
     public var clock: ClockSpec
     /// One script per API the server knows, scripted or not: an API the file does not name gets all defaults.
     public var apis: [String: APIScript]
+    /// The fakes refuse what the real services refuse instead of letting it pass as a recorded deviation.
+    public var strict: Bool
 
-    public init(name: String, description: String, seed: UInt64, clock: ClockSpec, apis: [String: APIScript]) {
+    public init(
+        name: String, description: String, seed: UInt64, clock: ClockSpec, apis: [String: APIScript], strict: Bool = false
+    ) {
         self.name = name
         self.description = description
         self.seed = seed
         self.clock = clock
         self.apis = apis
+        self.strict = strict
     }
 }
 

@@ -155,7 +155,7 @@ private struct Reader {
     // MARK: scenario
 
     mutating func scenario(_ json: JSON, defaultName: String) -> Scenario? {
-        let keys = ["$schema", "name", "description", "seed", "clock", "apis"]
+        let keys = ["$schema", "name", "description", "seed", "strict", "clock", "apis"]
         guard let top = object(json, .root, allowed: keys, what: "a scenario") else { return nil }
         let root = JSONPath.root
         let name = string(top["name"], root.key("name")) ?? defaultName
@@ -177,7 +177,9 @@ private struct Reader {
             let path = root.key("apis").key(descriptor.name)
             apis[descriptor.name] = apiScript(scripted[descriptor.name] ?? .object([]), path, descriptor)
         }
-        return Scenario(name: name, description: description, seed: seed, clock: clock ?? ClockSpec(), apis: apis)
+        let strict = bool(top["strict"], root.key("strict")) ?? false
+        return Scenario(
+            name: name, description: description, seed: seed, clock: clock ?? ClockSpec(), apis: apis, strict: strict)
     }
 
     mutating func clockSpec(_ json: JSON, _ path: JSONPath) -> ClockSpec? {

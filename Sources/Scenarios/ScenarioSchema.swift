@@ -25,6 +25,7 @@ public enum ScenarioSchema {
                     ("name", ["type": "string", "description": "Defaults to the file name without .json."]),
                     ("description", ["type": "string", "description": "One line, shown by `mockruns list`."]),
                     ("seed", ["type": "integer", "minimum": 0, "default": 0, "description": "Seeds ids, latency and probabilistic faults."]),
+                    ("strict", ["type": "boolean", "default": false, "description": "The fakes refuse what the real services refuse (strict contract mode), instead of letting it pass as a recorded deviation."]),
                     ("clock", clock),
                     ("apis", .object([("type", "object"), ("additionalProperties", false), ("properties", .object(apiProperties))])),
                 ])

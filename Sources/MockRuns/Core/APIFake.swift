@@ -52,14 +52,18 @@ public struct FakeContext: Sendable {
     public let settings: [String: JSON]
     /// Scenario time when the request was admitted.
     public let now: Timestamp
-    /// Records a contract deviation: something the real service would refuse that the scenario lets pass.
+    /// Records a contract deviation: something the real service would refuse that the scenario lets pass. In
+    /// strict mode a fake refuses such a request as the real service would, and still records it.
     public let deviation: @Sendable (String) -> Void
+    /// Strict contract mode (`--strict` or the scenario's `"strict": true`): refuse what the real service refuses.
+    public let strict: Bool
 
     public init(
-        scenario: LiveScenario, baseURL: String, settings: [String: JSON], now: Timestamp,
+        scenario: LiveScenario, baseURL: String, settings: [String: JSON], now: Timestamp, strict: Bool = false,
         deviation: @escaping @Sendable (String) -> Void
     ) {
         self.now = now
+        self.strict = strict
         self.scenario = scenario
         self.baseURL = baseURL
         self.settings = settings

@@ -85,8 +85,11 @@ public final class MockRunsApp: HTTPResponder {
 
     private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint) -> Reply {
         let api = fake.descriptor.name
-        let (admission, settings, now) = scenario.withEngine { engine in
-            (engine.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID), engine.settings(api: api), engine.now)
+        let (admission, settings, now, scenarioStrict) = scenario.withEngine { engine in
+            (
+                engine.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID), engine.settings(api: api),
+                engine.now, engine.scenario.strict
+            )
         }
         if let fault = admission.fault {
             if let drop = fault.drop {
@@ -99,7 +102,10 @@ public final class MockRunsApp: HTTPResponder {
         }
         let deviations = Locked<[String]>([])
         let log = deviationLog
-        let context = FakeContext(scenario: scenario, baseURL: options.baseURL(for: request), settings: settings, now: now) { note in
+        let context = FakeContext(
+            scenario: scenario, baseURL: options.baseURL(for: request), settings: settings, now: now,
+            strict: options.strict || scenarioStrict
+        ) { note in
             deviations.withLock { $0.append(note) }
             log("contract deviation: \(request.method) \(Credentials.printable(request.path)): \(note)")
         }

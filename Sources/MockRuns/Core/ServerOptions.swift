@@ -15,9 +15,15 @@ public struct ServerOptions: Sendable {
     /// The URL clients reach this server by (`https://mock.example:8443`), for URLs written into answers (WES
     /// log URLs). Unset: `X-Forwarded-Proto`/`X-Forwarded-Host` when a proxy sends them, else the `Host` header.
     public var publicURL: String?
+    /// Strict contract mode for every scenario (`--strict`); a scenario can also ask for it with `"strict": true`.
+    public var strict: Bool
 
-    public init(adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil) {
+    public init(
+        adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
+        strict: Bool = false
+    ) {
         self.adminToken = adminToken
+        self.strict = strict
         self.adminOrigins = adminOrigins
         self.loopbackOnly = loopbackOnly
         self.publicURL = publicURL.map { url in
