@@ -57,7 +57,7 @@ func mrRequestCompleted(
     // The request ended before the access handler ran (only `mr_uri_log`'s marker is there): nothing to release.
     if slot == mr_hidden_bytes_marker() { return }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
-    context.close()
+    context.close(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */)
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
     if let connection { core.watch.requestEnded(connection) }
     if let log = core.onRequestCompleted {

@@ -35,6 +35,8 @@ final class RequestContext {
 
     private var status = 0
     private var drop: Reply.Drop?
+    /// The responder's tag for this exchange, handed back when it ends.
+    private var tag: Int?
 
     init(method: String, path: String, connection: OpaquePointer, core: ServerCore) {
         self.method = method
@@ -135,6 +137,7 @@ final class RequestContext {
                 reply = Reply(refusal())
             } else {
                 reply = core.responder.respond(to: makeRequest())
+                tag = reply.tag
             }
             if reply.delay > .zero {
                 phase = .waiting(reply)
@@ -251,8 +254,14 @@ final class RequestContext {
         postProcessor = nil
     }
 
-    /// The exchange is over (completion callback).
-    func close() { destroyPostProcessor() }
+    /// The exchange is over (completion callback): `completed` when libmicrohttpd wrote the whole answer.
+    func close(completed: Bool) {
+        destroyPostProcessor()
+        if let tag {
+            core.responder.finished(
+                tag: tag, ExchangeEnd(duration: ContinuousClock.now - started, delivered: completed && drop == nil, dropped: drop != nil))
+        }
+    }
 
     func logEntry(completed: Bool) -> RequestLogEntry {
         RequestLogEntry(

@@ -18,7 +18,7 @@ struct MockRunsCommand: ParsableCommand {
             {"event":"ready","url":...,"port":...,"scenario":...}.
             """,
         version: version,
-        subcommands: [Serve.self, Validate.self, List.self, Schema.self],
+        subcommands: [Serve.self, Validate.self, List.self, Schema.self, Verify.self],
         defaultSubcommand: Serve.self
     )
 
@@ -50,7 +50,7 @@ extension MockRunsCommand {
     /// The plain serve form (no subcommand, no help) is parsed as `Serve` alone: building the whole command tree
     /// costs several milliseconds of start-up, which CI fixtures pay on every start.
     static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
-        let subcommandNames = ["serve", "validate", "list", "schema", "help"]
+        let subcommandNames = ["serve", "validate", "list", "schema", "verify", "help"]
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }

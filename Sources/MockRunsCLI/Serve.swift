@@ -51,6 +51,9 @@ struct Serve: ParsableCommand {
     @Flag(help: "Strict contract mode: refuse what the real services refuse, record every deviation, exit non-zero at stop if any was seen or a verification rule failed.")
     var strict = false
 
+    @Option(help: "At exit (and on POST /__mockruns/report), write the verification of the client to this file: JUnit XML when it ends in .xml, else JSON.")
+    var report: String?
+
     @Option(help: "The URL clients reach the server by (e.g. https://mock.test behind a TLS proxy), for URLs in answers.")
     var publicURL: String?
 
@@ -91,7 +94,8 @@ struct Serve: ParsableCommand {
         let loopback = ServerOptions.isLoopback(host: host)
         let adminToken = effectiveAdminToken
         let options = ServerOptions(
-            adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict)
+            adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict,
+            reportPath: report)
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }
@@ -132,6 +136,27 @@ struct Serve: ParsableCommand {
         }
         if verbose { Console.log("serving scenario \(Console.escaped(loaded.name)) on \(server.url); Ctrl-C or SIGTERM stops") }
         StopSignals().waitThenStop(server)
+        try finish(app, strict: strict || loaded.strict)
+    }
+
+    /// After the server stopped: the report, and in strict mode a non-zero exit when the client misbehaved.
+    private func finish(_ app: MockRunsApp, strict: Bool) throws {
+        let verdict = app.verify()
+        if let report {
+            do {
+                try app.writeReport(to: report)
+            } catch {
+                throw CommandFailure(message: "cannot write the report to \(report): \(error.localizedDescription)", exitCode: 1)
+            }
+        }
+        guard strict else { return }
+        let failed = verdict.results.filter { $0.verdict == .fail }
+        if !failed.isEmpty || app.sawDeviation {
+            for result in failed { Console.log("verification failed: \(result.rule) (\(result.api)): \(Console.escaped(result.message))") }
+            throw CommandFailure(
+                message: "strict mode: \(failed.count) verification rule(s) failed\(app.sawDeviation ? " and contract deviations were seen" : "")",
+                exitCode: 1)
+        }
     }
 }
 

@@ -59,6 +59,8 @@ public struct Reply: Sendable {
     public var delay: Duration
     /// When set, the host closes the connection instead of answering.
     public var drop: Drop?
+    /// The responder's own number for this exchange; the host hands it back to `HTTPResponder.finished`.
+    public var tag: Int?
 
     public enum Drop: String, Sendable, CaseIterable {
         /// Close with a TCP reset (SO_LINGER 0).
@@ -83,6 +85,24 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest) -> Reply
     /// The answer when the host refuses a request before the responder sees it (a body over the size limit).
     func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse
+    /// An exchange whose reply carried a `tag` is over: how long it took and whether the client got the whole answer.
+    func finished(tag: Int, _ end: ExchangeEnd)
+}
+
+/// How an exchange ended, as the host saw it.
+public struct ExchangeEnd: Sendable, Equatable {
+    /// From the end of the request headers to the end of the exchange (any delay included).
+    public var duration: Duration
+    /// The whole answer was written. False when the client hung up first, the server dropped the connection on
+    /// purpose (`dropped`), or the server stopped.
+    public var delivered: Bool
+    public var dropped: Bool
+
+    public init(duration: Duration, delivered: Bool, dropped: Bool) {
+        self.duration = duration
+        self.delivered = delivered
+        self.dropped = dropped
+    }
 }
 
 /// Why the host answered a request itself.
@@ -108,6 +128,8 @@ public enum HostRefusal: Sendable, Equatable {
 }
 
 extension HTTPResponder {
+    public func finished(tag: Int, _ end: ExchangeEnd) {}
+
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
         let escaped = refusal.message.replacingQuotes()
         return .json(refusal.status, Array("{\"error\":\"\(escaped)\"}".utf8))

@@ -59,6 +59,21 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2)) GMT"
     }
 
+    /// Reads the HTTP date form `Wed, 01 Jan 2025 00:00:05 GMT` (what `httpDate` writes); nil for anything else.
+    public init?(httpDate text: String) {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]), (1...31).contains(day),
+            let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]), (0...9999).contains(year)
+        else { return nil }
+        let clock = parts[4].split(separator: ":")
+        guard clock.count == 3, let h = Int64(clock[0]), let m = Int64(clock[1]), let sec = Int64(clock[2]),
+            (0..<24).contains(h), (0..<60).contains(m), (0..<61).contains(sec)
+        else { return nil }
+        let days = Timestamp.civilToDays(year: year, month: Int64(month + 1), day: day)
+        self.init(milliseconds: (((days * 24 + h) * 60 + m) * 60 + sec) * 1000)
+    }
+
     /// Reads `YYYY-MM-DDTHH:MM:SS[.f...][Z|+HH:MM]` (any number of fraction digits; milliseconds are kept); nil
     /// for anything else. Every field has a fixed width, so no arithmetic here can overflow.
     public static func parse(_ text: String) -> Timestamp? {

@@ -25,6 +25,18 @@ public struct Engine: Sendable {
     /// The most runs each API keeps: past it, creating a run forgets the oldest one a client created.
     public let maximumRuns: Int
 
+    /// What the request being served did to runs and credentials, gathered from `admit` on (each admission
+    /// starts a new one), so the journal can say which run a request was about, what state its answer showed and
+    /// how its credential fared. The server serves one request at a time under this engine; a fake that answers
+    /// differently from what the engine saw says so (`noteGone`).
+    public private(set) var observation = Observation()
+
+    /// The fake answered "not found" for a run the engine still has (Foundry's 404 once FINISHED was read).
+    public mutating func noteGone() {
+        observation.gone = true
+        observation.terminal = true
+    }
+
     /// - Parameter maximumRuns: see `maximumRuns` (each run keeps its creation request, up to the body limit).
     public init(scenario: Scenario, apis: [APIDescriptor], time: any TimeSource, maximumRuns: Int = 100_000) {
         self.scenario = scenario
@@ -93,6 +105,7 @@ public struct Engine: Sendable {
     /// Costs the same however many runs exist or ids were asked about: per-run counts are kept only for the
     /// run ids a fault rule names (the only reader of them), so unknown ids leave nothing behind.
     public mutating func admit(api: String, endpoint: String, runID: String? = nil) -> Admission {
+        observation = Observation()
         admitted += 1
         guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
         apis[slot].endpointCounts[endpoint, default: 0] += 1
@@ -142,6 +155,21 @@ public struct Engine: Sendable {
     /// Checks a credential for `permission` (in `scope`, such as a workspace id). Each call counts as one use
     /// of the key, for keys that wear out.
     public mutating func authorize(api: String, credential: String?, permission: String, scope: String? = nil)
+        -> AuthDecision
+    {
+        let decision = checkCredential(api: api, credential: credential, permission: permission, scope: scope)
+        noteAuthorization(decision, credential: credential)
+        return decision
+    }
+
+    /// Records the outcome of a credential check a fake made itself (Solvexia's issued OAuth tokens), for the
+    /// journal: see `observation`.
+    public mutating func noteAuthorization(_ decision: AuthDecision, credential: String?) {
+        observation.auth = decision
+        observation.credential = credential.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    private mutating func checkCredential(api: String, credential: String?, permission: String, scope: String?)
         -> AuthDecision
     {
         guard let credential, !credential.isEmpty else { return .missing }
@@ -222,7 +250,12 @@ public struct Engine: Sendable {
         apis[slot].created += 1
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
         apis[slot].add(run)
-        return run.view(descriptor: descriptor)
+        let view = run.view(descriptor: descriptor)
+        observation.run = view.id
+        observation.created = true
+        observation.state = view.state
+        observation.terminal = view.isTerminal
+        return view
     }
 
     private static func text(_ json: JSON?) -> String? {
@@ -235,6 +268,24 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
+        let result = readRun(api: api, id: id)
+        observation.run = id
+        observation.statusRead = true
+        switch result {
+        case .found(let view):
+            observation.state = view.state
+            observation.terminal = view.isTerminal
+        case .gone(let view):
+            observation.state = view.state
+            observation.terminal = true
+            observation.gone = true
+        case .notFound:
+            observation.unknownRun = true
+        }
+        return result
+    }
+
+    private mutating func readRun(api: String, id: String) -> ReadResult {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
         run.settle(now: now)
@@ -263,6 +314,24 @@ public struct Engine: Sendable {
 
     /// Sends a client event (`cancel`, `start`, ...) to a run.
     public mutating func send(_ event: String, api: String, id: String) -> EventResult {
+        let result = sendEvent(event, api: api, id: id)
+        observation.run = id
+        observation.event = event
+        switch result {
+        case .accepted(let view), .repeated(let view):
+            observation.eventAccepted = true
+            observation.state = view.state
+            observation.terminal = view.isTerminal
+        case .refused(let view):
+            observation.state = view.state
+            observation.terminal = view.isTerminal
+        case .notFound:
+            observation.unknownRun = true
+        }
+        return result
+    }
+
+    private mutating func sendEvent(_ event: String, api: String, id: String) -> EventResult {
         guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
         run.settle(now: now)
@@ -328,6 +397,32 @@ public struct Engine: Sendable {
         guard let slot = slots[run.api] else { return }
         apis[slot].runs[run.id] = run
     }
+}
+
+/// See `Engine.observation`.
+public struct Observation: Sendable, Equatable {
+    /// The run the request was about (created, read, cancelled ...).
+    public var run: String?
+    /// The state the answer showed.
+    public var state: String?
+    /// The answer showed a terminal state, or that a finished run is gone.
+    public var terminal = false
+    /// The run answered "not found" after it finished.
+    public var gone = false
+    /// The request named a run the server does not have.
+    public var unknownRun = false
+    /// The request created the run.
+    public var created = false
+    /// The request was a status read (it counted as a poll).
+    public var statusRead = false
+    /// A client event (`cancel`, `start`) the request sent, and whether the run took it.
+    public var event: String?
+    public var eventAccepted = false
+    /// The credential check's outcome, and the credential presented.
+    public var auth: AuthDecision?
+    public var credential: String?
+
+    public init() {}
 }
 
 /// How the host should treat one admitted request.

@@ -16,7 +16,7 @@ import Testing
         Broken(text: "{", path: "", says: "line 1, column 2"),
         Broken(text: "{\n  \"seed\": 1,\n}", path: "", says: "line 3, column 1"),
         Broken(text: "[]", path: "", says: "expected a scenario (a JSON object), found an array"),
-        Broken(text: #"{"sead": 1}"#, path: "sead", says: "unknown key \"sead\"; allowed here: $schema, name, description, seed, clock, apis"),
+        Broken(text: #"{"sead": 1}"#, path: "sead", says: "unknown key \"sead\"; allowed here: $schema, name, description, seed, strict, clock, apis"),
         Broken(text: #"{"seed": -1}"#, path: "seed", says: "must be at least 0"),
         Broken(text: #"{"seed": "x"}"#, path: "seed", says: "expected a whole number, found a string"),
         Broken(text: #"{"clock": {"mode": "fast"}}"#, path: "clock.mode", says: "allowed: polls, virtual, wall"),

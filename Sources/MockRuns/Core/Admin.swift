@@ -11,8 +11,10 @@ extension MockRunsApp {
         "GET /__mockruns/clock",
         "POST /__mockruns/clock/advance (body {\"seconds\": N} or ?seconds=N)",
         "GET /__mockruns/runs[?api=NAME]",
-        "GET /__mockruns/journal",
+        "GET /__mockruns/journal[?api=&endpoint=&run=&status=&since=SEQ&limit=N]",
         "DELETE /__mockruns/journal",
+        "GET /__mockruns/verify, or POST with expectations {\"rules\": {...}, \"api\": ..., \"run\": ...} (200 pass, 409 fail)",
+        "POST /__mockruns/report (writes the --report file now)",
     ]
 
     /// The health answer, made once: CI fixtures poll it.
@@ -64,8 +66,11 @@ extension MockRunsApp {
         case ("GET", "/runs"):
             return listRuns(request)
         case ("GET", "/journal"):
-            let entries = journal.withLock { $0.entries }
-            return ok([("requests", .array(entries.map(\.json)))])
+            return journalAnswer(request)
+        case ("GET", "/verify"), ("POST", "/verify"):
+            return verifyAnswer(request)
+        case ("POST", "/report"):
+            return reportAnswer()
         case ("DELETE", "/journal"):
             journal.withLock { $0.clear() }
             return ok([("status", "cleared")])
@@ -126,6 +131,70 @@ extension MockRunsApp {
         scenario.withEngine { $0.load(loaded) }
         journal.withLock { $0.clear() }
         return ok([("status", "loaded")] + scenarioSummary())
+    }
+
+    /// The verification report: 200 when every rule passes or does not apply, 409 when one fails (so `curl --fail`
+    /// fails a shell test).
+    private func verifyAnswer(_ request: HTTPRequest) -> HTTPResponse {
+        var expectations = Verification.Expectations()
+        if request.method == "POST", !request.body.isEmpty {
+            switch request.jsonBody() {
+            case .failure(let problem): return adminError(400, problem.message)
+            case .success(let json):
+                switch Verification.Expectations.parse(json) {
+                case .failure(let error): return adminError(400, error.message, allowed: Verification.rules)
+                case .success(let parsed): expectations = parsed
+                }
+            }
+        }
+        let report = verify(expectations)
+        return .json(report.failed ? 409 : 200, report.json.bytes)
+    }
+
+    private func reportAnswer() -> HTTPResponse {
+        guard let path = options.reportPath else {
+            return adminError(409, "no report file: start mockruns with --report FILE (.xml for JUnit, else JSON)")
+        }
+        do {
+            let report = try writeReport(to: path)
+            return ok([("written", .string(path)), ("verdict", .string(report.failed ? "fail" : "pass"))])
+        } catch {
+            return adminError(500, "cannot write the report to \(path): \(error)")
+        }
+    }
+
+    static let journalFilters = ["api", "endpoint", "run", "status", "since", "limit"]
+
+    /// The journal, filtered on the server: `api`, `endpoint`, `run`, `status` (exact), `since` (sequence numbers
+    /// above it), `limit` (the first N after `since`, else the newest N).
+    private func journalAnswer(_ request: HTTPRequest) -> HTTPResponse {
+        for (name, _) in request.query where !Self.journalFilters.contains(name) {
+            return adminError(
+                400, "unknown journal filter \(Credentials.printable(name)); allowed: \(Self.journalFilters.joined(separator: ", "))",
+                allowed: Self.journalFilters)
+        }
+        var numbers: [String: Int] = [:]
+        for name in ["since", "limit", "status"] {
+            guard let text = request.queryValue(name) else { continue }
+            guard let value = Int(text), value >= 0 else {
+                return adminError(400, "\(name) must be a whole number from 0, got \(Credentials.printable(text))")
+            }
+            numbers[name] = value
+        }
+        let since = numbers["since"], limit = numbers["limit"], status = numbers["status"]
+        let api = request.queryValue("api"), endpoint = request.queryValue("endpoint"), run = request.queryValue("run")
+        let (entries, capacity) = journal.withLock { journal in
+            (
+                journal.kept.filter { entry in
+                    (api == nil || entry.api == api) && (endpoint == nil || entry.endpoint == endpoint)
+                        && (run == nil || entry.run == run) && (status == nil || entry.status == status)
+                        && (since == nil || entry.sequence > since!)
+                }, journal.capacity
+            )
+        }
+        let selected: ArraySlice<Journal.Entry>
+        if let limit { selected = since == nil ? entries.suffix(limit) : entries.prefix(limit) } else { selected = entries[...] }
+        return ok([("capacity", .int(capacity)), ("requests", .array(selected.map(\.json)))])
     }
 
     private func advanceClock(_ request: HTTPRequest) -> HTTPResponse {

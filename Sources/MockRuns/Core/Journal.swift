@@ -1,52 +1,148 @@
+import MockRunsHTTP
 import Scenarios
 
-/// The server's memory of what it answered, newest last and bounded, so a test can ask afterwards what its
-/// client actually sent. Times are scenario time, so the journal is as reproducible as the answers.
+/// The server's memory of what its clients sent and what they got, newest last and bounded, so a test can ask
+/// afterwards how its client behaved (the verification rules read it). Credentials are kept only as
+/// fingerprints; bodies only as their size and type.
 public struct Journal: Sendable {
     public struct Entry: Sendable {
         public var sequence: Int
+        /// Scenario time when the request was admitted.
         public var at: Timestamp
+        /// Milliseconds of real (monotonic) time since the server started: gaps between requests as the client
+        /// made them, whatever the scenario clock does.
+        public var wallMs: Double
         public var method: String
         public var path: String
+        /// Query arguments in order, credential values replaced by their fingerprint.
+        public var query: [(name: String, value: String)]
+        /// Request headers in order, credential values replaced by their fingerprint.
+        public var headers: [(name: String, value: String)]
+        public var bodyBytes: Int
+        public var contentType: String?
         public var api: String?
         public var endpoint: String?
+        /// What the request did, as the engine saw it (run, state shown, credential outcome).
+        public var observation: Observation
+        /// The fingerprint of the credential presented, if any.
+        public var credential: String?
         public var status: Int
+        /// The answer's `Retry-After`, when it had one.
+        public var retryAfter: String?
         /// Set when a scripted fault answered instead of the API.
         public var fault: String?
-        /// Contract deviations the scenario let pass.
+        /// Contract deviations the request showed.
         public var deviations: [String]
+        /// A fingerprint of a creation request's method, path and body: equal for a retried submission.
+        public var submission: String?
+        /// Filled in when the exchange ends: how long the answer took (delays included) ...
+        public var durationMs: Double?
+        /// ... and whether the client hung up before the whole answer was written (a read timeout).
+        public var clientGone: Bool?
+
+        public init(
+            sequence: Int = 0, at: Timestamp, wallMs: Double = 0, method: String, path: String,
+            query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [], bodyBytes: Int = 0,
+            contentType: String? = nil, api: String?, endpoint: String?, observation: Observation = Observation(),
+            credential: String? = nil, status: Int, retryAfter: String? = nil, fault: String? = nil,
+            deviations: [String] = [], submission: String? = nil
+        ) {
+            self.sequence = sequence
+            self.at = at
+            self.wallMs = wallMs
+            self.method = method
+            self.path = path
+            self.query = query
+            self.headers = headers
+            self.bodyBytes = bodyBytes
+            self.contentType = contentType
+            self.api = api
+            self.endpoint = endpoint
+            self.observation = observation
+            self.credential = credential
+            self.status = status
+            self.retryAfter = retryAfter
+            self.fault = fault
+            self.deviations = deviations
+            self.submission = submission
+        }
+
+        /// The run the request was about.
+        public var run: String? { observation.run }
 
         public var json: JSON {
+            func pairs(_ list: [(name: String, value: String)]) -> JSON {
+                .array(list.map { JSON.array([.string($0.name), .string($0.value)]) })
+            }
+            let o = observation
             var members: [(String, JSON)] = [
                 ("sequence", .int(sequence)), ("at", .string(at.iso8601(fractionDigits: 3))),
-                ("method", .string(method)), ("path", .string(path)),
+                ("wallMs", .double((wallMs * 10).rounded() / 10)),
+                ("method", .string(method)), ("path", .string(path)), ("query", pairs(query)), ("headers", pairs(headers)),
+                ("bodyBytes", .int(bodyBytes)), ("contentType", contentType.map(JSON.string) ?? .null),
                 ("api", api.map(JSON.string) ?? .null), ("endpoint", endpoint.map(JSON.string) ?? .null),
-                ("status", .int(status)),
+                ("run", o.run.map(JSON.string) ?? .null), ("state", o.state.map(JSON.string) ?? .null),
+                ("terminal", .bool(o.terminal)), ("gone", .bool(o.gone)), ("unknownRun", .bool(o.unknownRun)),
+                ("created", .bool(o.created)), ("statusRead", .bool(o.statusRead)),
+                ("event", o.event.map(JSON.string) ?? .null),
+                ("auth", o.auth.map { JSON.string($0.word) } ?? .null),
+                ("credential", credential.map(JSON.string) ?? .null),
+                ("status", .int(status)), ("retryAfter", retryAfter.map(JSON.string) ?? .null),
+                ("fault", fault.map(JSON.string) ?? .null), ("deviations", .array(deviations.map(JSON.string))),
+                ("durationMs", durationMs.map { .double(($0 * 10).rounded() / 10) } ?? .null),
+                ("clientGone", clientGone.map(JSON.bool) ?? .null),
             ]
-            if let fault { members.append(("fault", .string(fault))) }
-            if !deviations.isEmpty { members.append(("deviations", .array(deviations.map(JSON.string)))) }
+            if let submission { members.append(("submission", .string(submission))) }
             return .object(members)
         }
     }
 
     public private(set) var entries: [Entry] = []
     private var next = 1
+    /// Entries kept; the oldest go first. About 1 KiB each for a typical poll (headers included).
     public let capacity: Int
 
-    public init(capacity: Int = 1000) {
+    public init(capacity: Int = 10_000) {
         self.capacity = capacity
     }
 
-    public mutating func record(_ entry: Entry) {
+    /// Keeps `entry` and returns its sequence number.
+    @discardableResult
+    public mutating func record(_ entry: Entry) -> Int {
         var entry = entry
         entry.sequence = next
         next += 1
         entries.append(entry)
-        if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+        if entries.count > capacity + capacity / 4 { entries.removeFirst(entries.count - capacity) }
+        return entry.sequence
     }
+
+    /// The end of the exchange `sequence` (see `Entry.durationMs`), if it is still kept.
+    public mutating func finish(_ sequence: Int, durationMs: Double, clientGone: Bool) {
+        guard let first = entries.first?.sequence, sequence >= first, sequence - first < entries.count else { return }
+        let index = sequence - first
+        entries[index].durationMs = durationMs
+        entries[index].clientGone = clientGone
+    }
+
+    /// The entries kept, at most `capacity`, oldest first.
+    public var kept: ArraySlice<Entry> { entries.suffix(capacity) }
 
     public mutating func clear() {
         entries.removeAll()
         next = 1
+    }
+}
+
+extension AuthDecision {
+    /// The outcome as the journal and the verification report name it.
+    public var word: String {
+        switch self {
+        case .granted: "granted"
+        case .missing: "missing"
+        case .invalid: "invalid"
+        case .expired: "expired"
+        case .forbidden: "forbidden"
+        }
     }
 }

@@ -12,6 +12,9 @@ public final class MockRunsApp: HTTPResponder {
     private let lastDate = Locked<(second: Int64, text: String)>((.min, ""))
     private let deviationLog: @Sendable (String) -> Void
     public let options: ServerOptions
+    /// Real time, for the journal's `wallMs` (how fast a client really polled).
+    private let time: any TimeSource
+    private let startedAt: Double
 
     /// - Parameter deviationLog: where contract deviations the scenario lets pass are reported (stderr).
     public init(
@@ -21,6 +24,8 @@ public final class MockRunsApp: HTTPResponder {
     ) {
         self.fakes = fakes
         self.options = options
+        self.time = time
+        self.startedAt = time.seconds()
         let loader = ScenarioLoader(apis: fakes.map(\.descriptor))
         self.catalog = catalog ?? ScenarioCatalog(loader: loader)
         self.scenario = LiveScenario(Engine(scenario: scenario, apis: fakes.map(\.descriptor), time: time))
@@ -64,15 +69,12 @@ public final class MockRunsApp: HTTPResponder {
                 endpoint = try fake.endpoint(for: request)
             } catch {
                 let response = fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
-                record(request, api: fake.descriptor.name, endpoint: nil, status: response.status)
-                return Reply(response)
+                return journalled(Reply(response), request, api: fake.descriptor.name, endpoint: nil)
             }
             guard let endpoint else { continue }
             return serve(request, with: fake, at: endpoint)
         }
-        let response = notFound(request)
-        record(request, api: nil, endpoint: nil, status: response.status)
-        return Reply(response)
+        return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil)
     }
 
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
@@ -93,12 +95,13 @@ public final class MockRunsApp: HTTPResponder {
         }
         if let fault = admission.fault {
             if let drop = fault.drop {
-                record(request, api: api, endpoint: endpoint.name, status: 0, fault: "drop \(drop.rawValue)")
-                return .dropped(drop == .reset ? .reset : .empty, after: admission.delay)
+                return journalled(
+                    .dropped(drop == .reset ? .reset : .empty, after: admission.delay), request, api: api, endpoint: endpoint,
+                    fault: "drop \(drop.rawValue)")
             }
             let response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
-            record(request, api: api, endpoint: endpoint.name, status: response.status, fault: "status \(response.status)")
-            return Reply(response, delay: admission.delay)
+            return journalled(
+                Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint, fault: "status \(response.status)")
         }
         let deviations = Locked<[String]>([])
         let log = deviationLog
@@ -116,8 +119,9 @@ public final class MockRunsApp: HTTPResponder {
             response = errorResponse(error, fake: fake, request: request)
         }
         let finished = fake.finish(response, to: request, scenario: scenario)
-        record(request, api: api, endpoint: endpoint.name, status: finished.status, deviations: deviations.withLock { $0 })
-        return Reply(finished, delay: admission.delay)
+        return journalled(
+            Reply(finished, delay: admission.delay), request, api: api, endpoint: endpoint,
+            deviations: deviations.withLock { $0 })
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, else the API's error body for the status.
@@ -155,16 +159,38 @@ public final class MockRunsApp: HTTPResponder {
         return .json(404, body.bytes)
     }
 
-    func record(
-        _ request: HTTPRequest, api: String?, endpoint: String?, status: Int, fault: String? = nil,
+    /// Journals `reply` to `request` (what the engine observed while serving it included) and tags the reply
+    /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
+    func journalled(
+        _ reply: Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
         deviations: [String] = []
-    ) {
-        let at = scenario.withEngine { $0.now }
-        // The journal keeps the last 1,000 requests: bound what each keeps of the client's path.
+    ) -> Reply {
+        let (at, observed) = scenario.withEngine { ($0.now, $0.observation) }
+        var observation = api == nil ? Observation() : observed
+        if observation.run == nil { observation.run = endpoint?.runID }
+        // The journal keeps its last entries: bound what each keeps of the client's path.
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
-        let entry = Journal.Entry(
-            sequence: 0, at: at, method: request.method, path: path, api: api, endpoint: endpoint,
-            status: status, fault: fault, deviations: deviations)
-        journal.withLock { $0.record(entry) }
+        let status = reply.drop == nil ? reply.response.status : 0
+        var entry = Journal.Entry(
+            at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
+            query: request.query.map { (name: $0.name, value: Redaction.queryValue($0.name, $0.value)) },
+            headers: request.headers.fields.map { (name: $0.name, value: Redaction.headerValue($0.name, $0.value)) },
+            bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
+            observation: observation, credential: observation.credential.map(Fingerprint.of), status: status,
+            retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
+            deviations: deviations)
+        entry.observation.credential = nil  // only the fingerprint is kept
+        if observation.created {
+            entry.submission = Fingerprint.of(request.method + " " + request.path + "\n" + request.bodyText)
+        }
+        var tagged = reply
+        tagged.tag = journal.withLock { $0.record(entry) }
+        return tagged
     }
+
+    public func finished(tag: Int, _ end: ExchangeEnd) {
+        let ms = Double(end.duration.components.seconds) * 1000 + Double(end.duration.components.attoseconds) / 1e15
+        journal.withLock { $0.finish(tag, durationMs: ms, clientGone: !end.delivered && !end.dropped) }
+    }
+
 }

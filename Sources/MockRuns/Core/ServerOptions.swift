@@ -17,13 +17,17 @@ public struct ServerOptions: Sendable {
     public var publicURL: String?
     /// Strict contract mode for every scenario (`--strict`); a scenario can also ask for it with `"strict": true`.
     public var strict: Bool
+    /// Where `POST /__mockruns/report` (and the CLI at exit) writes the verification report: JUnit XML when the
+    /// name ends in `.xml`, else JSON.
+    public var reportPath: String?
 
     public init(
         adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
-        strict: Bool = false
+        strict: Bool = false, reportPath: String? = nil
     ) {
         self.adminToken = adminToken
         self.strict = strict
+        self.reportPath = reportPath
         self.adminOrigins = adminOrigins
         self.loopbackOnly = loopbackOnly
         self.publicURL = publicURL.map { url in

@@ -111,7 +111,9 @@ public struct FoundryFake: APIFake {
             guard notFoundAfterFinish, case .found(let run) = result, run.state == "FINISHED",
                 run.script.notFoundAfter == nil
             else { return result }
-            return run.terminalReads > 1 ? .gone(run) : result
+            guard run.terminalReads > 1 else { return result }
+            engine.noteGone()
+            return .gone(run)
         }
         let description = "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
         switch result {

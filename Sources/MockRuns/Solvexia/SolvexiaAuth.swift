@@ -84,10 +84,15 @@ enum SolvexiaAuth {
         let token = request.authorization(scheme: "Bearer")
         let outcome: (decision: AuthDecision, status: Int) = context.scenario.withEngine { engine in
             let status = engine.settings(api: api)["unauthenticatedStatus"] == "401" ? 401 : 403
-            guard let token else { return (.missing, status) }
+            guard let token else {
+                engine.noteAuthorization(.missing, credential: nil)
+                return (.missing, status)
+            }
             if let record = engine.stored(api: api, "token:" + token) {
                 let expires = Timestamp(milliseconds: Int64(record["expires"]?.intValue ?? 0))
-                return (engine.now < expires ? .granted : .expired, status)
+                let decision: AuthDecision = engine.now < expires ? .granted : .expired
+                engine.noteAuthorization(decision, credential: token)
+                return (decision, status)
             }
             return (engine.authorize(api: api, credential: token, permission: permission), status)
         }

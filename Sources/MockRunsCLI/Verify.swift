@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import MockRuns
+import Scenarios
+
+/// `mockruns verify --url URL`: asks a running mockruns how its client behaved, for shell-based CI.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a running mockruns to judge its client; exit 0 when every rule passes, 1 when one fails.")
+
+    @Option(help: "The running server, e.g. http://127.0.0.1:8080 (plain http on this machine).")
+    var url: String
+
+    @Option(help: "A JSON file of expectations: {\"rules\": {\"poll-interval\": {\"minMs\": 500}, ...}, \"api\": ..., \"run\": ...}.")
+    var expect: String?
+
+    @Option(help: "Also write the report here: JUnit XML when it ends in .xml, else JSON.")
+    var report: String?
+
+    @Option(help: "The server's admin token (or set MOCKRUNS_ADMIN_TOKEN).")
+    var adminToken: String?
+
+    func run() throws {
+        var body: [UInt8] = []
+        if let expect {
+            guard let data = FileManager.default.contents(atPath: expect) else {
+                throw CommandFailure(message: "cannot read the expectations file \(expect)", exitCode: 2)
+            }
+            body = Array(data)
+        }
+        let token = adminToken ?? ProcessInfo.processInfo.environment["MOCKRUNS_ADMIN_TOKEN"]
+        let answer: LoopbackHTTP.Answer
+        do {
+            answer = try LoopbackHTTP.post(url: url, path: "/__mockruns/verify", body: body, bearer: token)
+        } catch {
+            throw CommandFailure(message: "\(error)", exitCode: 3)
+        }
+        guard answer.status == 200 || answer.status == 409, let json = try? JSON.parse(answer.body) else {
+            let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
+            throw CommandFailure(message: "the server answered \(answer.status): \(Console.escaped(text))", exitCode: 2)
+        }
+        let results = json["results"]?.arrayValue ?? []
+        for result in results {
+            let verdict = result["verdict"]?.stringValue ?? "?"
+            let run = result["run"]?.stringValue.map { " [\($0)]" } ?? ""
+            let line = "\(verdict.uppercased()) \(result["api"]?.stringValue ?? "?") \(result["rule"]?.stringValue ?? "?")\(run): "
+                + (result["message"]?.stringValue ?? "")
+            Console.out(Console.escaped(line))
+        }
+        if let report {
+            // The server's JSON is turned back into the same report shapes the server writes.
+            let text: String
+            if report.lowercased().hasSuffix(".xml") {
+                guard let parsed = Report(json: json) else {
+                    throw CommandFailure(message: "the server's report is not in the expected shape", exitCode: 2)
+                }
+                text = parsed.junitXML
+            } else {
+                text = json.prettyPrinted() + "\n"
+            }
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
+            } catch {
+                throw CommandFailure(message: "cannot write the report to \(report): \(error.localizedDescription)")
+            }
+        }
+        let counts = json["counts"]
+        let summary = "\(counts?["pass"]?.intValue ?? 0) passed, \(counts?["fail"]?.intValue ?? 0) failed, \(counts?["not-applicable"]?.intValue ?? 0) not applicable"
+        if answer.status == 409 { throw CommandFailure(message: "verification failed: " + summary, exitCode: 1) }
+        Console.out("verification passed: " + summary)
+    }
+}
