@@ -145,32 +145,37 @@ public struct Verification: Sendable {
     // MARK: rules
 
     private func pollAfterTerminal(_ api: String, _ run: String, _ all: [Journal.Entry], _ polls: [Journal.Entry]) -> Result {
+        let pollSequences = Set(polls.map(\.sequence))
         var ended: Journal.Entry?
+        var firstEnd: Journal.Entry?
         var after: [Int] = []
         for entry in all where entry.run == run {
             if entry.observation.created {
-                ended = nil  // the run was started afresh
+                ended = nil  // the run was started afresh: reads of the new run are not "after the end"
                 continue
             }
-            guard polls.contains(where: { $0.sequence == entry.sequence }) else { continue }
+            guard pollSequences.contains(entry.sequence) else { continue }
             if ended != nil {
                 after.append(entry.sequence)
             } else if entry.observation.terminal, entry.status < 500 {
                 ended = entry
+                if firstEnd == nil { firstEnd = entry }
             }
         }
-        guard let ended else {
+        guard let firstEnd else {
             return Result(rule: "poll-after-terminal", api: api, run: run, verdict: .notApplicable,
                 message: "the client never saw run \(run) end", evidence: [], details: [])
         }
-        let state = ended.observation.gone ? "not found after it finished" : (ended.observation.state ?? "terminal")
+        let shown = ended ?? firstEnd
+        let state = shown.observation.gone ? "not found after it finished" : (shown.observation.state ?? "terminal")
         let allowed = expectations.allowReadsAfterTerminal
         let verdict: Verdict = after.count > allowed ? .fail : .pass
         let message = after.isEmpty
             ? "the client stopped polling run \(run) once it showed \(state)"
             : "the client read run \(run) \(after.count) more time(s) after it showed \(state) (allowed: \(allowed))"
         return Result(rule: "poll-after-terminal", api: api, run: run, verdict: verdict, message: message,
-            evidence: [ended.sequence] + after, details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed))])
+            evidence: after.isEmpty ? [] : [shown.sequence] + after,
+            details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed))])
     }
 
     private func pollAfterCancel(_ api: String, _ run: String, _ all: [Journal.Entry], _ polls: [Journal.Entry]) -> Result {
