@@ -141,28 +141,65 @@ import Testing
 
 /// The README's CI recipe, run as written: it must start, answer and stop with exit 0, however it is started.
 @Suite struct ReadmeRecipeTests {
-    /// The first `sh` block under "### In your CI" in README.md.
-    static func recipe() throws -> String {
+    /// The first `sh` block under `heading` in README.md.
+    static func recipe(under heading: String = "### In your CI") throws -> String {
         let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let section = readme.range(of: "### In your CI"),
+        guard let section = readme.range(of: heading),
             let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
             let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
-        else { throw ChildProcessError("README.md has no sh block under \"### In your CI\"") }
+        else { throw ChildProcessError("README.md has no sh block under \"\(heading)\"") }
         return String(readme[open.upperBound..<close.lowerBound])
     }
 
-    /// Runs `script` with bash in a fresh folder, mockruns on PATH, and a `run-your-tests` that checks WES_URL.
-    static func run(_ script: String, preamble: String = "") async throws -> ChildProcess.Outcome {
+    /// Runs `script` with bash in a fresh folder, mockruns on PATH, and a `run-your-tests` that checks WES_URL
+    /// (or `test`, another definition of it). `inspect` sees the folder before it is removed.
+    static func run(
+        _ script: String, preamble: String = "",
+        test: String = #"run-your-tests() { curl -sf -H 'X-SBG-Auth-Token: t' "$WES_URL/service-info" > service-info.json; echo "tested $WES_URL"; }"#,
+        inspect: (URL) throws -> Void = { _ in }
+    ) async throws -> ChildProcess.Outcome {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let test = #"run-your-tests() { curl -sf -H 'X-SBG-Auth-Token: t' "$WES_URL/service-info" > service-info.json; echo "tested $WES_URL"; }"#
         let full = "set -eu\n" + preamble + "\n" + test + "\n" + script + "\necho \"exit status of mockruns: $?\"\n"
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        return try await ChildProcess.run(
+        let outcome = try await ChildProcess.run(
             URL(fileURLWithPath: "/bin/bash"), ["-c", full],
             environment: ["PATH": CLI.binary.deletingLastPathComponent().path + ":" + path], directory: folder,
             timeout: 30)
+        try inspect(folder)
+        return outcome
+    }
+
+    /// A well-behaved WES client in bash: submit, then poll every 0.6 s until the run ends.
+    static let politePoller = #"""
+        run-your-tests() {
+          local id state
+          id=$(curl -sf -H 'X-SBG-Auth-Token: t' -F workflow_url=https://example.org/wf.cwl -F workflow_type=CWL \
+            -F workflow_type_version=v1.0 -F 'workflow_params={}' "$WES_URL/runs" | sed -n 's/.*"run_id":"\([^"]*\)".*/\1/p')
+          while true; do
+            sleep 0.6
+            state=$(curl -sf -H 'X-SBG-Auth-Token: t' "$WES_URL/runs/$id/status" | sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p')
+            case "$state" in COMPLETE|EXECUTOR_ERROR|SYSTEM_ERROR|CANCELED) break ;; esac
+          done
+          echo "tested $WES_URL: $state"
+        }
+        """#
+
+    @Test func theCheckYourClientRecipeJudgesAPoliteClientAndWritesJUnit() async throws {
+        var report = ""
+        let (status, out, err) = try await Self.run(try Self.recipe(under: "## Check your client"), test: Self.politePoller) { folder in
+            report = (try? String(contentsOf: folder.appendingPathComponent("mockruns-report.xml"), encoding: .utf8)) ?? ""
+        }
+        #expect(status == 0, "stdout: \(out) stderr: \(err)")
+        #expect(out.contains(": COMPLETE"))
+        #expect(out.contains("PASS wes poll-after-terminal"))
+        #expect(out.contains("PASS wes poll-interval"))
+        #expect(out.contains("verification passed:"))
+        #expect(out.contains("exit status of mockruns: 0"))
+        #expect(report.hasPrefix("<?xml"))
+        #expect(report.contains("<testsuite name=\"wes\""))
+        #expect(!report.contains("<failure"))
     }
 
     @Test func theRecipeAsWrittenStartsTestsAndStops() async throws {
