@@ -279,3 +279,41 @@ import Testing
         #expect(!p.errors.contains("from-env"))
     }
 }
+
+@Suite struct StrictExitTests {
+    func post(_ url: String, headers: [String: String] = [:], multipart: Bool) async throws -> Int {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "POST"
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if multipart {
+            request.setValue("multipart/form-data; boundary=XBOUNDARYX", forHTTPHeaderField: "Content-Type")
+            var body = ""
+            for (name, value) in [("workflow_url", "https://example.org/wf.cwl"), ("workflow_type", "CWL"), ("workflow_type_version", "v1.0"), ("workflow_params", "{}")] {
+                body += "--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            }
+            request.httpBody = Data((body + "--XBOUNDARYX--\r\n").utf8)
+        }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
+    }
+
+    @Test func aStrictServerExitsNonZeroWhenTheClientDeviatedAndZeroWhenItDidNot() async throws {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: report) }
+        let deviating = try CLI.start(["--port", "0", "--strict", "--report", report.path, "--log-level", "warning"])
+        let ready = try JSONDecoder().decode(CLITests.Ready.self, from: Data(try await deviating.firstLine().utf8))
+        // A WES submission without the token: the real service refuses it.
+        _ = try await post(ready.url + "/ga4gh/wes/v1/runs", multipart: true)
+        deviating.signal(SIGTERM)
+        #expect(try await deviating.wait(timeout: 10) == 1)
+        #expect(deviating.errors.contains("strict mode:"), "\(deviating.errors)")
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        #expect(written?["verdict"] as? String == "fail")
+
+        let clean = try CLI.start(["--port", "0", "--strict", "--log-level", "warning"])
+        let cleanReady = try JSONDecoder().decode(CLITests.Ready.self, from: Data(try await clean.firstLine().utf8))
+        #expect(try await post(cleanReady.url + "/ga4gh/wes/v1/runs", headers: ["X-SBG-Auth-Token": "t"], multipart: true) == 200)
+        clean.signal(SIGTERM)
+        #expect(try await clean.wait(timeout: 10) == 0, "\(clean.errors)")
+    }
+}
