@@ -147,14 +147,23 @@ public struct Verification: Sendable {
     private func pollAfterTerminal(_ api: String, _ run: String, _ all: [Journal.Entry], _ polls: [Journal.Entry]) -> Result {
         var ended: Journal.Entry?
         var after: [Int] = []
+        // Once the run has ended, one read on each *other* status-read endpoint is the client fetching the result
+        // (wes-client polls /runs/{id}/status, then reads the RunLog /runs/{id} once for the outputs): not a poll.
+        var fetched: Set<String> = []
+        var resultReads: [Int] = []
         for entry in all where entry.run == run {
             if entry.observation.created {
                 ended = nil  // the run was started afresh
+                fetched = []
                 continue
             }
             guard polls.contains(where: { $0.sequence == entry.sequence }) else { continue }
-            if ended != nil {
-                after.append(entry.sequence)
+            if let end = ended {
+                if let endpoint = entry.endpoint, endpoint != end.endpoint, fetched.insert(endpoint).inserted {
+                    resultReads.append(entry.sequence)
+                } else {
+                    after.append(entry.sequence)
+                }
             } else if entry.observation.terminal, entry.status < 500 {
                 ended = entry
             }
@@ -170,7 +179,8 @@ public struct Verification: Sendable {
             ? "the client stopped polling run \(run) once it showed \(state)"
             : "the client read run \(run) \(after.count) more time(s) after it showed \(state) (allowed: \(allowed))"
         return Result(rule: "poll-after-terminal", api: api, run: run, verdict: verdict, message: message,
-            evidence: [ended.sequence] + after, details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed))])
+            evidence: [ended.sequence] + after,
+            details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed)), ("resultReads", .array(resultReads.map(JSON.int)))])
     }
 
     private func pollAfterCancel(_ api: String, _ run: String, _ all: [Journal.Entry], _ polls: [Journal.Entry]) -> Result {
