@@ -313,11 +313,13 @@ public struct Verification: Sendable {
         }
         var firstOf: [String: Journal.Entry] = [:]
         var duplicates: [Int] = []
-        for entry in created {
+        for (i, entry) in created.enumerated() {
             if let first = firstOf[entry.submission!], first.run != entry.run {
                 // A retry after an answer the client never got (it hung up, or the connection was dropped) is the
                 // classic duplicate; any identical second creation is reported.
                 duplicates += [first.sequence, entry.sequence]
+            } else if let earlier = created[..<i].last(where: { Self.multipartRetry(of: $0, by: entry) }) {
+                duplicates += [earlier.sequence, entry.sequence]
             } else {
                 firstOf[entry.submission!] = entry
             }
@@ -325,8 +327,22 @@ public struct Verification: Sendable {
         return Result(
             rule: "duplicate-submit", api: api, run: nil, verdict: duplicates.isEmpty ? .pass : .fail,
             message: duplicates.isEmpty ? "no identical submission created a second run"
-                : "identical submissions created \(duplicates.count / 2) extra run(s)",
+                : "identical (or retried multipart) submissions created \(duplicates.count / 2) extra run(s)",
             evidence: orderedUnique(duplicates), details: [])
+    }
+
+    /// A multipart body carries a boundary the client draws afresh for each request (`requests` does), so a retried
+    /// multipart submission never has the first one's fingerprint. It is taken for a retry when method, path and
+    /// body size are the same and it was sent before the earlier answer reached the client: that answer was still
+    /// being written (or delayed), the client hung up on it, or the connection was dropped.
+    static func multipartRetry(of earlier: Journal.Entry, by later: Journal.Entry) -> Bool {
+        guard earlier.contentType == "multipart/form-data", later.contentType == earlier.contentType,
+            later.method == earlier.method, later.path == earlier.path, later.bodyBytes == earlier.bodyBytes,
+            later.run != earlier.run, later.credential == earlier.credential
+        else { return false }
+        if earlier.clientGone == true || earlier.status == 0 { return true }
+        guard let duration = earlier.durationMs else { return true }  // still unanswered when the next one came
+        return later.wallMs < earlier.wallMs + duration
     }
 
     private func authOnEveryRequest(_ api: String, _ all: [Journal.Entry]) -> Result {
