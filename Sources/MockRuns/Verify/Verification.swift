@@ -220,7 +220,10 @@ public struct Verification: Sendable {
     }
 
     private func pollInterval(_ api: String, _ run: String, _ polls: [Journal.Entry]) -> Result {
-        let reads = polls.filter { $0.run == run }
+        var reads = polls.filter { $0.run == run }
+        // Only the polling while the run is under way: reads after it showed its end (the result fetch, or polling
+        // after the end, which poll-after-terminal judges) are not gaps of the poll loop.
+        if let end = reads.firstIndex(where: { $0.observation.terminal && $0.status < 500 }) { reads = Array(reads[...end]) }
         guard reads.count >= 2 else {
             return Result(rule: "poll-interval", api: api, run: run, verdict: .notApplicable,
                 message: "fewer than two status reads of run \(run)", evidence: reads.map(\.sequence), details: [])
