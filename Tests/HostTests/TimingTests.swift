@@ -31,7 +31,7 @@ struct TimingTests {
         #expect(texts.count == count)
         #expect(texts.contains("late 199"))
         #expect(elapsed >= 0.95)
-        #expect(elapsed < 8, "200 requests delayed 1 s took \(elapsed) s")
+        #expect(elapsed < 20, "200 requests delayed 1 s took \(elapsed) s")  // one after another: 200 s; 2 shared cores
         #expect(tracker.maxInFlight >= count / 2, "only \(tracker.maxInFlight) requests waited at the same time")
         #expect(calls.withLock { $0 } == count)  // the responder ran once per request, not again on resume
         let log = try await tracker.waitForLog(count: count)
@@ -212,7 +212,7 @@ struct TimingTests {
         #expect(bodies.count == 50)
         #expect(bodies.allSatisfy { $0 == "abc" })
         #expect(elapsed >= 0.79)
-        #expect(elapsed < 8, "50 streams waiting 2 × 400 ms took \(elapsed) s")  // one after another: 40 s
+        #expect(elapsed < 20, "50 streams waiting 2 × 400 ms took \(elapsed) s")  // one after another: 40 s
         #expect(tracker.maxInFlight >= 25, "only \(tracker.maxInFlight) streams were open at the same time")
     }
 }

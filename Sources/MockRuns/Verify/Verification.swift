@@ -149,14 +149,23 @@ public struct Verification: Sendable {
         var ended: Journal.Entry?
         var firstEnd: Journal.Entry?
         var after: [Int] = []
+        // Once the run has ended, one read on each *other* status-read endpoint is the client fetching the result
+        // (wes-client polls /runs/{id}/status, then reads the RunLog /runs/{id} once for the outputs): not a poll.
+        var fetched: Set<String> = []
+        var resultReads: [Int] = []
         for entry in all where entry.run == run {
             if entry.observation.created {
                 ended = nil  // the run was started afresh: reads of the new run are not "after the end"
+                fetched = []
                 continue
             }
             guard pollSequences.contains(entry.sequence) else { continue }
-            if ended != nil {
-                after.append(entry.sequence)
+            if let end = ended {
+                if let endpoint = entry.endpoint, endpoint != end.endpoint, fetched.insert(endpoint).inserted {
+                    resultReads.append(entry.sequence)
+                } else {
+                    after.append(entry.sequence)
+                }
             } else if entry.observation.terminal, entry.status < 500 {
                 ended = entry
                 if firstEnd == nil { firstEnd = entry }
@@ -175,7 +184,7 @@ public struct Verification: Sendable {
             : "the client read run \(run) \(after.count) more time(s) after it showed \(state) (allowed: \(allowed))"
         return Result(rule: "poll-after-terminal", api: api, run: run, verdict: verdict, message: message,
             evidence: after.isEmpty ? [] : [shown.sequence] + after,
-            details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed))])
+            details: [("readsAfter", .int(after.count)), ("allowed", .int(allowed)), ("resultReads", .array(resultReads.map(JSON.int)))])
     }
 
     private func pollAfterCancel(_ api: String, _ run: String, _ all: [Journal.Entry], _ polls: [Journal.Entry]) -> Result {
@@ -215,7 +224,10 @@ public struct Verification: Sendable {
     }
 
     private func pollInterval(_ api: String, _ run: String, _ polls: [Journal.Entry]) -> Result {
-        let reads = polls.filter { $0.run == run }
+        var reads = polls.filter { $0.run == run }
+        // Only the polling while the run is under way: reads after it showed its end (the result fetch, or polling
+        // after the end, which poll-after-terminal judges) are not gaps of the poll loop.
+        if let end = reads.firstIndex(where: { $0.observation.terminal && $0.status < 500 }) { reads = Array(reads[...end]) }
         guard reads.count >= 2 else {
             return Result(rule: "poll-interval", api: api, run: run, verdict: .notApplicable,
                 message: "fewer than two status reads of run \(run)", evidence: reads.map(\.sequence), details: [])
@@ -223,7 +235,12 @@ public struct Verification: Sendable {
         let gaps = zip(reads.dropFirst(), reads).map { ($0.wallMs - $1.wallMs).rounded() }
         let scenarioGaps = zip(reads.dropFirst(), reads).map { Double($0.at.milliseconds(since: $1.at)) / 1000 }
         let shortest = gaps.min() ?? 0
-        let growing = gaps.count >= 2 && zip(gaps.dropFirst(), gaps).allSatisfy { $0 >= $1 * 0.9 } && gaps.last! > gaps.first! * 1.2
+        // Backoff: the gaps never shrink (10 % jitter allowed) and grow by more than 20 % at least twice (once
+        // when there are only two gaps), so one late read of a fixed-interval poller (a scheduling hiccup) at the
+        // end does not look like backoff.
+        let steps = zip(gaps.dropFirst(), gaps)
+        let growing = gaps.count >= 2 && steps.allSatisfy { $0 >= $1 * 0.9 } && gaps.last! > gaps.first! * 1.2
+            && steps.filter { $0 > $1 * 1.2 }.count >= min(2, gaps.count - 1)
         var verdict = Verdict.pass
         var message = "shortest gap between reads of run \(run): \(Int(shortest)) ms" + (growing ? "; the gaps grow (backoff)" : "; the gaps do not grow (no backoff)")
         var evidence: [Int] = []
@@ -303,11 +320,13 @@ public struct Verification: Sendable {
         }
         var firstOf: [String: Journal.Entry] = [:]
         var duplicates: [Int] = []
-        for entry in created {
+        for (i, entry) in created.enumerated() {
             if let first = firstOf[entry.submission!], first.run != entry.run {
                 // A retry after an answer the client never got (it hung up, or the connection was dropped) is the
                 // classic duplicate; any identical second creation is reported.
                 duplicates += [first.sequence, entry.sequence]
+            } else if let earlier = created[..<i].last(where: { Self.multipartRetry(of: $0, by: entry) }) {
+                duplicates += [earlier.sequence, entry.sequence]
             } else {
                 firstOf[entry.submission!] = entry
             }
@@ -315,8 +334,22 @@ public struct Verification: Sendable {
         return Result(
             rule: "duplicate-submit", api: api, run: nil, verdict: duplicates.isEmpty ? .pass : .fail,
             message: duplicates.isEmpty ? "no identical submission created a second run"
-                : "identical submissions created \(duplicates.count / 2) extra run(s)",
+                : "identical (or retried multipart) submissions created \(duplicates.count / 2) extra run(s)",
             evidence: orderedUnique(duplicates), details: [])
+    }
+
+    /// A multipart body carries a boundary the client draws afresh for each request (`requests` does), so a retried
+    /// multipart submission never has the first one's fingerprint. It is taken for a retry when method, path and
+    /// body size are the same and it was sent before the earlier answer reached the client: that answer was still
+    /// being written (or delayed), the client hung up on it, or the connection was dropped.
+    static func multipartRetry(of earlier: Journal.Entry, by later: Journal.Entry) -> Bool {
+        guard earlier.contentType == "multipart/form-data", later.contentType == earlier.contentType,
+            later.method == earlier.method, later.path == earlier.path, later.bodyBytes == earlier.bodyBytes,
+            later.run != earlier.run, later.credential == earlier.credential
+        else { return false }
+        if earlier.clientGone == true || earlier.status == 0 { return true }
+        guard let duration = earlier.durationMs else { return true }  // still unanswered when the next one came
+        return later.wallMs < earlier.wallMs + duration
     }
 
     private func authOnEveryRequest(_ api: String, _ all: [Journal.Entry]) -> Result {
