@@ -144,6 +144,17 @@ mr_start_daemon(unsigned int flags,
                           MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 
+/* Whether the client has closed its side of a connection (a read timeout, a hang-up) while its answer waited:
+   a peek sees the end of the stream (or an error) instead of data or nothing yet. */
+static inline int mr_peer_closed(int fd)
+{
+  char byte;
+  ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return 1;
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return 1;
+  return 0;
+}
+
 /* Ends a connection from any thread: its next read fails and libmicrohttpd closes it as usual. */
 static inline void mr_shutdown_fd(int fd) { if (fd >= 0) (void) shutdown(fd, SHUT_RDWR); }
 

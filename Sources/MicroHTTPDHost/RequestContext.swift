@@ -129,6 +129,13 @@ final class RequestContext {
                 phase = .done
                 return .NO
             }
+            // A suspended connection does not notice a hang-up, and writing into a closed socket still succeeds:
+            // look before answering, so a client that timed out is reported as gone, not as served.
+            let fd = mr_connection_fd(connection)
+            if fd >= 0, mr_peer_closed(fd) != 0 {
+                phase = .done
+                return .NO
+            }
             return deliver(reply)
         case .reading:
             let reply: Reply

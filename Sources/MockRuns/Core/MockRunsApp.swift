@@ -180,12 +180,25 @@ public final class MockRunsApp: HTTPResponder {
             retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
             deviations: deviations)
         entry.observation.credential = nil  // only the fingerprint is kept
-        if observation.created {
-            entry.submission = Fingerprint.of(request.method + " " + request.path + "\n" + request.bodyText)
-        }
+        if observation.created { entry.submission = Self.submissionFingerprint(request) }
         var tagged = reply
         tagged.tag = journal.withLock { $0.record(entry) }
         return tagged
+    }
+
+    /// Equal for two submissions of the same request: method, path and body, a form's fields rather than its raw
+    /// bytes (a multipart boundary is drawn afresh for every request, so a retry's bytes differ).
+    static func submissionFingerprint(_ request: HTTPRequest) -> String {
+        var text = request.method + " " + request.path + "\n"
+        if let form = request.form {
+            for field in form {
+                text += Credentials.printable(field.name) + " " + Credentials.printable(field.filename ?? "") + " "
+                    + Fingerprint.of(field.text) + "\n"
+            }
+        } else {
+            text += request.bodyText
+        }
+        return Fingerprint.of(text)
     }
 
     public func finished(tag: Int, _ end: ExchangeEnd) {

@@ -299,7 +299,7 @@ public struct Verification: Sendable {
             if current.count > worst.count { worst = current }
             previous = entry
         }
-        let failures = all.filter { $0.status >= 500 || $0.status == 0 }.count
+        let failures = all.filter { $0.status >= 500 || $0.status == 0 || $0.clientGone == true }.count
         guard failures > 0 else {
             return Result(rule: "retries-bounded", api: api, run: nil, verdict: .notApplicable,
                 message: "no 5xx answers or dropped connections to retry", evidence: [], details: [])
@@ -320,13 +320,11 @@ public struct Verification: Sendable {
         }
         var firstOf: [String: Journal.Entry] = [:]
         var duplicates: [Int] = []
-        for (i, entry) in created.enumerated() {
+        for entry in created {
             if let first = firstOf[entry.submission!], first.run != entry.run {
                 // A retry after an answer the client never got (it hung up, or the connection was dropped) is the
                 // classic duplicate; any identical second creation is reported.
                 duplicates += [first.sequence, entry.sequence]
-            } else if let earlier = created[..<i].last(where: { Self.multipartRetry(of: $0, by: entry) }) {
-                duplicates += [earlier.sequence, entry.sequence]
             } else {
                 firstOf[entry.submission!] = entry
             }
@@ -334,22 +332,8 @@ public struct Verification: Sendable {
         return Result(
             rule: "duplicate-submit", api: api, run: nil, verdict: duplicates.isEmpty ? .pass : .fail,
             message: duplicates.isEmpty ? "no identical submission created a second run"
-                : "identical (or retried multipart) submissions created \(duplicates.count / 2) extra run(s)",
+                : "identical submissions created \(duplicates.count / 2) extra run(s)",
             evidence: orderedUnique(duplicates), details: [])
-    }
-
-    /// A multipart body carries a boundary the client draws afresh for each request (`requests` does), so a retried
-    /// multipart submission never has the first one's fingerprint. It is taken for a retry when method, path and
-    /// body size are the same and it was sent before the earlier answer reached the client: that answer was still
-    /// being written (or delayed), the client hung up on it, or the connection was dropped.
-    static func multipartRetry(of earlier: Journal.Entry, by later: Journal.Entry) -> Bool {
-        guard earlier.contentType == "multipart/form-data", later.contentType == earlier.contentType,
-            later.method == earlier.method, later.path == earlier.path, later.bodyBytes == earlier.bodyBytes,
-            later.run != earlier.run, later.credential == earlier.credential
-        else { return false }
-        if earlier.clientGone == true || earlier.status == 0 { return true }
-        guard let duration = earlier.durationMs else { return true }  // still unanswered when the next one came
-        return later.wallMs < earlier.wallMs + duration
     }
 
     private func authOnEveryRequest(_ api: String, _ all: [Journal.Entry]) -> Result {
