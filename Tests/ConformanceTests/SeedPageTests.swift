@@ -8,7 +8,19 @@ import Testing
 /// the embedded default scenario: every example request, in the order the page lists them, must get the page's
 /// status and body shape (keys and value types; exact values where the page's are deterministic).
 @Suite struct SeedPageTests {
-    func defaultServer() throws -> TestServer { try MockServer.start(MockServer.catalog.defaultScenario()) }
+    /// The embedded default scenario; `strict` turns strict contract mode on (every example is a well-formed
+    /// request, so strict mode must answer it alike and journal no deviation: see `expectNoDeviation`).
+    func defaultServer(strict: Bool = false) throws -> TestServer {
+        var scenario = MockServer.catalog.defaultScenario()
+        scenario.strict = strict
+        return try MockServer.start(scenario)
+    }
+
+    /// The page's examples are the documented contract: no request of them is a contract deviation.
+    func expectNoDeviation(_ server: TestServer, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let deviations = try await StrictModeTests.allDeviations(server)
+        #expect(deviations.isEmpty, "\(deviations)", sourceLocation: sourceLocation)
+    }
 
     /// The JSON type of a parsed value: null, string, number, array or object.
     static func kind(_ value: Any?) -> String {
@@ -38,8 +50,8 @@ import Testing
 
     /// POST dashboard/run (form parameters), then GET dashboard/run_status until the run is finished: RUNNING,
     /// FINISHED, then 404 ("the run request is already finished").
-    @Test func foundryRunASource() async throws {
-        let server = try defaultServer()
+    @Test(arguments: [false, true]) func foundryRunASource(strict: Bool) async throws {
+        let server = try defaultServer(strict: strict)
         let params = "apiKey=KEY&sourceID=SCR_017041-1&status2Match=error&stepName=transform"
         let run = try await server.send(
             "POST", "/dashboard/run", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: params)
@@ -58,13 +70,14 @@ import Testing
             }
         }
         #expect(seen == ["RUNNING", "RUNNING", "FINISHED", "404"])
+        try await expectNoDeviation(server)
     }
 
     // MARK: Python Controller — "Python Controller API - Run"
 
     /// POST controller/run and GET controller/run_status, both with api_key and resourceID in the query.
-    @Test func controllerRun() async throws {
-        let server = try defaultServer()
+    @Test(arguments: [false, true]) func controllerRun(strict: Bool) async throws {
+        let server = try defaultServer(strict: strict)
         let query = "api_key=KEY&resourceID=SCR_017041"
         let run = try await server.send("POST", "/controller/run?" + query)
         #expect(run.status == 200)
@@ -73,12 +86,13 @@ import Testing
         #expect(status.status == 200)
         expectShape(status, ["status": "string"])
         #expect(["Running", "Finished"].contains(status.jsonObject?["status"] as? String ?? ""))
+        try await expectNoDeviation(server)
     }
 
     // MARK: GA4GH WES on Cavatica — "Get the status of the workflow run"
 
-    @Test func wesGetTheStatusOfTheWorkflowRun() async throws {
-        let server = try defaultServer()
+    @Test(arguments: [false, true]) func wesGetTheStatusOfTheWorkflowRun(strict: Bool) async throws {
+        let server = try defaultServer(strict: strict)
         let id = "40a9c1a6-9263-4982-a574-e494f7c4b621"
         let r = try await server.send(
             "GET", "/ga4gh/wes/v1/runs/\(id)/status", headers: ["X-SBG-Auth-Token": "55e9691c111146bd384c5ec40a9f97fb1"])
@@ -86,14 +100,15 @@ import Testing
         expectShape(r, ["run_id": "string", "state": "string"])
         #expect(r.jsonObject?["run_id"] as? String == id)
         #expect(r.jsonObject?["state"] as? String == "COMPLETE")
+        try await expectNoDeviation(server)
     }
 
     // MARK: Solvexia — "Process Run APIs"
 
     /// The page's nine examples in its order, with a token from POST /oauth/token first (every example sends a
     /// Bearer token).
-    @Test func solvexiaProcessRunAPIs() async throws {
-        let server = try defaultServer()
+    @Test(arguments: [false, true]) func solvexiaProcessRunAPIs(strict: Bool) async throws {
+        let server = try defaultServer(strict: strict)
         let token = try await server.send(
             "POST", "/oauth/token", headers: ["Content-Type": "application/json"],
             body: #"{"client_id":"DDF-AAFBD447-55432-475B-83DB-B5AD78878821","client_secret":"B5AD78878821","grant_type":"client_credentials"}"#)
@@ -175,13 +190,14 @@ import Testing
         #expect(restart.jsonObject?["id"] as? String == "as-20682")
         #expect(restart.jsonObject?["status"] as? String == "Running")
         #expect(restart.jsonObject?["completionMessage"] as? String == "step is currently running")
+        try await expectNoDeviation(server)
     }
 
     // MARK: Workspace runs — "Create and Monitor Runs via API"
 
     /// 1. create a run (camelCase body, X-API-Key), 2. poll it until it ends, 3. read the output metadata.
-    @Test func workspaceCreateAndMonitorRuns() async throws {
-        let server = try defaultServer()
+    @Test(arguments: [false, true]) func workspaceCreateAndMonitorRuns(strict: Bool) async throws {
+        let server = try defaultServer(strict: strict)
         let workspace = "3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10"
         let runs = "/api/v1/workspaces/\(workspace)/runs"
         let key: KeyValuePairs<String, String> = ["X-API-Key": "my-key"]
@@ -210,5 +226,6 @@ import Testing
         #expect(output.status == 200)
         #expect(output.jsonObject?["ready"] as? Bool == true)
         #expect(output.headers["X-Request-Id"] != nil)
+        try await expectNoDeviation(server)
     }
 }

@@ -57,6 +57,7 @@ public struct ControllerFake: APIFake {
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse
     {
+        try ControllerContract.check(request, routes: routes, context: context)
         let permission = endpoint.name == "run" ? "run" : "status"
         let decision = context.scenario.withEngine {
             $0.authorize(api: Self.api, credential: request.queryValue("api_key"), permission: permission)

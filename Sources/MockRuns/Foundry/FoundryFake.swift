@@ -61,7 +61,7 @@ public struct FoundryFake: APIFake {
         -> HTTPResponse
     {
         let values: [String: String]
-        switch endpoint.name == "run" ? request.parameters() : .success(queryValues(request)) {
+        switch endpoint.name == "run" ? FoundryContract.runParameters(request, context: context) : .success(queryValues(request)) {
         case .success(let v): values = v
         case .failure(let problem): throw APIError(400, problem.message)
         }

@@ -12,7 +12,7 @@ enum SolvexiaAuth {
     /// `POST /oauth/token`: `{client_id, client_secret, grant_type: "client_credentials", scope?}`, JSON or form.
     static func issueToken(_ request: HTTPRequest, context: FakeContext) throws(APIError) -> HTTPResponse {
         let values: [String: String]
-        switch request.parameters() {
+        switch SolvexiaContract.tokenRequest(request, context: context) {
         case .success(let v): values = v
         case .failure(let problem): throw APIError(400, problem.message, code: "invalid_request")
         }

@@ -201,6 +201,7 @@ public struct SolvexiaFake: APIFake {
     private func deprecatedRequest(_ request: HTTPRequest, render: SolvexiaRender, context: FakeContext) throws(APIError)
         -> JSON
     {
+        try SolvexiaContract.jsonBody(request, endpoint: "POST /api/v1/requests", context: context)
         let body: JSON
         switch request.jsonBody() {
         case .success(let json): body = json
@@ -261,6 +262,7 @@ public struct SolvexiaFake: APIFake {
         throws(APIError) -> JSON
     {
         var prefix: String?
+        try SolvexiaContract.jsonBody(request, endpoint: "POST /api/v1/processes/{processId}/processruns", context: context)
         if !request.body.isEmpty {
             switch request.jsonBody() {
             case .failure(let problem): throw APIError(400, "Invalid request body: \(problem.message)")

@@ -117,6 +117,7 @@ public struct WESFake: APIFake {
                 guard let token = request.authorization(scheme: "Bearer") else {
                     throw APIError(401, "the Authorization header must be \"Bearer <token>\"")
                 }
+                try WESContract.bearerToken(context: context)
                 credential = token
                 viaBearer = true
             } else {
@@ -131,9 +132,8 @@ public struct WESFake: APIFake {
         case .granted:
             return
         case .missing:
-            if endpoint.name == "run_workflow", settings["strictAuth"]?.boolValue != true {
-                context.deviation(
-                    "POST /runs without X-SBG-Auth-Token (wes-client 5.0 sends none); the real service answers 401, settings.strictAuth makes the mock do so too")
+            if endpoint.name == "run_workflow" {
+                try WESContract.submissionWithoutToken(settings: settings, context: context)
                 return
             }
             throw APIError(401, "Unauthorized: the X-SBG-Auth-Token header is missing")

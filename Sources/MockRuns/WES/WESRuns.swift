@@ -59,6 +59,7 @@ struct WESRuns {
     }
 
     func submit(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+        try WESContract.submission(request, context: context)
         let submission = try WESSubmission(request)
         let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
         return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)

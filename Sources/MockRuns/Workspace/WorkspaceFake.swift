@@ -182,6 +182,7 @@ public struct WorkspaceFake: APIFake {
     private func create(
         _ request: HTTPRequest, workspace: String, settings: [String: JSON], render: WorkspaceRender, context: FakeContext
     ) throws(APIError) -> HTTPResponse {
+        try WorkspaceContract.create(request, bodyStyle: settings["bodyStyle"]?.stringValue ?? "seed", context: context)
         let body: JSON
         switch request.jsonBody() {
         case .success(let json): body = json
