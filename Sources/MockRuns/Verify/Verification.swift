@@ -129,10 +129,13 @@ public struct Verification: Sendable {
             func add(_ rule: String, _ make: () -> [Result]) {
                 if !e.skipped.contains(rule) { results += make() }
             }
-            add("poll-after-terminal") { runs.map { pollAfterTerminal(api, $0, mine, polls) } }
-            add("poll-after-cancel-confirmed") { runs.map { pollAfterCancel(api, $0, mine, polls) } }
+            // Grouped once, so judging thousands of runs over a full journal stays linear.
+            let entriesOf = Dictionary(grouping: mine.filter { $0.run != nil }, by: { $0.run! })
+            let pollsOf = Dictionary(grouping: polls, by: { $0.run! })
+            add("poll-after-terminal") { runs.map { pollAfterTerminal(api, $0, entriesOf[$0] ?? [], pollsOf[$0] ?? []) } }
+            add("poll-after-cancel-confirmed") { runs.map { pollAfterCancel(api, $0, entriesOf[$0] ?? [], pollsOf[$0] ?? []) } }
             add("poll-unknown-run") { [pollUnknownRun(api, polls)] }
-            add("poll-interval") { runs.map { pollInterval(api, $0, polls) } }
+            add("poll-interval") { runs.map { pollInterval(api, $0, pollsOf[$0] ?? []) } }
             add("retry-after-honoured") { [retryAfterHonoured(api, mine)] }
             add("retries-bounded") { [retriesBounded(api, mine)] }
             add("duplicate-submit") { [duplicateSubmit(api, mine)] }
@@ -364,11 +367,13 @@ public struct Verification: Sendable {
 
     private func contractDeviations(_ api: String, _ all: [Journal.Entry]) -> Result {
         var groups: [(String, [Int])] = []
+        var index: [ExactKey: Int] = [:]
         for entry in all {
             for deviation in entry.deviations {
-                if let i = groups.firstIndex(where: { $0.0 == deviation }) {
+                if let i = index[ExactKey(deviation)] {
                     groups[i].1.append(entry.sequence)
                 } else {
+                    index[ExactKey(deviation)] = groups.count
                     groups.append((deviation, [entry.sequence]))
                 }
             }

@@ -38,7 +38,8 @@ enum WESContract {
                 refusal: APIError(400, "POST /runs takes multipart/form-data, not application/x-www-form-urlencoded"))
         }
         var unknown: [String] = []
-        for field in request.form ?? [] where !formFields.contains(field.name) && !unknown.contains(field.name) {
+        var seen = Set<ExactKey>()  // a body may hold 10,000 fields: linear, not quadratic
+        for field in request.form ?? [] where !formFields.contains(field.name) && seen.insert(ExactKey(field.name)).inserted {
             unknown.append(field.name)
         }
         guard !unknown.isEmpty else { return }
