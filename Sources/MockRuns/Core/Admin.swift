@@ -166,7 +166,7 @@ extension MockRunsApp {
     static let journalFilters = ["api", "endpoint", "run", "status", "since", "limit"]
 
     /// The journal, filtered on the server: `api`, `endpoint`, `run`, `status` (exact), `since` (sequence numbers
-    /// above it), `limit` (the first N after `since`, else the newest N).
+    /// above it), `limit` (the first N after `since`, else the newest N; 1,000 by default).
     private func journalAnswer(_ request: HTTPRequest) -> HTTPResponse {
         for (name, _) in request.query where !Self.journalFilters.contains(name) {
             return adminError(
@@ -192,8 +192,10 @@ extension MockRunsApp {
                 }, journal.capacity
             )
         }
-        let selected: ArraySlice<Journal.Entry>
-        if let limit { selected = since == nil ? entries.suffix(limit) : entries.prefix(limit) } else { selected = entries[...] }
+        // At most 1,000 entries an answer unless `limit` asks for more: a full journal is megabytes of JSON, and
+        // the server's one thread writes it.
+        let count = limit ?? 1000
+        let selected = since == nil ? entries.suffix(count) : entries.prefix(count)
         return ok([("capacity", .int(capacity)), ("requests", .array(selected.map(\.json)))])
     }
 
