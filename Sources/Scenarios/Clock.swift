@@ -117,8 +117,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             if chars[index] == 90 || chars[index] == 122 {
                 index += 1
             } else if chars[index] == 43 || chars[index] == 45 {
+                // A real UTC offset: at most 23:59 either way.
                 guard index + 6 == chars.count, let h = number(index + 1..<index + 3), chars[index + 3] == 58,
-                    let m = number(index + 4..<index + 6)
+                    let m = number(index + 4..<index + 6), h < 24, m < 60
                 else { return nil }
                 offsetMinutes = (h * 60 + m) * (chars[index] == 43 ? 1 : -1)
                 index += 6

@@ -19,8 +19,11 @@ import Testing
     }
 
     @Test func extremeButWellFormedTimestampsParse() {
-        #expect(Timestamp.parse("9999-12-31T23:59:60.999-99:99")?.iso8601(fractionDigits: 3) != nil)
-        #expect(Timestamp.parse("0000-01-01T00:00:00+99:99") != nil)
+        #expect(Timestamp.parse("9999-12-31T23:59:60.999-23:59")?.iso8601(fractionDigits: 3) != nil)
+        #expect(Timestamp.parse("0000-01-01T00:00:00+23:59") != nil)
+        // Not a UTC offset: refused rather than read as 99 hours.
+        #expect(Timestamp.parse("0000-01-01T00:00:00+99:99") == nil)
+        #expect(Timestamp.parse("2025-01-01T00:00:00+01:60") == nil)
         #expect(Timestamp.parse("2025-01-01T00:00:00.") == nil)
         #expect(Timestamp.parse("2025-01-01T00:00:00.Z") == nil)
         #expect(Timestamp.parse("2025-01-01T00:00:00+01") == nil)
