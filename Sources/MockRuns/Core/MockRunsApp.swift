@@ -166,7 +166,8 @@ public final class MockRunsApp: HTTPResponder {
         deviations: [String] = []
     ) -> Reply {
         let (at, observed) = scenario.withEngine { ($0.now, $0.observation) }
-        var observation = api == nil ? Observation() : observed
+        // Only an admitted request (one with an endpoint) started an observation of its own.
+        var observation = endpoint == nil ? Observation() : observed
         if observation.run == nil { observation.run = endpoint?.runID }
         // The journal keeps its last entries: bound what each keeps of the client's path.
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
