@@ -88,7 +88,7 @@ struct TimingTests {
         #expect(stopTime < .seconds(1), "stop took \(stopTime)")
         let (outcomes, waited) = await timed { await clients.value }
         #expect(outcomes.count == 20)
-        #expect(waited < 5, "clients were released after \(waited) s")
+        #expect(waited < 10, "clients were released after \(waited) s")  // not the 30 s delay; 2 shared cores
         // Stopping twice is harmless, and a stopped server refuses connections.
         server.stop()
         #expect(server.server.isStopped)
@@ -115,7 +115,7 @@ struct TimingTests {
         #expect(stopTime < .seconds(1), "stop took \(stopTime)")
         let (outcomes, waited) = await timed { await clients.value }
         #expect(outcomes == Array(repeating: false, count: 10))  // cut short, not completed
-        #expect(waited < 5)
+        #expect(waited < 10)  // not the 30 s wait; 2 shared cores
     }
 
     @Test func stopRightAfterManySuspensionsRepeatedly() async throws {
