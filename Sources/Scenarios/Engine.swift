@@ -116,19 +116,30 @@ public struct Engine: Sendable {
         }
 
         var fault: FaultAction?
-        for rule in apis[slot].script.faults where fault == nil {
+        for (index, rule) in apis[slot].script.faults.enumerated() where fault == nil {
             guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }
-            let count: Int
+            var count: Int
             if let run = rule.run {
                 guard run == runID else { continue }
                 count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
                 count = apis[slot].endpointCounts[rule.endpoint, default: 0]
             }
+            // A range: the trigger counts from `from` on, and the rule answers at most `times` requests.
+            if let from = rule.from {
+                guard count >= from else { continue }
+                count = count - from + 1
+            }
+            if let times = rule.times, apis[slot].faultHits[index, default: 0] >= times { continue }
+            let hits: Bool
             switch rule.trigger {
-            case .nth(let n): if count == n { fault = rule.action }
-            case .every(let k): if k > 0, count % k == 0 { fault = rule.action }
-            case .probability(let p): if apis[slot].faultRandom.unit() < p { fault = rule.action }
+            case .nth(let n): hits = count == n
+            case .every(let k): hits = k > 0 && count % k == 0
+            case .probability(let p): hits = apis[slot].faultRandom.unit() < p
+            }
+            if hits {
+                fault = rule.action
+                if rule.times != nil { apis[slot].faultHits[index, default: 0] += 1 }
             }
         }
         let latency = apis[slot].script.latency[endpoint] ?? apis[slot].script.latency["*"]
@@ -535,6 +546,8 @@ private struct APIState {
     var endpointCounts: [String: Int] = [:]
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
+    /// How many requests each fault rule with `times` has answered (by its index in the script).
+    var faultHits: [Int: Int] = [:]
     /// The run ids fault rules name: the only runs whose requests are counted.
     let faultRuns: Set<String>
     /// Where each credential key first appears in the script's list, so checking a key does not scan the list.

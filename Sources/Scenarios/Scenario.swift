@@ -132,6 +132,11 @@ public struct FaultRule: Sendable {
     public var run: String?
     public var trigger: Trigger
     public var action: FaultAction
+    /// Only matching requests from this count on (1-based) are candidates; the trigger counts from there
+    /// (`from: 5, every: 2` hits the 6th, 8th, ...).
+    public var from: Int?
+    /// The rule answers at most this many requests (until reset); nil: no limit.
+    public var times: Int?
 
     public enum Trigger: Sendable, Equatable {
         /// The Nth matching request (1-based).
@@ -142,11 +147,15 @@ public struct FaultRule: Sendable {
         case probability(Double)
     }
 
-    public init(endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction) {
+    public init(
+        endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction, from: Int? = nil, times: Int? = nil
+    ) {
         self.endpoint = endpoint
         self.run = run
         self.trigger = trigger
         self.action = action
+        self.from = from
+        self.times = times
     }
 }
 

@@ -420,14 +420,16 @@ private struct Reader {
     /// A fault: which requests it picks, when it fires, what it does. Each part is checked even when another
     /// is wrong, so one run of `validate` shows every problem.
     mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
-        let keys = ["endpoint", "run", "nth", "every", "probability", "respond", "drop"]
+        let keys = ["endpoint", "run", "nth", "every", "probability", "from", "times", "respond", "drop"]
         guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
+        let from = m["from"].map { integer($0, path.key("from"), min: 1) }
+        let times = m["times"].map { integer($0, path.key("times"), min: 1) }
         let action = faultAction(m, path)
         let run = string(m["run"], path.key("run"))
-        guard let endpoint, let trigger, let action else { return nil }
-        return FaultRule(endpoint: endpoint, run: run, trigger: trigger, action: action)
+        guard let endpoint, let trigger, let action, from != .some(nil), times != .some(nil) else { return nil }
+        return FaultRule(endpoint: endpoint, run: run, trigger: trigger, action: action, from: from ?? nil, times: times ?? nil)
     }
 
     private mutating func faultEndpoint(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
@@ -443,8 +445,10 @@ private struct Reader {
 
     private mutating func faultTrigger(_ m: [String: JSON], _ path: JSONPath) -> FaultRule.Trigger? {
         let triggers = ["nth", "every", "probability"].filter { m[$0] != nil }
+        // A range alone (`from`, `times`) hits every request in it.
+        if triggers.isEmpty, m["from"] != nil || m["times"] != nil { return .every(1) }
         guard triggers.count == 1 else {
-            fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\"" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
+            fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\", or a range (\"from\", \"times\")" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
             return nil
         }
         switch triggers[0] {

@@ -164,6 +164,8 @@ public enum ScenarioSchema {
                 "nth": ["type": "integer", "minimum": 1],
                 "every": ["type": "integer", "minimum": 1],
                 "probability": ["type": "number", "minimum": 0, "maximum": 1],
+                "from": ["type": "integer", "minimum": 1, "description": "Only matching requests from the Nth on; the trigger counts from there."],
+                "times": ["type": "integer", "minimum": 1, "description": "The fault answers at most this many requests."],
                 "respond": [
                     "type": "object", "additionalProperties": false, "required": ["status"],
                     "properties": [
@@ -173,7 +175,15 @@ public enum ScenarioSchema {
                 ],
                 "drop": ["enum": ["reset", "empty"]],
             ],
-            "oneOf": [["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]]],
+            "anyOf": [
+                ["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]], ["required": ["from"]],
+                ["required": ["times"]],
+            ],
+            "not": [
+                "anyOf": [
+                    ["required": ["nth", "every"]], ["required": ["nth", "probability"]], ["required": ["every", "probability"]],
+                ]
+            ],
         ]
         var settings: [(String, JSON)] = []
         for setting in api.settings {

@@ -271,6 +271,36 @@ import Testing
         #expect(drops == [nil, .reset, nil, .reset])
     }
 
+    @Test func faultRangesFromAndTimes() throws {
+        func statuses(_ fault: String, _ n: Int = 9) throws -> [Int?] {
+            var e = try engine(#"{"apis": {"jobs": {"faults": ["# + fault + #"]}}}"#)
+            return (1...n).map { _ in e.admit(api: "jobs", endpoint: "status").fault?.status }
+        }
+        let x: Int? = 503
+        // Alone: every request in the range.
+        #expect(try statuses(#"{"endpoint": "status", "from": 3, "respond": {"status": 503}}"#) == [nil, nil, x, x, x, x, x, x, x])
+        #expect(try statuses(#"{"endpoint": "status", "times": 2, "respond": {"status": 503}}"#) == [x, x, nil, nil, nil, nil, nil, nil, nil])
+        #expect(try statuses(#"{"endpoint": "status", "from": 5, "times": 3, "respond": {"status": 503}}"#) == [nil, nil, nil, nil, x, x, x, nil, nil])
+        // With a trigger: it counts from `from` on, and `times` caps the hits.
+        #expect(try statuses(#"{"endpoint": "status", "from": 4, "every": 2, "respond": {"status": 503}}"#) == [nil, nil, nil, nil, x, nil, x, nil, x])
+        #expect(try statuses(#"{"endpoint": "status", "every": 2, "times": 2, "respond": {"status": 503}}"#) == [nil, x, nil, x, nil, nil, nil, nil, nil])
+        #expect(try statuses(#"{"endpoint": "status", "from": 2, "nth": 2, "respond": {"status": 503}}"#) == [nil, nil, x, nil, nil, nil, nil, nil, nil])
+        let some = try statuses(#"{"endpoint": "status", "probability": 0.9, "times": 3, "respond": {"status": 503}}"#, 30)
+        #expect(some.compactMap { $0 }.count == 3)
+    }
+
+    @Test func faultRangeCountsPerRunAndStartsAgainOnReset() throws {
+        var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "from": 2, "times": 1, "respond": {"status": 500}}]}}}"#)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault?.status == 500)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        e.reset()
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault?.status == 500)
+    }
+
     @Test func faultForOneRunOnly() throws {
         var e = try engine(
             #"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "nth": 1, "respond": {"status": 500, "body": {"x": 1}}}]}}}"#)

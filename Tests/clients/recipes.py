@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Plays the recipes of docs/scenarios.md ("Recipes") as a polling client would, with `requests`.
+
+    recipes.py BASE_URL RECIPE
+
+RECIPE is a fixture's name (recipe-403-mid-poll, ...); the server must be serving that fixture. Prints one line
+per answer and `OK RECIPE` when every answer is the one the recipe promises; exits 1 with `FAIL: ...` otherwise.
+"""
+
+import json
+import sys
+
+import requests
+
+TOKEN = {"X-SBG-Auth-Token": "client-token"}
+
+
+class Player:
+    def __init__(self, base):
+        self.base = base.rstrip("/") + "/ga4gh/wes/v1"
+        self.session = requests.Session()
+        self.session.trust_env = False  # the server is on this machine
+
+    def submit(self):
+        form = {
+            "workflow_url": (None, "https://example.org/wf.cwl"),
+            "workflow_type": (None, "CWL"),
+            "workflow_type_version": (None, "v1.0"),
+        }
+        response = self.session.post(self.base + "/runs", files=form, headers=TOKEN, timeout=(5, 10))
+        expect(response.status_code == 200, "submit answered %d: %s" % (response.status_code, response.text))
+        return response.json()["run_id"]
+
+    def status(self, run_id, timeout=10):
+        response = self.session.get(self.base + "/runs/%s/status" % run_id, headers=TOKEN, timeout=(5, timeout))
+        state = response.json().get("state") if response.status_code == 200 else None
+        print(response.status_code, state or response.text.strip(), flush=True)
+        return response
+
+
+def expect(condition, message):
+    if not condition:
+        print("FAIL: " + message, flush=True)
+        sys.exit(1)
+
+
+def codes(player, run_id, n):
+    return [player.status(run_id).status_code for _ in range(n)]
+
+
+def recipe_403_mid_poll(player):
+    run_id = player.submit()
+    got = codes(player, run_id, 5)
+    expect(got == [200, 200, 403, 403, 403], "status codes %s" % got)
+
+
+def recipe_503_twice(player):
+    run_id = player.submit()
+    got = codes(player, run_id, 4)
+    expect(got == [503, 503, 200, 200], "status codes %s" % got)
+    expect(player.status(run_id).json()["state"] == "COMPLETE", "the run did not read COMPLETE after the 503s")
+
+
+def recipe_second_run_fails(player):
+    finals = []
+    for _ in range(2):
+        run_id = player.submit()
+        states = [player.status(run_id).json()["state"] for _ in range(2)]
+        expect(states[0] == "RUNNING", "first read %s" % states)
+        finals.append(states[1])
+    expect(finals == ["COMPLETE", "EXECUTOR_ERROR"], "final states %s" % finals)
+
+
+RECIPES = {name[len("recipe_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("recipe_")}
+
+if __name__ == "__main__":
+    base, name = sys.argv[1], sys.argv[2]
+    play = RECIPES.get(name[len("recipe-"):])
+    expect(play is not None, "no recipe %s; known: %s" % (name, ", ".join(sorted(RECIPES))))
+    play(Player(base))
+    print("OK " + name, flush=True)
