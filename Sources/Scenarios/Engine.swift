@@ -143,7 +143,7 @@ public struct Engine: Sendable {
             }
         }
         let latency = apis[slot].script.latency[endpoint] ?? apis[slot].script.latency["*"]
-        let delay = latency.map { Engine.draw($0, &apis[slot].latencyRandom) } ?? 0
+        let delay = (latency.map { Engine.draw($0, &apis[slot].latencyRandom) } ?? 0) + (fault?.delay ?? 0)
         let bounded = min(max(delay.isNaN ? 0 : delay, 0), Latency.maximumMilliseconds)
         return Admission(delay: .milliseconds(Int64(bounded.rounded())), fault: fault)
     }

@@ -159,25 +159,57 @@ public struct FaultRule: Sendable {
     }
 }
 
-/// What a fault answers: a status (with the API's own error body for it unless `body` is given) or a dropped
-/// connection.
+/// What a fault answers: a status (with the API's own error body for it unless `body` is given), a dropped
+/// connection, no answer at all (`hang`), or the normal answer late (`delay` alone).
 public struct FaultAction: Sendable, Equatable {
     public enum Drop: String, Sendable, CaseIterable {
         case reset
         case empty
     }
 
+    /// How a fault's `Retry-After` is written.
+    public enum RetryAfter: Sendable, Equatable {
+        /// `Retry-After: N` (delay-seconds).
+        case seconds(Int)
+        /// An HTTP date this many seconds after the answer's scenario time (the second its Date header shows).
+        case httpDate(Int)
+    }
+
     public var status: Int?
     public var body: JSON?
     public var headers: [String: String]
     public var drop: Drop?
+    /// Milliseconds the answer (normal, `respond` or `drop`) is held back.
+    public var delay: Double?
+    /// Never answer: the connection is held until the client hangs up or the server stops.
+    public var hang: Bool
+    public var retryAfter: RetryAfter?
+    /// Replaces the answer's Content-Type (a wrong one, as a misconfigured proxy sends).
+    public var contentType: String?
+    /// The body is cut in half (Content-Length stays honest): JSON that does not parse.
+    public var truncate: Bool
+    /// An HTML error page with this title and heading, sent as `text/html` (a proxy's or load balancer's page).
+    public var html: String?
 
-    public init(status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil) {
+    public init(
+        status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil, delay: Double? = nil,
+        hang: Bool = false, retryAfter: RetryAfter? = nil, contentType: String? = nil, truncate: Bool = false,
+        html: String? = nil
+    ) {
         self.status = status
         self.body = body
         self.headers = headers
         self.drop = drop
+        self.delay = delay
+        self.hang = hang
+        self.retryAfter = retryAfter
+        self.contentType = contentType
+        self.truncate = truncate
+        self.html = html
     }
+
+    /// Only a delay: the request is answered normally, late.
+    public var answersNormally: Bool { status == nil && drop == nil && !hang }
 }
 
 /// How one run behaves over its life.

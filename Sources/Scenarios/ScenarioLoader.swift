@@ -420,7 +420,7 @@ private struct Reader {
     /// A fault: which requests it picks, when it fires, what it does. Each part is checked even when another
     /// is wrong, so one run of `validate` shows every problem.
     mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
-        let keys = ["endpoint", "run", "nth", "every", "probability", "from", "times", "respond", "drop"]
+        let keys = ["endpoint", "run", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
         guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
@@ -467,12 +467,38 @@ private struct Reader {
     }
 
     private mutating func faultAction(_ m: [String: JSON], _ path: JSONPath) -> FaultAction? {
-        let actions = ["respond", "drop"].filter { m[$0] != nil }
-        guard actions.count == 1 else {
-            fail(path, "needs exactly one of \"respond\" ({\"status\": 500}) or \"drop\" (\"reset\" or \"empty\")")
+        let actions = ["respond", "drop", "hang"].filter { m[$0] != nil }
+        guard actions.count == 1 || (actions.isEmpty && m["delay"] != nil) else {
+            fail(
+                path,
+                "needs exactly one of \"respond\" ({\"status\": 500}), \"drop\" (\"reset\" or \"empty\") or \"hang\" (true), or only \"delay\" (ms)"
+                    + (actions.count > 1 ? "; found \(actions.joined(separator: ", "))" : ""))
             return nil
         }
         var action = FaultAction()
+        var ok = true
+        if let delay = m["delay"] {
+            if let ms = number(delay, path.key("delay"), atLeast: 0, atMost: Latency.maximumMilliseconds) {
+                action.delay = ms
+            } else {
+                ok = false
+            }
+        }
+        if let hang = m["hang"] {
+            switch bool(hang, path.key("hang")) {
+            case true?:
+                action.hang = true
+                if m["delay"] != nil {
+                    fail(path.key("delay"), "a hanging request is never answered; \"delay\" has nothing to delay")
+                    ok = false
+                }
+            case false?:
+                fail(path.key("hang"), "only true is allowed (leave \"hang\" out for an answer)")
+                ok = false
+            case nil:
+                ok = false
+            }
+        }
         if let drop = m["drop"] {
             guard let text = string(drop, path.key("drop")) else { return nil }
             guard let value = FaultAction.Drop(rawValue: text) else {
@@ -483,8 +509,8 @@ private struct Reader {
         }
         if let respond = m["respond"] {
             let p = path.key("respond")
-            guard let r = object(respond, p, allowed: ["status", "body", "headers"], what: "a response") else { return nil }
-            var ok = true
+            let keys = ["status", "body", "headers", "retryAfter", "contentType", "truncate"]
+            guard let r = object(respond, p, allowed: keys, what: "a response") else { return nil }
             if let status = integer(r["status"], p.key("status"), min: 100) {
                 if status <= 599 {
                     action.status = status
@@ -496,7 +522,11 @@ private struct Reader {
                 if r["status"] == nil { fail(p, "needs \"status\" (100–599)") }
                 ok = false
             }
-            action.body = r["body"]
+            if case .object(let members)? = r["body"], members.count == 1, members[0].0 == "html" {
+                if let title = string(members[0].1, p.key("body").key("html")) { action.html = title } else { ok = false }
+            } else {
+                action.body = r["body"]
+            }
             if let headers = r["headers"] {
                 // Any names are allowed, so the members are read directly (checking each against all the others'
                 // names would be quadratic in a large object).
@@ -508,8 +538,49 @@ private struct Reader {
                     fail(p.key("headers"), "expected headers (a JSON object), found \(headers.kindName)")
                 }
             }
-            guard ok else { return nil }
+            if let retryAfter = r["retryAfter"] {
+                // Ten years at most: a date past that is no test a client needs, and it keeps the date in range.
+                let limit = 315_360_000
+                let rp = p.key("retryAfter")
+                if case .object = retryAfter {
+                    if let o = object(retryAfter, rp, allowed: ["httpDate"], what: "a Retry-After date"),
+                        let seconds = integer(o["httpDate"], rp.key("httpDate"), min: 0)
+                    {
+                        if seconds > limit { fail(rp.key("httpDate"), "must be at most \(limit) (ten years), found \(seconds)") }
+                        action.retryAfter = .httpDate(seconds)
+                    } else {
+                        if case .object(let o) = retryAfter, o.isEmpty { fail(rp, "needs \"httpDate\" (seconds after the scenario's now)") }
+                        ok = false
+                    }
+                } else if retryAfter.intValue != nil {
+                    if let seconds = integer(retryAfter, rp, min: 0) {
+                        if seconds > limit { fail(rp, "must be at most \(limit) (ten years), found \(seconds)") }
+                        action.retryAfter = .seconds(seconds)
+                    } else {
+                        ok = false
+                    }
+                } else {
+                    fail(rp, "expected seconds (a whole number) or {\"httpDate\": seconds}, found \(retryAfter.kindName)")
+                    ok = false
+                }
+            }
+            if let contentType = r["contentType"] {
+                if let text = string(contentType, p.key("contentType")) {
+                    if text.isEmpty || text.containsControlCharacters {
+                        fail(p.key("contentType"), "expected a media type such as \"text/html\", found \(quoted(text))")
+                        ok = false
+                    } else {
+                        action.contentType = text
+                    }
+                } else {
+                    ok = false
+                }
+            }
+            if let truncate = r["truncate"] {
+                if let b = bool(truncate, p.key("truncate")) { action.truncate = b } else { ok = false }
+            }
         }
+        guard ok else { return nil }
         return action
     }
 

@@ -169,11 +169,29 @@ public enum ScenarioSchema {
                 "respond": [
                     "type": "object", "additionalProperties": false, "required": ["status"],
                     "properties": [
-                        "status": ["type": "integer", "minimum": 100, "maximum": 599], "body": [:],
+                        "status": ["type": "integer", "minimum": 100, "maximum": 599],
+                        "body": ["description": "JSON, a string (text/plain), or {\"html\": title} for a proxy's text/html error page."],
                         "headers": ["type": "object", "additionalProperties": ["type": "string"]],
+                        "retryAfter": [
+                            "description": "Retry-After: seconds, or {\"httpDate\": seconds} for an HTTP date that long after the scenario's now.",
+                            "oneOf": [
+                                ["type": "integer", "minimum": 0, "maximum": 315_360_000],
+                                [
+                                    "type": "object", "additionalProperties": false, "required": ["httpDate"],
+                                    "properties": ["httpDate": ["type": "integer", "minimum": 0, "maximum": 315_360_000]],
+                                ],
+                            ],
+                        ],
+                        "contentType": ["type": "string", "minLength": 1, "description": "Replaces the answer's Content-Type."],
+                        "truncate": ["type": "boolean", "default": false, "description": "Cut the body in half (Content-Length stays honest)."],
                     ],
                 ],
                 "drop": ["enum": ["reset", "empty"]],
+                "hang": ["const": true, "description": "Never answer: held until the client hangs up or the server stops."],
+                "delay": [
+                    "type": "number", "minimum": 0, "maximum": 600_000,
+                    "description": "Milliseconds this request's answer is held back; alone, the normal answer comes late.",
+                ],
             ],
             "anyOf": [
                 ["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]], ["required": ["from"]],
@@ -182,8 +200,11 @@ public enum ScenarioSchema {
             "not": [
                 "anyOf": [
                     ["required": ["nth", "every"]], ["required": ["nth", "probability"]], ["required": ["every", "probability"]],
+                    ["required": ["respond", "drop"]], ["required": ["respond", "hang"]], ["required": ["drop", "hang"]],
+                    ["required": ["hang", "delay"]],
                 ]
             ],
+            "allOf": [["anyOf": [["required": ["respond"]], ["required": ["drop"]], ["required": ["hang"]], ["required": ["delay"]]]]],
         ]
         var settings: [(String, JSON)] = []
         for setting in api.settings {

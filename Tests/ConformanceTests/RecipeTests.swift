@@ -67,7 +67,7 @@ import Testing
             }
             return answers
         }
-        for name in ["recipe-403-mid-poll", "recipe-503-twice"] {
+        for name in ["recipe-403-mid-poll", "recipe-503-twice", "recipe-429-retry-after"] {
             let a = try await play(name)
             #expect(a == (try await play(name)), "\(name)")
             #expect(Set(a.dropFirst().map { $0.prefix(3) }).count == 2, "\(name): both faulted and normal answers: \(a)")

@@ -289,6 +289,36 @@ import Testing
         #expect(some.compactMap { $0 }.count == 3)
     }
 
+    @Test func faultAnswersDelayHangRetryAfterAndPages() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"latency": {"status": 10}, "faults": [
+              {"endpoint": "status", "nth": 1, "delay": 2500},
+              {"endpoint": "status", "nth": 2, "hang": true},
+              {"endpoint": "status", "nth": 3, "delay": 100, "respond": {"status": 429, "retryAfter": 5}},
+              {"endpoint": "status", "nth": 4, "respond": {"status": 503, "retryAfter": {"httpDate": 7}, "contentType": "text/html", "truncate": true}},
+              {"endpoint": "status", "nth": 5, "respond": {"status": 502, "body": {"html": "502 Bad Gateway"}}},
+              {"endpoint": "status", "nth": 6, "respond": {"status": 500, "body": {"html": "x", "y": 1}}}
+            ]}}}
+            """#)
+        let first = e.admit(api: "jobs", endpoint: "status")
+        #expect(first.delay == .milliseconds(2510))
+        #expect(first.fault?.answersNormally == true)
+        let second = e.admit(api: "jobs", endpoint: "status")
+        #expect(second.fault?.hang == true && second.fault?.answersNormally == false)
+        let third = e.admit(api: "jobs", endpoint: "status")
+        #expect(third.delay == .milliseconds(110))
+        #expect(third.fault?.status == 429 && third.fault?.retryAfter == .seconds(5))
+        let fourth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(fourth.retryAfter == .httpDate(7) && fourth.contentType == "text/html" && fourth.truncate)
+        let fifth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(fifth.html == "502 Bad Gateway" && fifth.body == nil)
+        // Only a body of the one member `html` is a page; any other object is a JSON body.
+        let sixth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(sixth.html == nil && sixth.body == ["html": "x", "y": 1])
+        #expect(e.admit(api: "jobs", endpoint: "status").fault == nil)
+    }
+
     @Test func faultRangeCountsPerRunAndStartsAgainOnReset() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "from": 2, "times": 1, "respond": {"status": 500}}]}}}"#)
         #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)

@@ -7,7 +7,7 @@ RECIPE is a fixture's name (recipe-403-mid-poll, ...); the server must be servin
 per answer and `OK RECIPE` when every answer is the one the recipe promises; exits 1 with `FAIL: ...` otherwise.
 """
 
-import json
+import email.utils
 import sys
 
 import requests
@@ -69,6 +69,32 @@ def recipe_second_run_fails(player):
         expect(states[0] == "RUNNING", "first read %s" % states)
         finals.append(states[1])
     expect(finals == ["COMPLETE", "EXECUTOR_ERROR"], "final states %s" % finals)
+
+
+def recipe_hanging_read(player):
+    run_id = player.submit()
+    expect(player.status(run_id).status_code == 200, "the 1st read failed")
+    try:
+        response = player.status(run_id, timeout=0.5)
+        expect(False, "the 2nd read was answered: %d" % response.status_code)
+    except requests.exceptions.ReadTimeout:
+        print("read timeout", flush=True)
+    states = [player.status(run_id).json()["state"] for _ in range(2)]
+    expect(states == ["RUNNING", "COMPLETE"], "after the timeout: %s" % states)
+
+
+def recipe_429_retry_after(player):
+    run_id = player.submit()
+    expect(player.status(run_id).status_code == 200, "the 1st read failed")
+    seconds = player.status(run_id)
+    expect(seconds.status_code == 429 and seconds.headers.get("Retry-After") == "2",
+           "2nd read: %d Retry-After %r" % (seconds.status_code, seconds.headers.get("Retry-After")))
+    dated = player.status(run_id)
+    retry = email.utils.parsedate_to_datetime(dated.headers.get("Retry-After", ""))
+    now = email.utils.parsedate_to_datetime(dated.headers["Date"])
+    expect(dated.status_code == 429 and (retry - now).total_seconds() == 2,
+           "3rd read: %d Retry-After %r Date %r" % (dated.status_code, dated.headers.get("Retry-After"), dated.headers["Date"]))
+    expect(player.status(run_id).status_code == 200, "the 4th read failed")
 
 
 RECIPES = {name[len("recipe_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("recipe_")}
