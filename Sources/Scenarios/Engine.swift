@@ -66,6 +66,7 @@ public struct Engine: Sendable {
                 guard let id = run.id else { continue }
                 apis[slot].claimed.insert(index)
                 apis[slot].add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+                apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
         }
     }
@@ -116,10 +117,13 @@ public struct Engine: Sendable {
         }
 
         var fault: FaultAction?
-        for (index, rule) in apis[slot].script.faults.enumerated() where fault == nil {
+        for (index, rule) in apis[slot].rules.enumerated() where fault == nil {
             guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }
             var count: Int
-            if let run = rule.run {
+            // A rule aimed at a run without naming its id hits nothing until that run exists.
+            let target = apis[slot].bindings[index] == nil ? rule.run : apis[slot].boundRuns[index]
+            if apis[slot].bindings[index] != nil, target == nil { continue }
+            if let run = target {
                 guard run == runID else { continue }
                 count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
@@ -261,6 +265,9 @@ public struct Engine: Sendable {
         apis[slot].created += 1
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
         apis[slot].add(run)
+        apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
+            match.allSatisfy { field, value in Engine.text(request[field]) == value }
+        }
         let view = run.view(descriptor: descriptor)
         observation.run = view.id
         observation.created = true
@@ -546,10 +553,41 @@ private struct APIState {
     var endpointCounts: [String: Int] = [:]
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
-    /// How many requests each fault rule with `times` has answered (by its index in the script).
+    /// How many requests each fault rule with `times` has answered (by its index in `rules`).
     var faultHits: [Int: Int] = [:]
-    /// The run ids fault rules name: the only runs whose requests are counted.
-    let faultRuns: Set<String>
+    /// The API's faults, then each scripted run's own faults.
+    let rules: [FaultRule]
+    /// How each rule aimed at a run it does not name finds it (by index in `rules`; nil: the rule names its run
+    /// or none).
+    let bindings: [Binding?]
+    /// The run each such rule has found.
+    var boundRuns: [Int: String] = [:]
+    /// The run ids fault rules name or have found: the only runs whose requests are counted.
+    var faultRuns: Set<String>
+
+    enum Binding {
+        case runIndex(Int)
+        case match([String: String])
+        /// A scripted run's own fault: the run that takes the script at this index of `runs`.
+        case scripted(Int)
+    }
+
+    /// A run was created (or exists from the start): the rules aimed at it find it. Each finds one run, the first.
+    mutating func bindFaults(to id: String, ordinal: Int?, scripted: Int?, matches: ([String: String]) -> Bool) {
+        for (index, binding) in bindings.enumerated() {
+            guard let binding, boundRuns[index] == nil else { continue }
+            let hit: Bool
+            switch binding {
+            case .runIndex(let n): hit = ordinal == n
+            case .match(let fields): hit = matches(fields)
+            case .scripted(let i): hit = scripted == i
+            }
+            if hit {
+                boundRuns[index] = id
+                faultRuns.insert(id)
+            }
+        }
+    }
     /// Where each credential key first appears in the script's list, so checking a key does not scan the list.
     let credentialIndex: [ExactKey: Int]
     var credentialUses: [ExactKey: Int] = [:]
@@ -564,7 +602,19 @@ private struct APIState {
         self.maximumRuns = maximumRuns
         self.name = name
         self.script = script
-        faultRuns = Set(script.faults.compactMap(\.run))
+        var rules = script.faults
+        var bindings: [Binding?] = script.faults.map { rule in
+            if let n = rule.runIndex { return .runIndex(n) }
+            if let fields = rule.match { return .match(fields) }
+            return nil
+        }
+        for (i, run) in script.runs.enumerated() {
+            rules += run.faults
+            bindings += run.faults.map { _ in .scripted(i) }
+        }
+        self.rules = rules
+        self.bindings = bindings
+        faultRuns = Set(rules.compactMap(\.run))
         var index: [ExactKey: Int] = [:]
         for (i, credential) in (script.auth.credentials ?? []).enumerated() where index[ExactKey(credential.key)] == nil {
             index[ExactKey(credential.key)] = i

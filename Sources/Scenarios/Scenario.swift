@@ -8,6 +8,8 @@ public struct Scenario: Sendable {
     public var apis: [String: APIScript]
     /// The fakes refuse what the real services refuse instead of letting it pass as a recorded deviation.
     public var strict: Bool
+    /// What the loader noticed but let pass (a fault naming a run id that never exists), with JSON paths.
+    public var warnings: [ScenarioIssue] = []
 
     public init(
         name: String, description: String, seed: UInt64, clock: ClockSpec, apis: [String: APIScript], strict: Bool = false
@@ -130,6 +132,11 @@ public struct FaultRule: Sendable {
     public var endpoint: String
     /// Only requests about this run id count and are hit.
     public var run: String?
+    /// Only requests about the Nth run created through this API (1-based, since the start or reset) count and are
+    /// hit.
+    public var runIndex: Int?
+    /// Only requests about the first created run whose request has these field values count and are hit.
+    public var match: [String: String]?
     public var trigger: Trigger
     public var action: FaultAction
     /// Only matching requests from this count on (1-based) are candidates; the trigger counts from there
@@ -148,8 +155,11 @@ public struct FaultRule: Sendable {
     }
 
     public init(
-        endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction, from: Int? = nil, times: Int? = nil
+        endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction, from: Int? = nil, times: Int? = nil,
+        runIndex: Int? = nil, match: [String: String]? = nil
     ) {
+        self.runIndex = runIndex
+        self.match = match
         self.endpoint = endpoint
         self.run = run
         self.trigger = trigger
@@ -227,6 +237,8 @@ public struct RunScript: Sendable {
     public var notFoundAfter: Int?
     /// Scripts started by client events (`cancel`, ...), overriding the API's defaults.
     public var events: [String: EventScript]
+    /// Faults for requests about this run only (each counts that run's requests).
+    public var faults: [FaultRule] = []
 
     public init(
         id: String? = nil, match: [String: String]? = nil, fields: JSON = .object([]), timeline: [Phase],

@@ -178,8 +178,36 @@ private struct Reader {
             apis[descriptor.name] = apiScript(scripted[descriptor.name] ?? .object([]), path, descriptor)
         }
         let strict = bool(top["strict"], root.key("strict")) ?? false
-        return Scenario(
+        var scenario = Scenario(
             name: name, description: description, seed: seed, clock: clock ?? ClockSpec(), apis: apis, strict: strict)
+        scenario.warnings = unknownFaultRuns(apis, seed: seed)
+        return scenario
+    }
+
+    /// How many of the ids an API issues are looked through for a fault's `run`.
+    static let issuedIDsChecked = 1_000
+
+    /// Faults naming a run id that no scripted run has and that the API does not issue in its first
+    /// `issuedIDsChecked` runs with this seed: such a fault never hits (a typo, or an id from another seed).
+    /// APIs whose ids come from the client's request (Foundry's keys) are not checked.
+    func unknownFaultRuns(_ apis: [String: APIScript], seed: UInt64) -> [ScenarioIssue] {
+        var warnings: [ScenarioIssue] = []
+        for d in descriptors where !d.idsFromRequests {
+            guard let script = apis[d.name] else { continue }
+            let named = script.faults.enumerated().compactMap { i, rule in rule.run.map { (i, $0) } }
+            guard !named.isEmpty else { continue }
+            var known = Set(script.runs.compactMap(\.id))
+            var random = SeededRandom(seed: seed, stream: "ids/\(d.name)")
+            for ordinal in 0..<Self.issuedIDsChecked { known.insert(d.makeID(&random, ordinal)) }
+            for (i, run) in named where !known.contains(run) {
+                let path = JSONPath.root.key("apis").key(d.name).key("faults").index(i).key("run")
+                warnings.append(
+                    ScenarioIssue(
+                        path: path.description,
+                        message: "no run has the id \(quoted(run)): no scripted run, and not one of the first \(Self.issuedIDsChecked) ids \(d.name) issues with seed \(seed); the fault will never hit (aim with \"runIndex\" or \"match\" instead)"))
+            }
+        }
+        return warnings
     }
 
     mutating func clockSpec(_ json: JSON, _ path: JSONPath) -> ClockSpec? {
@@ -419,17 +447,51 @@ private struct Reader {
 
     /// A fault: which requests it picks, when it fires, what it does. Each part is checked even when another
     /// is wrong, so one run of `validate` shows every problem.
-    mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
-        let keys = ["endpoint", "run", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
-        guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
+    /// - Parameter inRun: a scripted run's own fault, which cannot aim at another run.
+    mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, inRun: Bool = false) -> FaultRule? {
+        let targets = inRun ? [] : ["run", "runIndex", "match"]
+        let keys = ["endpoint"] + targets + ["nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
+        guard let m = object(json, path, allowed: keys, what: inRun ? "a fault of this run" : "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
         let from = m["from"].map { integer($0, path.key("from"), min: 1) }
         let times = m["times"].map { integer($0, path.key("times"), min: 1) }
         let action = faultAction(m, path)
         let run = string(m["run"], path.key("run"))
-        guard let endpoint, let trigger, let action, from != .some(nil), times != .some(nil) else { return nil }
-        return FaultRule(endpoint: endpoint, run: run, trigger: trigger, action: action, from: from ?? nil, times: times ?? nil)
+        let runIndex = m["runIndex"].map { integer($0, path.key("runIndex"), min: 1) }
+        let match = m["match"].map { matchFields($0, path.key("match"), d) }
+        let named = targets.filter { m[$0] != nil }
+        if named.count > 1 {
+            fail(path, "aims at a run one way: \"run\" (an id), \"runIndex\" or \"match\"; found \(named.joined(separator: ", "))")
+            return nil
+        }
+        guard let endpoint, let trigger, let action, from != .some(nil), times != .some(nil), runIndex != .some(nil),
+            match != .some(nil)
+        else { return nil }
+        return FaultRule(
+            endpoint: endpoint, run: run, trigger: trigger, action: action, from: from ?? nil, times: times ?? nil,
+            runIndex: runIndex ?? nil, match: match ?? nil)
+    }
+
+    /// Request fields to match a created run on (a scripted run's or a fault's `match`).
+    mutating func matchFields(_ match: JSON, _ p: JSONPath, _ d: APIDescriptor) -> [String: String]? {
+        guard let fields = object(match, p, allowed: d.matchFields, what: "request fields to match") else { return nil }
+        var values: [String: String] = [:]
+        var ok = true
+        for (field, value) in fields {
+            switch value {
+            case .string(let s): values[field] = s
+            case .int, .double, .bool: values[field] = value.serialized()
+            default:
+                fail(p.key(field), "expected a string or number to compare, found \(value.kindName)")
+                ok = false
+            }
+        }
+        if fields.isEmpty {
+            fail(p, "names no field; allowed: \(d.matchFields.joined(separator: ", "))")
+            ok = false
+        }
+        return ok ? values : nil
     }
 
     private mutating func faultEndpoint(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
@@ -588,29 +650,24 @@ private struct Reader {
 
     mutating func runScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, isDefault: Bool) -> RunScript? {
         let common = ["fields", "timeline", "loop", "notFoundAfter", "on"]
-        let keys = isDefault ? common : ["id", "match"] + common
+        let keys = isDefault ? common : ["id", "match"] + common + ["faults"]
         guard let m = object(json, path, allowed: keys, what: isDefault ? "the default run" : "a run") else { return nil }
         var run = RunScript(timeline: d.defaultTimeline)
         if let id = string(m["id"], path.key("id")) {
             if id.isEmpty { fail(path.key("id"), "a run id must not be empty") } else { run.id = id }
         }
         if let match = m["match"] {
-            let p = path.key("match")
-            if let fields = object(match, p, allowed: d.matchFields, what: "request fields to match") {
-                var values: [String: String] = [:]
-                for (field, value) in fields {
-                    switch value {
-                    case .string(let s): values[field] = s
-                    case .int, .double, .bool: values[field] = value.serialized()
-                    default: fail(p.key(field), "expected a string or number to compare, found \(value.kindName)")
-                    }
-                }
-                if values.isEmpty { fail(p, "names no field; allowed: \(d.matchFields.joined(separator: ", "))") }
-                run.match = values
-            }
+            run.match = matchFields(match, path.key("match"), d)
             if run.id != nil { fail(path, "set \"id\" (a run that exists from the start) or \"match\" (a run the client creates), not both") }
         }
         if let fields = m["fields"], self.fields(fields, path.key("fields"), d) { run.fields = fields }
+        if let faults = m["faults"] {
+            if case .array(let items) = faults {
+                run.faults = items.enumerated().compactMap { fault($1, path.key("faults").index($0), d, inRun: true) }
+            } else {
+                fail(path.key("faults"), "expected an array of faults, found \(faults.kindName)")
+            }
+        }
         run.loop = bool(m["loop"], path.key("loop")) ?? false
         run.notFoundAfter = integer(m["notFoundAfter"], path.key("notFoundAfter"), min: 0)
         if let timeline = m["timeline"], let phases = self.timeline(timeline, path.key("timeline"), d, loop: run.loop) {

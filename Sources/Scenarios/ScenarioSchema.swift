@@ -120,6 +120,9 @@ public enum ScenarioSchema {
             ("loop", ["type": "boolean", "default": false]),
             ("notFoundAfter", ["type": "integer", "minimum": 0, "description": "Terminal reads before the run answers not found."]),
         ]
+        if !isDefault {
+            properties.append(("faults", .object([("type", "array"), ("items", fault(api, inRun: true)), ("description", "Faults for requests about this run only.")])))
+        }
         if !api.events.isEmpty {
             let event: JSON = [
                 "type": "object", "additionalProperties": false,
@@ -136,31 +139,13 @@ public enum ScenarioSchema {
         return .object([("type", "object"), ("additionalProperties", false), ("properties", .object(properties))])
     }
 
-    private static func apiScript(_ api: APIDescriptor) -> JSON {
+    /// A fault's schema; a scripted run's own faults cannot aim at another run.
+    private static func fault(_ api: APIDescriptor, inRun: Bool) -> JSON {
         let endpoints = strings(["*"] + api.endpoints)
-        let credential: JSON = [
-            "oneOf": [
-                ["type": "string", "minLength": 1],
-                [
-                    "type": "object", "additionalProperties": false, "required": ["key"],
-                    "properties": [
-                        "key": ["type": "string", "minLength": 1],
-                        "permissions": ["type": "array", "items": ["enum": strings(api.permissions)]],
-                        "scopes": ["type": "array", "items": ["type": "string"]],
-                        "validForRequests": ["type": "integer", "minimum": 0],
-                        "revokedWhen": [
-                            "type": "object", "additionalProperties": false, "required": ["state"],
-                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"]],
-                        ],
-                    ],
-                ],
-            ]
-        ]
-        let fault: JSON = [
+        var fault: JSON = [
             "type": "object", "additionalProperties": false,
             "properties": [
                 "endpoint": ["enum": endpoints, "default": "*"],
-                "run": ["type": "string"],
                 "nth": ["type": "integer", "minimum": 1],
                 "every": ["type": "integer", "minimum": 1],
                 "probability": ["type": "number", "minimum": 0, "maximum": 1],
@@ -201,11 +186,51 @@ public enum ScenarioSchema {
                 "anyOf": [
                     ["required": ["nth", "every"]], ["required": ["nth", "probability"]], ["required": ["every", "probability"]],
                     ["required": ["respond", "drop"]], ["required": ["respond", "hang"]], ["required": ["drop", "hang"]],
-                    ["required": ["hang", "delay"]],
+                    ["required": ["hang", "delay"]], ["required": ["run", "runIndex"]], ["required": ["run", "match"]],
+                    ["required": ["runIndex", "match"]],
                 ]
             ],
             "allOf": [["anyOf": [["required": ["respond"]], ["required": ["drop"]], ["required": ["hang"]], ["required": ["delay"]]]]],
         ]
+        guard !inRun, case .object(var members) = fault,
+            let at = members.firstIndex(where: { $0.0 == "properties" }), case .object(var properties) = members[at].1
+        else { return fault }
+        let match: JSON = .object([
+            ("type", "object"), ("additionalProperties", false), ("minProperties", 1),
+            ("properties", .object(api.matchFields.map { ($0, ["type": ["string", "number", "boolean"]]) })),
+            ("description", "Only requests about the first created run whose request has these fields."),
+        ])
+        let targets: [(String, JSON)] = [
+            ("run", ["type": "string", "description": "Only requests about this run id (a warning when no run has it)."]),
+            ("runIndex", ["type": "integer", "minimum": 1, "description": "Only requests about the Nth run created since the start or reset."]),
+            ("match", match),
+        ]
+        properties.insert(contentsOf: targets, at: 1)
+        members[at].1 = .object(properties)
+        fault = .object(members)
+        return fault
+    }
+
+    private static func apiScript(_ api: APIDescriptor) -> JSON {
+        let credential: JSON = [
+            "oneOf": [
+                ["type": "string", "minLength": 1],
+                [
+                    "type": "object", "additionalProperties": false, "required": ["key"],
+                    "properties": [
+                        "key": ["type": "string", "minLength": 1],
+                        "permissions": ["type": "array", "items": ["enum": strings(api.permissions)]],
+                        "scopes": ["type": "array", "items": ["type": "string"]],
+                        "validForRequests": ["type": "integer", "minimum": 0],
+                        "revokedWhen": [
+                            "type": "object", "additionalProperties": false, "required": ["state"],
+                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"]],
+                        ],
+                    ],
+                ],
+            ]
+        ]
+        let fault = fault(api, inRun: false)
         var settings: [(String, JSON)] = []
         for setting in api.settings {
             var schema: [(String, JSON)] = [("description", .string(setting.summary)), ("default", setting.defaultValue)]

@@ -319,6 +319,61 @@ import Testing
         #expect(e.admit(api: "jobs", endpoint: "status").fault == nil)
     }
 
+    @Test func faultAimedAtTheNthCreatedRunOrAMatchingOne() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"faults": [
+              {"endpoint": "status", "runIndex": 2, "from": 2, "respond": {"status": 500}},
+              {"endpoint": "status", "match": {"name": "b"}, "nth": 1, "respond": {"status": 503}}
+            ]}}}
+            """#)
+        // Before the run exists, nothing is hit.
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "anything").fault == nil)
+        let first = e.createRun(api: "jobs", request: ["name": "a"]).id
+        let second = e.createRun(api: "jobs", request: ["name": "a"]).id
+        let third = e.createRun(api: "jobs", request: ["name": "b"]).id
+        let fourth = e.createRun(api: "jobs", request: ["name": "b"]).id
+        func status(_ id: String) -> Int? { e.admit(api: "jobs", endpoint: "status", runID: id).fault?.status }
+        #expect([status(first), status(first)] == [nil, nil])
+        #expect([status(second), status(second), status(second)] == [nil, 500, 500])
+        // `match` finds the first run created with that field, like a scripted run's match.
+        #expect([status(fourth), status(third), status(third)] == [nil, 503, nil])
+        // Reset forgets which runs the rules found: the next 2nd run is another id.
+        e.reset()
+        _ = e.createRun(api: "jobs", request: ["name": "a"])
+        let again = e.createRun(api: "jobs", request: ["name": "a"]).id
+        #expect(again == second, "ids come from the seed: the same sequence gives the same ids")
+        #expect([status(again), status(again)] == [nil, 500])
+    }
+
+    @Test func aScriptedRunsOwnFaultsHitThatRunOnly() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"runs": [
+              {"id": "fixed", "faults": [{"endpoint": "status", "nth": 1, "drop": "reset"}]},
+              {"match": {"name": "x"}, "faults": [{"endpoint": "status", "from": 2, "times": 1, "respond": {"status": 502}}]}
+            ]}}}
+            """#)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "fixed").fault?.drop == .reset)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "fixed").fault == nil)
+        let other = e.createRun(api: "jobs", request: ["name": "y"]).id
+        let x = e.createRun(api: "jobs", request: ["name": "x"]).id
+        func status(_ id: String) -> Int? { e.admit(api: "jobs", endpoint: "status", runID: id).fault?.status }
+        #expect([status(other), status(other), status(other)] == [nil, nil, nil])
+        #expect([status(x), status(x), status(x)] == [nil, 502, nil])
+    }
+
+    @Test func aFaultRunNoRunEverHasIsAWarningWithItsPath() throws {
+        var fresh = try engine("{}")
+        let firstIssued = fresh.createRun(api: "jobs", request: .object([])).id
+        let s = try scenario(
+            #"{"apis": {"jobs": {"runs": [{"id": "r1"}], "faults": [{"run": "r1", "nth": 1, "drop": "empty"}, {"run": "r9", "nth": 1, "drop": "empty"}, {"run": ""#
+                + firstIssued + #"", "nth": 1, "drop": "empty"}]}}}"#)
+        #expect(s.warnings.map { $0.path } == ["apis.jobs.faults[1].run"])
+        #expect(s.warnings.first?.message.contains("\"r9\"") == true)
+        #expect(try scenario(#"{"apis": {"jobs": {"faults": [{"runIndex": 3, "nth": 1, "drop": "empty"}]}}}"#).warnings.isEmpty)
+    }
+
     @Test func faultRangeCountsPerRunAndStartsAgainOnReset() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "from": 2, "times": 1, "respond": {"status": 500}}]}}}"#)
         #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)

@@ -21,9 +21,9 @@ class Player:
         self.session = requests.Session()
         self.session.trust_env = False  # the server is on this machine
 
-    def submit(self):
+    def submit(self, workflow_url="https://example.org/wf.cwl"):
         form = {
-            "workflow_url": (None, "https://example.org/wf.cwl"),
+            "workflow_url": (None, workflow_url),
             "workflow_type": (None, "CWL"),
             "workflow_type_version": (None, "v1.0"),
         }
@@ -95,6 +95,25 @@ def recipe_429_retry_after(player):
     expect(dated.status_code == 429 and (retry - now).total_seconds() == 2,
            "3rd read: %d Retry-After %r Date %r" % (dated.status_code, dated.headers.get("Retry-After"), dated.headers["Date"]))
     expect(player.status(run_id).status_code == 200, "the 4th read failed")
+
+
+def recipe_second_run_errors(player):
+    runs = [player.submit() for _ in range(3)]
+    got = [[player.status(run_id).status_code for _ in range(2)] for run_id in runs]
+    expect(got == [[200, 200], [500, 500], [200, 200]], "status codes per run %s" % got)
+
+
+def recipe_run_own_faults(player):
+    plain = player.submit()
+    flaky = player.submit("https://example.org/flaky.cwl")
+    expect([player.status(plain).status_code for _ in range(3)] == [200, 200, 200], "the plain run was hit")
+    expect(player.status(flaky).status_code == 200, "the flaky run's 1st read failed")
+    try:
+        response = player.status(flaky)
+        expect(False, "the flaky run's 2nd read was answered: %d" % response.status_code)
+    except requests.exceptions.ConnectionError as error:
+        print("connection error: %s" % type(error).__name__, flush=True)
+    expect(player.status(flaky).status_code == 200, "the flaky run's 3rd read failed")
 
 
 RECIPES = {name[len("recipe_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("recipe_")}
