@@ -105,7 +105,8 @@ public struct Engine: Sendable {
     /// whether a scripted fault hits it. Call once per request, before anything else.
     /// Costs the same however many runs exist or ids were asked about: per-run counts are kept only for the
     /// run ids a fault rule names (the only reader of them), so unknown ids leave nothing behind.
-    public mutating func admit(api: String, endpoint: String, runID: String? = nil) -> Admission {
+    /// - Parameter request: what faults with `when` look at; nil: no such fault hits.
+    public mutating func admit(api: String, endpoint: String, runID: String? = nil, request: RequestFacts? = nil) -> Admission {
         observation = Observation()
         admitted += 1
         guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
@@ -128,6 +129,12 @@ public struct Engine: Sendable {
                 count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
                 count = apis[slot].endpointCounts[rule.endpoint, default: 0]
+            }
+            // A rule with `when` counts only the requests it matches.
+            if let when = rule.when {
+                guard let request, when.matches(request) else { continue }
+                apis[slot].whenCounts[index, default: 0] += 1
+                count = apis[slot].whenCounts[index, default: 0]
             }
             // A range: the trigger counts from `from` on, and the rule answers at most `times` requests.
             if let from = rule.from {
@@ -555,6 +562,8 @@ private struct APIState {
     var runCounts: [RunCounter: Int] = [:]
     /// How many requests each fault rule with `times` has answered (by its index in `rules`).
     var faultHits: [Int: Int] = [:]
+    /// How many requests each fault rule with `when` has matched (by its index in `rules`).
+    var whenCounts: [Int: Int] = [:]
     /// The API's faults, then each scripted run's own faults.
     let rules: [FaultRule]
     /// How each rule aimed at a run it does not name finds it (by index in `rules`; nil: the rule names its run

@@ -137,6 +137,9 @@ public struct FaultRule: Sendable {
     public var runIndex: Int?
     /// Only requests about the first created run whose request has these field values count and are hit.
     public var match: [String: String]?
+    /// Only requests with these headers, query parameters or body text are hit; such a rule counts only the
+    /// requests it matches.
+    public var when: RequestCondition?
     public var trigger: Trigger
     public var action: FaultAction
     /// Only matching requests from this count on (1-based) are candidates; the trigger counts from there
@@ -156,8 +159,9 @@ public struct FaultRule: Sendable {
 
     public init(
         endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction, from: Int? = nil, times: Int? = nil,
-        runIndex: Int? = nil, match: [String: String]? = nil
+        runIndex: Int? = nil, match: [String: String]? = nil, when: RequestCondition? = nil
     ) {
+        self.when = when
         self.runIndex = runIndex
         self.match = match
         self.endpoint = endpoint
@@ -166,6 +170,55 @@ public struct FaultRule: Sendable {
         self.action = action
         self.from = from
         self.times = times
+    }
+}
+
+/// Which requests a fault's `when` picks: every header and query parameter named has exactly that value (header
+/// names compared without case), and the body contains `bodyContains`.
+public struct RequestCondition: Sendable, Equatable {
+    public var headers: [String: String]
+    public var query: [String: String]
+    public var bodyContains: String?
+
+    public init(headers: [String: String] = [:], query: [String: String] = [:], bodyContains: String? = nil) {
+        self.headers = headers
+        self.query = query
+        self.bodyContains = bodyContains
+    }
+
+    public func matches(_ request: RequestFacts) -> Bool {
+        for (name, value) in headers {
+            let lowered = name.lowercased()
+            guard request.headers.contains(where: { $0.name.lowercased() == lowered && $0.value == value }) else { return false }
+        }
+        for (name, value) in query {
+            guard request.query.contains(where: { $0.name == name && $0.value == value }) else { return false }
+        }
+        if let text = bodyContains, !text.isEmpty {
+            let needle = Array(text.utf8)
+            guard request.body.count >= needle.count else { return false }
+            var found = false
+            var i = 0
+            while !found, i + needle.count <= request.body.count {
+                if request.body[i] == needle[0], request.body[i..<(i + needle.count)].elementsEqual(needle) { found = true }
+                i += 1
+            }
+            if !found { return false }
+        }
+        return true
+    }
+}
+
+/// What the engine sees of a request when it admits it, for faults' `when`.
+public struct RequestFacts: Sendable {
+    public var headers: [(name: String, value: String)]
+    public var query: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(headers: [(name: String, value: String)] = [], query: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.headers = headers
+        self.query = query
+        self.body = body
     }
 }
 

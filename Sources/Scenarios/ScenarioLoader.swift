@@ -450,7 +450,7 @@ private struct Reader {
     /// - Parameter inRun: a scripted run's own fault, which cannot aim at another run.
     mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, inRun: Bool = false) -> FaultRule? {
         let targets = inRun ? [] : ["run", "runIndex", "match"]
-        let keys = ["endpoint"] + targets + ["nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
+        let keys = ["endpoint"] + targets + ["when", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
         guard let m = object(json, path, allowed: keys, what: inRun ? "a fault of this run" : "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
@@ -460,17 +460,58 @@ private struct Reader {
         let run = string(m["run"], path.key("run"))
         let runIndex = m["runIndex"].map { integer($0, path.key("runIndex"), min: 1) }
         let match = m["match"].map { matchFields($0, path.key("match"), d) }
+        let when = m["when"].map { requestCondition($0, path.key("when")) }
         let named = targets.filter { m[$0] != nil }
         if named.count > 1 {
             fail(path, "aims at a run one way: \"run\" (an id), \"runIndex\" or \"match\"; found \(named.joined(separator: ", "))")
             return nil
         }
         guard let endpoint, let trigger, let action, from != .some(nil), times != .some(nil), runIndex != .some(nil),
-            match != .some(nil)
+            match != .some(nil), when != .some(nil)
         else { return nil }
         return FaultRule(
             endpoint: endpoint, run: run, trigger: trigger, action: action, from: from ?? nil, times: times ?? nil,
-            runIndex: runIndex ?? nil, match: match ?? nil)
+            runIndex: runIndex ?? nil, match: match ?? nil, when: when ?? nil)
+    }
+
+    /// A fault's `when`: headers, query parameters (name → exact value) and text the body contains.
+    mutating func requestCondition(_ json: JSON, _ p: JSONPath) -> RequestCondition? {
+        guard let m = object(json, p, allowed: ["header", "query", "bodyContains"], what: "a request condition") else { return nil }
+        var condition = RequestCondition()
+        var ok = true
+        for (key, what) in [("header", "header"), ("query", "query parameter")] {
+            guard let value = m[key] else { continue }
+            guard case .object(let members) = value, !members.isEmpty else {
+                fail(p.key(key), "expected \(what) names with their values (a JSON object with at least one member), found \(value.kindName)")
+                ok = false
+                continue
+            }
+            var values: [String: String] = [:]
+            for (name, v) in members {
+                if name.isEmpty || name.containsControlCharacters {
+                    fail(p.key(key).key(name), "not a \(what) name")
+                    ok = false
+                } else if let s = string(v, p.key(key).key(name)) {
+                    values[name] = s
+                } else {
+                    ok = false
+                }
+            }
+            if key == "header" { condition.headers = values } else { condition.query = values }
+        }
+        if let body = m["bodyContains"] {
+            if let text = string(body, p.key("bodyContains")), !text.isEmpty {
+                condition.bodyContains = text
+            } else {
+                if case .string = body { fail(p.key("bodyContains"), "must not be empty") }
+                ok = false
+            }
+        }
+        if m.isEmpty {
+            fail(p, "names nothing to match; allowed: header, query, bodyContains")
+            ok = false
+        }
+        return ok ? condition : nil
     }
 
     /// Request fields to match a created run on (a scripted run's or a fault's `match`).

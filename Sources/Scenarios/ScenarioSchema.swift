@@ -149,6 +149,15 @@ public enum ScenarioSchema {
                 "nth": ["type": "integer", "minimum": 1],
                 "every": ["type": "integer", "minimum": 1],
                 "probability": ["type": "number", "minimum": 0, "maximum": 1],
+                "when": [
+                    "type": "object", "additionalProperties": false, "minProperties": 1,
+                    "description": "Only requests with these headers and query parameters (exact values) and body text; the fault counts only these.",
+                    "properties": [
+                        "header": ["type": "object", "minProperties": 1, "additionalProperties": ["type": "string"]],
+                        "query": ["type": "object", "minProperties": 1, "additionalProperties": ["type": "string"]],
+                        "bodyContains": ["type": "string", "minLength": 1],
+                    ],
+                ],
                 "from": ["type": "integer", "minimum": 1, "description": "Only matching requests from the Nth on; the trigger counts from there."],
                 "times": ["type": "integer", "minimum": 1, "description": "The fault answers at most this many requests."],
                 "respond": [

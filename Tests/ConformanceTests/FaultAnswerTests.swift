@@ -91,6 +91,18 @@ import Testing
         #expect(journal.text.components(separatedBy: #""fault":null"#).count == 2, "\(journal.text)")
     }
 
+    @Test func whenPicksRequestsByHeaderAndQueryOverHTTP() async throws {
+        let s = try Self.server(
+            #"{"endpoint": "service_info", "when": {"header": {"X-Request-Id": "flaky"}, "query": {"v": "2"}}, "from": 1, "respond": {"status": 503}}"#)
+        defer { s.server.stop() }
+        let hit = try await s.server.send("GET", Self.info + "?v=2", headers: [WESTests.token: "t", "x-request-id": "flaky"])
+        #expect(hit.status == 503)
+        let otherQuery = try await s.server.send("GET", Self.info + "?v=1", headers: [WESTests.token: "t", "X-Request-Id": "flaky"])
+        #expect(otherQuery.status == 200)
+        let otherHeader = try await s.server.send("GET", Self.info + "?v=2", headers: [WESTests.token: "t", "X-Request-Id": "calm"])
+        #expect(otherHeader.status == 200)
+    }
+
     @Test func hangHoldsTheRequestUntilTheClientGivesUpAndStopEndsIt() async throws {
         let s = try Self.server(#"{"endpoint": "service_info", "nth": 1, "hang": true}"#)
         defer { s.server.stop() }

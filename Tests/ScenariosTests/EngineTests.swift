@@ -374,6 +374,25 @@ import Testing
         #expect(try scenario(#"{"apis": {"jobs": {"faults": [{"runIndex": 3, "nth": 1, "drop": "empty"}]}}}"#).warnings.isEmpty)
     }
 
+    @Test func faultWhenPicksRequestsByHeaderQueryAndBodyAndCountsOnlyThose() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"faults": [
+              {"endpoint": "status", "when": {"header": {"X-Request-Id": "r-7"}}, "nth": 2, "respond": {"status": 409}},
+              {"endpoint": "create", "when": {"query": {"dry": "1"}, "bodyContains": "\"name\": \"big\""}, "respond": {"status": 413}, "from": 1}
+            ]}}}
+            """#)
+        let tagged = RequestFacts(headers: [(name: "x-request-id", value: "r-7")])
+        let other = RequestFacts(headers: [(name: "X-Request-Id", value: "r-8")])
+        func status(_ endpoint: String, _ facts: RequestFacts?) -> Int? { e.admit(api: "jobs", endpoint: endpoint, request: facts).fault?.status }
+        // Counted among the matching requests only: the 2nd tagged one, whatever came between.
+        #expect([status("status", other), status("status", tagged), status("status", other), status("status", nil), status("status", tagged), status("status", tagged)] == [nil, nil, nil, nil, 409, nil])
+        let big = Array(#"{"name": "big"}"#.utf8)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "1")], body: big)) == 413)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "0")], body: big)) == nil)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "1")], body: Array(#"{"name": "small"}"#.utf8))) == nil)
+    }
+
     @Test func faultRangeCountsPerRunAndStartsAgainOnReset() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "from": 2, "times": 1, "respond": {"status": 500}}]}}}"#)
         #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)

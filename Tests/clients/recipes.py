@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Plays the recipes of docs/scenarios.md ("Recipes") as a polling client would, with `requests`.
 
-    recipes.py BASE_URL RECIPE
+    recipes.py BASE_URL RECIPE [BASE_URL RECIPE ...]
 
-RECIPE is a fixture's name (recipe-403-mid-poll, ...); the server must be serving that fixture. Prints one line
-per answer and `OK RECIPE` when every answer is the one the recipe promises; exits 1 with `FAIL: ...` otherwise.
+RECIPE is a fixture's name (recipe-403-mid-poll, ...); the server at BASE_URL must be serving that fixture. Prints
+one line per answer and `OK RECIPE` when every answer is the one the recipe promises; exits 1 with `FAIL: ...` at
+the first that is not.
 """
 
 import email.utils
@@ -119,8 +120,13 @@ def recipe_run_own_faults(player):
 RECIPES = {name[len("recipe_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("recipe_")}
 
 if __name__ == "__main__":
-    base, name = sys.argv[1], sys.argv[2]
-    play = RECIPES.get(name[len("recipe-"):])
-    expect(play is not None, "no recipe %s; known: %s" % (name, ", ".join(sorted(RECIPES))))
-    play(Player(base))
-    print("OK " + name, flush=True)
+    # Pairs of BASE_URL RECIPE: one process plays them all (starting Python once per recipe costs more than the
+    # recipes themselves).
+    arguments = sys.argv[1:]
+    expect(arguments and len(arguments) % 2 == 0, "usage: recipes.py BASE_URL RECIPE [BASE_URL RECIPE ...]")
+    for base, name in zip(arguments[0::2], arguments[1::2]):
+        print("== " + name, flush=True)
+        play = RECIPES.get(name[len("recipe-"):])
+        expect(play is not None, "no recipe %s; known: %s" % (name, ", ".join(sorted(RECIPES))))
+        play(Player(base))
+        print("OK " + name, flush=True)

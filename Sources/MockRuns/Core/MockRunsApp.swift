@@ -89,7 +89,12 @@ public final class MockRunsApp: HTTPResponder {
         let api = fake.descriptor.name
         let (admission, settings, now, scenarioStrict) = scenario.withEngine { engine in
             (
-                engine.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID), engine.settings(api: api),
+                engine.admit(
+                    api: api, endpoint: endpoint.name, runID: endpoint.runID,
+                    request: RequestFacts(
+                        headers: request.headers.fields.map { (name: $0.name, value: $0.value) }, query: request.query,
+                        body: request.body)),
+                engine.settings(api: api),
                 engine.now, engine.scenario.strict
             )
         }
