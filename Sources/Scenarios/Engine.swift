@@ -205,8 +205,11 @@ public struct Engine: Sendable {
         let entry = credentials[index]
         apis[slot].credentialUses[key, default: 0] += 1
         let uses = apis[slot].credentialUses[key, default: 0]
-        if let limit = entry.validForRequests, uses > limit { return .expired }
-        if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) { return .expired }
+        if let limit = entry.validForRequests, uses > limit { return Engine.refusal(entry.validForRequestsThen) }
+        if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) {
+            return Engine.refusal(revocation.then)
+        }
+        if let seconds = entry.expiresAfterSeconds, now >= scenario.clock.epoch.adding(seconds: seconds) { return .expired }
         if let permissions = entry.permissions, !permissions.contains(permission) {
             return .forbidden("the key lacks the \"\(permission)\" permission")
         }
@@ -214,6 +217,12 @@ public struct Engine: Sendable {
             return .forbidden("the key has no access to \(scope)")
         }
         return .granted
+    }
+
+    /// A worn-out or revoked key: 403 is a refusal for lack of rights; 401 (or no `then`) the API's own answer
+    /// to a key that no longer works.
+    private static func refusal(_ then: Int?) -> AuthDecision {
+        then == 403 ? .forbidden("the key has been revoked") : .expired
     }
 
     /// Whether a run (or the named run) has reached the revocation's state. Once it has, the answer is kept

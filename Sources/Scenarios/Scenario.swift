@@ -94,6 +94,11 @@ public struct Credential: Sendable {
     public var validForRequests: Int?
     /// The key is refused once a run (or the named run) of this API has reached `state`.
     public var revokedWhen: Revocation?
+    /// The status a key worn out by `validForRequests` gets: 401 or 403; nil: the API's own (see its docs).
+    public var validForRequestsThen: Int?
+    /// The key is refused (as worn out, the API's status) once this many scenario seconds have passed since the
+    /// scenario's start (or reset).
+    public var expiresAfterSeconds: Double?
 
     public init(
         key: String, permissions: Set<String>? = nil, scopes: Set<String>? = nil, validForRequests: Int? = nil,
@@ -109,10 +114,13 @@ public struct Credential: Sendable {
     public struct Revocation: Sendable, Equatable {
         public var state: String
         public var run: String?
+        /// The status a revoked key gets: 401 or 403; nil: the API's own.
+        public var then: Int?
 
-        public init(state: String, run: String? = nil) {
+        public init(state: String, run: String? = nil, then: Int? = nil) {
             self.state = state
             self.run = run
+            self.then = then
         }
     }
 }

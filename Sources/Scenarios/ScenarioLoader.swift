@@ -335,7 +335,7 @@ private struct Reader {
                 if credentialProblem(key, p) == nil { credentials.append(Credential(key: key)) }
                 continue
             }
-            let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen"]
+            let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen", "expiresAfterSeconds"]
             if case .object = item {} else {
                 fail(p, "expected a credential: a string, or an object with \"key\"; found \(item.kindName)")
                 continue
@@ -351,12 +351,25 @@ private struct Reader {
                 credential.permissions = Set(perms)
             }
             if let scopes = strings(m["scopes"], p.key("scopes")) { credential.scopes = Set(scopes) }
-            credential.validForRequests = integer(m["validForRequests"], p.key("validForRequests"), min: 0)
+            if case .object = m["validForRequests"] {
+                let vp = p.key("validForRequests")
+                if let v = object(m["validForRequests"] ?? .null, vp, allowed: ["requests", "then"], what: "a request limit") {
+                    credential.validForRequests = integer(v["requests"], vp.key("requests"), min: 0)
+                    if v["requests"] == nil { fail(vp, "needs \"requests\": how many requests the key works for") }
+                    credential.validForRequestsThen = refusalStatus(v["then"], vp.key("then"))
+                }
+            } else {
+                credential.validForRequests = integer(m["validForRequests"], p.key("validForRequests"), min: 0)
+            }
+            credential.expiresAfterSeconds = number(
+                m["expiresAfterSeconds"], p.key("expiresAfterSeconds"), atLeast: 0, atMost: Engine.maximumAdvanceSeconds)
             if let revoked = m["revokedWhen"],
-                let r = object(revoked, p.key("revokedWhen"), allowed: ["state", "run"], what: "a revocation")
+                let r = object(revoked, p.key("revokedWhen"), allowed: ["state", "run", "then"], what: "a revocation")
             {
                 if let state = self.state(r["state"], p.key("revokedWhen").key("state"), d) {
-                    credential.revokedWhen = Credential.Revocation(state: state, run: string(r["run"], p.key("revokedWhen").key("run")))
+                    credential.revokedWhen = Credential.Revocation(
+                        state: state, run: string(r["run"], p.key("revokedWhen").key("run")),
+                        then: refusalStatus(r["then"], p.key("revokedWhen").key("then")))
                 } else if r["state"] == nil {
                     fail(p.key("revokedWhen"), "needs \"state\": the state whose reaching revokes the key")
                 }
@@ -364,6 +377,16 @@ private struct Reader {
             credentials.append(credential)
         }
         return AuthScript(credentials: credentials)
+    }
+
+    /// A `then`: the status a worn-out or revoked key gets.
+    mutating func refusalStatus(_ json: JSON?, _ path: JSONPath) -> Int? {
+        guard let json else { return nil }
+        guard let status = json.intValue, status == 401 || status == 403 else {
+            fail(path, "expected 401 or 403, found \(json.serialized())")
+            return nil
+        }
+        return status
     }
 
     /// A credential is sent in a header or a query: it cannot be empty or hold control characters (no client

@@ -230,10 +230,23 @@ public enum ScenarioSchema {
                         "key": ["type": "string", "minLength": 1],
                         "permissions": ["type": "array", "items": ["enum": strings(api.permissions)]],
                         "scopes": ["type": "array", "items": ["type": "string"]],
-                        "validForRequests": ["type": "integer", "minimum": 0],
+                        "validForRequests": [
+                            "description": "Requests the key works for; {\"requests\": N, \"then\": 401|403} sets the status it gets after.",
+                            "oneOf": [
+                                ["type": "integer", "minimum": 0],
+                                [
+                                    "type": "object", "additionalProperties": false, "required": ["requests"],
+                                    "properties": ["requests": ["type": "integer", "minimum": 0], "then": ["enum": [401, 403]]],
+                                ],
+                            ],
+                        ],
                         "revokedWhen": [
                             "type": "object", "additionalProperties": false, "required": ["state"],
-                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"]],
+                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"], "then": ["enum": [401, 403]]],
+                        ],
+                        "expiresAfterSeconds": [
+                            "type": "number", "minimum": 0, "maximum": 315_360_000,
+                            "description": "The key is refused once this many scenario seconds have passed since the start.",
                         ],
                     ],
                 ],

@@ -103,6 +103,18 @@ import Testing
         #expect(otherHeader.status == 200)
     }
 
+    @Test func aKeyExpiresOnTheScenarioClockOverHTTP() async throws {
+        let s = try MockServer(
+            json: #"{"clock": {"mode": "virtual"}, "apis": {"wes": {"auth": {"credentials": [{"key": "t", "expiresAfterSeconds": 30}]}}}}"#)
+        defer { s.server.stop() }
+        #expect(try await s.server.send("GET", Self.info, headers: Self.token).status == 200)
+        let advanced = try await s.server.send(
+            "POST", "/__mockruns/clock/advance", headers: ["Content-Type": "application/json"], body: #"{"seconds": 30}"#)
+        #expect(advanced.status == 200, "\(advanced.text)")
+        let expired = try await s.server.send("GET", Self.info, headers: Self.token)
+        #expect(expired.status == 401, "\(expired.text)")
+    }
+
     @Test func hangHoldsTheRequestUntilTheClientGivesUpAndStopEndsIt() async throws {
         let s = try Self.server(#"{"endpoint": "service_info", "nth": 1, "hang": true}"#)
         defer { s.server.stop() }

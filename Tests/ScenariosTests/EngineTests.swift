@@ -256,6 +256,41 @@ import Testing
     }
 }
 
+@Suite struct CredentialThenAndExpiryTests {
+    @Test func wornOutOrRevokedKeysGetTheStatusTheirThenSays() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"auth": {"credentials": [
+              {"key": "a", "validForRequests": {"requests": 1, "then": 403}},
+              {"key": "b", "validForRequests": {"requests": 1, "then": 401}},
+              {"key": "c", "validForRequests": 1},
+              {"key": "d", "revokedWhen": {"state": "RUNNING", "then": 403}}
+            ]}}}}
+            """#)
+        for key in ["a", "b", "c"] {
+            #expect(e.authorize(api: "jobs", credential: key, permission: "read") == .granted)
+        }
+        #expect(e.authorize(api: "jobs", credential: "a", permission: "read") == .forbidden("the key has been revoked"))
+        #expect(e.authorize(api: "jobs", credential: "b", permission: "read") == .expired)
+        #expect(e.authorize(api: "jobs", credential: "c", permission: "read") == .expired)
+        let run = e.createRun(api: "jobs", request: .object([])).id
+        #expect(e.authorize(api: "jobs", credential: "d", permission: "read") == .granted)
+        _ = e.states(run, reads: 2)
+        #expect(e.authorize(api: "jobs", credential: "d", permission: "read") == .forbidden("the key has been revoked"))
+    }
+
+    @Test func aKeyExpiresOnTheScenarioClockAndWorksAgainAfterReset() throws {
+        var e = try engine(#"{"clock": {"mode": "virtual"}, "apis": {"jobs": {"auth": {"credentials": [{"key": "k", "expiresAfterSeconds": 60}]}}}}"#)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+        e.advance(seconds: 59)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+        e.advance(seconds: 1)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .expired)
+        e.reset()
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+    }
+}
+
 @Suite struct FaultAndLatencyTests {
     @Test func faultOnTheNthRequest() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "nth": 3, "respond": {"status": 503}}]}}}"#)

@@ -117,6 +117,14 @@ def recipe_run_own_faults(player):
     expect(player.status(flaky).status_code == 200, "the flaky run's 3rd read failed")
 
 
+def recipe_token_revoked_403(player):
+    run_id = player.submit()
+    answers = [player.status(run_id) for _ in range(4)]
+    got = [(a.status_code, a.json().get("state")) for a in answers]
+    expect(got[:2] == [(200, "QUEUED"), (200, "RUNNING")], "before revocation: %s" % got)
+    expect([code for code, _ in got[2:]] == [403, 403], "after revocation: %s" % got)
+
+
 RECIPES = {name[len("recipe_"):].replace("_", "-"): f for name, f in globals().items() if name.startswith("recipe_")}
 
 if __name__ == "__main__":
