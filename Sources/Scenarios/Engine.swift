@@ -305,6 +305,15 @@ public struct Engine: Sendable {
         let result = readRun(api: api, id: id)
         observation.run = id
         observation.statusRead = true
+        // The phase the answer shows may slow it down or send Retry-After.
+        if let slot = slots[api], let phase = apis[slot].runs[id]?.phase {
+            observation.retryAfter = phase.retryAfter
+            if let latency = phase.latency {
+                let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
+                let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
+                observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
+            }
+        }
         switch result {
         case .found(let view):
             observation.state = view.state
@@ -455,6 +464,10 @@ public struct Observation: Sendable, Equatable {
     /// The credential check's outcome, and the credential presented.
     public var auth: AuthDecision?
     public var credential: String?
+    /// A status read's phase asks for `Retry-After` with these seconds.
+    public var retryAfter: Int?
+    /// A status read's phase sets its delay (instead of the endpoint's latency).
+    public var phaseDelay: Duration?
 
     public init() {}
 }

@@ -332,6 +332,10 @@ public struct Phase: Sendable, Equatable {
     public var fields: JSON
     /// Log lines the run writes on entering this phase.
     public var log: [String]
+    /// Seconds: status reads answered in this phase send `Retry-After` with it.
+    public var retryAfter: Int?
+    /// The delay of status reads answered in this phase (instead of the endpoint's latency).
+    public var latency: Latency?
 
     public init(_ state: String, _ duration: Duration = .hold, fields: JSON = .object([]), log: [String] = []) {
         self.state = state

@@ -803,7 +803,8 @@ private struct Reader {
         let before = failures
         for (i, item) in items.enumerated() {
             let p = path.index(i)
-            guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
+            let keys = ["state", "polls", "seconds", "fields", "log", "retryAfter", "latency"]
+            guard let m = object(item, p, allowed: keys, what: "a phase") else { continue }
             // A bad state is reported, and the rest of the phase is still checked.
             let state = self.state(m["state"], p.key("state"), d)
             if m["state"] == nil { fail(p, "a phase needs \"state\"; allowed: \(d.states.joined(separator: ", "))") }
@@ -817,6 +818,14 @@ private struct Reader {
             }
             if let fields = m["fields"], self.fields(fields, p.key("fields"), d) { phase.fields = fields }
             phase.log = strings(m["log"], p.key("log")) ?? []
+            if let seconds = integer(m["retryAfter"], p.key("retryAfter"), min: 0) {
+                if seconds > 315_360_000 {
+                    fail(p.key("retryAfter"), "must be at most 315360000 (ten years), found \(seconds)")
+                } else {
+                    phase.retryAfter = seconds
+                }
+            }
+            if let latency = m["latency"] { phase.latency = self.latency(latency, p.key("latency")) }
             let isLast = i == items.count - 1
             let timed = m["polls"] != nil || m["seconds"] != nil
             if let state, d.terminalStates.contains(state) {

@@ -96,6 +96,8 @@ public enum ScenarioSchema {
                 "seconds": ["type": "number", "exclusiveMinimum": 0, "description": "Scenario-clock seconds this phase lasts."],
                 "fields": fieldsSchema(api, "Fields the API shows in this phase."),
                 "log": ["type": "array", "items": ["type": "string"], "description": "Log lines written on entering the phase."],
+                "retryAfter": ["type": "integer", "minimum": 0, "maximum": 315_360_000, "description": "Status reads answered in this phase send Retry-After with these seconds."],
+                "latency": ["$ref": "#/$defs/latency", "description": "The delay of status reads answered in this phase (instead of the endpoint's latency)."],
             ],
             "not": ["required": ["polls", "seconds"]],
         ]

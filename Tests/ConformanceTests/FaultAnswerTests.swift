@@ -115,6 +115,31 @@ import Testing
         #expect(expired.status == 401, "\(expired.text)")
     }
 
+    @Test func aPhaseSendsRetryAfterAndSlowsItsStatusReadsOverHTTP() async throws {
+        let s = try MockServer(
+            json: #"""
+            {"apis": {"wes": {"defaultRun": {"timeline": [
+              {"state": "QUEUED", "polls": 1},
+              {"state": "RUNNING", "polls": 1, "retryAfter": 3, "latency": 300},
+              {"state": "COMPLETE"}
+            ]}}}}
+            """#)
+        defer { s.server.stop() }
+        let form = WESTests.Multipart.workflow()
+        let created = try await s.server.send(
+            "POST", WESTests.base + "/runs", headers: [WESTests.token: "t", "Content-Type": form.contentType], body: form.bytes)
+        let id = try #require(created.jsonObject?["run_id"] as? String, "\(created.text)")
+        var answers: [(state: String?, retryAfter: String?, slow: Bool)] = []
+        for _ in 0..<3 {
+            let clock = ContinuousClock.now
+            let r = try await s.server.send("GET", WESTests.base + "/runs/\(id)/status", headers: Self.token)
+            answers.append((r.jsonObject?["state"] as? String, r.headers["Retry-After"], ContinuousClock.now - clock >= .milliseconds(300)))
+        }
+        #expect(answers.map(\.state) == ["QUEUED", "RUNNING", "COMPLETE"])
+        #expect(answers.map(\.retryAfter) == [nil, "3", nil])
+        #expect(answers[1].slow)
+    }
+
     @Test func hangHoldsTheRequestUntilTheClientGivesUpAndStopEndsIt() async throws {
         let s = try Self.server(#"{"endpoint": "service_info", "nth": 1, "hang": true}"#)
         defer { s.server.stop() }

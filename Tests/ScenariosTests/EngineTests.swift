@@ -291,6 +291,31 @@ import Testing
     }
 }
 
+@Suite struct PhaseRetryAfterAndLatencyTests {
+    @Test func aStatusReadCarriesItsPhasesRetryAfterAndDelay() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"defaultRun": {"timeline": [
+              {"state": "QUEUED", "polls": 1},
+              {"state": "RUNNING", "polls": 2, "retryAfter": 4, "latency": {"uniform": [100, 200]}},
+              {"state": "DONE"}
+            ]}}}}
+            """#)
+        let id = e.createRun(api: "jobs", request: .object([])).id
+        var seen: [(String?, Int?, Bool)] = []
+        for _ in 0..<4 {
+            _ = e.admit(api: "jobs", endpoint: "status", runID: id)
+            let state = e.read(api: "jobs", id: id).state
+            let delay = e.observation.phaseDelay
+            let inRange = delay.map { $0 >= .milliseconds(100) && $0 <= .milliseconds(200) } ?? false
+            seen.append((state, e.observation.retryAfter, inRange))
+        }
+        #expect(seen.map(\.0) == ["QUEUED", "RUNNING", "RUNNING", "DONE"])
+        #expect(seen.map(\.1) == [nil, 4, 4, nil])
+        #expect(seen.map(\.2) == [false, true, true, false])
+    }
+}
+
 @Suite struct FaultAndLatencyTests {
     @Test func faultOnTheNthRequest() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "nth": 3, "respond": {"status": 503}}]}}}"#)

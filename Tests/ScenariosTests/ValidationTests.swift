@@ -82,6 +82,8 @@ import Testing
         Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "validForRequests": {"then": 403}}]}}}}"#, path: "apis.jobs.auth.credentials[0].validForRequests", says: "needs \"requests\""),
         Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "validForRequests": {"requests": 2, "then": "403"}}]}}}}"#, path: "apis.jobs.auth.credentials[0].validForRequests.then", says: "expected 401 or 403"),
         Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [{"key": "k", "expiresAfterSeconds": -1}]}}}}"#, path: "apis.jobs.auth.credentials[0].expiresAfterSeconds", says: "must be at least 0"),
+        Broken(text: #"{"apis": {"jobs": {"defaultRun": {"timeline": [{"state": "DONE", "retryAfter": -2}]}}}}"#, path: "apis.jobs.defaultRun.timeline[0].retryAfter", says: "must be at least 0"),
+        Broken(text: #"{"apis": {"jobs": {"defaultRun": {"timeline": [{"state": "DONE", "latency": {"gauss": 1}}]}}}}"#, path: "apis.jobs.defaultRun.timeline[0].latency.gauss", says: "unknown latency form"),
         Broken(text: #"{"apis": {"jobs": {"faults": [{"from": 0, "drop": "empty"}]}}}"#, path: "apis.jobs.faults[0].from", says: "must be at least 1"),
         Broken(text: #"{"apis": {"jobs": {"faults": [{"times": "2", "drop": "empty"}]}}}"#, path: "apis.jobs.faults[0].times", says: "expected a whole number, found a string"),
         Broken(text: #"{"apis": {"jobs": {"faults": [{"from": 2, "nth": 1, "every": 2, "drop": "empty"}]}}}"#, path: "apis.jobs.faults[0]", says: "or a range (\"from\", \"times\"); found nth, every"),

@@ -132,9 +132,18 @@ public final class MockRunsApp: HTTPResponder {
         } catch {
             response = errorResponse(error, fake: fake, request: request)
         }
-        let finished = fake.finish(response, to: request, scenario: scenario)
+        var finished = fake.finish(response, to: request, scenario: scenario)
+        // A status read's phase may send Retry-After and set the read's delay.
+        let phase = scenario.withEngine { ($0.observation.retryAfter, $0.observation.phaseDelay) }
+        if let seconds = phase.0, finished.headers["Retry-After"] == nil { finished.headers.set("Retry-After", String(seconds)) }
+        var delay = admission.delay
+        if let phaseDelay = phase.1 {
+            // Instead of the endpoint's latency; a fault's own delay still adds to it.
+            let faultDelay = admission.fault?.delay ?? 0
+            delay = phaseDelay + .milliseconds(Int64(faultDelay.rounded()))
+        }
         return journalled(
-            Reply(finished, delay: admission.delay), request, api: api, endpoint: endpoint, fault: faultNote,
+            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote,
             deviations: deviations.withLock { $0 })
     }
 
