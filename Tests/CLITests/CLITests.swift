@@ -109,6 +109,15 @@ import Testing
         #expect(out.contains("ok") && out.contains("1 warning(s)"), "\(out)")
         #expect(err.contains("\(file.path): warning: apis.wes.faults[1].run: no run has the id \"r-typo\""), "\(err)")
         #expect(!err.contains("faults[0]"), "\(err)")
+
+        // serve says the same on stderr, and serves.
+        let p = try CLI.start(["--port", "0", "--scenario", file.path])
+        let line = try await p.firstLine()
+        #expect(line.contains(#""event":"ready""#))
+        p.signal(SIGINT)
+        _ = try await p.wait(timeout: 5)
+        #expect(p.errors.contains("warning: scenario typo-"), "\(p.errors)")
+        #expect(p.errors.contains("apis.wes.faults[1].run: no run has the id \"r-typo\""), "\(p.errors)")
     }
 
     @Test func garbageScenarioBytesAreRefusedNotCrashed() async throws {
