@@ -146,9 +146,10 @@ final class RequestContext {
                 reply = core.responder.respond(to: makeRequest())
                 tag = reply.tag
             }
-            if reply.delay > .zero {
+            if reply.hang || reply.delay > .zero {
                 phase = .waiting(reply)
-                if core.suspend(connection, for: reply.delay) { return .YES }
+                // A hanging reply is never resumed but by stop(), which closes it (its `drop` says how).
+                if core.suspend(connection, for: reply.hang ? nil : reply.delay) { return .YES }
                 phase = .done  // stopping: close instead of waiting
                 return .NO
             }

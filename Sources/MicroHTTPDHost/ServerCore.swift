@@ -65,9 +65,10 @@ final class ServerCore: Sendable {
     /// Whether the caller is MHD's polling thread (a responder calling `stop()`).
     var isOnPollingThread: Bool { pollingThread.load(ordering: .relaxed) == UInt(mr_thread_id()) }
 
-    /// Suspends `connection` and schedules its resumption after `delay`. Must be called on MHD's thread from the
-    /// access handler or a content reader. Returns false (nothing suspended) once the server is stopping.
-    func suspend(_ connection: OpaquePointer, for delay: Duration) -> Bool {
+    /// Suspends `connection` and schedules its resumption after `delay` (nil: no timer; only `beginStopping`
+    /// resumes it). Must be called on MHD's thread from the access handler or a content reader. Returns false
+    /// (nothing suspended) once the server is stopping.
+    func suspend(_ connection: OpaquePointer, for delay: Duration?) -> Bool {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
         let handle = MHDHandle(connection)
         let token: UInt64? = registry.withLock { registry in
@@ -78,6 +79,7 @@ final class ServerCore: Sendable {
             return registry.nextToken
         }
         guard let token else { return false }
+        guard let delay else { return true }
         timers.asyncAfter(deadline: .now() + delay.dispatchInterval) { [self] in
             resume(key: key, token: token)
         }

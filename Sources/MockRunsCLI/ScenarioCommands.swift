@@ -19,7 +19,11 @@ struct Validate: ParsableCommand {
         for file in files {
             do {
                 let scenario = try catalog.load(file)
-                Console.out("\(file): ok (scenario \"\(scenario.name)\")")
+                for warning in scenario.warnings {
+                    FileHandle.standardError.write(Data("\(file): warning: \(warning.description)\n".utf8))
+                }
+                let warned = scenario.warnings.isEmpty ? "" : ", \(scenario.warnings.count) warning(s)"
+                Console.out("\(file): ok (scenario \"\(scenario.name)\"\(warned))")
             } catch {
                 failed += 1
                 FileHandle.standardError.write(Data((error.description + "\n").utf8))

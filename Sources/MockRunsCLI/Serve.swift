@@ -89,6 +89,7 @@ struct Serve: ParsableCommand {
             loaded.name = "default"
         }
         if let timeScale { loaded.clock.timeScale = timeScale }
+        for warning in loaded.warnings { Console.log("warning: scenario \(loaded.name): \(warning)") }
 
         let verbose = logLevel == .info
         let loopback = ServerOptions.isLoopback(host: host)

@@ -61,6 +61,9 @@ public struct Reply: Sendable {
     public var drop: Drop?
     /// The responder's own number for this exchange; the host hands it back to `HTTPResponder.finished`.
     public var tag: Int?
+    /// When set, the host never answers: the connection stays suspended (no thread, no timer) until the server
+    /// stops, and is then closed without an answer.
+    public var hang = false
 
     public enum Drop: String, Sendable, CaseIterable {
         /// Close with a TCP reset (SO_LINGER 0).
@@ -77,6 +80,13 @@ public struct Reply: Sendable {
 
     public static func dropped(_ drop: Drop, after delay: Duration = .zero) -> Reply {
         Reply(HTTPResponse(status: 0), delay: delay, drop: drop)
+    }
+
+    /// No answer ever: the client waits until it times out (see `hang`).
+    public static func hung() -> Reply {
+        var reply = Reply(HTTPResponse(status: 0), drop: .empty)
+        reply.hang = true
+        return reply
     }
 }
 
@@ -141,5 +151,43 @@ extension String {
         var out = ""
         for ch in self { out += ch == "\"" ? "\\\"" : String(ch) }
         return out
+    }
+}
+
+/// The standard reason phrases (RFC 9110 and common extensions), for answers that say what a real server says.
+public enum HTTPStatus {
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 402: "Payment Required"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 413: "Content Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Content"
+        case 423: "Locked"
+        case 425: "Too Early"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        case 507: "Insufficient Storage"
+        default:
+            switch status {
+            case 100..<200: "Informational"
+            case 200..<300: "OK"
+            case 300..<400: "Redirection"
+            case 400..<500: "Client Error"
+            default: "Server Error"
+            }
+        }
     }
 }

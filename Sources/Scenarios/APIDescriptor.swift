@@ -25,6 +25,8 @@ public struct APIDescriptor: Sendable {
     public var settings: [Setting]
     /// Makes the id of the `ordinal`-th run created (0-based), drawing any randomness from `random`.
     public var makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
+    /// Run ids come from the client's request (Foundry's keys), not from `makeID`: any id may exist.
+    public var idsFromRequests = false
 
     public init(
         name: String,

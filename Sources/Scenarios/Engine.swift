@@ -66,6 +66,7 @@ public struct Engine: Sendable {
                 guard let id = run.id else { continue }
                 apis[slot].claimed.insert(index)
                 apis[slot].add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+                apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
         }
     }
@@ -104,7 +105,8 @@ public struct Engine: Sendable {
     /// whether a scripted fault hits it. Call once per request, before anything else.
     /// Costs the same however many runs exist or ids were asked about: per-run counts are kept only for the
     /// run ids a fault rule names (the only reader of them), so unknown ids leave nothing behind.
-    public mutating func admit(api: String, endpoint: String, runID: String? = nil) -> Admission {
+    /// - Parameter request: what faults with `when` look at; nil: no such fault hits.
+    public mutating func admit(api: String, endpoint: String, runID: String? = nil, request: RequestFacts? = nil) -> Admission {
         observation = Observation()
         admitted += 1
         guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
@@ -116,23 +118,43 @@ public struct Engine: Sendable {
         }
 
         var fault: FaultAction?
-        for rule in apis[slot].script.faults where fault == nil {
+        for (index, rule) in apis[slot].rules.enumerated() where fault == nil {
             guard rule.endpoint == "*" || rule.endpoint == endpoint else { continue }
-            let count: Int
-            if let run = rule.run {
+            var count: Int
+            // A rule aimed at a run without naming its id hits nothing until that run exists.
+            let target = apis[slot].bindings[index] == nil ? rule.run : apis[slot].boundRuns[index]
+            if apis[slot].bindings[index] != nil, target == nil { continue }
+            if let run = target {
                 guard run == runID else { continue }
                 count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
                 count = apis[slot].endpointCounts[rule.endpoint, default: 0]
             }
+            // A rule with `when` counts only the requests it matches.
+            if let when = rule.when {
+                guard let request, when.matches(request) else { continue }
+                apis[slot].whenCounts[index, default: 0] += 1
+                count = apis[slot].whenCounts[index, default: 0]
+            }
+            // A range: the trigger counts from `from` on, and the rule answers at most `times` requests.
+            if let from = rule.from {
+                guard count >= from else { continue }
+                count = count - from + 1
+            }
+            if let times = rule.times, apis[slot].faultHits[index, default: 0] >= times { continue }
+            let hits: Bool
             switch rule.trigger {
-            case .nth(let n): if count == n { fault = rule.action }
-            case .every(let k): if k > 0, count % k == 0 { fault = rule.action }
-            case .probability(let p): if apis[slot].faultRandom.unit() < p { fault = rule.action }
+            case .nth(let n): hits = count == n
+            case .every(let k): hits = k > 0 && count % k == 0
+            case .probability(let p): hits = apis[slot].faultRandom.unit() < p
+            }
+            if hits {
+                fault = rule.action
+                if rule.times != nil { apis[slot].faultHits[index, default: 0] += 1 }
             }
         }
         let latency = apis[slot].script.latency[endpoint] ?? apis[slot].script.latency["*"]
-        let delay = latency.map { Engine.draw($0, &apis[slot].latencyRandom) } ?? 0
+        let delay = (latency.map { Engine.draw($0, &apis[slot].latencyRandom) } ?? 0) + (fault?.delay ?? 0)
         let bounded = min(max(delay.isNaN ? 0 : delay, 0), Latency.maximumMilliseconds)
         return Admission(delay: .milliseconds(Int64(bounded.rounded())), fault: fault)
     }
@@ -183,8 +205,11 @@ public struct Engine: Sendable {
         let entry = credentials[index]
         apis[slot].credentialUses[key, default: 0] += 1
         let uses = apis[slot].credentialUses[key, default: 0]
-        if let limit = entry.validForRequests, uses > limit { return .expired }
-        if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) { return .expired }
+        if let limit = entry.validForRequests, uses > limit { return Engine.refusal(entry.validForRequestsThen) }
+        if let revocation = entry.revokedWhen, hasReached(slot: slot, credential: index, revocation) {
+            return Engine.refusal(revocation.then)
+        }
+        if let seconds = entry.expiresAfterSeconds, now >= scenario.clock.epoch.adding(seconds: seconds) { return .expired }
         if let permissions = entry.permissions, !permissions.contains(permission) {
             return .forbidden("the key lacks the \"\(permission)\" permission")
         }
@@ -192,6 +217,12 @@ public struct Engine: Sendable {
             return .forbidden("the key has no access to \(scope)")
         }
         return .granted
+    }
+
+    /// A worn-out or revoked key: 403 is a refusal for lack of rights; 401 (or no `then`) the API's own answer
+    /// to a key that no longer works.
+    private static func refusal(_ then: Int?) -> AuthDecision {
+        then == 403 ? .forbidden("the key has been revoked") : .expired
     }
 
     /// Whether a run (or the named run) has reached the revocation's state. Once it has, the answer is kept
@@ -250,6 +281,9 @@ public struct Engine: Sendable {
         apis[slot].created += 1
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
         apis[slot].add(run)
+        apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
+            match.allSatisfy { field, value in Engine.text(request[field]) == value }
+        }
         let view = run.view(descriptor: descriptor)
         observation.run = view.id
         observation.created = true
@@ -271,6 +305,15 @@ public struct Engine: Sendable {
         let result = readRun(api: api, id: id)
         observation.run = id
         observation.statusRead = true
+        // The phase the answer shows may slow it down or send Retry-After.
+        if let slot = slots[api], let phase = apis[slot].runs[id]?.phase {
+            observation.retryAfter = phase.retryAfter
+            if let latency = phase.latency {
+                let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
+                let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
+                observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
+            }
+        }
         switch result {
         case .found(let view):
             observation.state = view.state
@@ -421,6 +464,10 @@ public struct Observation: Sendable, Equatable {
     /// The credential check's outcome, and the credential presented.
     public var auth: AuthDecision?
     public var credential: String?
+    /// A status read's phase asks for `Retry-After` with these seconds.
+    public var retryAfter: Int?
+    /// A status read's phase sets its delay (instead of the endpoint's latency).
+    public var phaseDelay: Duration?
 
     public init() {}
 }
@@ -535,8 +582,43 @@ private struct APIState {
     var endpointCounts: [String: Int] = [:]
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
-    /// The run ids fault rules name: the only runs whose requests are counted.
-    let faultRuns: Set<String>
+    /// How many requests each fault rule with `times` has answered (by its index in `rules`).
+    var faultHits: [Int: Int] = [:]
+    /// How many requests each fault rule with `when` has matched (by its index in `rules`).
+    var whenCounts: [Int: Int] = [:]
+    /// The API's faults, then each scripted run's own faults.
+    let rules: [FaultRule]
+    /// How each rule aimed at a run it does not name finds it (by index in `rules`; nil: the rule names its run
+    /// or none).
+    let bindings: [Binding?]
+    /// The run each such rule has found.
+    var boundRuns: [Int: String] = [:]
+    /// The run ids fault rules name or have found: the only runs whose requests are counted.
+    var faultRuns: Set<String>
+
+    enum Binding {
+        case runIndex(Int)
+        case match([String: String])
+        /// A scripted run's own fault: the run that takes the script at this index of `runs`.
+        case scripted(Int)
+    }
+
+    /// A run was created (or exists from the start): the rules aimed at it find it. Each finds one run, the first.
+    mutating func bindFaults(to id: String, ordinal: Int?, scripted: Int?, matches: ([String: String]) -> Bool) {
+        for (index, binding) in bindings.enumerated() {
+            guard let binding, boundRuns[index] == nil else { continue }
+            let hit: Bool
+            switch binding {
+            case .runIndex(let n): hit = ordinal == n
+            case .match(let fields): hit = matches(fields)
+            case .scripted(let i): hit = scripted == i
+            }
+            if hit {
+                boundRuns[index] = id
+                faultRuns.insert(id)
+            }
+        }
+    }
     /// Where each credential key first appears in the script's list, so checking a key does not scan the list.
     let credentialIndex: [ExactKey: Int]
     var credentialUses: [ExactKey: Int] = [:]
@@ -551,7 +633,19 @@ private struct APIState {
         self.maximumRuns = maximumRuns
         self.name = name
         self.script = script
-        faultRuns = Set(script.faults.compactMap(\.run))
+        var rules = script.faults
+        var bindings: [Binding?] = script.faults.map { rule in
+            if let n = rule.runIndex { return .runIndex(n) }
+            if let fields = rule.match { return .match(fields) }
+            return nil
+        }
+        for (i, run) in script.runs.enumerated() {
+            rules += run.faults
+            bindings += run.faults.map { _ in .scripted(i) }
+        }
+        self.rules = rules
+        self.bindings = bindings
+        faultRuns = Set(rules.compactMap(\.run))
         var index: [ExactKey: Int] = [:]
         for (i, credential) in (script.auth.credentials ?? []).enumerated() where index[ExactKey(credential.key)] == nil {
             index[ExactKey(credential.key)] = i

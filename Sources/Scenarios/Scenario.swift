@@ -8,6 +8,8 @@ public struct Scenario: Sendable {
     public var apis: [String: APIScript]
     /// The fakes refuse what the real services refuse instead of letting it pass as a recorded deviation.
     public var strict: Bool
+    /// What the loader noticed but let pass (a fault naming a run id that never exists), with JSON paths.
+    public var warnings: [ScenarioIssue] = []
 
     public init(
         name: String, description: String, seed: UInt64, clock: ClockSpec, apis: [String: APIScript], strict: Bool = false
@@ -92,6 +94,11 @@ public struct Credential: Sendable {
     public var validForRequests: Int?
     /// The key is refused once a run (or the named run) of this API has reached `state`.
     public var revokedWhen: Revocation?
+    /// The status a key worn out by `validForRequests` gets: 401 or 403; nil: the API's own (see its docs).
+    public var validForRequestsThen: Int?
+    /// The key is refused (as worn out, the API's status) once this many scenario seconds have passed since the
+    /// scenario's start (or reset).
+    public var expiresAfterSeconds: Double?
 
     public init(
         key: String, permissions: Set<String>? = nil, scopes: Set<String>? = nil, validForRequests: Int? = nil,
@@ -107,10 +114,13 @@ public struct Credential: Sendable {
     public struct Revocation: Sendable, Equatable {
         public var state: String
         public var run: String?
+        /// The status a revoked key gets: 401 or 403; nil: the API's own.
+        public var then: Int?
 
-        public init(state: String, run: String? = nil) {
+        public init(state: String, run: String? = nil, then: Int? = nil) {
             self.state = state
             self.run = run
+            self.then = then
         }
     }
 }
@@ -130,8 +140,21 @@ public struct FaultRule: Sendable {
     public var endpoint: String
     /// Only requests about this run id count and are hit.
     public var run: String?
+    /// Only requests about the Nth run created through this API (1-based, since the start or reset) count and are
+    /// hit.
+    public var runIndex: Int?
+    /// Only requests about the first created run whose request has these field values count and are hit.
+    public var match: [String: String]?
+    /// Only requests with these headers, query parameters or body text are hit; such a rule counts only the
+    /// requests it matches.
+    public var when: RequestCondition?
     public var trigger: Trigger
     public var action: FaultAction
+    /// Only matching requests from this count on (1-based) are candidates; the trigger counts from there
+    /// (`from: 5, every: 2` hits the 6th, 8th, ...).
+    public var from: Int?
+    /// The rule answers at most this many requests (until reset); nil: no limit.
+    public var times: Int?
 
     public enum Trigger: Sendable, Equatable {
         /// The Nth matching request (1-based).
@@ -142,33 +165,122 @@ public struct FaultRule: Sendable {
         case probability(Double)
     }
 
-    public init(endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction) {
+    public init(
+        endpoint: String, run: String? = nil, trigger: Trigger, action: FaultAction, from: Int? = nil, times: Int? = nil,
+        runIndex: Int? = nil, match: [String: String]? = nil, when: RequestCondition? = nil
+    ) {
+        self.when = when
+        self.runIndex = runIndex
+        self.match = match
         self.endpoint = endpoint
         self.run = run
         self.trigger = trigger
         self.action = action
+        self.from = from
+        self.times = times
     }
 }
 
-/// What a fault answers: a status (with the API's own error body for it unless `body` is given) or a dropped
-/// connection.
+/// Which requests a fault's `when` picks: every header and query parameter named has exactly that value (header
+/// names compared without case), and the body contains `bodyContains`.
+public struct RequestCondition: Sendable, Equatable {
+    public var headers: [String: String]
+    public var query: [String: String]
+    public var bodyContains: String?
+
+    public init(headers: [String: String] = [:], query: [String: String] = [:], bodyContains: String? = nil) {
+        self.headers = headers
+        self.query = query
+        self.bodyContains = bodyContains
+    }
+
+    public func matches(_ request: RequestFacts) -> Bool {
+        for (name, value) in headers {
+            let lowered = name.lowercased()
+            guard request.headers.contains(where: { $0.name.lowercased() == lowered && $0.value == value }) else { return false }
+        }
+        for (name, value) in query {
+            guard request.query.contains(where: { $0.name == name && $0.value == value }) else { return false }
+        }
+        if let text = bodyContains, !text.isEmpty {
+            let needle = Array(text.utf8)
+            guard request.body.count >= needle.count else { return false }
+            var found = false
+            var i = 0
+            while !found, i + needle.count <= request.body.count {
+                if request.body[i] == needle[0], request.body[i..<(i + needle.count)].elementsEqual(needle) { found = true }
+                i += 1
+            }
+            if !found { return false }
+        }
+        return true
+    }
+}
+
+/// What the engine sees of a request when it admits it, for faults' `when`.
+public struct RequestFacts: Sendable {
+    public var headers: [(name: String, value: String)]
+    public var query: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(headers: [(name: String, value: String)] = [], query: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.headers = headers
+        self.query = query
+        self.body = body
+    }
+}
+
+/// What a fault answers: a status (with the API's own error body for it unless `body` is given), a dropped
+/// connection, no answer at all (`hang`), or the normal answer late (`delay` alone).
 public struct FaultAction: Sendable, Equatable {
     public enum Drop: String, Sendable, CaseIterable {
         case reset
         case empty
     }
 
+    /// How a fault's `Retry-After` is written.
+    public enum RetryAfter: Sendable, Equatable {
+        /// `Retry-After: N` (delay-seconds).
+        case seconds(Int)
+        /// An HTTP date this many seconds after the answer's scenario time (the second its Date header shows).
+        case httpDate(Int)
+    }
+
     public var status: Int?
     public var body: JSON?
     public var headers: [String: String]
     public var drop: Drop?
+    /// Milliseconds the answer (normal, `respond` or `drop`) is held back.
+    public var delay: Double?
+    /// Never answer: the connection is held until the client hangs up or the server stops.
+    public var hang: Bool
+    public var retryAfter: RetryAfter?
+    /// Replaces the answer's Content-Type (a wrong one, as a misconfigured proxy sends).
+    public var contentType: String?
+    /// The body is cut in half (Content-Length stays honest): JSON that does not parse.
+    public var truncate: Bool
+    /// An HTML error page with this title and heading, sent as `text/html` (a proxy's or load balancer's page).
+    public var html: String?
 
-    public init(status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil) {
+    public init(
+        status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil, delay: Double? = nil,
+        hang: Bool = false, retryAfter: RetryAfter? = nil, contentType: String? = nil, truncate: Bool = false,
+        html: String? = nil
+    ) {
         self.status = status
         self.body = body
         self.headers = headers
         self.drop = drop
+        self.delay = delay
+        self.hang = hang
+        self.retryAfter = retryAfter
+        self.contentType = contentType
+        self.truncate = truncate
+        self.html = html
     }
+
+    /// Only a delay: the request is answered normally, late.
+    public var answersNormally: Bool { status == nil && drop == nil && !hang }
 }
 
 /// How one run behaves over its life.
@@ -186,6 +298,8 @@ public struct RunScript: Sendable {
     public var notFoundAfter: Int?
     /// Scripts started by client events (`cancel`, ...), overriding the API's defaults.
     public var events: [String: EventScript]
+    /// Faults for requests about this run only (each counts that run's requests).
+    public var faults: [FaultRule] = []
 
     public init(
         id: String? = nil, match: [String: String]? = nil, fields: JSON = .object([]), timeline: [Phase],
@@ -218,6 +332,10 @@ public struct Phase: Sendable, Equatable {
     public var fields: JSON
     /// Log lines the run writes on entering this phase.
     public var log: [String]
+    /// Seconds: status reads answered in this phase send `Retry-After` with it.
+    public var retryAfter: Int?
+    /// The delay of status reads answered in this phase (instead of the endpoint's latency).
+    public var latency: Latency?
 
     public init(_ state: String, _ duration: Duration = .hold, fields: JSON = .object([]), log: [String] = []) {
         self.state = state

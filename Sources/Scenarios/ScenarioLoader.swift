@@ -178,8 +178,36 @@ private struct Reader {
             apis[descriptor.name] = apiScript(scripted[descriptor.name] ?? .object([]), path, descriptor)
         }
         let strict = bool(top["strict"], root.key("strict")) ?? false
-        return Scenario(
+        var scenario = Scenario(
             name: name, description: description, seed: seed, clock: clock ?? ClockSpec(), apis: apis, strict: strict)
+        scenario.warnings = unknownFaultRuns(apis, seed: seed)
+        return scenario
+    }
+
+    /// How many of the ids an API issues are looked through for a fault's `run`.
+    static let issuedIDsChecked = 1_000
+
+    /// Faults naming a run id that no scripted run has and that the API does not issue in its first
+    /// `issuedIDsChecked` runs with this seed: such a fault never hits (a typo, or an id from another seed).
+    /// APIs whose ids come from the client's request (Foundry's keys) are not checked.
+    func unknownFaultRuns(_ apis: [String: APIScript], seed: UInt64) -> [ScenarioIssue] {
+        var warnings: [ScenarioIssue] = []
+        for d in descriptors where !d.idsFromRequests {
+            guard let script = apis[d.name] else { continue }
+            let named = script.faults.enumerated().compactMap { i, rule in rule.run.map { (i, $0) } }
+            guard !named.isEmpty else { continue }
+            var known = Set(script.runs.compactMap(\.id))
+            var random = SeededRandom(seed: seed, stream: "ids/\(d.name)")
+            for ordinal in 0..<Self.issuedIDsChecked { known.insert(d.makeID(&random, ordinal)) }
+            for (i, run) in named where !known.contains(run) {
+                let path = JSONPath.root.key("apis").key(d.name).key("faults").index(i).key("run")
+                warnings.append(
+                    ScenarioIssue(
+                        path: path.description,
+                        message: "no run has the id \(quoted(run)): no scripted run, and not one of the first \(Self.issuedIDsChecked) ids \(d.name) issues with seed \(seed); the fault will never hit (aim with \"runIndex\" or \"match\" instead)"))
+            }
+        }
+        return warnings
     }
 
     mutating func clockSpec(_ json: JSON, _ path: JSONPath) -> ClockSpec? {
@@ -307,7 +335,7 @@ private struct Reader {
                 if credentialProblem(key, p) == nil { credentials.append(Credential(key: key)) }
                 continue
             }
-            let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen"]
+            let keys = ["key", "permissions", "scopes", "validForRequests", "revokedWhen", "expiresAfterSeconds"]
             if case .object = item {} else {
                 fail(p, "expected a credential: a string, or an object with \"key\"; found \(item.kindName)")
                 continue
@@ -323,12 +351,25 @@ private struct Reader {
                 credential.permissions = Set(perms)
             }
             if let scopes = strings(m["scopes"], p.key("scopes")) { credential.scopes = Set(scopes) }
-            credential.validForRequests = integer(m["validForRequests"], p.key("validForRequests"), min: 0)
+            if case .object = m["validForRequests"] {
+                let vp = p.key("validForRequests")
+                if let v = object(m["validForRequests"] ?? .null, vp, allowed: ["requests", "then"], what: "a request limit") {
+                    credential.validForRequests = integer(v["requests"], vp.key("requests"), min: 0)
+                    if v["requests"] == nil { fail(vp, "needs \"requests\": how many requests the key works for") }
+                    credential.validForRequestsThen = refusalStatus(v["then"], vp.key("then"))
+                }
+            } else {
+                credential.validForRequests = integer(m["validForRequests"], p.key("validForRequests"), min: 0)
+            }
+            credential.expiresAfterSeconds = number(
+                m["expiresAfterSeconds"], p.key("expiresAfterSeconds"), atLeast: 0, atMost: Engine.maximumAdvanceSeconds)
             if let revoked = m["revokedWhen"],
-                let r = object(revoked, p.key("revokedWhen"), allowed: ["state", "run"], what: "a revocation")
+                let r = object(revoked, p.key("revokedWhen"), allowed: ["state", "run", "then"], what: "a revocation")
             {
                 if let state = self.state(r["state"], p.key("revokedWhen").key("state"), d) {
-                    credential.revokedWhen = Credential.Revocation(state: state, run: string(r["run"], p.key("revokedWhen").key("run")))
+                    credential.revokedWhen = Credential.Revocation(
+                        state: state, run: string(r["run"], p.key("revokedWhen").key("run")),
+                        then: refusalStatus(r["then"], p.key("revokedWhen").key("then")))
                 } else if r["state"] == nil {
                     fail(p.key("revokedWhen"), "needs \"state\": the state whose reaching revokes the key")
                 }
@@ -336,6 +377,16 @@ private struct Reader {
             credentials.append(credential)
         }
         return AuthScript(credentials: credentials)
+    }
+
+    /// A `then`: the status a worn-out or revoked key gets.
+    mutating func refusalStatus(_ json: JSON?, _ path: JSONPath) -> Int? {
+        guard let json else { return nil }
+        guard let status = json.intValue, status == 401 || status == 403 else {
+            fail(path, "expected 401 or 403, found \(json.serialized())")
+            return nil
+        }
+        return status
     }
 
     /// A credential is sent in a header or a query: it cannot be empty or hold control characters (no client
@@ -419,15 +470,92 @@ private struct Reader {
 
     /// A fault: which requests it picks, when it fires, what it does. Each part is checked even when another
     /// is wrong, so one run of `validate` shows every problem.
-    mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor) -> FaultRule? {
-        let keys = ["endpoint", "run", "nth", "every", "probability", "respond", "drop"]
-        guard let m = object(json, path, allowed: keys, what: "a fault") else { return nil }
+    /// - Parameter inRun: a scripted run's own fault, which cannot aim at another run.
+    mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, inRun: Bool = false) -> FaultRule? {
+        let targets = inRun ? [] : ["run", "runIndex", "match"]
+        let keys = ["endpoint"] + targets + ["when", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
+        guard let m = object(json, path, allowed: keys, what: inRun ? "a fault of this run" : "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
+        let from = m["from"].map { integer($0, path.key("from"), min: 1) }
+        let times = m["times"].map { integer($0, path.key("times"), min: 1) }
         let action = faultAction(m, path)
         let run = string(m["run"], path.key("run"))
-        guard let endpoint, let trigger, let action else { return nil }
-        return FaultRule(endpoint: endpoint, run: run, trigger: trigger, action: action)
+        let runIndex = m["runIndex"].map { integer($0, path.key("runIndex"), min: 1) }
+        let match = m["match"].map { matchFields($0, path.key("match"), d) }
+        let when = m["when"].map { requestCondition($0, path.key("when")) }
+        let named = targets.filter { m[$0] != nil }
+        if named.count > 1 {
+            fail(path, "aims at a run one way: \"run\" (an id), \"runIndex\" or \"match\"; found \(named.joined(separator: ", "))")
+            return nil
+        }
+        guard let endpoint, let trigger, let action, from != .some(nil), times != .some(nil), runIndex != .some(nil),
+            match != .some(nil), when != .some(nil)
+        else { return nil }
+        return FaultRule(
+            endpoint: endpoint, run: run, trigger: trigger, action: action, from: from ?? nil, times: times ?? nil,
+            runIndex: runIndex ?? nil, match: match ?? nil, when: when ?? nil)
+    }
+
+    /// A fault's `when`: headers, query parameters (name → exact value) and text the body contains.
+    mutating func requestCondition(_ json: JSON, _ p: JSONPath) -> RequestCondition? {
+        guard let m = object(json, p, allowed: ["header", "query", "bodyContains"], what: "a request condition") else { return nil }
+        var condition = RequestCondition()
+        var ok = true
+        for (key, what) in [("header", "header"), ("query", "query parameter")] {
+            guard let value = m[key] else { continue }
+            guard case .object(let members) = value, !members.isEmpty else {
+                fail(p.key(key), "expected \(what) names with their values (a JSON object with at least one member), found \(value.kindName)")
+                ok = false
+                continue
+            }
+            var values: [String: String] = [:]
+            for (name, v) in members {
+                if name.isEmpty || name.containsControlCharacters {
+                    fail(p.key(key).key(name), "not a \(what) name")
+                    ok = false
+                } else if let s = string(v, p.key(key).key(name)) {
+                    values[name] = s
+                } else {
+                    ok = false
+                }
+            }
+            if key == "header" { condition.headers = values } else { condition.query = values }
+        }
+        if let body = m["bodyContains"] {
+            if let text = string(body, p.key("bodyContains")), !text.isEmpty {
+                condition.bodyContains = text
+            } else {
+                if case .string = body { fail(p.key("bodyContains"), "must not be empty") }
+                ok = false
+            }
+        }
+        if m.isEmpty {
+            fail(p, "names nothing to match; allowed: header, query, bodyContains")
+            ok = false
+        }
+        return ok ? condition : nil
+    }
+
+    /// Request fields to match a created run on (a scripted run's or a fault's `match`).
+    mutating func matchFields(_ match: JSON, _ p: JSONPath, _ d: APIDescriptor) -> [String: String]? {
+        guard let fields = object(match, p, allowed: d.matchFields, what: "request fields to match") else { return nil }
+        var values: [String: String] = [:]
+        var ok = true
+        for (field, value) in fields {
+            switch value {
+            case .string(let s): values[field] = s
+            case .int, .double, .bool: values[field] = value.serialized()
+            default:
+                fail(p.key(field), "expected a string or number to compare, found \(value.kindName)")
+                ok = false
+            }
+        }
+        if fields.isEmpty {
+            fail(p, "names no field; allowed: \(d.matchFields.joined(separator: ", "))")
+            ok = false
+        }
+        return ok ? values : nil
     }
 
     private mutating func faultEndpoint(_ json: JSON?, _ path: JSONPath, _ d: APIDescriptor) -> String? {
@@ -443,8 +571,10 @@ private struct Reader {
 
     private mutating func faultTrigger(_ m: [String: JSON], _ path: JSONPath) -> FaultRule.Trigger? {
         let triggers = ["nth", "every", "probability"].filter { m[$0] != nil }
+        // A range alone (`from`, `times`) hits every request in it.
+        if triggers.isEmpty, m["from"] != nil || m["times"] != nil { return .every(1) }
         guard triggers.count == 1 else {
-            fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\"" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
+            fail(path, "needs exactly one of \"nth\", \"every\" or \"probability\", or a range (\"from\", \"times\")" + (triggers.isEmpty ? "" : "; found \(triggers.joined(separator: ", "))"))
             return nil
         }
         switch triggers[0] {
@@ -463,12 +593,38 @@ private struct Reader {
     }
 
     private mutating func faultAction(_ m: [String: JSON], _ path: JSONPath) -> FaultAction? {
-        let actions = ["respond", "drop"].filter { m[$0] != nil }
-        guard actions.count == 1 else {
-            fail(path, "needs exactly one of \"respond\" ({\"status\": 500}) or \"drop\" (\"reset\" or \"empty\")")
+        let actions = ["respond", "drop", "hang"].filter { m[$0] != nil }
+        guard actions.count == 1 || (actions.isEmpty && m["delay"] != nil) else {
+            fail(
+                path,
+                "needs exactly one of \"respond\" ({\"status\": 500}), \"drop\" (\"reset\" or \"empty\") or \"hang\" (true), or only \"delay\" (ms)"
+                    + (actions.count > 1 ? "; found \(actions.joined(separator: ", "))" : ""))
             return nil
         }
         var action = FaultAction()
+        var ok = true
+        if let delay = m["delay"] {
+            if let ms = number(delay, path.key("delay"), atLeast: 0, atMost: Latency.maximumMilliseconds) {
+                action.delay = ms
+            } else {
+                ok = false
+            }
+        }
+        if let hang = m["hang"] {
+            switch bool(hang, path.key("hang")) {
+            case true?:
+                action.hang = true
+                if m["delay"] != nil {
+                    fail(path.key("delay"), "a hanging request is never answered; \"delay\" has nothing to delay")
+                    ok = false
+                }
+            case false?:
+                fail(path.key("hang"), "only true is allowed (leave \"hang\" out for an answer)")
+                ok = false
+            case nil:
+                ok = false
+            }
+        }
         if let drop = m["drop"] {
             guard let text = string(drop, path.key("drop")) else { return nil }
             guard let value = FaultAction.Drop(rawValue: text) else {
@@ -479,8 +635,8 @@ private struct Reader {
         }
         if let respond = m["respond"] {
             let p = path.key("respond")
-            guard let r = object(respond, p, allowed: ["status", "body", "headers"], what: "a response") else { return nil }
-            var ok = true
+            let keys = ["status", "body", "headers", "retryAfter", "contentType", "truncate"]
+            guard let r = object(respond, p, allowed: keys, what: "a response") else { return nil }
             if let status = integer(r["status"], p.key("status"), min: 100) {
                 if status <= 599 {
                     action.status = status
@@ -492,7 +648,11 @@ private struct Reader {
                 if r["status"] == nil { fail(p, "needs \"status\" (100–599)") }
                 ok = false
             }
-            action.body = r["body"]
+            if case .object(let members)? = r["body"], members.count == 1, members[0].0 == "html" {
+                if let title = string(members[0].1, p.key("body").key("html")) { action.html = title } else { ok = false }
+            } else {
+                action.body = r["body"]
+            }
             if let headers = r["headers"] {
                 // Any names are allowed, so the members are read directly (checking each against all the others'
                 // names would be quadratic in a large object).
@@ -504,8 +664,49 @@ private struct Reader {
                     fail(p.key("headers"), "expected headers (a JSON object), found \(headers.kindName)")
                 }
             }
-            guard ok else { return nil }
+            if let retryAfter = r["retryAfter"] {
+                // Ten years at most: a date past that is no test a client needs, and it keeps the date in range.
+                let limit = 315_360_000
+                let rp = p.key("retryAfter")
+                if case .object = retryAfter {
+                    if let o = object(retryAfter, rp, allowed: ["httpDate"], what: "a Retry-After date"),
+                        let seconds = integer(o["httpDate"], rp.key("httpDate"), min: 0)
+                    {
+                        if seconds > limit { fail(rp.key("httpDate"), "must be at most \(limit) (ten years), found \(seconds)") }
+                        action.retryAfter = .httpDate(seconds)
+                    } else {
+                        if case .object(let o) = retryAfter, o.isEmpty { fail(rp, "needs \"httpDate\" (seconds after the scenario's now)") }
+                        ok = false
+                    }
+                } else if retryAfter.intValue != nil {
+                    if let seconds = integer(retryAfter, rp, min: 0) {
+                        if seconds > limit { fail(rp, "must be at most \(limit) (ten years), found \(seconds)") }
+                        action.retryAfter = .seconds(seconds)
+                    } else {
+                        ok = false
+                    }
+                } else {
+                    fail(rp, "expected seconds (a whole number) or {\"httpDate\": seconds}, found \(retryAfter.kindName)")
+                    ok = false
+                }
+            }
+            if let contentType = r["contentType"] {
+                if let text = string(contentType, p.key("contentType")) {
+                    if text.isEmpty || text.containsControlCharacters {
+                        fail(p.key("contentType"), "expected a media type such as \"text/html\", found \(quoted(text))")
+                        ok = false
+                    } else {
+                        action.contentType = text
+                    }
+                } else {
+                    ok = false
+                }
+            }
+            if let truncate = r["truncate"] {
+                if let b = bool(truncate, p.key("truncate")) { action.truncate = b } else { ok = false }
+            }
         }
+        guard ok else { return nil }
         return action
     }
 
@@ -513,29 +714,24 @@ private struct Reader {
 
     mutating func runScript(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, isDefault: Bool) -> RunScript? {
         let common = ["fields", "timeline", "loop", "notFoundAfter", "on"]
-        let keys = isDefault ? common : ["id", "match"] + common
+        let keys = isDefault ? common : ["id", "match"] + common + ["faults"]
         guard let m = object(json, path, allowed: keys, what: isDefault ? "the default run" : "a run") else { return nil }
         var run = RunScript(timeline: d.defaultTimeline)
         if let id = string(m["id"], path.key("id")) {
             if id.isEmpty { fail(path.key("id"), "a run id must not be empty") } else { run.id = id }
         }
         if let match = m["match"] {
-            let p = path.key("match")
-            if let fields = object(match, p, allowed: d.matchFields, what: "request fields to match") {
-                var values: [String: String] = [:]
-                for (field, value) in fields {
-                    switch value {
-                    case .string(let s): values[field] = s
-                    case .int, .double, .bool: values[field] = value.serialized()
-                    default: fail(p.key(field), "expected a string or number to compare, found \(value.kindName)")
-                    }
-                }
-                if values.isEmpty { fail(p, "names no field; allowed: \(d.matchFields.joined(separator: ", "))") }
-                run.match = values
-            }
+            run.match = matchFields(match, path.key("match"), d)
             if run.id != nil { fail(path, "set \"id\" (a run that exists from the start) or \"match\" (a run the client creates), not both") }
         }
         if let fields = m["fields"], self.fields(fields, path.key("fields"), d) { run.fields = fields }
+        if let faults = m["faults"] {
+            if case .array(let items) = faults {
+                run.faults = items.enumerated().compactMap { fault($1, path.key("faults").index($0), d, inRun: true) }
+            } else {
+                fail(path.key("faults"), "expected an array of faults, found \(faults.kindName)")
+            }
+        }
         run.loop = bool(m["loop"], path.key("loop")) ?? false
         run.notFoundAfter = integer(m["notFoundAfter"], path.key("notFoundAfter"), min: 0)
         if let timeline = m["timeline"], let phases = self.timeline(timeline, path.key("timeline"), d, loop: run.loop) {
@@ -607,7 +803,8 @@ private struct Reader {
         let before = failures
         for (i, item) in items.enumerated() {
             let p = path.index(i)
-            guard let m = object(item, p, allowed: ["state", "polls", "seconds", "fields", "log"], what: "a phase") else { continue }
+            let keys = ["state", "polls", "seconds", "fields", "log", "retryAfter", "latency"]
+            guard let m = object(item, p, allowed: keys, what: "a phase") else { continue }
             // A bad state is reported, and the rest of the phase is still checked.
             let state = self.state(m["state"], p.key("state"), d)
             if m["state"] == nil { fail(p, "a phase needs \"state\"; allowed: \(d.states.joined(separator: ", "))") }
@@ -621,6 +818,14 @@ private struct Reader {
             }
             if let fields = m["fields"], self.fields(fields, p.key("fields"), d) { phase.fields = fields }
             phase.log = strings(m["log"], p.key("log")) ?? []
+            if let seconds = integer(m["retryAfter"], p.key("retryAfter"), min: 0) {
+                if seconds > 315_360_000 {
+                    fail(p.key("retryAfter"), "must be at most 315360000 (ten years), found \(seconds)")
+                } else {
+                    phase.retryAfter = seconds
+                }
+            }
+            if let latency = m["latency"] { phase.latency = self.latency(latency, p.key("latency")) }
             let isLast = i == items.count - 1
             let timed = m["polls"] != nil || m["seconds"] != nil
             if let state, d.terminalStates.contains(state) {

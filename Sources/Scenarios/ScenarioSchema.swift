@@ -96,6 +96,8 @@ public enum ScenarioSchema {
                 "seconds": ["type": "number", "exclusiveMinimum": 0, "description": "Scenario-clock seconds this phase lasts."],
                 "fields": fieldsSchema(api, "Fields the API shows in this phase."),
                 "log": ["type": "array", "items": ["type": "string"], "description": "Log lines written on entering the phase."],
+                "retryAfter": ["type": "integer", "minimum": 0, "maximum": 315_360_000, "description": "Status reads answered in this phase send Retry-After with these seconds."],
+                "latency": ["$ref": "#/$defs/latency", "description": "The delay of status reads answered in this phase (instead of the endpoint's latency)."],
             ],
             "not": ["required": ["polls", "seconds"]],
         ]
@@ -120,6 +122,9 @@ public enum ScenarioSchema {
             ("loop", ["type": "boolean", "default": false]),
             ("notFoundAfter", ["type": "integer", "minimum": 0, "description": "Terminal reads before the run answers not found."]),
         ]
+        if !isDefault {
+            properties.append(("faults", .object([("type", "array"), ("items", fault(api, inRun: true)), ("description", "Faults for requests about this run only.")])))
+        }
         if !api.events.isEmpty {
             let event: JSON = [
                 "type": "object", "additionalProperties": false,
@@ -136,8 +141,88 @@ public enum ScenarioSchema {
         return .object([("type", "object"), ("additionalProperties", false), ("properties", .object(properties))])
     }
 
-    private static func apiScript(_ api: APIDescriptor) -> JSON {
+    /// A fault's schema; a scripted run's own faults cannot aim at another run.
+    private static func fault(_ api: APIDescriptor, inRun: Bool) -> JSON {
         let endpoints = strings(["*"] + api.endpoints)
+        var fault: JSON = [
+            "type": "object", "additionalProperties": false,
+            "properties": [
+                "endpoint": ["enum": endpoints, "default": "*"],
+                "nth": ["type": "integer", "minimum": 1],
+                "every": ["type": "integer", "minimum": 1],
+                "probability": ["type": "number", "minimum": 0, "maximum": 1],
+                "when": [
+                    "type": "object", "additionalProperties": false, "minProperties": 1,
+                    "description": "Only requests with these headers and query parameters (exact values) and body text; the fault counts only these.",
+                    "properties": [
+                        "header": ["type": "object", "minProperties": 1, "additionalProperties": ["type": "string"]],
+                        "query": ["type": "object", "minProperties": 1, "additionalProperties": ["type": "string"]],
+                        "bodyContains": ["type": "string", "minLength": 1],
+                    ],
+                ],
+                "from": ["type": "integer", "minimum": 1, "description": "Only matching requests from the Nth on; the trigger counts from there."],
+                "times": ["type": "integer", "minimum": 1, "description": "The fault answers at most this many requests."],
+                "respond": [
+                    "type": "object", "additionalProperties": false, "required": ["status"],
+                    "properties": [
+                        "status": ["type": "integer", "minimum": 100, "maximum": 599],
+                        "body": ["description": "JSON, a string (text/plain), or {\"html\": title} for a proxy's text/html error page."],
+                        "headers": ["type": "object", "additionalProperties": ["type": "string"]],
+                        "retryAfter": [
+                            "description": "Retry-After: seconds, or {\"httpDate\": seconds} for an HTTP date that long after the scenario's now.",
+                            "oneOf": [
+                                ["type": "integer", "minimum": 0, "maximum": 315_360_000],
+                                [
+                                    "type": "object", "additionalProperties": false, "required": ["httpDate"],
+                                    "properties": ["httpDate": ["type": "integer", "minimum": 0, "maximum": 315_360_000]],
+                                ],
+                            ],
+                        ],
+                        "contentType": ["type": "string", "minLength": 1, "description": "Replaces the answer's Content-Type."],
+                        "truncate": ["type": "boolean", "default": false, "description": "Cut the body in half (Content-Length stays honest)."],
+                    ],
+                ],
+                "drop": ["enum": ["reset", "empty"]],
+                "hang": ["const": true, "description": "Never answer: held until the client hangs up or the server stops."],
+                "delay": [
+                    "type": "number", "minimum": 0, "maximum": 600_000,
+                    "description": "Milliseconds this request's answer is held back; alone, the normal answer comes late.",
+                ],
+            ],
+            "anyOf": [
+                ["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]], ["required": ["from"]],
+                ["required": ["times"]],
+            ],
+            "not": [
+                "anyOf": [
+                    ["required": ["nth", "every"]], ["required": ["nth", "probability"]], ["required": ["every", "probability"]],
+                    ["required": ["respond", "drop"]], ["required": ["respond", "hang"]], ["required": ["drop", "hang"]],
+                    ["required": ["hang", "delay"]], ["required": ["run", "runIndex"]], ["required": ["run", "match"]],
+                    ["required": ["runIndex", "match"]],
+                ]
+            ],
+            "allOf": [["anyOf": [["required": ["respond"]], ["required": ["drop"]], ["required": ["hang"]], ["required": ["delay"]]]]],
+        ]
+        guard !inRun, case .object(var members) = fault,
+            let at = members.firstIndex(where: { $0.0 == "properties" }), case .object(var properties) = members[at].1
+        else { return fault }
+        let match: JSON = .object([
+            ("type", "object"), ("additionalProperties", false), ("minProperties", 1),
+            ("properties", .object(api.matchFields.map { ($0, ["type": ["string", "number", "boolean"]]) })),
+            ("description", "Only requests about the first created run whose request has these fields."),
+        ])
+        let targets: [(String, JSON)] = [
+            ("run", ["type": "string", "description": "Only requests about this run id (a warning when no run has it)."]),
+            ("runIndex", ["type": "integer", "minimum": 1, "description": "Only requests about the Nth run created since the start or reset."]),
+            ("match", match),
+        ]
+        properties.insert(contentsOf: targets, at: 1)
+        members[at].1 = .object(properties)
+        fault = .object(members)
+        return fault
+    }
+
+    private static func apiScript(_ api: APIDescriptor) -> JSON {
         let credential: JSON = [
             "oneOf": [
                 ["type": "string", "minLength": 1],
@@ -147,34 +232,29 @@ public enum ScenarioSchema {
                         "key": ["type": "string", "minLength": 1],
                         "permissions": ["type": "array", "items": ["enum": strings(api.permissions)]],
                         "scopes": ["type": "array", "items": ["type": "string"]],
-                        "validForRequests": ["type": "integer", "minimum": 0],
+                        "validForRequests": [
+                            "description": "Requests the key works for; {\"requests\": N, \"then\": 401|403} sets the status it gets after.",
+                            "oneOf": [
+                                ["type": "integer", "minimum": 0],
+                                [
+                                    "type": "object", "additionalProperties": false, "required": ["requests"],
+                                    "properties": ["requests": ["type": "integer", "minimum": 0], "then": ["enum": [401, 403]]],
+                                ],
+                            ],
+                        ],
                         "revokedWhen": [
                             "type": "object", "additionalProperties": false, "required": ["state"],
-                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"]],
+                            "properties": ["state": ["enum": strings(api.states)], "run": ["type": "string"], "then": ["enum": [401, 403]]],
+                        ],
+                        "expiresAfterSeconds": [
+                            "type": "number", "minimum": 0, "maximum": 315_360_000,
+                            "description": "The key is refused once this many scenario seconds have passed since the start.",
                         ],
                     ],
                 ],
             ]
         ]
-        let fault: JSON = [
-            "type": "object", "additionalProperties": false,
-            "properties": [
-                "endpoint": ["enum": endpoints, "default": "*"],
-                "run": ["type": "string"],
-                "nth": ["type": "integer", "minimum": 1],
-                "every": ["type": "integer", "minimum": 1],
-                "probability": ["type": "number", "minimum": 0, "maximum": 1],
-                "respond": [
-                    "type": "object", "additionalProperties": false, "required": ["status"],
-                    "properties": [
-                        "status": ["type": "integer", "minimum": 100, "maximum": 599], "body": [:],
-                        "headers": ["type": "object", "additionalProperties": ["type": "string"]],
-                    ],
-                ],
-                "drop": ["enum": ["reset", "empty"]],
-            ],
-            "oneOf": [["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]]],
-        ]
+        let fault = fault(api, inRun: false)
         var settings: [(String, JSON)] = []
         for setting in api.settings {
             var schema: [(String, JSON)] = [("description", .string(setting.summary)), ("default", setting.defaultValue)]

@@ -100,6 +100,26 @@ import Testing
         #expect(verr.contains("\(file.path): apis.foundry.runs[0].timeline[0].state"))
     }
 
+    @Test func validateWarnsOfAFaultRunThatNeverExistsAndExitsZero() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("typo-\(UUID()).json")
+        let text = #"{"apis": {"wes": {"runs": [{"id": "r1"}], "faults": [{"run": "r1", "nth": 1, "drop": "empty"}, {"run": "r-typo", "nth": 1, "drop": "empty"}]}}}"#
+        try Data(text.utf8).write(to: file)
+        let (status, out, err) = try await CLI.run(["validate", file.path])
+        #expect(status == 0)
+        #expect(out.contains("ok") && out.contains("1 warning(s)"), "\(out)")
+        #expect(err.contains("\(file.path): warning: apis.wes.faults[1].run: no run has the id \"r-typo\""), "\(err)")
+        #expect(!err.contains("faults[0]"), "\(err)")
+
+        // serve says the same on stderr, and serves.
+        let p = try CLI.start(["--port", "0", "--scenario", file.path])
+        let line = try await p.firstLine()
+        #expect(line.contains(#""event":"ready""#))
+        p.signal(SIGINT)
+        _ = try await p.wait(timeout: 5)
+        #expect(p.errors.contains("warning: scenario typo-"), "\(p.errors)")
+        #expect(p.errors.contains("apis.wes.faults[1].run: no run has the id \"r-typo\""), "\(p.errors)")
+    }
+
     @Test func garbageScenarioBytesAreRefusedNotCrashed() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("garbage-\(UUID()).json")
         try Data([0xFF, 0x00, 0x7B, 0x22]).write(to: file)

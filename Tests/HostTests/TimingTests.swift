@@ -69,6 +69,30 @@ struct TimingTests {
         #expect(log.dropFirst().allSatisfy { $0.path == "/slow" && $0.duration >= .seconds(2) })
     }
 
+    @Test func hungRepliesHoldNoThreadAndStopEndsThem() async throws {
+        let server = try TestServer { request in
+            request.path == "/hang" ? Reply.hung() : Reply(.text(200, "here"))
+        }
+        let raw = "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n"
+        // Many more hanging requests than MHD has threads, and the server still answers.
+        let hanging = Task {
+            await withTaskGroup(of: RawExchange?.self) { group in
+                for _ in 0..<40 { group.addTask { try? await server.sendRaw(raw, timeout: 20) } }
+                return await group.reduce(into: [RawExchange?]()) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let answered = try await server.send("GET", "/ok", timeout: 10)
+        #expect(answered.text == "here")
+        let clock = ContinuousClock()
+        let stopTime = clock.measure { server.stop() }
+        #expect(stopTime < .seconds(2), "stop took \(stopTime)")
+        let (ends, waited) = await timed { await hanging.value }
+        #expect(ends.count == 40)
+        #expect(ends.allSatisfy { $0.map { $0.bytes.isEmpty && $0.ending != .timedOut } ?? true }, "a hung request got an answer")
+        #expect(waited < 10, "hanging clients were released after \(waited) s")
+    }
+
     @Test func stopWithSuspendedConnectionsIsQuickAndClean() async throws {
         let server = try TestServer { _ in Reply(.text(200, "never"), delay: .seconds(30)) }
         let clients = Task {

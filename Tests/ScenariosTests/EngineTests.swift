@@ -256,6 +256,66 @@ import Testing
     }
 }
 
+@Suite struct CredentialThenAndExpiryTests {
+    @Test func wornOutOrRevokedKeysGetTheStatusTheirThenSays() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"auth": {"credentials": [
+              {"key": "a", "validForRequests": {"requests": 1, "then": 403}},
+              {"key": "b", "validForRequests": {"requests": 1, "then": 401}},
+              {"key": "c", "validForRequests": 1},
+              {"key": "d", "revokedWhen": {"state": "RUNNING", "then": 403}}
+            ]}}}}
+            """#)
+        for key in ["a", "b", "c"] {
+            #expect(e.authorize(api: "jobs", credential: key, permission: "read") == .granted)
+        }
+        #expect(e.authorize(api: "jobs", credential: "a", permission: "read") == .forbidden("the key has been revoked"))
+        #expect(e.authorize(api: "jobs", credential: "b", permission: "read") == .expired)
+        #expect(e.authorize(api: "jobs", credential: "c", permission: "read") == .expired)
+        let run = e.createRun(api: "jobs", request: .object([])).id
+        #expect(e.authorize(api: "jobs", credential: "d", permission: "read") == .granted)
+        _ = e.states(run, reads: 2)
+        #expect(e.authorize(api: "jobs", credential: "d", permission: "read") == .forbidden("the key has been revoked"))
+    }
+
+    @Test func aKeyExpiresOnTheScenarioClockAndWorksAgainAfterReset() throws {
+        var e = try engine(#"{"clock": {"mode": "virtual"}, "apis": {"jobs": {"auth": {"credentials": [{"key": "k", "expiresAfterSeconds": 60}]}}}}"#)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+        e.advance(seconds: 59)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+        e.advance(seconds: 1)
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .expired)
+        e.reset()
+        #expect(e.authorize(api: "jobs", credential: "k", permission: "read") == .granted)
+    }
+}
+
+@Suite struct PhaseRetryAfterAndLatencyTests {
+    @Test func aStatusReadCarriesItsPhasesRetryAfterAndDelay() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"defaultRun": {"timeline": [
+              {"state": "QUEUED", "polls": 1},
+              {"state": "RUNNING", "polls": 2, "retryAfter": 4, "latency": {"uniform": [100, 200]}},
+              {"state": "DONE"}
+            ]}}}}
+            """#)
+        let id = e.createRun(api: "jobs", request: .object([])).id
+        var seen: [(String?, Int?, Bool)] = []
+        for _ in 0..<4 {
+            _ = e.admit(api: "jobs", endpoint: "status", runID: id)
+            let state = e.read(api: "jobs", id: id).state
+            let delay = e.observation.phaseDelay
+            let inRange = delay.map { $0 >= .milliseconds(100) && $0 <= .milliseconds(200) } ?? false
+            seen.append((state, e.observation.retryAfter, inRange))
+        }
+        #expect(seen.map(\.0) == ["QUEUED", "RUNNING", "RUNNING", "DONE"])
+        #expect(seen.map(\.1) == [nil, 4, 4, nil])
+        #expect(seen.map(\.2) == [false, true, true, false])
+    }
+}
+
 @Suite struct FaultAndLatencyTests {
     @Test func faultOnTheNthRequest() throws {
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "nth": 3, "respond": {"status": 503}}]}}}"#)
@@ -269,6 +329,140 @@ import Testing
         var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "*", "every": 2, "drop": "reset"}]}}}"#)
         let drops = (1...4).map { _ in e.admit(api: "jobs", endpoint: "status").fault?.drop }
         #expect(drops == [nil, .reset, nil, .reset])
+    }
+
+    @Test func faultRangesFromAndTimes() throws {
+        func statuses(_ fault: String, _ n: Int = 9) throws -> [Int?] {
+            var e = try engine(#"{"apis": {"jobs": {"faults": ["# + fault + #"]}}}"#)
+            return (1...n).map { _ in e.admit(api: "jobs", endpoint: "status").fault?.status }
+        }
+        let x: Int? = 503
+        // Alone: every request in the range.
+        #expect(try statuses(#"{"endpoint": "status", "from": 3, "respond": {"status": 503}}"#) == [nil, nil, x, x, x, x, x, x, x])
+        #expect(try statuses(#"{"endpoint": "status", "times": 2, "respond": {"status": 503}}"#) == [x, x, nil, nil, nil, nil, nil, nil, nil])
+        #expect(try statuses(#"{"endpoint": "status", "from": 5, "times": 3, "respond": {"status": 503}}"#) == [nil, nil, nil, nil, x, x, x, nil, nil])
+        // With a trigger: it counts from `from` on, and `times` caps the hits.
+        #expect(try statuses(#"{"endpoint": "status", "from": 4, "every": 2, "respond": {"status": 503}}"#) == [nil, nil, nil, nil, x, nil, x, nil, x])
+        #expect(try statuses(#"{"endpoint": "status", "every": 2, "times": 2, "respond": {"status": 503}}"#) == [nil, x, nil, x, nil, nil, nil, nil, nil])
+        #expect(try statuses(#"{"endpoint": "status", "from": 2, "nth": 2, "respond": {"status": 503}}"#) == [nil, nil, x, nil, nil, nil, nil, nil, nil])
+        let some = try statuses(#"{"endpoint": "status", "probability": 0.9, "times": 3, "respond": {"status": 503}}"#, 30)
+        #expect(some.compactMap { $0 }.count == 3)
+    }
+
+    @Test func faultAnswersDelayHangRetryAfterAndPages() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"latency": {"status": 10}, "faults": [
+              {"endpoint": "status", "nth": 1, "delay": 2500},
+              {"endpoint": "status", "nth": 2, "hang": true},
+              {"endpoint": "status", "nth": 3, "delay": 100, "respond": {"status": 429, "retryAfter": 5}},
+              {"endpoint": "status", "nth": 4, "respond": {"status": 503, "retryAfter": {"httpDate": 7}, "contentType": "text/html", "truncate": true}},
+              {"endpoint": "status", "nth": 5, "respond": {"status": 502, "body": {"html": "502 Bad Gateway"}}},
+              {"endpoint": "status", "nth": 6, "respond": {"status": 500, "body": {"html": "x", "y": 1}}}
+            ]}}}
+            """#)
+        let first = e.admit(api: "jobs", endpoint: "status")
+        #expect(first.delay == .milliseconds(2510))
+        #expect(first.fault?.answersNormally == true)
+        let second = e.admit(api: "jobs", endpoint: "status")
+        #expect(second.fault?.hang == true && second.fault?.answersNormally == false)
+        let third = e.admit(api: "jobs", endpoint: "status")
+        #expect(third.delay == .milliseconds(110))
+        #expect(third.fault?.status == 429 && third.fault?.retryAfter == .seconds(5))
+        let fourth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(fourth.retryAfter == .httpDate(7) && fourth.contentType == "text/html" && fourth.truncate)
+        let fifth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(fifth.html == "502 Bad Gateway" && fifth.body == nil)
+        // Only a body of the one member `html` is a page; any other object is a JSON body.
+        let sixth = try #require(e.admit(api: "jobs", endpoint: "status").fault)
+        #expect(sixth.html == nil && sixth.body == ["html": "x", "y": 1])
+        #expect(e.admit(api: "jobs", endpoint: "status").fault == nil)
+    }
+
+    @Test func faultAimedAtTheNthCreatedRunOrAMatchingOne() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"faults": [
+              {"endpoint": "status", "runIndex": 2, "from": 2, "respond": {"status": 500}},
+              {"endpoint": "status", "match": {"name": "b"}, "nth": 1, "respond": {"status": 503}}
+            ]}}}
+            """#)
+        // Before the run exists, nothing is hit.
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "anything").fault == nil)
+        let first = e.createRun(api: "jobs", request: ["name": "a"]).id
+        let second = e.createRun(api: "jobs", request: ["name": "a"]).id
+        let third = e.createRun(api: "jobs", request: ["name": "b"]).id
+        let fourth = e.createRun(api: "jobs", request: ["name": "b"]).id
+        func status(_ id: String) -> Int? { e.admit(api: "jobs", endpoint: "status", runID: id).fault?.status }
+        #expect([status(first), status(first)] == [nil, nil])
+        #expect([status(second), status(second), status(second)] == [nil, 500, 500])
+        // `match` finds the first run created with that field, like a scripted run's match.
+        #expect([status(fourth), status(third), status(third)] == [nil, 503, nil])
+        // Reset forgets which runs the rules found: the next 2nd run is another id.
+        e.reset()
+        _ = e.createRun(api: "jobs", request: ["name": "a"])
+        let again = e.createRun(api: "jobs", request: ["name": "a"]).id
+        #expect(again == second, "ids come from the seed: the same sequence gives the same ids")
+        #expect([status(again), status(again)] == [nil, 500])
+    }
+
+    @Test func aScriptedRunsOwnFaultsHitThatRunOnly() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"runs": [
+              {"id": "fixed", "faults": [{"endpoint": "status", "nth": 1, "drop": "reset"}]},
+              {"match": {"name": "x"}, "faults": [{"endpoint": "status", "from": 2, "times": 1, "respond": {"status": 502}}]}
+            ]}}}
+            """#)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "fixed").fault?.drop == .reset)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "fixed").fault == nil)
+        let other = e.createRun(api: "jobs", request: ["name": "y"]).id
+        let x = e.createRun(api: "jobs", request: ["name": "x"]).id
+        func status(_ id: String) -> Int? { e.admit(api: "jobs", endpoint: "status", runID: id).fault?.status }
+        #expect([status(other), status(other), status(other)] == [nil, nil, nil])
+        #expect([status(x), status(x), status(x)] == [nil, 502, nil])
+    }
+
+    @Test func aFaultRunNoRunEverHasIsAWarningWithItsPath() throws {
+        var fresh = try engine("{}")
+        let firstIssued = fresh.createRun(api: "jobs", request: .object([])).id
+        let s = try scenario(
+            #"{"apis": {"jobs": {"runs": [{"id": "r1"}], "faults": [{"run": "r1", "nth": 1, "drop": "empty"}, {"run": "r9", "nth": 1, "drop": "empty"}, {"run": ""#
+                + firstIssued + #"", "nth": 1, "drop": "empty"}]}}}"#)
+        #expect(s.warnings.map { $0.path } == ["apis.jobs.faults[1].run"])
+        #expect(s.warnings.first?.message.contains("\"r9\"") == true)
+        #expect(try scenario(#"{"apis": {"jobs": {"faults": [{"runIndex": 3, "nth": 1, "drop": "empty"}]}}}"#).warnings.isEmpty)
+    }
+
+    @Test func faultWhenPicksRequestsByHeaderQueryAndBodyAndCountsOnlyThose() throws {
+        var e = try engine(
+            #"""
+            {"apis": {"jobs": {"faults": [
+              {"endpoint": "status", "when": {"header": {"X-Request-Id": "r-7"}}, "nth": 2, "respond": {"status": 409}},
+              {"endpoint": "create", "when": {"query": {"dry": "1"}, "bodyContains": "\"name\": \"big\""}, "respond": {"status": 413}, "from": 1}
+            ]}}}
+            """#)
+        let tagged = RequestFacts(headers: [(name: "x-request-id", value: "r-7")])
+        let other = RequestFacts(headers: [(name: "X-Request-Id", value: "r-8")])
+        func status(_ endpoint: String, _ facts: RequestFacts?) -> Int? { e.admit(api: "jobs", endpoint: endpoint, request: facts).fault?.status }
+        // Counted among the matching requests only: the 2nd tagged one, whatever came between.
+        #expect([status("status", other), status("status", tagged), status("status", other), status("status", nil), status("status", tagged), status("status", tagged)] == [nil, nil, nil, nil, 409, nil])
+        let big = Array(#"{"name": "big"}"#.utf8)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "1")], body: big)) == 413)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "0")], body: big)) == nil)
+        #expect(status("create", RequestFacts(query: [(name: "dry", value: "1")], body: Array(#"{"name": "small"}"#.utf8))) == nil)
+    }
+
+    @Test func faultRangeCountsPerRunAndStartsAgainOnReset() throws {
+        var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "status", "run": "r2", "from": 2, "times": 1, "respond": {"status": 500}}]}}}"#)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r1").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault?.status == 500)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        e.reset()
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault == nil)
+        #expect(e.admit(api: "jobs", endpoint: "status", runID: "r2").fault?.status == 500)
     }
 
     @Test func faultForOneRunOnly() throws {

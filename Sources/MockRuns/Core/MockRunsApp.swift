@@ -89,19 +89,33 @@ public final class MockRunsApp: HTTPResponder {
         let api = fake.descriptor.name
         let (admission, settings, now, scenarioStrict) = scenario.withEngine { engine in
             (
-                engine.admit(api: api, endpoint: endpoint.name, runID: endpoint.runID), engine.settings(api: api),
+                engine.admit(
+                    api: api, endpoint: endpoint.name, runID: endpoint.runID,
+                    request: RequestFacts(
+                        headers: request.headers.fields.map { (name: $0.name, value: $0.value) }, query: request.query,
+                        body: request.body)),
+                engine.settings(api: api),
                 engine.now, engine.scenario.strict
             )
         }
+        var faultNote: String?
         if let fault = admission.fault {
+            if fault.hang {
+                return journalled(.hung(), request, api: api, endpoint: endpoint, fault: "hang")
+            }
             if let drop = fault.drop {
                 return journalled(
                     .dropped(drop == .reset ? .reset : .empty, after: admission.delay), request, api: api, endpoint: endpoint,
                     fault: "drop \(drop.rawValue)")
             }
-            let response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
-            return journalled(
-                Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint, fault: "status \(response.status)")
+            if fault.answersNormally {
+                faultNote = "delay \(Int((fault.delay ?? 0).rounded())) ms"
+            } else {
+                var response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
+                dress(&response, fault, now: now)
+                return journalled(
+                    Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint, fault: "status \(response.status)")
+            }
         }
         let deviations = Locked<[String]>([])
         let log = deviationLog
@@ -118,26 +132,60 @@ public final class MockRunsApp: HTTPResponder {
         } catch {
             response = errorResponse(error, fake: fake, request: request)
         }
-        let finished = fake.finish(response, to: request, scenario: scenario)
+        var finished = fake.finish(response, to: request, scenario: scenario)
+        // A status read's phase may send Retry-After and set the read's delay.
+        let phase = scenario.withEngine { ($0.observation.retryAfter, $0.observation.phaseDelay) }
+        if let seconds = phase.0, finished.headers["Retry-After"] == nil { finished.headers.set("Retry-After", String(seconds)) }
+        var delay = admission.delay
+        if let phaseDelay = phase.1 {
+            // Instead of the endpoint's latency; a fault's own delay still adds to it.
+            let faultDelay = admission.fault?.delay ?? 0
+            delay = phaseDelay + .milliseconds(Int64(faultDelay.rounded()))
+        }
         return journalled(
-            Reply(finished, delay: admission.delay), request, api: api, endpoint: endpoint,
+            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote,
             deviations: deviations.withLock { $0 })
     }
 
-    /// A scripted fault's answer: its own body if the scenario gave one, else the API's error body for the status.
+    /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
+    /// for the status with what a real service says for it (the reason phrase).
     private func faultResponse(_ fault: FaultAction, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
         let status = fault.status ?? 500
         var response: HTTPResponse
-        switch fault.body {
-        case .none:
-            response = errorResponse(APIError(status, "scripted fault (HTTP \(status))"), fake: fake, request: request)
-        case .string(let text)?:
-            response = .text(status, text)
-        case let body?:
-            response = .json(status, body.bytes)
+        if let html = fault.html {
+            let page = "<html>\r\n<head><title>\(html)</title></head>\r\n<body>\r\n<center><h1>\(html)</h1></center>\r\n</body>\r\n</html>\r\n"
+            response = HTTPResponse(status: status, body: Array(page.utf8))
+            response.headers.set("Content-Type", "text/html")
+        } else {
+            switch fault.body {
+            case .none:
+                response = errorResponse(APIError(status, HTTPStatus.reason(status)), fake: fake, request: request)
+            case .string(let text)?:
+                response = .text(status, text)
+            case let body?:
+                response = .json(status, body.bytes)
+            }
         }
         response.headers.set(contentsOf: fault.headers)
         return response
+    }
+
+    /// What a fault changes after the fake has had its last look: Retry-After, a wrong Content-Type, a cut body.
+    private func dress(_ response: inout HTTPResponse, _ fault: FaultAction, now: Timestamp) {
+        switch fault.retryAfter {
+        case .seconds(let seconds)?:
+            response.headers.set("Retry-After", String(seconds))
+        case .httpDate(let seconds)?:
+            // From the second the Date header shows, so the two agree.
+            let second = now.milliseconds / 1000
+            response.headers.set("Retry-After", Timestamp(milliseconds: (second + Int64(seconds)) * 1000).httpDate)
+        case nil:
+            break
+        }
+        if let contentType = fault.contentType { response.headers.set("Content-Type", contentType) }
+        if fault.truncate, case .bytes(let bytes) = response.body {
+            response.body = .bytes(Array(bytes.prefix(bytes.count / 2)))
+        }
     }
 
     private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {

@@ -10,7 +10,14 @@ public struct FoundryFake: APIFake {
     static let requiredParameters = ["sourceID", "status2Match", "stepName"]
     static let statusMatches = ["error", "finished"]
 
-    public let descriptor = APIDescriptor(
+    public let descriptor: APIDescriptor = {
+        var descriptor = FoundryFake.baseDescriptor
+        // A run's id is its key (source/status/step), from the client's request.
+        descriptor.idsFromRequests = true
+        return descriptor
+    }()
+
+    private static let baseDescriptor = APIDescriptor(
         name: "foundry",
         summary: "SciCrunch Foundry: POST dashboard/run, GET dashboard/run_status",
         states: FoundryFake.states,
