@@ -261,6 +261,8 @@ public struct FaultAction: Sendable, Equatable {
     public var truncate: Bool
     /// An HTML error page with this title and heading, sent as `text/html` (a proxy's or load balancer's page).
     public var html: String?
+    /// The answer's body arrives at this many bytes a second (a slow network or an overloaded service).
+    public var trickleBytesPerSecond: Int?
 
     public init(
         status: Int? = nil, body: JSON? = nil, headers: [String: String] = [:], drop: Drop? = nil, delay: Double? = nil,
@@ -278,6 +280,9 @@ public struct FaultAction: Sendable, Equatable {
         self.truncate = truncate
         self.html = html
     }
+
+    /// The largest `trickle.bytesPerSecond`: faster is not slow.
+    public static let maximumTrickleBytesPerSecond = 10_000_000
 
     /// Only a delay: the request is answered normally, late.
     public var answersNormally: Bool { status == nil && drop == nil && !hang }

@@ -473,7 +473,7 @@ private struct Reader {
     /// - Parameter inRun: a scripted run's own fault, which cannot aim at another run.
     mutating func fault(_ json: JSON, _ path: JSONPath, _ d: APIDescriptor, inRun: Bool = false) -> FaultRule? {
         let targets = inRun ? [] : ["run", "runIndex", "match"]
-        let keys = ["endpoint"] + targets + ["when", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay"]
+        let keys = ["endpoint"] + targets + ["when", "nth", "every", "probability", "from", "times", "respond", "drop", "hang", "delay", "trickle"]
         guard let m = object(json, path, allowed: keys, what: inRun ? "a fault of this run" : "a fault") else { return nil }
         let endpoint = faultEndpoint(m["endpoint"], path.key("endpoint"), d)
         let trigger = faultTrigger(m, path)
@@ -594,10 +594,10 @@ private struct Reader {
 
     private mutating func faultAction(_ m: [String: JSON], _ path: JSONPath) -> FaultAction? {
         let actions = ["respond", "drop", "hang"].filter { m[$0] != nil }
-        guard actions.count == 1 || (actions.isEmpty && m["delay"] != nil) else {
+        guard actions.count == 1 || (actions.isEmpty && (m["delay"] != nil || m["trickle"] != nil)) else {
             fail(
                 path,
-                "needs exactly one of \"respond\" ({\"status\": 500}), \"drop\" (\"reset\" or \"empty\") or \"hang\" (true), or only \"delay\" (ms)"
+                "needs exactly one of \"respond\" ({\"status\": 500}), \"drop\" (\"reset\" or \"empty\") or \"hang\" (true), or only \"delay\" (ms) and/or \"trickle\" ({\"bytesPerSecond\": N})"
                     + (actions.count > 1 ? "; found \(actions.joined(separator: ", "))" : ""))
             return nil
         }
@@ -607,6 +607,28 @@ private struct Reader {
             if let ms = number(delay, path.key("delay"), atLeast: 0, atMost: Latency.maximumMilliseconds) {
                 action.delay = ms
             } else {
+                ok = false
+            }
+        }
+        if let trickle = m["trickle"] {
+            let p = path.key("trickle")
+            if let t = object(trickle, p, allowed: ["bytesPerSecond"], what: "a trickle") {
+                if let rate = integer(t["bytesPerSecond"], p.key("bytesPerSecond"), min: 1) {
+                    if rate > FaultAction.maximumTrickleBytesPerSecond {
+                        fail(p.key("bytesPerSecond"), "must be at most \(FaultAction.maximumTrickleBytesPerSecond), found \(rate)")
+                        ok = false
+                    } else {
+                        action.trickleBytesPerSecond = rate
+                    }
+                } else {
+                    if t["bytesPerSecond"] == nil { fail(p, "needs \"bytesPerSecond\" (a whole number from 1)") }
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+            if m["hang"] != nil || m["drop"] != nil {
+                fail(p, "a hanging or dropped request sends no body to trickle")
                 ok = false
             }
         }

@@ -188,6 +188,13 @@ public enum ScenarioSchema {
                     "type": "number", "minimum": 0, "maximum": 600_000,
                     "description": "Milliseconds this request's answer is held back; alone, the normal answer comes late.",
                 ],
+                "trickle": [
+                    "type": "object", "additionalProperties": false, "required": ["bytesPerSecond"],
+                    "properties": [
+                        "bytesPerSecond": ["type": "integer", "minimum": 1, "maximum": 10_000_000]
+                    ],
+                    "description": "The answer's body (normal or `respond`) arrives this slowly.",
+                ],
             ],
             "anyOf": [
                 ["required": ["nth"]], ["required": ["every"]], ["required": ["probability"]], ["required": ["from"]],
@@ -197,11 +204,12 @@ public enum ScenarioSchema {
                 "anyOf": [
                     ["required": ["nth", "every"]], ["required": ["nth", "probability"]], ["required": ["every", "probability"]],
                     ["required": ["respond", "drop"]], ["required": ["respond", "hang"]], ["required": ["drop", "hang"]],
-                    ["required": ["hang", "delay"]], ["required": ["run", "runIndex"]], ["required": ["run", "match"]],
+                    ["required": ["hang", "delay"]], ["required": ["hang", "trickle"]], ["required": ["drop", "trickle"]],
+                    ["required": ["run", "runIndex"]], ["required": ["run", "match"]],
                     ["required": ["runIndex", "match"]],
                 ]
             ],
-            "allOf": [["anyOf": [["required": ["respond"]], ["required": ["drop"]], ["required": ["hang"]], ["required": ["delay"]]]]],
+            "allOf": [["anyOf": [["required": ["respond"]], ["required": ["drop"]], ["required": ["hang"]], ["required": ["delay"]], ["required": ["trickle"]]]]],
         ]
         guard !inRun, case .object(var members) = fault,
             let at = members.firstIndex(where: { $0.0 == "properties" }), case .object(var properties) = members[at].1

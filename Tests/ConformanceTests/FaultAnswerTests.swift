@@ -91,6 +91,24 @@ import Testing
         #expect(journal.text.components(separatedBy: #""fault":null"#).count == 2, "\(journal.text)")
     }
 
+    @Test func trickleSendsTheBodySlowlyButWhole() async throws {
+        let s = try Self.server(#"{"endpoint": "service_info", "nth": 1, "trickle": {"bytesPerSecond": 2000}}"#)
+        defer { s.server.stop() }
+        let clock = ContinuousClock.now
+        let slow = try await s.server.send("GET", Self.info, headers: Self.token)
+        let slowTime = ContinuousClock.now - clock
+        let fast = try await s.server.send("GET", Self.info, headers: Self.token)
+        #expect(slow.status == 200)
+        #expect(slow.text == fast.text, "the trickled body is the normal body")
+        // At 2,000 bytes a second the body (several hundred bytes) takes a good part of a second.
+        let seconds = Double(slow.body.count) / 2000
+        #expect(slowTime >= .milliseconds(Int64(seconds * 1000 * 0.7)), "\(slow.body.count) bytes in \(slowTime)")
+        let raw = try await s.server.sendRaw("GET \(Self.info) HTTP/1.1\r\nHost: x\r\nX-SBG-Auth-Token: t\r\nConnection: close\r\n\r\n")
+        #expect(!raw.text.contains("Transfer-Encoding: chunked"), "only the first request trickles")
+        let journal = try await s.server.send("GET", "/__mockruns/journal")
+        #expect(journal.text.contains(#""fault":"trickle 2000 B/s""#), "\(journal.text)")
+    }
+
     @Test func whenPicksRequestsByHeaderAndQueryOverHTTP() async throws {
         let s = try Self.server(
             #"{"endpoint": "service_info", "when": {"header": {"X-Request-Id": "flaky"}, "query": {"v": "2"}}, "from": 1, "respond": {"status": 503}}"#)

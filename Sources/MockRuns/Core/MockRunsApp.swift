@@ -109,7 +109,9 @@ public final class MockRunsApp: HTTPResponder {
                     fault: "drop \(drop.rawValue)")
             }
             if fault.answersNormally {
-                faultNote = "delay \(Int((fault.delay ?? 0).rounded())) ms"
+                faultNote = [
+                    fault.delay.map { "delay \(Int($0.rounded())) ms" }, fault.trickleBytesPerSecond.map { "trickle \($0) B/s" },
+                ].compactMap { $0 }.joined(separator: ", ")
             } else {
                 var response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
                 dress(&response, fault, now: now)
@@ -133,6 +135,7 @@ public final class MockRunsApp: HTTPResponder {
             response = errorResponse(error, fake: fake, request: request)
         }
         var finished = fake.finish(response, to: request, scenario: scenario)
+        Self.trickle(&finished, admission.fault)
         // A status read's phase may send Retry-After and set the read's delay.
         let phase = scenario.withEngine { ($0.observation.retryAfter, $0.observation.phaseDelay) }
         if let seconds = phase.0, finished.headers["Retry-After"] == nil { finished.headers.set("Retry-After", String(seconds)) }
@@ -186,6 +189,13 @@ public final class MockRunsApp: HTTPResponder {
         if fault.truncate, case .bytes(let bytes) = response.body {
             response.body = .bytes(Array(bytes.prefix(bytes.count / 2)))
         }
+        Self.trickle(&response, fault)
+    }
+
+    /// A `trickle` fault: the body goes out at the fault's rate instead of at once.
+    static func trickle(_ response: inout HTTPResponse, _ fault: FaultAction?) {
+        guard let rate = fault?.trickleBytesPerSecond, case .bytes(let bytes) = response.body, !bytes.isEmpty else { return }
+        response.body = .stream(TrickleStream(bytes, bytesPerSecond: rate))
     }
 
     private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
