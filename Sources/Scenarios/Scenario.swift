@@ -202,18 +202,29 @@ public struct RequestCondition: Sendable, Equatable {
         for (name, value) in query {
             guard request.query.contains(where: { $0.name == name && $0.value == value }) else { return false }
         }
-        if let text = bodyContains, !text.isEmpty {
-            let needle = Array(text.utf8)
-            guard request.body.count >= needle.count else { return false }
-            var found = false
-            var i = 0
-            while !found, i + needle.count <= request.body.count {
-                if request.body[i] == needle[0], request.body[i..<(i + needle.count)].elementsEqual(needle) { found = true }
-                i += 1
-            }
-            if !found { return false }
-        }
+        if let text = bodyContains, !text.isEmpty, !Self.contains(request.body, Array(text.utf8)) { return false }
         return true
+    }
+
+    /// Whether `needle` occurs in `haystack` (Knuth–Morris–Pratt): linear in both, whatever a client sends and a
+    /// scenario asks for.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        var failure = [Int](repeating: 0, count: needle.count)
+        var k = 0
+        for i in needle.indices.dropFirst() {
+            while k > 0, needle[i] != needle[k] { k = failure[k - 1] }
+            if needle[i] == needle[k] { k += 1 }
+            failure[i] = k
+        }
+        var matched = 0
+        for byte in haystack {
+            while matched > 0, byte != needle[matched] { matched = failure[matched - 1] }
+            if byte == needle[matched] { matched += 1 }
+            if matched == needle.count { return true }
+        }
+        return false
     }
 }
 

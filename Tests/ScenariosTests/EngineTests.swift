@@ -626,3 +626,20 @@ import Testing
         }
     }
 }
+
+@Suite struct BodyConditionTests {
+    @Test func bodyContainsFindsTheTextAnywhereInLinearTime() {
+        let cases: [(String, String, Bool)] = [
+            ("abcabd", "abd", true), ("aaaab", "aab", true), ("abababc", "ababc", true), ("ab", "abc", false),
+            ("xyz", "q", false), ("", "a", false), ("anything", "", true), ("abcabcabd", "abcabd", true),
+        ]
+        for (body, text, expected) in cases {
+            let condition = RequestCondition(bodyContains: text.isEmpty ? nil : text)
+            #expect(condition.matches(RequestFacts(body: Array(body.utf8))) == expected, "\(text) in \(body)")
+        }
+        // The case a naive search takes quadratic time on: 1 MiB of "a" against "aaa…ab".
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
+        let needle = String(repeating: "a", count: 4096) + "b"
+        #expect(!RequestCondition(bodyContains: needle).matches(RequestFacts(body: body)))
+    }
+}
