@@ -40,9 +40,10 @@ import Testing
         p.signal(SIGINT)
         let code = try await p.wait(timeout: 5)
         #expect(code == 0)
-        // scripts/tsan sets MOCKRUNS_TIMING_SLACK: the sanitized binary starts and stops several times slower.
+        // Typically well under a second; the bound guards against hanging on a 2-core machine busy with the whole
+        // suite. scripts/tsan sets MOCKRUNS_TIMING_SLACK: the sanitized binary starts and stops several times slower.
         let slack = Double(ProcessInfo.processInfo.environment["MOCKRUNS_TIMING_SLACK"] ?? "") ?? 1
-        #expect(Date().timeIntervalSince(started) < 1.5 * slack)
+        #expect(Date().timeIntervalSince(started) < 5 * slack)
         #expect(p.errors.contains("GET /__mockruns/health -> 200"))
     }
 

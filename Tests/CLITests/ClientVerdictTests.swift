@@ -11,7 +11,8 @@ import Testing
 /// must fail for exactly the client that breaks it and pass for the good one on the same scenario.
 ///
 /// Needs `.build/clients-venv` (scripts/lib/deps.sh `need_python_clients`: `requests` and `wes-service`).
-@Suite struct ClientVerdictTests {
+/// Serialized: each case runs Python clients beside a server; in parallel they starved the suite's timing tests.
+@Suite(.serialized) struct ClientVerdictTests {
     // MARK: - Helpers
 
     static func path(_ relative: String) -> String {

@@ -176,9 +176,9 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         let clock = ContinuousClock.now
         s2.server.stop()
-        #expect(ContinuousClock.now - clock < .seconds(5))
+        #expect(ContinuousClock.now - clock < .seconds(10))  // typically milliseconds; the client waits up to 20 s
         let ended = try await pending.value
-        #expect(ContinuousClock.now - clock < .seconds(5), "the hanging request was not ended by stop()")
+        #expect(ContinuousClock.now - clock < .seconds(10), "the hanging request was not ended by stop()")
         #expect(ended.bytes.isEmpty && ended.ending != .timedOut, "\(ended.ending)")
     }
 }
