@@ -68,7 +68,7 @@ struct Serve: ParsableCommand {
         guard requestTimeout > 0, requestTimeout <= 3600 else {
             throw ValidationError("--request-timeout must be from 0 (exclusive) to 3600 seconds, got \(requestTimeout)")
         }
-        if let token = effectiveAdminToken, token.isEmpty || Credentials.hasControlCharacters(token) || token.contains(" ") {
+        if let token = effectiveAdminToken, token.isEmpty || token.containsControlCharacters || token.contains(" ") {
             throw ValidationError("--admin-token (or MOCKRUNS_ADMIN_TOKEN) must be non-empty, without spaces or control characters")
         }
         if let publicURL, !ServerOptions.isValidPublicURL(publicURL) {

@@ -135,10 +135,6 @@ public enum Credentials {
         }
     }
 
-    /// Whether `value` holds a control character (C0, DEL or C1): such a value never names a credential, run or
-    /// scenario.
-    public static func hasControlCharacters(_ value: String) -> Bool { value.containsControlCharacters }
-
     /// `value` as a JSON string literal, cut to `limit` characters: safe to put in a log line or a message
     /// (no raw newline, escape sequence or quote from a client can split or forge it).
     public static func printable(_ value: String, limit: Int = 200) -> String {

@@ -31,7 +31,7 @@ enum SolvexiaAuth {
         }
         // Everything kept per token is bounded: a client must not grow the server by sending a huge scope.
         for (field, value, most) in [("client_id", clientID, 256), ("client_secret", secret, 256), ("scope", values["scope"] ?? "", 1024)]
-        where value.utf8.count > most || Credentials.hasControlCharacters(value) {
+        where value.utf8.count > most || value.containsControlCharacters {
             throw APIError(
                 400, "\(field) must be at most \(most) bytes without control characters",
                 code: field == "scope" ? "invalid_scope" : "invalid_request")

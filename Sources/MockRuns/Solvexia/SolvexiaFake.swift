@@ -272,7 +272,7 @@ public struct SolvexiaFake: APIFake {
                         throw APIError(400, "namePrefix must be a string, found \(value.kindName)")
                     }
                     // Kept with the run and shown in every answer about it: bounded like any value a client sends.
-                    guard text.count <= 256, !Credentials.hasControlCharacters(text) else {
+                    guard text.count <= 256, !text.containsControlCharacters else {
                         throw APIError(400, "namePrefix must be at most 256 characters without control characters")
                     }
                     prefix = text
