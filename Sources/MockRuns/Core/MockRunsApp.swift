@@ -91,9 +91,7 @@ public final class MockRunsApp: HTTPResponder {
             (
                 engine.admit(
                     api: api, endpoint: endpoint.name, runID: endpoint.runID,
-                    request: RequestFacts(
-                        headers: request.headers.fields.map { (name: $0.name, value: $0.value) }, query: request.query,
-                        body: request.body)),
+                    request: RequestFacts(headers: request.headers.fields, query: request.query, body: request.body)),
                 engine.settings(api: api),
                 engine.now, engine.scenario.strict
             )
@@ -136,18 +134,21 @@ public final class MockRunsApp: HTTPResponder {
         }
         var finished = fake.finish(response, to: request, scenario: scenario)
         Self.trickle(&finished, admission.fault)
-        // A status read's phase may send Retry-After and set the read's delay.
-        let phase = scenario.withEngine { ($0.observation.retryAfter, $0.observation.phaseDelay) }
-        if let seconds = phase.0, finished.headers["Retry-After"] == nil { finished.headers.set("Retry-After", String(seconds)) }
+        // What the fake did, read once for the phase's answer and for the journal. A status read's phase may send
+        // Retry-After and set the read's delay.
+        let seen = scenario.withEngine { ($0.now, $0.observation) }
+        if let seconds = seen.1.retryAfter, finished.headers["Retry-After"] == nil {
+            finished.headers.set("Retry-After", String(seconds))
+        }
         var delay = admission.delay
-        if let phaseDelay = phase.1 {
+        if let phaseDelay = seen.1.phaseDelay {
             // Instead of the endpoint's latency; a fault's own delay still adds to it.
             let faultDelay = admission.fault?.delay ?? 0
             delay = phaseDelay + .milliseconds(Int64(faultDelay.rounded()))
         }
         return journalled(
             Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote,
-            deviations: deviations.withLock { $0 })
+            deviations: deviations.withLock { $0 }, seen: seen)
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
@@ -221,9 +222,9 @@ public final class MockRunsApp: HTTPResponder {
     /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        deviations: [String] = []
+        deviations: [String] = [], seen: (Timestamp, Observation)? = nil
     ) -> Reply {
-        let (at, observed) = scenario.withEngine { ($0.now, $0.observation) }
+        let (at, observed) = seen ?? scenario.withEngine { ($0.now, $0.observation) }
         // Only an admitted request (one with an endpoint) started an observation of its own.
         var observation = endpoint == nil ? Observation() : observed
         if observation.run == nil { observation.run = endpoint?.runID }

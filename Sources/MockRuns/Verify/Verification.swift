@@ -1,3 +1,4 @@
+import MockRunsHTTP
 import Scenarios
 
 /// Judges the client from the journal: did it stop polling once a run ended, back off, honour `Retry-After`,
@@ -283,7 +284,7 @@ public struct Verification: Sendable {
 
     /// `Retry-After` in seconds, or an HTTP date read against the scenario time the answer was given at.
     static func seconds(retryAfter text: String, answeredAt: Timestamp) -> Double? {
-        if let n = Double(text.trimmingCharacters(in: " ")), n >= 0, n.isFinite { return n }
+        if let n = Double(text.trimmingSpaces()), n >= 0, n.isFinite { return n }
         guard let date = Timestamp(httpDate: text) else { return nil }
         return max(0, Double(date.milliseconds(since: answeredAt)) / 1000)
     }
@@ -482,14 +483,5 @@ public struct Report: Sendable {
             }
         }
         return out
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.first == set { s.removeFirst() }
-        while s.last == set { s.removeLast() }
-        return String(s)
     }
 }
