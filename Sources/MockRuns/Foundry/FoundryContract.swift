@@ -8,24 +8,12 @@ enum FoundryContract {
     /// The parameters of `POST dashboard/run`. Foundry reads them from a JSON or form-encoded body; the fake also
     /// reads a JSON body sent without a Content-Type and fills parameters missing from the body from the query.
     static func runParameters(_ request: HTTPRequest, context: FakeContext) -> Result<[String: String], BodyProblem> {
-        var bodyOnly = request.withoutQuery
-        if request.form == nil, request.mediaType == nil, request.body.first == UInt8(ascii: "{") {
-            context.deviation(
-                "POST dashboard/run: JSON body sent without Content-Type: application/json — Foundry reads only a declared JSON or form-encoded body")
-            if context.strict { bodyOnly.body = [] }
-        }
-        let body: [String: String]
-        switch bodyOnly.parameters() {
-        case .success(let values): body = values
-        case .failure(let problem): return .failure(problem)
-        }
-        let names = ["apiKey"] + FoundryFake.requiredParameters
-        let fromQuery = request.queryNames(among: names).filter { body[$0] == nil }
-        guard !fromQuery.isEmpty else { return .success(body) }
-        context.deviation(
-            "POST dashboard/run: \(fromQuery.joined(separator: ", ")) sent in the query — Foundry takes run parameters in the JSON or form body only")
-        if context.strict { return .success(body) }
-        // As before: the body first, then the query.
-        return request.parameters()
+        context.bodyOnlyParameters(
+            request, named: ["apiKey"] + FoundryFake.requiredParameters,
+            undeclaredJSON:
+                "POST dashboard/run: JSON body sent without Content-Type: application/json — Foundry reads only a declared JSON or form-encoded body",
+            inQuery: { names in
+                "POST dashboard/run: \(names.joined(separator: ", ")) sent in the query — Foundry takes run parameters in the JSON or form body only"
+            })
     }
 }

@@ -11,24 +11,15 @@ enum SolvexiaContract {
     /// secret in the URI); the fake also reads a JSON body sent without a Content-Type and fills parameters missing
     /// from the body from the query.
     static func tokenRequest(_ request: HTTPRequest, context: FakeContext) -> Result<[String: String], BodyProblem> {
-        var bodyOnly = request.withoutQuery
-        if request.form == nil, request.mediaType == nil, request.body.first == UInt8(ascii: "{") {
-            context.deviation(
-                "POST /oauth/token: JSON body sent without a Content-Type — the token endpoint reads only a declared form or JSON body")
-            if context.strict { bodyOnly.body = [] }
-        }
-        let body: [String: String]
-        switch bodyOnly.parameters() {
-        case .success(let values): body = values
-        case .failure(let problem): return .failure(problem)
-        }
-        let fromQuery = request.queryNames(among: tokenParameters).filter { body[$0] == nil }
-        guard !fromQuery.isEmpty else { return .success(body) }
-        context.deviation(
-            "POST /oauth/token: \(fromQuery.joined(separator: ", ")) sent in the query — RFC 6749 takes token request parameters in the body only (never the client secret in the URI)")
-        if context.strict { return .success(body) }
-        return request.parameters()
+        context.bodyOnlyParameters(
+            request, named: tokenParameters,
+            undeclaredJSON:
+                "POST /oauth/token: JSON body sent without a Content-Type — the token endpoint reads only a declared form or JSON body",
+            inQuery: { names in
+                "POST /oauth/token: \(names.joined(separator: ", ")) sent in the query — RFC 6749 takes token request parameters in the body only (never the client secret in the URI)"
+            })
     }
+
 
     /// A JSON body (`POST /api/v1/requests`, the create body) sent as another media type or without one: the fake
     /// reads it anyway; ASP.NET Web API binds a `[FromBody]` object only from a media type it has a formatter for
