@@ -34,13 +34,25 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// Header names compare without regard to ASCII case (they are tokens), without allocating.
     public static func sameName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
+        // Native strings are contiguous UTF-8: compare the buffers (the generic zip costs several times more, and
+        // this runs for every header lookup of every request).
+        if let same = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                for index in 0..<x.count where x[index] != y[index] {
+                    if lower(x[index]) != lower(y[index]) { return false }
+                }
+                return true
+            }
+        }), let same {
+            return same
+        }
         for (x, y) in zip(a.utf8, b.utf8) where x != y {
-            let lowerX = x >= 65 && x <= 90 ? x + 32 : x
-            let lowerY = y >= 65 && y <= 90 ? y + 32 : y
-            if lowerX != lowerY { return false }
+            if lower(x) != lower(y) { return false }
         }
         return true
     }
+
+    @inline(__always) private static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 
     /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`).
     public var mediaType: String? {

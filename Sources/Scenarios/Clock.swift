@@ -51,12 +51,44 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public var httpDate: String {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Timestamp.civil(fromDays: days)
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
         let seconds = msOfDay / 1000
-        return "\(weekday), \(Timestamp.pad(day, 2)) \(months[Int(month) - 1]) \(Timestamp.pad(year, 4)) "
-            + "\(Timestamp.pad(seconds / 3600, 2)):\(Timestamp.pad(seconds / 60 % 60, 2)):\(Timestamp.pad(seconds % 60, 2)) GMT"
+        // Written as bytes: every answer carries one, and interpolation cost more than the rest of a small answer.
+        var out: [UInt8] = []
+        out.reserveCapacity(29)
+        let weekday = Int(((days % 7) + 7) % 7) * 3
+        out.append(contentsOf: Timestamp.weekdayNames[weekday..<weekday + 3])
+        out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")])
+        Timestamp.digits(day, 2, &out)
+        out.append(UInt8(ascii: " "))
+        let monthAt = (Int(month) - 1) * 3
+        out.append(contentsOf: Timestamp.monthNames[monthAt..<monthAt + 3])
+        out.append(UInt8(ascii: " "))
+        Timestamp.digits(year, 4, &out)
+        out.append(UInt8(ascii: " "))
+        Timestamp.digits(seconds / 3600, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        Timestamp.digits(seconds / 60 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        Timestamp.digits(seconds % 60, 2, &out)
+        out.append(contentsOf: " GMT".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let weekdayNames = Array("ThuFriSatSunMonTueWed".utf8)
+    private static let monthNames = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
+
+    /// `value` in decimal, zero-padded to `width` digits (a negative year keeps its sign, as `pad` writes it).
+    private static func digits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        guard value >= 0, value < divisor * 10 else {
+            out.append(contentsOf: pad(value, width).utf8)
+            return
+        }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 
     /// Reads the HTTP date form `Wed, 01 Jan 2025 00:00:05 GMT` (what `httpDate` writes); nil for anything else.

@@ -329,17 +329,15 @@ public struct Engine: Sendable {
     }
 
     private mutating func readRun(api: String, id: String) -> ReadResult {
-        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
+        guard let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        run.settle(now: now)
-        if run.gone {
-            putBack(run)
-            return .gone(run.view(descriptor: descriptor))
-        }
-        run.readOnce(now: now, descriptor: descriptor)
-        putBack(run)
-        let view = run.view(descriptor: descriptor)
-        return run.gone ? .gone(view) : .found(view)
+        return changeRun(api: api, id: id) { run in
+            run.settle(now: now)
+            if run.gone { return .gone(run.view(descriptor: descriptor)) }
+            run.readOnce(now: now, descriptor: descriptor)
+            let view = run.view(descriptor: descriptor)
+            return run.gone ? .gone(view) : .found(view)
+        } ?? .notFound
     }
 
     /// The run as it stands, without counting a poll (for lists and logs).
@@ -425,9 +423,20 @@ public struct Engine: Sendable {
     }
 
     private mutating func settle(api: String, id: String) {
-        guard var run = takeRun(api: api, id: id) else { return }
-        run.settle(now: now)
-        putBack(run)
+        let now = self.now
+        _ = changeRun(api: api, id: id) { $0.settle(now: now) }
+    }
+
+    /// Changes run `id` in place: one look-up of its id and no copy of the run (a status poll's hot path).
+    /// `body` must not touch the engine: it runs while the run table is being changed.
+    private mutating func changeRun<T>(api: String, id: String, _ body: (inout RunState) -> T) -> T? {
+        guard let slot = slots[api] else { return nil }
+        return Engine.change(&apis[slot].runs[id], body)
+    }
+
+    private static func change<T>(_ run: inout RunState?, _ body: (inout RunState) -> T) -> T? {
+        guard run != nil else { return nil }
+        return body(&run!)
     }
 
     // Takes the run out of the dictionary while it changes, so the change does not copy it.

@@ -41,15 +41,14 @@ public struct ControllerFake: APIFake {
         makeID: { _, ordinal in "controller-run-\(ordinal + 1)" }
     )
 
-    private let table: [Route] = [
-        Route("POST", "/controller/run", endpoint: "run"),
-        Route("GET", "/controller/run_status", endpoint: "run_status"),
-    ]
+    public let routeTable = RouteTable(
+        [
+            Route("POST", "/controller/run", endpoint: "run"),
+            Route("GET", "/controller/run_status", endpoint: "run_status"),
+        ], claiming: ["/controller"])
 
-    public var routes: [String] { table.summaries }
-
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard var endpoint = try table.endpoint(for: request, claiming: ["/controller"]) else { return nil }
+    public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint {
+        var endpoint = endpoint
         if let resource = request.queryValue("resourceID"), !resource.isEmpty { endpoint.runID = resource }
         return endpoint
     }

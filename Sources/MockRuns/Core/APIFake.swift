@@ -7,11 +7,12 @@ import Scenarios
 public protocol APIFake: Sendable {
     /// States, endpoints, events and settings the scenario engine validates and plays for this API.
     var descriptor: APIDescriptor { get }
-    /// Human-readable route patterns (`POST /dashboard/run`), listed in the 404 for unknown routes.
-    var routes: [String] { get }
-    /// Which endpoint `request` is for; nil when the path is not this API's. Throws (e.g. 405) for a path of
-    /// this API used the wrong way, so the error is rendered in this API's format.
-    func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint?
+    /// The requests that are this API's: its routes and the path prefixes it claims. The server compiles every
+    /// fake's table into one router, so a request's path is matched once, against only the tables that can own it.
+    var routeTable: RouteTable { get }
+    /// The endpoint the route table matched, completed with what only the request itself says (the run a query
+    /// or body names, so faults can target it). The default returns `endpoint` unchanged.
+    func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint
     /// Answers a request the engine has admitted (and no fault has hit).
     func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError) -> HTTPResponse
     /// This API's documented error body for `error`; `settings` are the scenario's settings for this API.
@@ -23,6 +24,18 @@ public protocol APIFake: Sendable {
 }
 
 extension APIFake {
+    /// Human-readable route patterns (`POST /dashboard/run`), listed in the 404 for unknown routes.
+    public var routes: [String] { routeTable.summaries }
+
+    public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint { endpoint }
+
+    /// Which endpoint `request` is for, as the server's router finds it; nil when the path is not this API's.
+    /// Throws (e.g. 405) for a path of this API used the wrong way.
+    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+        guard let endpoint = try routeTable.endpoint(for: request, path: PathSegments(request.path)) else { return nil }
+        return refine(endpoint, for: request)
+    }
+
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response
     }
@@ -46,8 +59,11 @@ public struct Endpoint: Sendable, Equatable {
 public struct FakeContext: Sendable {
     /// The shared scenario; call `withEngine` for each consistent read-and-change.
     public let scenario: LiveScenario
-    /// `http://host:port` as the client reached this server, for URLs the server itself serves.
-    public let baseURL: String
+    /// `http://host:port` as the client reached this server, for URLs the server itself serves. Worked out only
+    /// when a fake asks (most answers carry no URL).
+    public var baseURL: String { options.baseURL(for: request) }
+    private let options: ServerOptions
+    private let request: HTTPRequest
     /// The scenario's settings for this API, every default filled in (read with the admission, under one lock).
     public let settings: [String: JSON]
     /// Scenario time when the request was admitted.
@@ -59,13 +75,14 @@ public struct FakeContext: Sendable {
     public let strict: Bool
 
     public init(
-        scenario: LiveScenario, baseURL: String, settings: [String: JSON], now: Timestamp, strict: Bool = false,
-        deviation: @escaping @Sendable (String) -> Void
+        scenario: LiveScenario, request: HTTPRequest, options: ServerOptions, settings: [String: JSON], now: Timestamp,
+        strict: Bool = false, deviation: @escaping @Sendable (String) -> Void
     ) {
         self.now = now
         self.strict = strict
         self.scenario = scenario
-        self.baseURL = baseURL
+        self.request = request
+        self.options = options
         self.settings = settings
         self.deviation = deviation
     }

@@ -1,13 +1,27 @@
+import MockRunsSync
+
 /// A stable, non-reversible stand-in for a secret, so the journal can show "same token" or "another token"
 /// without keeping the token: `sha256:` and the first 8 hex digits of its SHA-256.
 public enum Fingerprint {
     public static func of(_ secret: String) -> String {
-        let digest = sha256(Array(secret.utf8))
-        return "sha256:" + digest.prefix(4).map { byte in
+        let key = Array(secret.utf8)  // bytes, not String equality: canonically equal secrets differ here
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let digest = sha256(key)
+        let fingerprint = "sha256:" + digest.prefix(4).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
+        memo.withLock { memo in
+            if memo.count >= memoCapacity { memo.removeAll(keepingCapacity: true) }
+            memo[key] = fingerprint
+        }
+        return fingerprint
     }
+
+    /// A client sends the same credential on every poll: hashing it each time cost a fifth of a status poll.
+    /// Bounded, so a client sending a new secret per request cannot grow it.
+    private static let memo = Locked<[[UInt8]: String]>([:])
+    private static let memoCapacity = 1024
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
     public static func sha256(_ message: [UInt8]) -> [UInt8] {

@@ -6,6 +6,8 @@ import MockRunsSync
 /// every request admitted by the scenario engine first (latency, faults), every answer journaled.
 public final class MockRunsApp: HTTPResponder {
     public let fakes: [any APIFake]
+    /// Every fake's route table, compiled once.
+    private let router: Router
     public let catalog: ScenarioCatalog
     public let scenario: LiveScenario
     let journal = Locked(Journal())
@@ -23,6 +25,7 @@ public final class MockRunsApp: HTTPResponder {
         deviationLog: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.fakes = fakes
+        self.router = Router(fakes.map(\.routeTable))
         self.options = options
         self.time = time
         self.startedAt = time.seconds()
@@ -63,23 +66,27 @@ public final class MockRunsApp: HTTPResponder {
             // Admin requests steer the server; the journal is for what the client under test sent.
             return Reply(guardedAdmin(request))
         }
-        for fake in fakes {
-            let endpoint: Endpoint?
-            do {
-                endpoint = try fake.endpoint(for: request)
-            } catch {
-                let response = fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
-                return journalled(Reply(response), request, api: fake.descriptor.name, endpoint: nil)
-            }
-            guard let endpoint else { continue }
-            return serve(request, with: fake, at: endpoint)
+        return routeAPI(request)
+    }
+
+    private func routeAPI(_ request: HTTPRequest) -> Reply {
+        switch router.match(request) {
+        case .endpoint(let index, let endpoint)?:
+            let fake = fakes[index]
+            return serve(request, with: fake, at: fake.refine(endpoint, for: request))
+        case .error(let index, let error)?:
+            let fake = fakes[index]
+            let response = fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
+            return journalled(Reply(response), request, api: fake.descriptor.name, endpoint: nil)
+        case nil:
+            return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil)
         }
-        return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil)
     }
 
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
         let error = APIError(refusal.status, refusal.message)
-        for fake in fakes where (try? fake.endpoint(for: request)) != nil {
+        if case .endpoint(let index, _)? = router.match(request) {
+            let fake = fakes[index]
             return stamped(fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario))
         }
         return stamped(adminError(refusal.status, refusal.message))
@@ -120,7 +127,7 @@ public final class MockRunsApp: HTTPResponder {
         let deviations = Locked<[String]>([])
         let log = deviationLog
         let context = FakeContext(
-            scenario: scenario, baseURL: options.baseURL(for: request), settings: settings, now: now,
+            scenario: scenario, request: request, options: options, settings: settings, now: now,
             strict: options.strict || scenarioStrict
         ) { note in
             deviations.withLock { $0.append(note) }

@@ -1,42 +1,108 @@
 import MockRunsHTTP
 
+/// A request path cut once into its segments, as UTF-8 bytes (empty segments dropped, so a trailing slash or a
+/// doubled one is ignored). Routing compares bytes against precompiled patterns: no lower-casing, no `Character`
+/// walks, no allocation but these two arrays per request.
+public struct PathSegments {
+    let bytes: [UInt8]
+    /// Where each segment lies in `bytes`.
+    let bounds: [Range<Int>]
+
+    public init(_ path: String) {
+        let bytes = Array(path.utf8)
+        var bounds: [Range<Int>] = []
+        bounds.reserveCapacity(8)
+        var start = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "/") {
+            if index > start { bounds.append(start..<index) }
+            start = index + 1
+        }
+        self.bytes = bytes
+        self.bounds = bounds
+    }
+
+    public var count: Int { bounds.count }
+
+    /// Segment `index` as text.
+    public subscript(index: Int) -> String { String(decoding: bytes[bounds[index]], as: UTF8.self) }
+}
+
+/// Literal text of a pattern as bytes, compared with or without regard to ASCII case.
+struct Literal: Sendable {
+    /// Lower-cased when the comparison ignores case.
+    let bytes: [UInt8]
+    let caseInsensitive: Bool
+
+    init(_ text: some StringProtocol, caseInsensitive: Bool) {
+        self.caseInsensitive = caseInsensitive
+        bytes = caseInsensitive ? text.utf8.map(Literal.lower) : Array(text.utf8)
+    }
+
+    static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
+
+    /// Whether segment `index` of `path` is this text.
+    func matches(_ path: PathSegments, _ index: Int) -> Bool {
+        let range = path.bounds[index]
+        guard range.count == bytes.count else { return false }
+        var at = 0
+        for offset in range {
+            let byte = path.bytes[offset]
+            if (caseInsensitive ? Literal.lower(byte) : byte) != bytes[at] { return false }
+            at += 1
+        }
+        return true
+    }
+}
+
 /// Matches a path against a pattern such as `/api/v1/processruns/{id}/steps/{stepId}`; segments in braces
-/// capture. Used by the fakes to keep their route tables declarative.
+/// capture. Used by the fakes to keep their route tables declarative; compiled once, matched without allocating
+/// unless it fits.
 public struct PathPattern: Sendable {
     public let pattern: String
-    private let segments: [Segment]
-    private let caseInsensitive: Bool
+    fileprivate let segments: [Segment]
 
-    private enum Segment: Sendable {
-        case literal(String)
+    fileprivate enum Segment: Sendable {
+        case literal(Literal)
         case capture(String)
     }
 
     public init(_ pattern: String, caseInsensitive: Bool = false) {
         self.pattern = pattern
-        self.caseInsensitive = caseInsensitive
         segments = pattern.split(separator: "/").map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") {
                 return .capture(String(part.dropFirst().dropLast()))
             }
-            return .literal(caseInsensitive ? part.lowercased() : String(part))
+            return .literal(Literal(part, caseInsensitive: caseInsensitive))
         }
     }
 
     /// The captured parameters, or nil when `path` does not fit. A trailing slash is ignored.
     public func match(_ path: String) -> [String: String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard parts.count == segments.count else { return nil }
+        match(PathSegments(path))
+    }
+
+    public func match(_ path: PathSegments) -> [String: String]? {
+        guard fits(path) else { return nil }
         var captured: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
-            switch segment {
-            case .literal(let text):
-                guard (caseInsensitive ? part.lowercased() : String(part)) == text else { return nil }
-            case .capture(let name):
-                captured[name] = String(part)
-            }
+        for (index, segment) in segments.enumerated() {
+            if case .capture(let name) = segment { captured[name] = path[index] }
         }
         return captured
+    }
+
+    /// Whether every literal segment fits (checked before anything is captured).
+    private func fits(_ path: PathSegments) -> Bool {
+        guard path.count == segments.count else { return false }
+        for (index, segment) in segments.enumerated() {
+            if case .literal(let literal) = segment, !literal.matches(path, index) { return false }
+        }
+        return true
+    }
+
+    /// The first segment when it is literal: where the router files this pattern.
+    fileprivate var firstLiteral: Literal? {
+        if case .literal(let literal)? = segments.first { return literal }
+        return nil
     }
 }
 
@@ -58,34 +124,141 @@ public struct Route: Sendable {
     public var summary: String { "\(method) \(path.pattern)" }
 }
 
-extension Array where Element == Route {
-    /// The endpoint for `request`: nil when no pattern fits the path; a 405 when one fits but not the method.
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
+/// A fake's routes and the path prefixes it claims: any other path under a claimed prefix (compared without
+/// regard to case) gets a 404 in this API's own error body, so a mistyped path of this API is answered by it.
+public struct RouteTable: Sendable {
+    public let routes: [Route]
+    public let claimed: [String]
+    private let claimedPatterns: [[Literal]]
+
+    public init(_ routes: [Route], claiming prefixes: [String]) {
+        self.routes = routes
+        self.claimed = prefixes
+        claimedPatterns = prefixes.map { prefix in
+            prefix.split(separator: "/").map { Literal($0, caseInsensitive: true) }
+        }
+    }
+
+    public var summaries: [String] { routes.map(\.summary) }
+
+    /// The endpoint for `request`: nil when the path is not this table's; a 405 when a pattern fits but not the
+    /// method; a 404 for any other path under a claimed prefix.
+    public func endpoint(for request: HTTPRequest, path: PathSegments) throws(APIError) -> Endpoint? {
+        let method = request.method == "HEAD" ? "GET" : request.method
         var allowed: [String] = []
-        for route in self {
-            guard let parameters = route.path.match(request.path) else { continue }
-            let method = request.method == "HEAD" ? "GET" : request.method
+        for route in routes {
+            guard let parameters = route.path.match(path) else { continue }
             if route.method == method {
                 return Endpoint(route.endpoint, runID: route.runParameter.flatMap { parameters[$0] }, parameters: parameters)
             }
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
-        if allowed.isEmpty { return nil }
-        throw APIError.methodNotAllowed(request.method, request.path, allowed: allowed)
-    }
-
-    /// As `endpoint(for:)`, and also a 404 for any other path under one of `prefixes` (compared without regard
-    /// to case), so a mistyped path of this API gets this API's own error body.
-    public func endpoint(for request: HTTPRequest, claiming prefixes: [String]) throws(APIError) -> Endpoint? {
-        if let endpoint = try endpoint(for: request) { return endpoint }
-        let path = request.path.lowercased()
-        let claimed = prefixes.contains { prefix in
-            let prefix = prefix.lowercased()
-            return path == prefix || path.hasPrefix(prefix.hasSuffix("/") ? prefix : prefix + "/")
+        if !allowed.isEmpty { throw APIError.methodNotAllowed(request.method, request.path, allowed: allowed) }
+        let claimed = claimedPatterns.contains { prefix in
+            prefix.count <= path.count && prefix.indices.allSatisfy { prefix[$0].matches(path, $0) }
         }
         guard claimed else { return nil }
         throw APIError(404, "no endpoint \(request.method) \(request.path); served here: \(summaries.joined(separator: ", "))")
     }
 
-    public var summaries: [String] { map(\.summary) }
+    /// The methods this table's routes take on `path` (empty when none fits), `HEAD` beside `GET`.
+    public func methods(for path: PathSegments) -> [String] {
+        var methods: [String] = []
+        for route in routes where route.path.match(path) != nil && !methods.contains(route.method) {
+            methods.append(route.method)
+            if route.method == "GET" { methods.append("HEAD") }
+        }
+        return methods
+    }
+
+    /// The first segments (lower-cased) this table can answer for: its routes' and its claimed prefixes'.
+    /// Nil when some route starts with a capture (the table must then see every path).
+    fileprivate var firstSegments: [[UInt8]]? {
+        var keys: [[UInt8]] = []
+        for route in routes {
+            guard let literal = route.path.firstLiteral else { return nil }
+            keys.append(literal.caseInsensitive ? literal.bytes : literal.bytes.map(Literal.lower))
+        }
+        keys += claimedPatterns.compactMap { $0.first?.bytes }
+        var unique: [[UInt8]] = []
+        for key in keys where !unique.contains(key) { unique.append(key) }
+        return unique
+    }
+}
+
+/// Every fake's route table compiled into one dispatch: the path is cut once, its first segment picks the few
+/// fakes that can own it, and only their tables are tried, in registry order (so which fake answers a path is
+/// exactly as if every table were tried in turn). Built once per server.
+public struct Router: Sendable {
+    /// What a request is for.
+    public enum Match {
+        /// Fake number `fake` (its index in the list the router was built from) serves `endpoint`.
+        case endpoint(fake: Int, Endpoint)
+        /// The path is fake number `fake`'s, but wrong (405, or 404 under a claimed prefix).
+        case error(fake: Int, APIError)
+    }
+
+    private struct Bucket: Sendable {
+        let firstSegment: Literal
+        var fakes: [Int]
+    }
+
+    private let tables: [RouteTable]
+    private var buckets: [Bucket] = []
+    /// Fakes whose tables must see every path (a route starting with a capture), in registry order.
+    private var everywhere: [Int] = []
+
+    public init(_ tables: [RouteTable]) {
+        self.tables = tables
+        for (index, table) in tables.enumerated() {
+            guard let keys = table.firstSegments else {
+                everywhere.append(index)
+                continue
+            }
+            for key in keys {
+                if let at = buckets.firstIndex(where: { $0.firstSegment.bytes == key }) {
+                    buckets[at].fakes.append(index)
+                } else {
+                    buckets.append(Bucket(firstSegment: Literal(String(decoding: key, as: UTF8.self), caseInsensitive: true), fakes: [index]))
+                }
+            }
+        }
+    }
+
+    /// The fake and endpoint for `request`, or nil when no fake's path it is.
+    public func match(_ request: HTTPRequest) -> Match? {
+        let path = PathSegments(request.path)
+        return tryTables(candidates(path), request, path)
+    }
+
+    /// The fake whose route fits `path` and the methods it takes there (a CORS preflight's answer); nil when no
+    /// route fits.
+    public func methods(for path: String) -> (fake: Int, methods: [String])? {
+        let path = PathSegments(path)
+        for index in candidates(path) {
+            let methods = tables[index].methods(for: path)
+            if !methods.isEmpty { return (index, methods) }
+        }
+        return nil
+    }
+
+    /// The fakes that may own `path`, in registry order.
+    private func candidates(_ path: PathSegments) -> [Int] {
+        guard path.count > 0 else { return everywhere }
+        let bucket = buckets.first { $0.firstSegment.matches(path, 0) }?.fakes ?? []
+        if everywhere.isEmpty { return bucket }
+        // Keep registry order across the bucket and the fakes that see every path.
+        return (bucket + everywhere).sorted()
+    }
+
+    private func tryTables(_ candidates: [Int], _ request: HTTPRequest, _ path: PathSegments) -> Match? {
+        for index in candidates {
+            do {
+                if let endpoint = try tables[index].endpoint(for: request, path: path) { return .endpoint(fake: index, endpoint) }
+            } catch {
+                return .error(fake: index, error)
+            }
+        }
+        return nil
+    }
 }

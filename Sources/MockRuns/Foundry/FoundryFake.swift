@@ -44,19 +44,16 @@ public struct FoundryFake: APIFake {
         makeID: { _, ordinal in "foundry-run-\(ordinal + 1)" }
     )
 
-    private let table: [Route] = ["/dashboard", "/foundry/api/dashboard"].flatMap { prefix in
-        [
-            Route("POST", prefix + "/run", endpoint: "run"),
-            Route("GET", prefix + "/run_status", endpoint: "run_status"),
-        ]
-    }
+    public let routeTable = RouteTable(
+        ["/dashboard", "/foundry/api/dashboard"].flatMap { prefix in
+            [
+                Route("POST", prefix + "/run", endpoint: "run"),
+                Route("GET", prefix + "/run_status", endpoint: "run_status"),
+            ]
+        }, claiming: ["/dashboard", "/foundry/api"])
 
-    public var routes: [String] { table.summaries }
-
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard var endpoint = try table.endpoint(for: request, claiming: ["/dashboard", "/foundry/api"]) else {
-            return nil
-        }
+    public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint {
+        var endpoint = endpoint
         // The run a request is about is its key (from the query or the body), so faults can target one source.
         if case .success(let values) = request.parameters(), let key = Self.key(from: values) {
             endpoint.runID = key

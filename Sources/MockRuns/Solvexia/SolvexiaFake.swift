@@ -70,9 +70,9 @@ public struct SolvexiaFake: APIFake {
         makeID: { random, _ in "pr-\(random.int(in: 100_000...999_999))" }
     )
 
-    private let table: [Route] = {
+    public let routeTable: RouteTable = {
         let run = "/api/v1/processruns/{id}"
-        return [
+        return RouteTable([
             Route("POST", "/oauth/token", endpoint: "token"),
             Route("POST", "/api/oauth/token", endpoint: "token"),
             Route("GET", run, endpoint: "processrun", run: "id", caseInsensitive: true),
@@ -86,14 +86,11 @@ public struct SolvexiaFake: APIFake {
             // The newer docs page names the same operation `.../steps/{stepId}/start`.
             Route("POST", run + "/steps/{stepId}/start", endpoint: "restartfromhere", run: "id", caseInsensitive: true),
             Route("POST", "/api/v1/processes/{processId}/processruns", endpoint: "create", caseInsensitive: true),
-        ]
+        ], claiming: ["/api/v1/processruns", "/api/v1/processes", "/api/v1/requests"])
     }()
 
-    public var routes: [String] { table.summaries }
-
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        let prefixes = ["/api/v1/processruns", "/api/v1/processes", "/api/v1/requests"]
-        guard var endpoint = try table.endpoint(for: request, claiming: prefixes) else { return nil }
+    public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint {
+        var endpoint = endpoint
         // The deprecated request names its run in the body; let faults target it.
         if endpoint.name == "requests", case .success(let body) = request.jsonBody() {
             endpoint.runID = body["processRunId"]?.stringValue

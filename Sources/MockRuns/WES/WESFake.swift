@@ -59,7 +59,7 @@ public struct WESFake: APIFake {
         makeID: { random, _ in random.uuid() }
     )
 
-    private let table: [Route] = [
+    public let routeTable = RouteTable([
         Route("GET", WESFake.base + "/service-info", endpoint: "service_info"),
         Route("GET", WESFake.base + "/runs", endpoint: "list_runs"),
         Route("POST", WESFake.base + "/runs", endpoint: "run_workflow"),
@@ -70,13 +70,8 @@ public struct WESFake: APIFake {
         Route("GET", WESFake.base + "/runs/{run_id}/tasks/{task_id}", endpoint: "get_task", run: "run_id"),
         Route("GET", WESFake.base + "/runs/{run_id}/logs/{stream}", endpoint: "logs", run: "run_id"),
         Route("GET", WESFake.base + "/runs/{run_id}/tasks/{task_id}/logs/{stream}", endpoint: "logs", run: "run_id"),
-    ]
+    ], claiming: [WESFake.base])
 
-    public var routes: [String] { table.summaries }
-
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        try table.endpoint(for: request, claiming: [Self.base])
-    }
 
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse

@@ -47,9 +47,9 @@ public struct WorkspaceFake: APIFake {
         makeID: { random, _ in random.uuid() }
     )
 
-    private let table: [Route] = {
+    public let routeTable: RouteTable = {
         let base = "/api/v1/workspaces/{workspaceId}/runs"
-        return [
+        return RouteTable([
             Route("POST", base, endpoint: "create"),
             Route("GET", base, endpoint: "list"),
             Route("GET", base + "/{runId}", endpoint: "get", run: "runId"),
@@ -57,14 +57,9 @@ public struct WorkspaceFake: APIFake {
             Route("GET", base + "/{runId}/output", endpoint: "output", run: "runId"),
             Route("GET", base + "/{runId}/output/download", endpoint: "download", run: "runId"),
             Route("GET", base + "/{runId}/events/stream", endpoint: "events", run: "runId"),
-        ]
+        ], claiming: ["/api/v1/workspaces"])
     }()
 
-    public var routes: [String] { table.summaries }
-
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        try table.endpoint(for: request, claiming: ["/api/v1/workspaces"])
-    }
 
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse

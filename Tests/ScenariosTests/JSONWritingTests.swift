@@ -1,0 +1,38 @@
+import Testing
+
+@testable import Scenarios
+
+/// The byte writer behind every answer body: what it writes must read back as the same value, and its text is
+/// pinned where clients compare bytes.
+@Suite struct JSONWritingTests {
+    @Test func escapesWhatJSONRequiresAndKeepsEveryOtherByte() throws {
+        let text = "a\"b\\c\nd\re\tf\u{01}g\u{1F}h/é漢😀\u{7F}"
+        let written = JSON.string(text).serialized()
+        #expect(written == #""a\"b\\c\nd\re\tf\u0001g\u001fh/é漢😀\#u{7F}""#)
+        #expect(try JSON.parse(Array(written.utf8)) == .string(text))
+    }
+
+    @Test func integersDoublesAndNesting() throws {
+        let value: JSON = [
+            "min": .int(Int.min), "max": .int(Int.max), "zero": 0, "neg": -42, "whole": 3.0, "half": 0.5,
+            "big": 1e20, "nan": .double(.nan), "list": [1, "x", nil, true, false, [:], []],
+        ]
+        let written = value.serialized()
+        #expect(written == #"{"min":-9223372036854775808,"max":9223372036854775807,"zero":0,"neg":-42,"whole":3,"half":0.5,"big":1e+20,"nan":null,"list":[1,"x",null,true,false,{},[]]}"#)
+        #expect(value.bytes == Array(written.utf8))
+        var appended: [UInt8] = Array("x=".utf8)
+        JSON.int(7).write(to: &appended)
+        #expect(appended == Array("x=7".utf8))
+    }
+
+    @Test func prettyPrintingIndentsByTwoSpaces() {
+        let value: JSON = ["a": [1, ["b": "c"]], "d": [:]]
+        #expect(value.prettyPrinted() == "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"c\"\n    }\n  ],\n  \"d\": {}\n}")
+    }
+
+    @Test func httpDatesWrittenAsBytesMatchTheCalendar() {
+        #expect(Timestamp(milliseconds: 1_735_689_600_000).httpDate == "Wed, 01 Jan 2025 00:00:00 GMT")
+        #expect(Timestamp(milliseconds: 951_827_696_999).httpDate == "Tue, 29 Feb 2000 12:34:56 GMT")
+        #expect(Timestamp(milliseconds: 253_402_300_799_000).httpDate == "Fri, 31 Dec 9999 23:59:59 GMT")
+    }
+}
