@@ -48,6 +48,9 @@ struct Serve: ParsableCommand {
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
     var adminCors: [String] = []
 
+    @Option(help: "A browser origin allowed to call the faked APIs (repeatable; `*` for any): preflights are answered and every API answer carries Access-Control-Allow-Origin and Expose-Headers. Default: no CORS.")
+    var cors: [String] = []
+
     @Flag(help: "Strict contract mode: refuse what the real services refuse, record every deviation, exit non-zero at stop if any was seen or a verification rule failed.")
     var strict = false
 
@@ -70,6 +73,9 @@ struct Serve: ParsableCommand {
         }
         if let token = effectiveAdminToken, token.isEmpty || token.containsControlCharacters || token.contains(" ") {
             throw ValidationError("--admin-token (or MOCKRUNS_ADMIN_TOKEN) must be non-empty, without spaces or control characters")
+        }
+        for origin in cors + adminCors where !CORSPolicy.isValidSetting(origin) {
+            throw ValidationError("--cors and --admin-cors take * or an origin such as http://localhost:3000 (scheme, host, optional port, no path), got \(Credentials.printable(origin))")
         }
         if let publicURL, !ServerOptions.isValidPublicURL(publicURL) {
             throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
@@ -96,7 +102,7 @@ struct Serve: ParsableCommand {
         let adminToken = effectiveAdminToken
         let options = ServerOptions(
             adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict,
-            reportPath: report)
+            reportPath: report, cors: CORSPolicy(origins: cors))
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }

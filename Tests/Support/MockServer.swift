@@ -11,8 +11,8 @@ public struct MockServer: Sendable {
     public let app: MockRunsApp
     public let server: TestServer
 
-    public init(_ scenario: Scenario) throws {
-        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: ManualTimeSource())
+    public init(_ scenario: Scenario, options: ServerOptions = ServerOptions()) throws {
+        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: ManualTimeSource(), options: options)
         server = try TestServer(responder: app)
     }
 
@@ -22,8 +22,8 @@ public struct MockServer: Sendable {
     }
 
     /// Inline scenario JSON; `file` names it in errors and gives the scenario its default name.
-    public init(json: String, file: String = "inline.json") throws {
-        try self.init(try Self.loader.load(Array(json.utf8), file: file))
+    public init(json: String, file: String = "inline.json", options: ServerOptions = ServerOptions()) throws {
+        try self.init(try Self.loader.load(Array(json.utf8), file: file), options: options)
     }
 
     /// Just the HTTP side, for tests that only send requests.

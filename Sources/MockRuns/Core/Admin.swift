@@ -25,13 +25,8 @@ extension MockRunsApp {
     func guardedAdmin(_ request: HTTPRequest) -> HTTPResponse {
         let origin = request.headers["Origin"]
         if request.method == "OPTIONS", let origin, options.allowsOrigin(origin, host: request.headers["Host"]) {
-            var response = HTTPResponse(status: 204)
-            response.headers.set("Access-Control-Allow-Origin", origin)
-            response.headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
-            response.headers.set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-            response.headers.set("Access-Control-Max-Age", "600")
-            response.headers.set("Vary", "Origin")
-            return response
+            return CORSPolicy.preflightAnswer(
+                origin: origin, methods: ["GET", "POST", "PUT", "DELETE"], headers: "Authorization, Content-Type")
         }
         if let refusal = options.adminRefusal(for: request) {
             var response = adminError(refusal.status, refusal.message)

@@ -66,7 +66,24 @@ public final class MockRunsApp: HTTPResponder {
             // Admin requests steer the server; the journal is for what the client under test sent.
             return Reply(guardedAdmin(request))
         }
-        return routeAPI(request)
+        guard options.cors.isEnabled, let origin = request.headers["Origin"] else { return routeAPI(request) }
+        // A browser's preflight is not the client's own request: answered here, not journalled.
+        if request.method == "OPTIONS", request.headers["Access-Control-Request-Method"] != nil,
+            let (index, methods) = router.methods(for: request.path)
+        {
+            guard options.cors.allows(origin) else {
+                let error = APIError(
+                    403, "CORS: the origin \(Credentials.printable(origin)) is not allowed; start mockruns with --cors \(Credentials.printable(origin)) (or --cors '*')")
+                return Reply(fakes[index].finish(errorResponse(error, fake: fakes[index], request: request), to: request, scenario: scenario))
+            }
+            return Reply(options.cors.preflight(request, origin: origin, methods: methods))
+        }
+        var reply = routeAPI(request)
+        if options.cors.allows(origin) {
+            reply.response = stamped(reply.response)  // so Date is among the headers exposed
+            options.cors.decorate(&reply.response, origin: origin)
+        }
+        return reply
     }
 
     private func routeAPI(_ request: HTTPRequest) -> Reply {

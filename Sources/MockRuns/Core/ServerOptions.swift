@@ -20,11 +20,14 @@ public struct ServerOptions: Sendable {
     /// Where `POST /__mockruns/report` (and the CLI at exit) writes the verification report: JUnit XML when the
     /// name ends in `.xml`, else JSON.
     public var reportPath: String?
+    /// CORS for the faked APIs (`--cors`); off when it lists no origin.
+    public var cors: CORSPolicy
 
     public init(
         adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
-        strict: Bool = false, reportPath: String? = nil
+        strict: Bool = false, reportPath: String? = nil, cors: CORSPolicy = CORSPolicy()
     ) {
+        self.cors = cors
         self.adminToken = adminToken
         self.strict = strict
         self.reportPath = reportPath
