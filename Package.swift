@@ -30,7 +30,7 @@ let package = Package(
         .executableTarget(
             name: "MockRunsCLI",
             dependencies: [
-                "MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios",
+                "MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios", "MockRunsSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -60,6 +60,9 @@ struct Serve: ParsableCommand {
     @Option(help: "The URL clients reach the server by (e.g. https://mock.test behind a TLS proxy), for URLs in answers.")
     var publicURL: String?
 
+    @Flag(help: "Reload the --scenario file when it changes on disk, as PUT /__mockruns/scenario would; an invalid save is logged and the previous scenario kept.")
+    var watch = false
+
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 to 65535, got \(port)")
@@ -80,6 +83,7 @@ struct Serve: ParsableCommand {
         if let publicURL, !ServerOptions.isValidPublicURL(publicURL) {
             throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
         }
+        if watch, let problem = ScenarioWatch.usageProblem(scenario: scenario) { throw ValidationError(problem) }
     }
 
     func run() throws {
@@ -94,8 +98,7 @@ struct Serve: ParsableCommand {
             loaded = catalog.defaultScenario()
             loaded.name = "default"
         }
-        if let timeScale { loaded.clock.timeScale = timeScale }
-        for warning in loaded.warnings { Console.log("warning: scenario \(loaded.name): \(warning)") }
+        loaded = ScenarioWatch.adopting(loaded, timeScale: timeScale)
 
         let verbose = logLevel == .info
         let loopback = ServerOptions.isLoopback(host: host)
@@ -130,6 +133,7 @@ struct Serve: ParsableCommand {
                 throw CommandFailure(message: "cannot write the port file \(portFile): \(error.localizedDescription)")
             }
         }
+        let watcher = try watch ? ScenarioWatch(file: scenario ?? "", app: app, timeScale: timeScale) : nil
         let ready: JSON = [
             "event": "ready", "url": .string(server.url), "port": .int(server.port), "scenario": .string(loaded.name),
         ]
@@ -142,7 +146,7 @@ struct Serve: ParsableCommand {
                     + " reachable from other machines" + (adminToken == nil ? "; consider --admin-token" : ""))
         }
         if verbose { Console.log("serving scenario \(Console.escaped(loaded.name)) on \(server.url); Ctrl-C or SIGTERM stops") }
-        StopSignals().waitThenStop(server)
+        StopSignals().waitThenStop(server) { watcher?.stop() }
         try finish(app, strict: strict || loaded.strict)
     }
 
@@ -195,11 +199,13 @@ struct StopSignals {
         return set
     }
 
-    /// Blocks until SIGINT or SIGTERM arrives, then stops the server (resuming any waiting connections).
-    func waitThenStop(_ server: HTTPServer) {
+    /// Blocks until SIGINT or SIGTERM arrives, then stops the server (resuming any waiting connections). `first`
+    /// runs before the server stops: the scenario watch ends there, so no reload resets the journal the report reads.
+    func waitThenStop(_ server: HTTPServer, first: () -> Void = {}) {
         var set = Self.stopSet
         var received: Int32 = 0
         while sigwait(&set, &received) != 0 {}
+        first()
         server.stop()
     }
 }

@@ -123,9 +123,16 @@ extension MockRunsApp {
                 return adminError(400, error.description)
             }
         }
+        install(loaded)
+        return ok([("status", "loaded")] + scenarioSummary())
+    }
+
+    /// Replaces the served scenario and starts it from the beginning (runs, counters, clock, journal), under the
+    /// engine's and the journal's locks, so requests in flight on other threads see the old scenario or the new
+    /// one, never a mix. `PUT /__mockruns/scenario` and `mockruns --watch` both load scenarios through here.
+    public func install(_ loaded: Scenario) {
         scenario.withEngine { $0.load(loaded) }
         journal.withLock { $0.clear() }
-        return ok([("status", "loaded")] + scenarioSummary())
     }
 
     /// The verification report: 200 when every rule passes or does not apply, 409 when one fails (so `curl --fail`
