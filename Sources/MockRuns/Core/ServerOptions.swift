@@ -83,15 +83,26 @@ extension ServerOptions {
 
     /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
     public static func isLoopback(host: String) -> Bool {
-        var name = Substring(host.lowercased())
-        if name.hasPrefix("[") {
-            guard let close = name.firstIndex(of: "]") else { return false }
-            return name[name.index(after: name.startIndex)..<close] == "::1"
+        // Bytes, lower-cased as read: every admin request asks (the health check CI fixtures poll included).
+        var name = host.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        if name == Array("::1".utf8) { return true }
+        if name.first == UInt8(ascii: "[") {
+            guard let close = name.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let port = name[(close + 1)...]
+            return name[1..<close].elementsEqual("::1".utf8)
+                && (port.isEmpty || (port.first == UInt8(ascii: ":") && port.dropFirst().allSatisfy { $0 >= 48 && $0 <= 57 }))
         }
-        if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
-        if name == "localhost" || name.hasSuffix(".localhost") { return true }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+        if let colon = name.lastIndex(of: UInt8(ascii: ":")) { name.removeSubrange(colon...) }
+        let localhost = Array("localhost".utf8)
+        if name == localhost || (name.count > localhost.count && name.suffix(localhost.count + 1).elementsEqual(".localhost".utf8)) {
+            return true
+        }
+        let parts = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0].elementsEqual("127".utf8)
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.count <= 3 && part.allSatisfy { $0 >= 48 && $0 <= 57 }
+                    && part.reduce(0) { $0 * 10 + Int($1 - 48) } <= 255
+            }
     }
 
     /// The base URL for URLs this server writes into answers.
