@@ -302,11 +302,11 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
-        let result = readRun(api: api, id: id)
+        let (result, phase) = readRun(api: api, id: id)
         observation.run = id
         observation.statusRead = true
         // The phase the answer shows may slow it down or send Retry-After.
-        if let slot = slots[api], let phase = apis[slot].runs[id]?.phase {
+        if let slot = slots[api], let phase {
             observation.retryAfter = phase.retryAfter
             if let latency = phase.latency {
                 let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
@@ -328,16 +328,17 @@ public struct Engine: Sendable {
         return result
     }
 
-    private mutating func readRun(api: String, id: String) -> ReadResult {
-        guard let descriptor = descriptors[api] else { return .notFound }
+    /// The read's result and the phase the run is in after it (nil for an unknown run).
+    private mutating func readRun(api: String, id: String) -> (ReadResult, Phase?) {
+        guard let descriptor = descriptors[api] else { return (.notFound, nil) }
         let now = self.now
-        return changeRun(api: api, id: id) { run in
+        return changeRun(api: api, id: id) { run -> (ReadResult, Phase?) in
             run.settle(now: now)
-            if run.gone { return .gone(run.view(descriptor: descriptor)) }
+            if run.gone { return (.gone(run.view(descriptor: descriptor)), run.phase) }
             run.readOnce(now: now, descriptor: descriptor)
             let view = run.view(descriptor: descriptor)
-            return run.gone ? .gone(view) : .found(view)
-        } ?? .notFound
+            return (run.gone ? .gone(view) : .found(view), run.phase)
+        } ?? (.notFound, nil)
     }
 
     /// The run as it stands, without counting a poll (for lists and logs).

@@ -61,9 +61,9 @@ public struct FakeContext: Sendable {
     public let scenario: LiveScenario
     /// `http://host:port` as the client reached this server, for URLs the server itself serves. Worked out only
     /// when a fake asks (most answers carry no URL).
-    public var baseURL: String { options.baseURL(for: request) }
-    private let options: ServerOptions
-    private let request: HTTPRequest
+    public var baseURL: String { ServerOptions.baseURL(publicURL: publicURL, headers: headers) }
+    private let publicURL: String?
+    private let headers: HTTPHeaders
     /// The scenario's settings for this API, every default filled in (read with the admission, under one lock).
     public let settings: [String: JSON]
     /// Scenario time when the request was admitted.
@@ -81,8 +81,8 @@ public struct FakeContext: Sendable {
         self.now = now
         self.strict = strict
         self.scenario = scenario
-        self.request = request
-        self.options = options
+        self.publicURL = options.publicURL
+        self.headers = request.headers
         self.settings = settings
         self.deviation = deviation
     }

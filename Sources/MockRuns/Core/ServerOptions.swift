@@ -106,12 +106,12 @@ extension ServerOptions {
     }
 
     /// The base URL for URLs this server writes into answers.
-    func baseURL(for request: HTTPRequest) -> String {
+    static func baseURL(publicURL: String?, headers: HTTPHeaders) -> String {
         if let publicURL { return publicURL }
-        let forwardedProto = request.headers["X-Forwarded-Proto"].flatMap { Self.firstListItem($0) }?.lowercased()
+        let forwardedProto = headers["X-Forwarded-Proto"].flatMap { Self.firstListItem($0) }?.lowercased()
         let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : "http"
-        let forwardedHost = request.headers["X-Forwarded-Host"].flatMap { Self.firstListItem($0) }
-        let host = [forwardedHost, request.headers["Host"]].compactMap { $0 }.first(where: Self.isHostValue) ?? "127.0.0.1"
+        let forwardedHost = headers["X-Forwarded-Host"].flatMap { Self.firstListItem($0) }
+        let host = [forwardedHost, headers["Host"]].compactMap { $0 }.first(where: Self.isHostValue) ?? "127.0.0.1"
         return scheme + "://" + host
     }
 
