@@ -183,7 +183,7 @@ extension JSON {
     /// intermediate `String`s).
     public var bytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(1024)  // most answers fit: no regrowth while writing
         write(to: &out, indent: false, level: 0)
         return out
     }
@@ -256,6 +256,15 @@ extension JSON {
     /// A JSON string literal: `"`, `\` and control characters escaped, every other byte of the UTF-8 text as it is.
     private static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if let clean = s.utf8.withContiguousStorageIfAvailable({ text -> Bool in
+            // Most keys and values need no escape: one scan, one copy.
+            guard !text.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: text)
+            return true
+        }), clean {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         var s = s
         s.withUTF8 { text in
             var clean = 0  // start of the run of bytes that need no escape

@@ -36,3 +36,15 @@ import Testing
         #expect(Timestamp(milliseconds: 253_402_300_799_000).httpDate == "Fri, 31 Dec 9999 23:59:59 GMT")
     }
 }
+
+@Suite struct TimestampWritingTests {
+    @Test func iso8601WithAnyNumberOfFractionDigits() {
+        let t = Timestamp(milliseconds: 1_735_689_605_042)
+        #expect(t.iso8601() == "2025-01-01T00:00:05Z")
+        #expect(t.iso8601(fractionDigits: 1) == "2025-01-01T00:00:05.0Z")
+        #expect(t.iso8601(fractionDigits: 3) == "2025-01-01T00:00:05.042Z")
+        #expect(t.iso8601(fractionDigits: 7, zulu: false) == "2025-01-01T00:00:05.0420000")
+        #expect(t.iso8601(fractionDigits: 1_000) == "2025-01-01T00:00:05.042000000Z")
+        #expect(Timestamp(milliseconds: -1).iso8601(fractionDigits: 3) == "1969-12-31T23:59:59.999Z")
+    }
+}

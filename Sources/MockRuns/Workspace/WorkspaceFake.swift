@@ -291,13 +291,17 @@ public struct WorkspaceFake: APIFake {
     }
 
     /// Stamps `X-Request-Id` (from the seed and the count of answers) on every answer, and into problem bodies.
+    /// Crockford's base 32, as the API's request ids use it.
+    private static let requestIDAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         let requestID = scenario.withEngine { engine -> String in
             let n = (engine.stored(api: Self.api, "requests")?.intValue ?? 0) + 1
             engine.store(api: Self.api, "requests", .int(n))
             var random = SeededRandom(seed: engine.scenario.seed, stream: "requestId/workspace/\(n)")
-            let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
-            return "req_" + String((0..<26).map { _ in alphabet[Int(random.next() % 32)] })
+            var id = Array("req_".utf8)
+            for _ in 0..<26 { id.append(Self.requestIDAlphabet[Int(random.next() % 32)]) }
+            return String(decoding: id, as: UTF8.self)
         }
         var finished = response
         finished.headers.set("X-Request-Id", requestID)
