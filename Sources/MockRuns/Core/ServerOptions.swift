@@ -20,12 +20,16 @@ public struct ServerOptions: Sendable {
     /// Where `POST /__mockruns/report` (and the CLI at exit) writes the verification report: JUnit XML when the
     /// name ends in `.xml`, else JSON.
     public var reportPath: String?
+    /// The server itself serves HTTPS (`--tls-cert`, `--tls-self-signed`): URLs written into answers start with
+    /// `https://` unless `publicURL` or `X-Forwarded-Proto` says otherwise.
+    public var servesHTTPS: Bool
 
     public init(
         adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
-        strict: Bool = false, reportPath: String? = nil
+        strict: Bool = false, reportPath: String? = nil, servesHTTPS: Bool = false
     ) {
         self.adminToken = adminToken
+        self.servesHTTPS = servesHTTPS
         self.strict = strict
         self.reportPath = reportPath
         self.adminOrigins = adminOrigins
@@ -56,7 +60,7 @@ extension ServerOptions {
         } else if loopbackOnly, let host = request.headers["Host"], !Self.isLoopback(host: host) {
             return (
                 403,
-                "admin requests must be addressed to a loopback host (Host: 127.0.0.1 or localhost), not \(Credentials.printable(host)); start with --admin-token to allow others"
+                "admin requests must be addressed to a loopback host (Host: 127.0.0.1, [::1] or localhost), not \(Credentials.printable(host)); start with --admin-token to allow others"
             )
         }
         if let origin = request.headers["Origin"], !allowsOrigin(origin, host: request.headers["Host"]) {
@@ -78,13 +82,15 @@ extension ServerOptions {
         return Credentials.equal(origin, "http://" + host) || Credentials.equal(origin, "https://" + host)
     }
 
-    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port; `::1` (an address to listen on, as
+    /// `--host` takes it: without brackets or port).
     public static func isLoopback(host: String) -> Bool {
         var name = Substring(host.lowercased())
         if name.hasPrefix("[") {
             guard let close = name.firstIndex(of: "]") else { return false }
             return name[name.index(after: name.startIndex)..<close] == "::1"
         }
+        if name.firstIndex(of: ":") != name.lastIndex(of: ":") { return name == "::1" }  // IPv6 without brackets
         if let colon = name.lastIndex(of: ":") { name = name[..<colon] }
         if name == "localhost" || name.hasSuffix(".localhost") { return true }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
@@ -95,7 +101,7 @@ extension ServerOptions {
     func baseURL(for request: HTTPRequest) -> String {
         if let publicURL { return publicURL }
         let forwardedProto = request.headers["X-Forwarded-Proto"].flatMap { Self.firstListItem($0) }?.lowercased()
-        let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : "http"
+        let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : (servesHTTPS ? "https" : "http")
         let forwardedHost = request.headers["X-Forwarded-Host"].flatMap { Self.firstListItem($0) }
         let host = [forwardedHost, request.headers["Host"]].compactMap { $0 }.first(where: Self.isHostValue) ?? "127.0.0.1"
         return scheme + "://" + host
