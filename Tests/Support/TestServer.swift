@@ -169,38 +169,17 @@ extension TestServer {
     /// A blocking TCP socket connected to `address` (numeric IPv4 or IPv6, default 127.0.0.1) and `port`; the
     /// caller closes it.
     public static func connectRaw(port: Int, address: String = "127.0.0.1") throws -> Int32 {
-        var storage = sockaddr_storage()
-        let size: Int
-        let family: Int32
-        if address.contains(":") {
-            family = AF_INET6
-            size = MemoryLayout<sockaddr_in6>.size
-            try withUnsafeMutableBytes(of: &storage) { raw in
-                let v6 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
-                v6.pointee.sin6_family = sa_family_t(AF_INET6)
-                v6.pointee.sin6_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET6, address, &v6.pointee.sin6_addr) == 1 else {
-                    throw TestSocketError(description: "not an IPv6 address: \(address)")
-                }
-            }
-        } else {
-            family = AF_INET
-            size = MemoryLayout<sockaddr_in>.size
-            try withUnsafeMutableBytes(of: &storage) { raw in
-                let v4 = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
-                v4.pointee.sin_family = sa_family_t(AF_INET)
-                v4.pointee.sin_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET, address, &v4.pointee.sin_addr) == 1 else {
-                    throw TestSocketError(description: "not an IPv4 address: \(address)")
-                }
-            }
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(address, String(port), &hints, &found) == 0, let info = found?.pointee else {
+            throw TestSocketError(description: "not a numeric address: \(address)")
         }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        defer { freeaddrinfo(found) }
+        let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
         guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
-        let connected = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(size)) }
-        }
-        guard connected == 0 else {
+        guard connect(fd, info.ai_addr, info.ai_addrlen) == 0 else {
             let error = TestSocketError(description: "connect to \(address) port \(port): errno \(errno)")
             close(fd)
             throw error
