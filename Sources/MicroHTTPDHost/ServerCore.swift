@@ -83,8 +83,9 @@ final class ServerCore: Sendable {
     /// An exchange the responder tagged is over (the responder records it under its own lock).
     func finished(tag: Int, _ end: ExchangeEnd) { responder.finished(tag: tag, end) }
 
-    /// Marks the calling thread as one of this server's: every access-handler call does (a thread-specific value,
-    /// so the threads of every daemon and pool are recognised, and those of other servers in the process are not).
+    /// Marks the calling thread as one of this server's: the access handler does on each request's first call (a
+    /// connection stays on one thread, so that thread is marked before anything about the request runs). A
+    /// thread-specific value: the threads of every daemon and pool are recognised, other servers' are not.
     func noteServerThread() {
         let me = Unmanaged.passUnretained(self).toOpaque()
         if pthread_getspecific(Self.threadMarker) != me { pthread_setspecific(Self.threadMarker, me) }

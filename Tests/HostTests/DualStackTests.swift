@@ -82,9 +82,12 @@ struct DualStackTests {
     }
 
     @Test func stopEndsTheDelayedRequestsOfBothSockets() async throws {
+        let tracker = Tracker()
+        var configuration = tracker.configuration
+        configuration.host = "localhost"
         let server = try HTTPServer(
-            configuration: .init(host: "localhost"),
-            responder: ClosureResponder { _ in Reply(.text(200, "never"), delay: .seconds(30)) })
+            configuration: configuration,
+            responder: ClosureResponder(tracker.counting { _ in Reply(.text(200, "never"), delay: .seconds(30)) }))
         let port = server.port
         let clients = Task {
             try await withThrowingTaskGroup(of: RawExchange.self) { group in
@@ -94,7 +97,9 @@ struct DualStackTests {
                 return try await group.reduce(into: [RawExchange]()) { $0.append($1) }
             }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // Every request is held (suspended) on its socket's daemon before the stop.
+        for _ in 0..<500 where tracker.maxInFlight < 20 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(tracker.maxInFlight == 20)
         let stopTime = ContinuousClock().measure { server.stop() }  // would abort the process with one left suspended
         #expect(stopTime < .seconds(3), "stop took \(stopTime)")
         let (ends, waited) = try await timed { try await clients.value }
