@@ -3,7 +3,8 @@ import PackageDescription
 
 // Module map (outermost first):
 //   mockruns (CLI)  ->  MockRuns (API fakes, admin, router)  ->  Scenarios (pure engine), MockRunsHTTP (values)
-//   mockruns (CLI)  ->  MicroHTTPDHost (I/O)  ->  CMicroHTTPD (the only importer of libmicrohttpd)
+//   mockruns (CLI)  ->  MicroHTTPDHost (I/O)  ->  CMicroHTTPD (the only importer of libmicrohttpd),
+//                                                CGnuTLS (certificates for HTTPS; only the host imports it)
 let package = Package(
     name: "mockruns",
     platforms: [.macOS(.v15)],
@@ -21,10 +22,16 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        // GnuTLS (libmicrohttpd's TLS library): checks a certificate and key, makes a self-signed certificate.
+        .systemLibrary(
+            name: "CGnuTLS",
+            pkgConfig: "gnutls",
+            providers: [.apt(["libgnutls28-dev"])]
+        ),
         // The lock every module shares state behind (a pthread mutex in debug builds, so ThreadSanitizer sees it).
         .target(name: "MockRunsSync"),
         .target(name: "MockRunsHTTP"),
-        .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "MockRunsHTTP", "MockRunsSync"]),
+        .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "CGnuTLS", "MockRunsHTTP", "MockRunsSync"]),
         .target(name: "Scenarios", dependencies: ["MockRunsSync"]),
         .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync"]),
         .executableTarget(

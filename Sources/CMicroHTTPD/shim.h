@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include <errno.h>
 #include <string.h>
-#include <pthread.h>
 #include <microhttpd.h>
 
 /* Content-reader return values (macros with casts are not imported). */
@@ -120,29 +119,43 @@ static inline int mr_headers_hide_bytes(struct MHD_Connection *connection, const
   return scan.hidden;
 }
 
-/* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY). */
+/* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY).
+   thread_pool_size > 1 asks for that many polling threads (MHD_OPTION_THREAD_POOL_SIZE); tls_cert and tls_key
+   (PEM, both or neither; `flags` must then hold MHD_USE_TLS) make it serve HTTPS. The caller keeps both strings
+   alive until MHD_stop_daemon has returned. */
 static inline struct MHD_Daemon *
 mr_start_daemon(unsigned int flags,
                 int listen_fd,
                 unsigned int connection_limit,
                 unsigned int connection_timeout_seconds,
+                unsigned int thread_pool_size,
+                const char *tls_cert, const char *tls_key,
                 MHD_AccessHandlerCallback handler, void *handler_cls,
                 MHD_RequestCompletedCallback completed, void *completed_cls,
                 MHD_NotifyConnectionCallback notify_connection, void *notify_connection_cls)
 {
-  struct MHD_OptionItem options[] = {
-    { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL },
-    { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL },
-    { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) connection_timeout_seconds, NULL },
-    { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls },
-    { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify_connection, notify_connection_cls },
-    { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) mr_unescape, NULL },
-    { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) mr_uri_log, NULL },
-    { MHD_OPTION_END, 0, NULL },
-  };
+  struct MHD_OptionItem options[11];
+  size_t n = 0;
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) connection_timeout_seconds, NULL };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify_connection, notify_connection_cls };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) mr_unescape, NULL };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_URI_LOG_CALLBACK, (intptr_t) mr_uri_log, NULL };
+  if (thread_pool_size > 1)
+    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_THREAD_POOL_SIZE, (intptr_t) thread_pool_size, NULL };
+  if (tls_cert != NULL && tls_key != NULL) {
+    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) tls_cert };
+    options[n++] = (struct MHD_OptionItem) { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) tls_key };
+  }
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
   return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
                           MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
+
+/* Whether this libmicrohttpd was built with HTTPS (GnuTLS) support. */
+static inline int mr_tls_supported(void) { return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES; }
 
 /* Whether the client has closed its side of a connection (a read timeout, a hang-up) while its answer waited:
    a peek sees the end of the stream (or an error) instead of data or nothing yet. */
@@ -186,29 +199,53 @@ static inline int mr_reset_connection(int fd)
   return 0;
 }
 
-/* Parses a dotted IPv4 address into network byte order. Returns 1 on success. */
-static inline int mr_parse_ipv4(const char *text, uint32_t *out_network_order)
+/* The family of a numeric address: AF_INET (127.0.0.1), AF_INET6 (::1), or 0 when `text` is neither. */
+static inline int mr_address_family(const char *text)
 {
-  struct in_addr addr;
-  if (inet_pton(AF_INET, text, &addr) != 1) return 0;
-  *out_network_order = addr.s_addr;
-  return 1;
+  struct in6_addr addr;
+  if (inet_pton(AF_INET, text, &addr) == 1) return AF_INET;
+  if (inet_pton(AF_INET6, text, &addr) == 1) return AF_INET6;
+  return 0;
 }
 
-/* Opens a non-blocking, close-on-exec IPv4 TCP socket bound to address:port and listening.
+/* Opens a non-blocking, close-on-exec TCP socket bound to address:port and listening; `address` is a numeric
+   IPv4 or IPv6 address. An IPv6 socket takes IPv6 connections only, unless `accept_ipv4` (IPV6_V6ONLY=0: bound
+   to `::` it then also takes IPv4 connections, as IPv4-mapped addresses).
    Returns the fd, or -errno on failure (the socket is closed then). */
-static inline int mr_listen_ipv4(uint32_t address_network_order, int port, int backlog)
+static inline int mr_listen(const char *address, int port, int backlog, int accept_ipv4)
 {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  struct sockaddr_storage storage;
+  socklen_t size;
+  memset(&storage, 0, sizeof storage);
+  int family = mr_address_family(address);
+  if (family == AF_INET) {
+    struct sockaddr_in *sa = (struct sockaddr_in *) &storage;
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t) port);
+    (void) inet_pton(AF_INET, address, &sa->sin_addr);
+    size = sizeof *sa;
+  } else if (family == AF_INET6) {
+    struct sockaddr_in6 *sa = (struct sockaddr_in6 *) &storage;
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons((uint16_t) port);
+    (void) inet_pton(AF_INET6, address, &sa->sin6_addr);
+    size = sizeof *sa;
+  } else {
+    return -EINVAL;
+  }
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   int on = 1;
   (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  struct sockaddr_in sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t) port);
-  sa.sin_addr.s_addr = address_network_order;
-  if (bind(fd, (struct sockaddr *) &sa, sizeof sa) != 0 || listen(fd, backlog) != 0) {
+  if (family == AF_INET6) {
+    int v6only = accept_ipv4 ? 0 : 1;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) {
+      int err = errno;
+      close(fd);
+      return -err;
+    }
+  }
+  if (bind(fd, (struct sockaddr *) &storage, size) != 0 || listen(fd, backlog) != 0) {
     int err = errno;
     close(fd);
     return -err;
@@ -216,13 +253,15 @@ static inline int mr_listen_ipv4(uint32_t address_network_order, int port, int b
   return fd;
 }
 
-/* The local port a socket is bound to, or 0. */
+/* The local port a socket (IPv4 or IPv6) is bound to, or 0. */
 static inline int mr_socket_port(int fd)
 {
-  struct sockaddr_in sa;
-  socklen_t len = sizeof sa;
-  if (getsockname(fd, (struct sockaddr *) &sa, &len) != 0) return 0;
-  return (int) ntohs(sa.sin_port);
+  struct sockaddr_storage storage;
+  socklen_t len = sizeof storage;
+  if (getsockname(fd, (struct sockaddr *) &storage, &len) != 0) return 0;
+  if (storage.ss_family == AF_INET) return (int) ntohs(((struct sockaddr_in *) &storage)->sin_port);
+  if (storage.ss_family == AF_INET6) return (int) ntohs(((struct sockaddr_in6 *) &storage)->sin6_port);
+  return 0;
 }
 
 static inline void mr_close_fd(int fd) { if (fd >= 0) close(fd); }
@@ -236,9 +275,6 @@ static inline void mr_raise_nofile_limit(void)
     (void) setrlimit(RLIMIT_NOFILE, &rl);
   }
 }
-
-/* An id of the calling thread (to recognise MHD's polling thread). */
-static inline uintptr_t mr_thread_id(void) { return (uintptr_t) pthread_self(); }
 
 /* strerror as a stable string for messages. */
 static inline const char *mr_strerror(int err) { return strerror(err); }

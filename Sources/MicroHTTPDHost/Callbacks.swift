@@ -3,7 +3,9 @@ import MockRunsHTTP
 
 // libmicrohttpd's callbacks. They are top-level functions in a library file on purpose: a closure stored in a
 // top-level `let` of main.swift would be inferred @MainActor and crash when MHD's thread calls it.
-// All of them run on MHD's single internal polling thread.
+// Each runs on the thread serving the connection it is about: a daemon's polling thread, or one of its pool's
+// threads with `threads` > 1; there is one daemon per listen socket. Calls about one connection never overlap,
+// calls about different connections may.
 
 /// The access handler: called first with `*con_cls == nil` (headers read), then once per upload chunk, then with
 /// `*upload_data_size == 0` when the request is complete, and once more after each resume of a delayed answer.
@@ -22,7 +24,7 @@ func mrAccessHandler(
     // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
     let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
     guard let slot = conCls.pointee, !hiddenInRequestLine else {
-        core.notePollingThread()
+        core.noteServerThread()
         let context = RequestContext(
             method: method.map { String(cString: $0) } ?? "GET",
             path: url.map { String(cString: $0) } ?? "/",

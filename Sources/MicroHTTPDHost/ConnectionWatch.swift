@@ -11,7 +11,13 @@ import MockRunsSync
 /// connections reach the limit less a reserve, ends the connection that has waited longest for its request so
 /// the newcomer is served. A connection whose request is being answered (or held by a scripted delay) is never
 /// touched. Ending means `shutdown(2)` on the socket: libmicrohttpd then sees the end of the stream and closes
-/// it on its own thread, as if the client had hung up.
+/// it on the thread serving it, as if the client had hung up.
+///
+/// One watch covers every connection of the server: all its daemons (one per listen socket) and all their
+/// threads, which call in concurrently (each about its own connections); the state is behind one lock. The limit
+/// is counted over all of them together, so with two listen sockets (each daemon has `connectionLimit`) room is
+/// made early rather than late. With a thread pool libmicrohttpd splits each daemon's limit among its threads;
+/// a thread whose share is full stops accepting and the others take the newcomers.
 final class ConnectionWatch: Sendable {
     private enum Phase {
         /// Waiting for a request's headers (a new connection, or a keep-alive one between requests).
@@ -55,7 +61,7 @@ final class ConnectionWatch: Sendable {
     /// How many connections the watch has ended so far (timeouts and room made).
     var endedCount: Int { state.withLock { $0.ended } }
 
-    // MARK: - Called on libmicrohttpd's thread
+    // MARK: - Called by the thread serving the connection
 
     func opened(_ connection: OpaquePointer, fd: Int32) {
         let now = clock.now
@@ -123,7 +129,8 @@ final class ConnectionWatch: Sendable {
     private func end(_ key: UInt, _ state: inout State) {
         guard var watched = state.connections[key] else { return }
         // Under the lock: libmicrohttpd removes the connection (in `closed`, under this lock) before it closes
-        // the socket, so the descriptor cannot have been reused for another connection yet.
+        // the socket, so the descriptor cannot have been reused for another connection yet, by any thread: a
+        // new connection can only get this number once the socket is closed.
         mr_shutdown_fd(watched.fd)
         watched.phase = .ending
         state.connections[key] = watched

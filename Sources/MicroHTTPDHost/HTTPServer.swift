@@ -2,32 +2,46 @@ import CMicroHTTPD
 import Dispatch
 import MockRunsHTTP
 import MockRunsSync
+#if canImport(Glibc)
+    import Glibc
+#endif
 
-/// A libmicrohttpd daemon serving one `HTTPResponder`.
+/// A libmicrohttpd server serving one `HTTPResponder`, over HTTP or HTTPS, on one or more listen sockets.
 ///
-/// One internal polling thread (epoll) reads requests, calls the responder (so a slow responder holds up every
-/// connection) and writes answers. Delayed answers and waiting streams suspend their connection and are woken by
-/// a timer, so no thread waits for them.
+/// Every listen socket (`localhost` is two, 127.0.0.1 and ::1 on one port) has its own daemon, and all of them
+/// share one `ServerCore`. A daemon polls (epoll) on one internal thread, or on a pool of `threads`. The threads
+/// read requests, run TLS and write answers in parallel, but call the responder one at a time (see
+/// `ServerCore.respond(to:)`), so a slow responder still holds up every connection. Delayed answers and waiting
+/// streams suspend their connection and are woken by a timer, so no thread waits for them.
 /// The server listens as soon as `init` returns; `stop()` (or deinit) shuts it down.
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
-        /// An IPv4 address to listen on (`localhost` means 127.0.0.1).
+        /// Where to listen: `localhost` (127.0.0.1 and ::1, on one port; IPv4 only, with a note, on a machine
+        /// without IPv6), an IPv4 address (`0.0.0.0`: every interface), or an IPv6 address (`::1`; `::` is every
+        /// interface and takes IPv4 connections too).
         public var host: String
         /// 0 picks a free ephemeral port; read the one chosen from `HTTPServer.port`.
         public var port: Int
         /// Request bodies larger than this are refused with the responder's `.bodyTooLarge` answer (413).
         public var maxBodyBytes: Int
-        /// Most connections open at once (waiting/suspended ones included).
+        /// Most connections open at once per listen socket (waiting/suspended ones included).
         public var connectionLimit: Int
         /// Seconds a keep-alive connection may wait between requests; 0 = forever.
         public var idleTimeoutSeconds: Int
         /// Seconds a new connection has to send its request's headers, and a request whose headers are in has to
         /// send its body (far shorter than the idle timeout: slow senders must not hold connections for long).
+        /// A TLS handshake counts as part of the wait for the first request.
         public var requestTimeoutSeconds: Double
         /// Connections kept free for newcomers: once `connectionLimit - connectionReserve` are open, each new one
         /// ends the connection that has waited longest for its request.
         public var connectionReserve: Int
-        /// Called once per finished request, on the server's thread; keep it short.
+        /// Serve HTTPS with this certificate and key; nil serves plain HTTP.
+        public var tls: TLSIdentity?
+        /// Polling threads per listen socket, 1...64 (libmicrohttpd's thread pool when more than 1). More threads
+        /// parse, encrypt and write in parallel; the responder is still called one request at a time.
+        public var threads: Int
+        /// Called once per finished request, on the thread that served it; with several threads (`threads` > 1,
+        /// or several listen sockets) calls may overlap. Keep it short.
         public var onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?
 
         public init(
@@ -38,6 +52,8 @@ public final class HTTPServer: Sendable {
             idleTimeoutSeconds: Int = 120,
             requestTimeoutSeconds: Double = 10,
             connectionReserve: Int = 64,
+            tls: TLSIdentity? = nil,
+            threads: Int = 1,
             onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
             self.host = host
@@ -47,25 +63,39 @@ public final class HTTPServer: Sendable {
             self.idleTimeoutSeconds = idleTimeoutSeconds
             self.requestTimeoutSeconds = requestTimeoutSeconds
             self.connectionReserve = connectionReserve
+            self.tls = tls
+            self.threads = threads
             self.onRequestCompleted = onRequestCompleted
         }
     }
 
+    /// Most polling threads per listen socket.
+    public static let threadLimit = 64
+
     public let configuration: Configuration
-    /// The IPv4 address listened on (after `localhost` was mapped).
+    /// The first address listened on, as the socket takes it (127.0.0.1 for `localhost`; IPv6 without brackets).
     public let host: String
-    /// The port actually listened on.
+    /// The port actually listened on (the same on every listen socket).
     public let port: Int
-    /// `http://host:port`, without a trailing slash.
-    public var url: String { "http://\(host):\(port)" }
+    /// `http://host:port` (https with TLS) of every listen socket, the first one's first; IPv6 in brackets
+    /// (`http://[::1]:8080`). No trailing slash.
+    public let urls: [String]
+    /// The first listen socket's URL: `http://127.0.0.1:PORT` for `localhost`.
+    public var url: String { urls[0] }
+    /// What an operator should know about how the server listens, one line each (`localhost` on a machine
+    /// without IPv6 serves 127.0.0.1 only).
+    public let notes: [String]
 
     private let core: ServerCore
-    /// The running daemon; nil once stopped.
+    /// The running daemons; nil once stopped.
     private let running: Locked<Running?>
 
     private struct Running: Sendable {
-        let daemon: MHDHandle
+        /// One per listen socket.
+        let daemons: [MHDHandle]
         let sweeper: SweepTimer
+        /// Handed to libmicrohttpd as pointers: kept until every daemon has stopped.
+        let tls: TLSStrings?
     }
 
     /// The watch's timer; only resumed once and cancelled once (in `stop()`), so sharing it is safe.
@@ -74,18 +104,38 @@ public final class HTTPServer: Sendable {
         init(_ source: any DispatchSourceTimer) { self.source = source }
     }
 
+    /// The certificate and key as C strings for libmicrohttpd. Written once in `init`, then only read by it, and
+    /// freed after the last daemon stopped: safe to share.
+    private final class TLSStrings: @unchecked Sendable {
+        let certificate: UnsafeMutablePointer<CChar>
+        let key: UnsafeMutablePointer<CChar>
+
+        init(_ identity: TLSIdentity) {
+            certificate = strdup(identity.certificatePEM)
+            key = strdup(identity.privateKeyPEM)
+        }
+
+        deinit {
+            free(certificate)
+            free(key)
+        }
+    }
+
     /// Binds `configuration.host:configuration.port` and starts serving `responder`.
-    /// - Throws: `HostError` (invalid host or port, address in use, daemon start failure).
+    /// - Throws: `HostError` (invalid host, port or configuration, address in use, HTTPS unavailable, daemon start
+    ///   failure).
     public init(configuration: Configuration = Configuration(), responder: any HTTPResponder) throws {
-        let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
-        var address: UInt32 = 0
-        guard mr_parse_ipv4(host, &address) == 1 else {
+        guard let addresses = ListenAddress.parse(configuration.host) else {
             throw HostError(
                 .invalidHost,
-                "invalid host \"\(configuration.host)\": expected an IPv4 address such as 127.0.0.1 or 0.0.0.0")
+                "invalid host \"\(configuration.host)\": expected localhost, an IPv4 address such as 127.0.0.1 or 0.0.0.0, "
+                    + "or an IPv6 address such as ::1 or ::")
         }
         guard (0...65_535).contains(configuration.port) else {
             throw HostError(.invalidConfiguration, "invalid port \(configuration.port): expected 0...65535")
+        }
+        guard (1...Self.threadLimit).contains(configuration.threads) else {
+            throw HostError(.invalidConfiguration, "invalid threads \(configuration.threads): expected 1...\(Self.threadLimit)")
         }
         guard configuration.maxBodyBytes >= 0, configuration.connectionLimit > 0,
             configuration.idleTimeoutSeconds >= 0, configuration.requestTimeoutSeconds > 0,
@@ -97,13 +147,16 @@ public final class HTTPServer: Sendable {
                 "invalid configuration: maxBodyBytes and idleTimeoutSeconds must be >= 0, requestTimeoutSeconds > 0, "
                     + "connectionLimit > 0, connectionReserve from 0 to connectionLimit - 1")
         }
+        if configuration.tls != nil, !TLSIdentity.isSupported {
+            throw HostError(
+                .tlsUnsupported,
+                "cannot serve HTTPS: this libmicrohttpd was built without TLS (GnuTLS) support; serve plain http, "
+                    + "or install one built with it (Debian's libmicrohttpd12 is)")
+        }
         HTTPServer.raiseFileLimitOnce()
 
-        let fd = mr_listen_ipv4(address, Int32(configuration.port), 4096)
-        if fd < 0 {
-            throw HostError.listenFailed(host: host, port: configuration.port, errno: -fd)
-        }
-        let boundPort = Int(mr_socket_port(fd))
+        let (sockets, notes) = try ListenAddress.listen(on: addresses, port: configuration.port)
+        let boundPort = Int(mr_socket_port(sockets[0].fd))
 
         let idle = configuration.idleTimeoutSeconds == 0 ? Duration.seconds(Int64.max / 4) : .seconds(configuration.idleTimeoutSeconds)
         let watch = ConnectionWatch(
@@ -113,20 +166,34 @@ public final class HTTPServer: Sendable {
         let core = ServerCore(
             responder: responder, maxBodyBytes: configuration.maxBodyBytes, watch: watch,
             onRequestCompleted: configuration.onRequestCompleted)
-        let flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        let tls = configuration.tls.map(TLSStrings.init)
+        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        if tls != nil { flags |= MHD_USE_TLS.rawValue }
         let cls = Unmanaged.passUnretained(core).toOpaque()
-        guard
-            let daemon = mr_start_daemon(
-                flags, fd, UInt32(clamping: configuration.connectionLimit),
-                UInt32(clamping: configuration.idleTimeoutSeconds),
-                mrAccessHandler, cls, mrRequestCompleted, cls, mrConnectionNotified, cls)
-        else {
-            mr_close_fd(fd)
-            throw HostError(.startFailed, "cannot start the HTTP daemon on \(host):\(boundPort)")
+        var daemons: [MHDHandle] = []
+        for (index, socket) in sockets.enumerated() {
+            guard
+                let daemon = mr_start_daemon(
+                    flags, socket.fd, UInt32(clamping: configuration.connectionLimit),
+                    UInt32(clamping: configuration.idleTimeoutSeconds), UInt32(configuration.threads),
+                    tls?.certificate, tls?.key,
+                    mrAccessHandler, cls, mrRequestCompleted, cls, mrConnectionNotified, cls)
+            else {
+                // The daemons already started may have taken (and suspended) connections: the full shutdown.
+                withExtendedLifetime(tls) { HTTPServer.shutDown(daemons, core: core) }
+                for unstarted in sockets[index...] { mr_close_fd(unstarted.fd) }
+                throw HostError(
+                    .startFailed,
+                    "cannot start the HTTP\(tls == nil ? "" : "S") daemon on \(socket.address.inURL):\(boundPort)")
+            }
+            daemons.append(MHDHandle(daemon))
         }
         self.configuration = configuration
-        self.host = host
+        self.host = sockets[0].address.address
         self.port = boundPort
+        let scheme = tls == nil ? "http" : "https"
+        self.urls = sockets.map { "\(scheme)://\($0.address.inURL):\(boundPort)" }
+        self.notes = notes
         self.core = core
         // The watch's deadlines are checked a few times a second; a sweep costs microseconds.
         let sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "mockruns.host.watch"))
@@ -134,15 +201,17 @@ public final class HTTPServer: Sendable {
         sweeper.schedule(deadline: .now() + period, repeating: period, leeway: .milliseconds(20))
         sweeper.setEventHandler { watch.sweep() }
         sweeper.resume()
-        self.running = Locked(Running(daemon: MHDHandle(daemon), sweeper: SweepTimer(sweeper)))
+        self.running = Locked(Running(daemons: daemons, sweeper: SweepTimer(sweeper), tls: tls))
     }
 
     deinit { stop() }
 
-    /// Stops the server: stops accepting, wakes every suspended connection (their answers are dropped, the
-    /// clients see the connection close), then shuts the daemon down. Idempotent; returns once no callback runs.
-    /// Called from the responder (the server's own thread), it cannot wait for that thread: the shutdown then
-    /// happens on another thread 100 ms later (so the answer being written can still go out) and this returns at once.
+    /// Stops the server: stops accepting on every listen socket, wakes every suspended connection of every
+    /// daemon (their answers are dropped, the clients see the connection close), then shuts the daemons down.
+    /// Idempotent; returns once no callback runs.
+    /// Called from the responder (one of the server's own threads), it cannot wait for those threads: the
+    /// shutdown then happens on another thread 100 ms later (so the answer being written can still go out) and
+    /// this returns at once.
     public func stop() {
         guard let running = running.withLock({ state -> Running? in
             defer { state = nil }
@@ -150,24 +219,25 @@ public final class HTTPServer: Sendable {
         }) else { return }
         running.sweeper.source.cancel()
         let core = self.core
-        if core.isOnPollingThread {
+        if core.isOnServerThread {
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) {
-                HTTPServer.shutDown(running.daemon, core: core)
+                withExtendedLifetime(running) { HTTPServer.shutDown(running.daemons, core: core) }
             }
         } else {
-            HTTPServer.shutDown(running.daemon, core: core)
+            withExtendedLifetime(running) { HTTPServer.shutDown(running.daemons, core: core) }
         }
     }
 
-    private static func shutDown(_ daemon: MHDHandle, core: ServerCore) {
-        // 1. No new connections.
-        let listenFD = MHD_quiesce_daemon(daemon.pointer)
-        // 2. No new suspensions; resume the suspended ones (MHD_stop_daemon aborts the process otherwise).
+    private static func shutDown(_ daemons: [MHDHandle], core: ServerCore) {
+        // 1. No new connections, on any listen socket.
+        let listenFDs = daemons.map { MHD_quiesce_daemon($0.pointer) }
+        // 2. No new suspensions; resume the suspended ones of every daemon (MHD_stop_daemon aborts the process
+        //    otherwise: the registry is shared, so one call covers them all).
         core.beginStopping()
-        // 3. Join MHD's thread and close every connection.
-        MHD_stop_daemon(daemon.pointer)
-        // After quiesce the listen socket is ours to close, and only after MHD_stop_daemon.
-        if listenFD >= 0 { mr_close_fd(listenFD) }
+        // 3. Join each daemon's threads and close every connection.
+        for daemon in daemons { MHD_stop_daemon(daemon.pointer) }
+        // After quiesce the listen sockets are ours to close, and only after MHD_stop_daemon.
+        for fd in listenFDs where fd >= 0 { mr_close_fd(fd) }
     }
 
     /// Whether `stop()` has been called (the shutdown itself may still be under way when it was called from the
@@ -215,6 +285,10 @@ public struct HostError: Error, Sendable, Equatable, CustomStringConvertible {
         case addressNotAvailable
         case listenFailed
         case startFailed
+        /// The TLS certificate or key cannot be used (or a self-signed one cannot be made).
+        case invalidTLS
+        /// This libmicrohttpd cannot serve HTTPS.
+        case tlsUnsupported
     }
 
     public var kind: Kind

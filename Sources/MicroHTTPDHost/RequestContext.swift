@@ -2,7 +2,10 @@ import CMicroHTTPD
 import MockRunsHTTP
 
 /// Everything about one request in flight. Created on the first access-handler call, retained in `con_cls`,
-/// released in the completion callback. Only touched on MHD's polling thread.
+/// released in the completion callback. Only touched by the thread serving its connection: libmicrohttpd gives
+/// each connection to one thread for its whole life (with a thread pool too: a worker accepts it and keeps it,
+/// and a resumed connection comes back to that worker), so no two threads ever use a context at once. Timers
+/// and `stop()` only resume the connection; they never touch the context.
 final class RequestContext {
     private enum Phase {
         /// Headers and body arriving.
@@ -143,7 +146,7 @@ final class RequestContext {
             if bodyTooLarge {
                 reply = Reply(refusal())
             } else {
-                reply = core.responder.respond(to: makeRequest())
+                reply = core.respond(to: makeRequest())
                 tag = reply.tag
             }
             if reply.hang || reply.delay > .zero {
@@ -161,7 +164,7 @@ final class RequestContext {
         var request = HTTPRequest(method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers)
         request.body = []
         let why: HostRefusal = malformed.map { .malformed($0) } ?? .bodyTooLarge(limit: core.maxBodyBytes)
-        return core.responder.refusal(why, for: request)
+        return core.refusal(why, for: request)
     }
 
     /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),
@@ -266,7 +269,7 @@ final class RequestContext {
     func close(completed: Bool) {
         destroyPostProcessor()
         if let tag {
-            core.responder.finished(
+            core.finished(
                 tag: tag, ExchangeEnd(duration: ContinuousClock.now - started, delivered: completed && drop == nil, dropped: drop != nil))
         }
     }
@@ -279,7 +282,7 @@ final class RequestContext {
 }
 
 /// A streamed body in flight: the bytes of the last `.data` step not yet taken by MHD, and the connection to
-/// suspend on `.wait`. Only touched on MHD's polling thread.
+/// suspend on `.wait`. Only touched by the thread serving its connection (see `RequestContext`).
 final class StreamState {
     private let stream: any ResponseStream
     private let connection: OpaquePointer
@@ -313,7 +316,7 @@ final class StreamState {
             case .data(let bytes):
                 if bytes.isEmpty {
                     emptySteps += 1
-                    // A stream that keeps producing nothing would spin MHD's thread: make it wait a little.
+                    // A stream that keeps producing nothing would spin a server thread: make it wait a little.
                     if emptySteps >= 64 { return wait(.milliseconds(1)) }
                     continue
                 }

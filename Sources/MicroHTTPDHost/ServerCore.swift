@@ -1,5 +1,8 @@
 import CMicroHTTPD
 import Dispatch
+#if canImport(Glibc)
+    import Glibc
+#endif
 import MockRunsHTTP
 import MockRunsSync
 import Synchronization
@@ -16,9 +19,11 @@ struct MHDHandle: @unchecked Sendable, Equatable {
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }
 
-/// State shared by the daemon's callbacks, the wake-up timers and `stop()`.
+/// State shared by the daemons' callbacks (every listen socket's daemon, every thread of each), the wake-up
+/// timers and `stop()`.
 final class ServerCore: Sendable {
-    let responder: any HTTPResponder
+    /// Reached only through `respond(to:)` and `refusal(_:for:)`, which serialize the calls.
+    private let responder: any HTTPResponder
     let maxBodyBytes: Int
     let onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)?
     /// Deadlines for requests to arrive, and room for new connections.
@@ -28,8 +33,8 @@ final class ServerCore: Sendable {
     private let registry = Locked(Registry())
     /// Set (inside the registry lock) when `stop()` begins; read without the lock on the hot path.
     private let stopping = Atomic<Bool>(false)
-    /// MHD's polling thread, recorded by the first callback (0 until then).
-    private let pollingThread = Atomic<UInt>(0)
+    /// Held for the whole of each call into the responder: see `respond(to:)`.
+    private let serving = Locked(())
     /// One serial queue for every wake-up timer; no thread sleeps per waiting connection.
     private let timers = DispatchQueue(label: "mockruns.host.timers")
 
@@ -57,16 +62,49 @@ final class ServerCore: Sendable {
 
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
-    /// Called by the access handler: remembers which thread is MHD's.
-    func notePollingThread() {
-        if pollingThread.load(ordering: .relaxed) == 0 { pollingThread.store(UInt(mr_thread_id()), ordering: .relaxed) }
+    /// The responder's answer to `request`, computed while no other request is being answered.
+    ///
+    /// The server has several threads whenever it has several listen sockets (one daemon each: `localhost` is
+    /// 127.0.0.1 and ::1) or a thread pool (`threads` > 1). The responder locks its own state, but its journal
+    /// attributes what the engine observed to "the request being served" (`Engine.observation`), which holds
+    /// only while requests are answered one at a time. So the whole call runs under one lock. What the threads
+    /// still do in parallel: reading and parsing requests, TLS, writing answers and streams, delays (suspended
+    /// connections wait without a thread). With one thread the lock is never contended.
+    func respond(to request: HTTPRequest) -> Reply {
+        serving.withLock { _ in responder.respond(to: request) }
     }
 
-    /// Whether the caller is MHD's polling thread (a responder calling `stop()`).
-    var isOnPollingThread: Bool { pollingThread.load(ordering: .relaxed) == UInt(mr_thread_id()) }
+    /// The responder's answer to a request the host refuses; serialized like `respond(to:)` (it reads the
+    /// scenario too).
+    func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
+        serving.withLock { _ in responder.refusal(refusal, for: request) }
+    }
+
+    /// An exchange the responder tagged is over (the responder records it under its own lock).
+    func finished(tag: Int, _ end: ExchangeEnd) { responder.finished(tag: tag, end) }
+
+    /// Marks the calling thread as one of this server's: the access handler does on each request's first call (a
+    /// connection stays on one thread, so that thread is marked before anything about the request runs). A
+    /// thread-specific value: the threads of every daemon and pool are recognised, other servers' are not.
+    func noteServerThread() {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        if pthread_getspecific(Self.threadMarker) != me { pthread_setspecific(Self.threadMarker, me) }
+    }
+
+    /// Whether the caller is one of this server's threads (a responder calling `stop()`). The marker is an
+    /// address compared, never dereferenced; it ends with the thread.
+    var isOnServerThread: Bool { pthread_getspecific(Self.threadMarker) == Unmanaged.passUnretained(self).toOpaque() }
+
+    /// The thread-specific slot holding the server a thread serves; one for the process, never deleted.
+    private static let threadMarker: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
 
     /// Suspends `connection` and schedules its resumption after `delay` (nil: no timer; only `beginStopping`
-    /// resumes it). Must be called on MHD's thread from the access handler or a content reader. Returns false
+    /// resumes it). Must be called on the thread serving `connection`, from the access handler or a content
+    /// reader. Returns false
     /// (nothing suspended) once the server is stopping.
     func suspend(_ connection: OpaquePointer, for delay: Duration?) -> Bool {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))

@@ -16,8 +16,8 @@ struct Serve: ParsableCommand {
     @Option(help: "A scenario file, or a bundled scenario's name (see `mockruns list`). Default: the embedded default.")
     var scenario: String?
 
-    @Option(help: "The IPv4 address to listen on.")
-    var host = "127.0.0.1"
+    @Option(help: "Where to listen: localhost (127.0.0.1 and ::1, one port), an IPv4 address, or an IPv6 address (::1; :: takes IPv4 too). Any but a loopback address serves other machines.")
+    var host = "localhost"
 
     @Option(help: "The port to listen on; 0 picks a free one (reported in the ready line).")
     var port = 8080
@@ -63,6 +63,18 @@ struct Serve: ParsableCommand {
     @Flag(help: "Reload the --scenario file when it changes on disk, as PUT /__mockruns/scenario would; an invalid save is logged and the previous scenario kept.")
     var watch = false
 
+    @Option(help: "Serve HTTPS with this PEM certificate (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Flag(help: "Serve HTTPS with a throwaway self-signed certificate for 127.0.0.1, ::1 and localhost; its path is in the ready line (tlsCert).")
+    var tlsSelfSigned = false
+
+    @Option(help: "Server threads per listen socket (1-64): they read, encrypt and write in parallel; the scenario still answers one request at a time.")
+    var threads = 1
+
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 to 65535, got \(port)")
@@ -84,6 +96,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
         }
         if watch, let problem = ScenarioWatch.usageProblem(scenario: scenario) { throw ValidationError(problem) }
+        try validateTLSOptions()
+        guard (1...HTTPServer.threadLimit).contains(threads) else {
+            throw ValidationError("--threads must be from 1 to \(HTTPServer.threadLimit), got \(threads)")
+        }
     }
 
     func run() throws {
@@ -103,14 +119,17 @@ struct Serve: ParsableCommand {
         let verbose = logLevel == .info
         let loopback = ServerOptions.isLoopback(host: host)
         let adminToken = effectiveAdminToken
+        let tls = try loadTLS()
+        defer { tls?.removeFiles() }
         let options = ServerOptions(
             adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict,
-            reportPath: report, cors: CORSPolicy(origins: cors))
+            reportPath: report, cors: CORSPolicy(origins: cors), servesHTTPS: tls != nil)
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }
         var configuration = HTTPServer.Configuration(
-            host: host, port: port, maxBodyBytes: maxBodyBytes, requestTimeoutSeconds: requestTimeout)
+            host: host, port: port, maxBodyBytes: maxBodyBytes, requestTimeoutSeconds: requestTimeout,
+            tls: tls?.identity, threads: threads)
         if verbose {
             configuration.onRequestCompleted = { entry in
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
@@ -125,6 +144,7 @@ struct Serve: ParsableCommand {
         } catch let error as HostError {
             throw CommandFailure(message: error.message, exitCode: 3)
         }
+        for note in server.notes { Console.log(note) }
         if let portFile {
             do {
                 try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
@@ -134,10 +154,12 @@ struct Serve: ParsableCommand {
             }
         }
         let watcher = try watch ? ScenarioWatch(file: scenario ?? "", app: app, timeScale: timeScale) : nil
-        let ready: JSON = [
-            "event": "ready", "url": .string(server.url), "port": .int(server.port), "scenario": .string(loaded.name),
+        var ready: [(String, JSON)] = [
+            ("event", "ready"), ("url", .string(server.url)), ("urls", .array(server.urls.map(JSON.string))),
+            ("port", .int(server.port)), ("scenario", .string(loaded.name)),
         ]
-        Console.out(ready.serialized())
+        if let tls { ready.append(("tlsCert", .string(tls.certificatePath))) }
+        Console.out(JSON.object(ready).serialized())
         fflush(nil)
         if !loopback {
             Console.log(

@@ -29,7 +29,8 @@ import Testing
         #expect(ready.scenario == "default")
         #expect(ready.port > 0)
         #expect(ready.url == "http://127.0.0.1:\(ready.port)")
-        #expect(line == #"{"event":"ready","url":"\#(ready.url)","port":\#(ready.port),"scenario":"default"}"#)
+        // The default host is localhost: 127.0.0.1 first (what `url` names, as scripts parse it), then ::1.
+        #expect(line == #"{"event":"ready","url":"\#(ready.url)","urls":["\#(ready.url)","http://[::1]:\#(ready.port)"],"port":\#(ready.port),"scenario":"default"}"#)
         #expect(try String(contentsOfFile: portFile, encoding: .utf8) == "\(ready.port)\n")
 
         let (status, body) = try await get(ready.url + "/__mockruns/health")

@@ -26,7 +26,7 @@ struct StartupTests {
     }
 
     @Test func badHostGivesAClearError() throws {
-        for host in ["not a host", "300.1.1.1", "::1"] {
+        for host in ["not a host", "300.1.1.1", "::g", "example.com", "[::1"] {
             let error = #expect(throws: HostError.self) {
                 try HTTPServer(configuration: .init(host: host), responder: ClosureResponder { _ in Reply(.text(200, "")) })
             }
@@ -68,9 +68,11 @@ final class ServerBox: Sendable {
 
 @Suite("Stopping from inside")
 struct StopFromResponderTests {
-    @Test func responderMayStopItsOwnServer() async throws {
+    /// One thread, and a pool of 4: every server thread is recognised (stopping from one cannot join it).
+    @Test(arguments: [1, 4])
+    func responderMayStopItsOwnServer(threads: Int) async throws {
         let box = ServerBox()
-        let server = try TestServer { request in
+        let server = try TestServer(configuration: .init(threads: threads)) { request in
             if request.path == "/shutdown" { box.server.withLock { $0 }?.stop() }
             return Reply(.text(200, "bye"))
         }
@@ -80,5 +82,27 @@ struct StopFromResponderTests {
         #expect(server.server.isStopped)
         try await Task.sleep(for: .milliseconds(400))  // the shutdown runs 100 ms after the request
         await #expect(throws: (any Error).self) { try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 2) }
+    }
+
+    /// The second listen socket's daemon has threads of its own: a request on ::1 stops the server too.
+    @Test func responderOnTheIPv6SocketMayStopItsOwnServer() async throws {
+        let box = ServerBox()
+        let server = try HTTPServer(
+            configuration: .init(host: "localhost"),
+            responder: ClosureResponder { request in
+                if request.path == "/shutdown" { box.server.withLock { $0 }?.stop() }
+                return Reply(.text(200, "bye"))
+            })
+        box.server.withLock { $0 = server }
+        let port = server.port
+        let answer = try await onOwnThread {
+            try TestServer.rawExchange(
+                port: port, address: "::1", "POST /shutdown HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5)
+        }
+        #expect(answer.text.hasSuffix("bye"))
+        #expect(server.isStopped)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(throws: TestSocketError.self) { try TestServer.connectRaw(port: port, address: "::1") }
+        #expect(throws: TestSocketError.self) { try TestServer.connectRaw(port: port) }
     }
 }

@@ -166,29 +166,32 @@ extension TestServer {
         return try await onOwnThread { try TestServer.rawExchange(port: port, request, timeout: timeout) }
     }
 
-    /// A blocking TCP socket connected to 127.0.0.1:`port`; the caller closes it.
-    public static func connectRaw(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+    /// A blocking TCP socket connected to `address` (numeric IPv4 or IPv6, default 127.0.0.1) and `port`; the
+    /// caller closes it.
+    public static func connectRaw(port: Int, address: String = "127.0.0.1") throws -> Int32 {
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(address, String(port), &hints, &found) == 0, let info = found?.pointee else {
+            throw TestSocketError(description: "not a numeric address: \(address)")
         }
-        guard connected == 0 else {
-            let error = TestSocketError(description: "connect: errno \(errno)")
+        defer { freeaddrinfo(found) }
+        let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
+        guard fd >= 0 else { throw TestSocketError(description: "socket: errno \(errno)") }
+        guard connect(fd, info.ai_addr, info.ai_addrlen) == 0 else {
+            let error = TestSocketError(description: "connect to \(address) port \(port): errno \(errno)")
             close(fd)
             throw error
         }
         return fd
     }
 
-    static func rawExchange(port: Int, _ request: String, timeout: Double) throws -> RawExchange {
-        let fd = try connectRaw(port: port)
+    /// `rawExchange` with a server at `address` (numeric IPv4 or IPv6) and `port`.
+    public static func rawExchange(port: Int, address: String = "127.0.0.1", _ request: String, timeout: Double) throws
+        -> RawExchange
+    {
+        let fd = try connectRaw(port: port, address: address)
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

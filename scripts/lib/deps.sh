@@ -13,11 +13,22 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >&2
 }
 
-# libmicrohttpd and pkg-config, which SwiftPM uses to find it.
+# libmicrohttpd, GnuTLS (its TLS library; mockruns makes and checks certificates with it) and pkg-config,
+# which SwiftPM uses to find both.
 need_libmicrohttpd() {
-  if ! dpkg -s libmicrohttpd-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then
-    echo "installing libmicrohttpd-dev and pkg-config" >&2
-    apt_install libmicrohttpd-dev pkg-config
+  if ! dpkg -s libmicrohttpd-dev >/dev/null 2>&1 || ! dpkg -s libgnutls28-dev >/dev/null 2>&1 \
+    || ! command -v pkg-config >/dev/null 2>&1; then
+    echo "installing libmicrohttpd-dev, libgnutls28-dev and pkg-config" >&2
+    apt_install libmicrohttpd-dev libgnutls28-dev pkg-config
+  fi
+}
+
+# curl, which the HTTPS and IPv6 tests use as a client (URLSession on Linux cannot trust one certificate file,
+# nor open an IPv6-literal URL).
+need_curl() {
+  if ! command -v curl >/dev/null 2>&1; then
+    echo "installing curl" >&2
+    apt_install curl
   fi
 }
 

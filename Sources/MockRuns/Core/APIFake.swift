@@ -61,8 +61,9 @@ public struct FakeContext: Sendable {
     public let scenario: LiveScenario
     /// `http://host:port` as the client reached this server, for URLs the server itself serves. Worked out only
     /// when a fake asks (most answers carry no URL).
-    public var baseURL: String { ServerOptions.baseURL(publicURL: publicURL, headers: headers) }
+    public var baseURL: String { ServerOptions.baseURL(publicURL: publicURL, servesHTTPS: servesHTTPS, headers: headers) }
     private let publicURL: String?
+    private let servesHTTPS: Bool
     private let headers: HTTPHeaders
     /// The scenario's settings for this API, every default filled in (read with the admission, under one lock).
     public let settings: [String: JSON]
@@ -82,6 +83,7 @@ public struct FakeContext: Sendable {
         self.strict = strict
         self.scenario = scenario
         self.publicURL = options.publicURL
+        self.servesHTTPS = options.servesHTTPS
         self.headers = request.headers
         self.settings = settings
         self.deviation = deviation

@@ -22,13 +22,17 @@ public struct ServerOptions: Sendable {
     public var reportPath: String?
     /// CORS for the faked APIs (`--cors`); off when it lists no origin.
     public var cors: CORSPolicy
+    /// The server itself serves HTTPS (`--tls-cert`, `--tls-self-signed`): URLs written into answers start with
+    /// `https://` unless `publicURL` or `X-Forwarded-Proto` says otherwise.
+    public var servesHTTPS: Bool
 
     public init(
         adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
-        strict: Bool = false, reportPath: String? = nil, cors: CORSPolicy = CORSPolicy()
+        strict: Bool = false, reportPath: String? = nil, cors: CORSPolicy = CORSPolicy(), servesHTTPS: Bool = false
     ) {
         self.cors = cors
         self.adminToken = adminToken
+        self.servesHTTPS = servesHTTPS
         self.strict = strict
         self.reportPath = reportPath
         self.adminOrigins = adminOrigins
@@ -59,7 +63,7 @@ extension ServerOptions {
         } else if loopbackOnly, let host = request.headers["Host"], !Self.isLoopback(host: host) {
             return (
                 403,
-                "admin requests must be addressed to a loopback host (Host: 127.0.0.1 or localhost), not \(Credentials.printable(host)); start with --admin-token to allow others"
+                "admin requests must be addressed to a loopback host (Host: 127.0.0.1, [::1] or localhost), not \(Credentials.printable(host)); start with --admin-token to allow others"
             )
         }
         if let origin = request.headers["Origin"], !allowsOrigin(origin, host: request.headers["Host"]) {
@@ -81,7 +85,8 @@ extension ServerOptions {
         return Credentials.equal(origin, "http://" + host) || Credentials.equal(origin, "https://" + host)
     }
 
-    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+    /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port; `::1` (an address to listen on, as
+    /// `--host` takes it: without brackets or port).
     public static func isLoopback(host: String) -> Bool {
         // Bytes, lower-cased as read: every admin request asks (the health check CI fixtures poll included).
         var name = host.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
@@ -106,10 +111,10 @@ extension ServerOptions {
     }
 
     /// The base URL for URLs this server writes into answers.
-    static func baseURL(publicURL: String?, headers: HTTPHeaders) -> String {
+    static func baseURL(publicURL: String?, servesHTTPS: Bool, headers: HTTPHeaders) -> String {
         if let publicURL { return publicURL }
         let forwardedProto = headers["X-Forwarded-Proto"].flatMap { Self.firstListItem($0) }?.lowercased()
-        let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : "http"
+        let scheme = forwardedProto == "https" || forwardedProto == "http" ? forwardedProto! : (servesHTTPS ? "https" : "http")
         let forwardedHost = headers["X-Forwarded-Host"].flatMap { Self.firstListItem($0) }
         let host = [forwardedHost, headers["Host"]].compactMap { $0 }.first(where: Self.isHostValue) ?? "127.0.0.1"
         return scheme + "://" + host
