@@ -66,7 +66,9 @@ struct TLSTests {
         }
         #expect(plain.ending != .timedOut)
         #expect(!plain.text.contains("fine"))
-        #expect(plainTime < 5, "closed after \(plainTime) s")
+        // Closed at once (milliseconds) on a quiet machine; the bound only tells a close from the 10 s read timeout,
+        // with room for a 2-core machine running the whole suite (6.5 s was seen there).
+        #expect(plainTime < 9, "closed after \(plainTime) s")
         // A client that connects and never starts the handshake is ended by the request timeout (1 s).
         let (silent, silentTime) = try await timed {
             try await onOwnThread { try TestServer.rawExchange(port: port, "", timeout: 10) }
