@@ -1,5 +1,13 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import MicroHTTPDHost
 import MockRuns
 import Scenarios
@@ -37,11 +45,11 @@ struct MockRunsCommand: ParsableCommand {
             }
             if let failure = error as? CommandFailure {
                 Console.error(failure.message)
-                Foundation.exit(failure.exitCode)
+                Glibc.exit(failure.exitCode)
             }
             let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
             Console.error("\(message) (see mockruns --help)")
-            Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+            Glibc.exit(code.rawValue == 0 ? 1 : code.rawValue)
         }
     }
 }
@@ -64,18 +72,49 @@ struct CommandFailure: Error {
     var exitCode: Int32 = 1
 }
 
-/// Where the CLI writes: stdout for machine-read lines, stderr for people.
+/// Where the CLI writes: stdout for machine-read lines, stderr for people. Each line goes out in one write(2),
+/// unbuffered, so lines from several threads never interleave and the ready line is out before it returns.
 enum Console {
-    static func out(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    static func out(_ line: String) { write(line + "\n", to: STDOUT_FILENO) }
+
+    static func error(_ line: String) { write("mockruns: error: " + line + "\n", to: STDERR_FILENO) }
+
+    static func log(_ line: String) { write("mockruns: " + line + "\n", to: STDERR_FILENO) }
+
+    /// A line exactly as given (no prefix) on stderr.
+    static func raw(_ line: String) { write(line + "\n", to: STDERR_FILENO) }
+
+    private static func write(_ text: String, to fd: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return  // a closed pipe: nothing more can be said
+                }
+            }
+        }
     }
 
-    static func error(_ line: String) {
-        FileHandle.standardError.write(Data(("mockruns: error: " + line + "\n").utf8))
+    /// Why a file operation failed, for a message: the system's words for an errno, or the error as it is.
+    static func reason(_ error: any Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        if let cocoa = error as? CocoaError, let underlying = cocoa.underlying as? POSIXError {
+            return String(cString: strerror(underlying.code.rawValue))
+        }
+        return "\(error)"
     }
 
-    static func log(_ line: String) {
-        FileHandle.standardError.write(Data(("mockruns: " + line + "\n").utf8))
+    /// `value` with one decimal (`12.3`), as request logs show milliseconds.
+    static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        let tenths = Int((abs(value) * 10).rounded())
+        return (value < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
     }
 
     /// Text a client or a file controls, for a log line: control characters (newlines, escape sequences) and

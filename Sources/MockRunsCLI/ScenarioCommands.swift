@@ -1,5 +1,13 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import MockRuns
 import Scenarios
 
@@ -20,13 +28,13 @@ struct Validate: ParsableCommand {
             do {
                 let scenario = try catalog.load(file)
                 for warning in scenario.warnings {
-                    FileHandle.standardError.write(Data("\(file): warning: \(warning.description)\n".utf8))
+                    Console.raw("\(file): warning: \(warning.description)")
                 }
                 let warned = scenario.warnings.isEmpty ? "" : ", \(scenario.warnings.count) warning(s)"
                 Console.out("\(file): ok (scenario \"\(scenario.name)\"\(warned))")
             } catch {
                 failed += 1
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
+                Console.raw(error.description)
             }
         }
         if failed > 0 {
@@ -51,7 +59,7 @@ struct List: ParsableCommand {
             } catch {
                 description = "(invalid: \(error.description.split(separator: "\n").first ?? ""))"
             }
-            Console.out(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + description)
+            Console.out(name + String(repeating: " ", count: max(0, width + 2 - name.count)) + description)
         }
     }
 }

@@ -1,4 +1,9 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+import Dispatch
 import MockRuns
 import MockRunsSync
 import Scenarios
@@ -71,7 +76,7 @@ final class ScenarioWatch: Sendable {
         self.name = name
         self.app = app
         self.timeScale = timeScale
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = Self.folder(of: path)
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw Self.failure("cannot watch \(path) for changes: inotify: \(String(cString: strerror(errno)))") }
         let events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
@@ -89,9 +94,14 @@ final class ScenarioWatch: Sendable {
         (wakeRead, wakeWrite) = (pipeEnds[0], pipeEnds[1])
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         // Started after StopSignals.block, so the thread inherits the blocked SIGINT/SIGTERM like every other.
-        let thread = Thread { [self] in watchUntilStopped() }
-        thread.name = "mockruns-watch"
-        thread.start()
+        // A queue of its own: its one task blocks in poll(2) for the life of the watch.
+        DispatchQueue(label: "mockruns.watch").async { [self] in watchUntilStopped() }
+    }
+
+    /// The folder part of `path` ("" for a bare name, "/" for a file at the root).
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func failure(_ message: String) -> CommandFailure {
@@ -155,7 +165,7 @@ final class ScenarioWatch: Sendable {
     /// Reads every queued event (the descriptor is non-blocking) and says whether one named the file, or the
     /// watch itself ended. A full queue (IN_Q_OVERFLOW) lost events, which may have named the file: read it.
     private func drainEvents(into buffer: inout [UInt8]) -> Change {
-        let base = Array((path as NSString).lastPathComponent.utf8)
+        let base = Array(String(path.split(separator: "/").last ?? "").utf8)
         let header = MemoryLayout<inotify_event>.size
         var change = Change.none
         while true {
@@ -192,7 +202,7 @@ final class ScenarioWatch: Sendable {
         do {
             loaded = try catalog.loader.load(bytes, file: name)
         } catch {
-            let issues = error.description.replacingOccurrences(of: "\n", with: "; ")
+            let issues = error.description.replacing("\n", with: "; ")
             Console.log("watch: \(shown) is invalid, still serving the previous scenario: \(issues)")
             return
         }

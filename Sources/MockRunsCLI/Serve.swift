@@ -1,6 +1,14 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import MicroHTTPDHost
 import MockRuns
 import Scenarios
@@ -108,7 +116,7 @@ struct Serve: ParsableCommand {
             do {
                 loaded = try catalog.load(name)
             } catch {
-                throw CommandFailure(message: error.description.replacingOccurrences(of: "\n", with: "; "), exitCode: 2)
+                throw CommandFailure(message: error.description.replacing("\n", with: "; "), exitCode: 2)
             }
         } else {
             loaded = catalog.defaultScenario()
@@ -135,7 +143,7 @@ struct Serve: ParsableCommand {
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
                 let outcome = entry.drop.map { "dropped (\($0.rawValue))" } ?? String(entry.status)
                 // The method and path are the client's: printed escaped, so they cannot split or forge a line.
-                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(outcome) in \(String(format: "%.1f", ms)) ms")
+                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(outcome) in \(Console.oneDecimal(ms)) ms")
             }
         }
         let server: HTTPServer
@@ -150,7 +158,7 @@ struct Serve: ParsableCommand {
                 try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
             } catch {
                 server.stop()
-                throw CommandFailure(message: "cannot write the port file \(portFile): \(error.localizedDescription)")
+                throw CommandFailure(message: "cannot write the port file \(portFile): \(Console.reason(error))")
             }
         }
         let watcher = try watch ? ScenarioWatch(file: scenario ?? "", app: app, timeScale: timeScale) : nil
@@ -179,7 +187,7 @@ struct Serve: ParsableCommand {
             do {
                 try app.writeReport(to: report)
             } catch {
-                throw CommandFailure(message: "cannot write the report to \(report): \(error.localizedDescription)", exitCode: 1)
+                throw CommandFailure(message: "cannot write the report to \(report): \(Console.reason(error))", exitCode: 1)
             }
         }
         guard strict else { return }

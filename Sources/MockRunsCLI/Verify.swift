@@ -1,5 +1,13 @@
 import ArgumentParser
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
 import MockRuns
 import Scenarios
 
@@ -61,7 +69,7 @@ struct Verify: ParsableCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
             } catch {
-                throw CommandFailure(message: "cannot write the report to \(report): \(error.localizedDescription)")
+                throw CommandFailure(message: "cannot write the report to \(report): \(Console.reason(error))")
             }
         }
         let counts = json["counts"]

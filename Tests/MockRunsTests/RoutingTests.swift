@@ -121,7 +121,7 @@ import Testing
         // And every route's own pattern, with its captures filled in.
         for fake in fakes {
             for route in fake.routeTable.routes {
-                let path = route.path.pattern.replacingOccurrences(of: "{", with: "v-").replacingOccurrences(of: "}", with: "")
+                let path = route.path.pattern.replacing("{", with: "v-").replacing("}", with: "")
                 let request = HTTPRequest(method: route.method, path: path)
                 #expect(describe(router.match(request)) == oracle(request))
                 #expect(describe(router.match(request)).contains(" \(route.endpoint) "), "\(path)")

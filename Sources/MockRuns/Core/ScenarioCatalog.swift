@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 import Scenarios
 
 /// Finds scenario files: a path as given, or a bundled scenario by name (`foundry-error` or
@@ -26,8 +30,7 @@ public struct ScenarioCatalog: Sendable {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         candidates.append(root.appendingPathComponent("Scenarios").path)
-        var isDirectory: ObjCBool = false
-        return candidates.first { FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue }
+        return candidates.first { Self.kind(of: $0) == .directory }
     }
 
     /// Bundled scenario names, sorted.
@@ -41,19 +44,17 @@ public struct ScenarioCatalog: Sendable {
     /// The file `nameOrPath` means: an existing path (`./dir/name` also finds `./dir/name.json`), else a bundled
     /// scenario.
     public func resolve(_ nameOrPath: String) throws(CatalogError) -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw CatalogError("\(nameOrPath) is a directory, not a scenario file") }
-            return nameOrPath
+        switch Self.kind(of: nameOrPath) {
+        case .directory: throw CatalogError("\(nameOrPath) is a directory, not a scenario file")
+        case .file: return nameOrPath
+        case .none: break
         }
-        if !nameOrPath.hasSuffix(".json"), nameOrPath.contains("/"),
-            FileManager.default.fileExists(atPath: nameOrPath + ".json", isDirectory: &isDirectory), !isDirectory.boolValue
-        {
+        if !nameOrPath.hasSuffix(".json"), nameOrPath.contains("/"), Self.kind(of: nameOrPath + ".json") == .file {
             return nameOrPath + ".json"
         }
         let stem = nameOrPath.hasSuffix(".json") ? String(nameOrPath.dropLast(5)) : nameOrPath
         if !stem.contains("/"), let dir = bundledDirectory {
-            let candidate = (dir as NSString).appendingPathComponent(stem + ".json")
+            let candidate = Self.path(dir, stem + ".json")
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
         let names = bundledNames()
@@ -72,7 +73,7 @@ public struct ScenarioCatalog: Sendable {
         guard let dir = bundledDirectory, bundledNames().contains(stem) else {
             throw CatalogError("no bundled scenario \"\(name)\"; bundled: \(bundledNames().joined(separator: ", "))")
         }
-        return try read((dir as NSString).appendingPathComponent(stem + ".json"), as: name)
+        return try read(Self.path(dir, stem + ".json"), as: name)
     }
 
     private func read(_ path: String, as nameOrPath: String) throws(CatalogError) -> Scenario {
@@ -84,6 +85,21 @@ public struct ScenarioCatalog: Sendable {
         } catch {
             throw CatalogError(error.description, issues: error.issues)
         }
+    }
+
+    private enum Kind { case file, directory }
+
+    /// What is at `path` (nil: nothing, or nothing readable), as `stat(2)` says through FileManager.
+    private static func kind(of path: String) -> Kind? {
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else {
+            return nil
+        }
+        return type == .typeDirectory ? .directory : .file
+    }
+
+    /// `name` inside the folder `folder`.
+    static func path(_ folder: String, _ name: String) -> String {
+        folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
     /// The embedded default scenario, served by `mockruns` with no arguments.
