@@ -24,6 +24,9 @@ public struct Engine: Sendable {
 
     /// The most runs each API keeps: past it, creating a run forgets the oldest one a client created.
     public let maximumRuns: Int
+    /// How many ids a creation draws at most to find one no held run has (an id space nearly full of held runs
+    /// then re-creates the last one drawn rather than loop).
+    static let idDraws = 64
 
     /// What the request being served did to runs and credentials, gathered from `admit` on (each admission
     /// starts a new one), so the journal can say which run a request was about, what state its answer showed and
@@ -277,7 +280,14 @@ public struct Engine: Sendable {
             script = apis[slot].script.defaultRun
         }
         let ordinal = apis[slot].created
-        let runID = id ?? descriptor.makeID(&apis[slot].idRandom, ordinal)
+        var runID = id ?? descriptor.makeID(&apis[slot].idRandom, ordinal)
+        // An id the engine made may repeat one it holds (Solvexia's six random digits do within a few thousand
+        // runs): draw again, from the same seeded stream, so no created run silently replaces another.
+        var draws = 1
+        while id == nil, apis[slot].runs[runID] != nil, draws < Self.idDraws {
+            runID = descriptor.makeID(&apis[slot].idRandom, ordinal)
+            draws += 1
+        }
         apis[slot].created += 1
         let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
         apis[slot].add(run)
@@ -405,6 +415,15 @@ public struct Engine: Sendable {
         }
         putBack(run)
         return run.view(descriptor: descriptor)
+    }
+
+    /// How many held runs of `api` satisfy `matches(fields, request)` (the run's scripted fields, the request that
+    /// created it), without building a view of each: a scan a fake can afford on a request.
+    public func countRuns(api: String, where matches: (_ fields: JSON, _ request: JSON) -> Bool) -> Int {
+        guard let slot = slots[api] else { return 0 }
+        var count = 0
+        for run in apis[slot].runs.values where matches(run.script.fields, run.request) { count += 1 }
+        return count
     }
 
     /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.

@@ -369,6 +369,15 @@ import Testing
         let bare = try await post(server, "/api/v1/processes/p-114273/processruns")
         #expect(bare.status == 200)
         #expect(object(bare)["name"] as? String == "processapitest : run #3")
+        // Numbers go on by creation; many runs keep distinct ids (six random digits repeat by chance within a few
+        // thousand draws: a repeat is drawn again, not allowed to replace a run).
+        var ids: Set<String> = [id]
+        for n in 4...303 {
+            let next = object(try await post(server, "/api/v1/processes/p-114273/processruns"))
+            #expect(next["name"] as? String == "processapitest : run #\(n)")
+            ids.insert(next["id"] as? String ?? "")
+        }
+        #expect(ids.count == 301)
         // The created run plays the scenario's default run.
         let path = "/api/v1/processruns/\(id)"
         #expect(object(try await get(server, path + "/runstatus"))["status"] as? String == "NotStarted")

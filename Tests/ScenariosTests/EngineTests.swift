@@ -643,3 +643,21 @@ import Testing
         #expect(!RequestCondition(bodyContains: needle).matches(RequestFacts(body: body)))
     }
 }
+
+/// Ids the engine makes never replace a run it holds: a repeated draw is drawn again from the same stream.
+@Suite struct GeneratedIDTests {
+    static let tiny = APIDescriptor(
+        name: "tiny", summary: "four possible ids", states: ["ON"], terminalStates: [], endpoints: ["create"],
+        matchFields: [], permissions: [], defaultTimeline: [Phase("ON")],
+        makeID: { random, _ in "t-\(random.int(in: 1...4))" })
+
+    @Test func aRepeatedIDIsDrawnAgainAndTheSeedStillDecides() throws {
+        func ids() throws -> [String] {
+            var engine = Engine(scenario: try ScenarioLoader(apis: [Self.tiny]).load(Array("{}".utf8), file: "t.json"), apis: [Self.tiny], time: ManualTimeSource())
+            return (0..<4).map { _ in engine.createRun(api: "tiny", request: .object([])).id }
+        }
+        let first = try ids()
+        #expect(Set(first).count == 4, "\(first)")
+        #expect(try ids() == first)
+    }
+}

@@ -78,8 +78,11 @@ struct SolvexiaRender {
 
     // MARK: process run
 
+    /// The process of runs that name none (the documented example's).
+    static let defaultProcess = "p-114273"
+
     func processID(_ view: RunView) -> String {
-        view.fields["process"]?.stringValue ?? view.request["processId"]?.stringValue ?? "p-114273"
+        view.fields["process"]?.stringValue ?? view.request["processId"]?.stringValue ?? Self.defaultProcess
     }
 
     func processRun(_ view: RunView) -> JSON {
