@@ -56,5 +56,9 @@ let package = Package(
             dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]
         ),
         .testTarget(name: "CLITests", dependencies: ["MockRunsTesting", "MockRunsSync"]),
+        // The command line parsed in-process (the quick serve parser against ArgumentParser).
+        .testTarget(
+            name: "CLIParsingTests",
+            dependencies: ["MockRunsCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

@@ -55,14 +55,17 @@ struct MockRunsCommand: ParsableCommand {
 }
 
 extension MockRunsCommand {
-    /// The plain serve form (no subcommand, no help) is parsed as `Serve` alone: building the whole command tree
-    /// costs several milliseconds of start-up, which CI fixtures pay on every start.
+    /// The plain serve form (no subcommand, no help) is parsed as `Serve` alone — first without ArgumentParser
+    /// (`Serve.parseQuickly`), then by it when the quick parser leaves the line to it: building the whole command
+    /// tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI fixtures pay
+    /// on every start.
     static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
         let subcommandNames = ["serve", "validate", "list", "schema", "verify", "help"]
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }
-        return needsRoot ? try parseAsRoot(arguments) : try Serve.parse(arguments)
+        if needsRoot { return try parseAsRoot(arguments) }
+        return try Serve.parseQuickly(arguments) ?? Serve.parse(arguments)
     }
 }
 

@@ -8,7 +8,6 @@ import Dispatch
 #if canImport(Glibc)
     import Glibc
 #endif
-import Dispatch
 import MicroHTTPDHost
 import MockRuns
 import Scenarios
@@ -25,32 +24,32 @@ struct Serve: ParsableCommand {
     var scenario: String?
 
     @Option(help: "Where to listen: localhost (127.0.0.1 and ::1, one port), an IPv4 address, or an IPv6 address (::1; :: takes IPv4 too). Any but a loopback address serves other machines.")
-    var host = "localhost"
+    var host = Defaults.host
 
     @Option(help: "The port to listen on; 0 picks a free one (reported in the ready line).")
-    var port = 8080
+    var port = Defaults.port
 
     @Option(help: "Also write the port, once listening, to this file.")
     var portFile: String?
 
     @Option(help: "info: one line per request on stderr; warning: problems only.")
-    var logLevel: LogLevel = .info
+    var logLevel: LogLevel = Defaults.logLevel
 
     @Option(help: "Largest request body accepted, in bytes; larger ones get 413.")
-    var maxBodyBytes = 1_048_576
+    var maxBodyBytes = Defaults.maxBodyBytes
 
     @Option(help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
     var timeScale: Double?
 
     @Option(help: "Seconds a new connection has to send its request, and a request its body; slower ones are closed.")
-    var requestTimeout: Double = 10
+    var requestTimeout: Double = Defaults.requestTimeout
 
     @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request (or set MOCKRUNS_ADMIN_TOKEN, which other users cannot read in the process list).")
     var adminToken: String?
 
     /// `--admin-token`, else `MOCKRUNS_ADMIN_TOKEN`.
     var effectiveAdminToken: String? {
-        adminToken ?? ProcessInfo.processInfo.environment["MOCKRUNS_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        adminToken ?? getenv("MOCKRUNS_ADMIN_TOKEN").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
@@ -81,7 +80,7 @@ struct Serve: ParsableCommand {
     var tlsSelfSigned = false
 
     @Option(help: "Server threads per listen socket (1-64): they read, encrypt and write in parallel; the scenario still answers one request at a time.")
-    var threads = 1
+    var threads = Defaults.threads
 
     func validate() throws {
         guard (0...65535).contains(port) else {

@@ -36,7 +36,7 @@ struct Verify: ParsableCommand {
             }
             body = Array(data)
         }
-        let token = adminToken ?? ProcessInfo.processInfo.environment["MOCKRUNS_ADMIN_TOKEN"]
+        let token = adminToken ?? getenv("MOCKRUNS_ADMIN_TOKEN").map { String(cString: $0) }
         let answer: LoopbackHTTP.Answer
         do {
             answer = try LoopbackHTTP.post(url: url, path: "/__mockruns/verify", body: body, bearer: token)

@@ -3,25 +3,49 @@
 #else
     import Foundation
 #endif
+import MockRunsSync
 import Scenarios
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Finds scenario files: a path as given, or a bundled scenario by name (`foundry-error` or
 /// `foundry-error.json`) from the bundled `Scenarios/` folder, wherever the binary is run from.
 public struct ScenarioCatalog: Sendable {
     public let loader: ScenarioLoader
-    /// The bundled folder, when one was found.
-    public let bundledDirectory: String?
+    /// The bundled folder, when one was found; looked for on first use (serving the embedded default never
+    /// needs it, and start-up should not pay for resolving paths it will not use).
+    public var bundledDirectory: String? { located.withLock { $0.value } }
+    private let located: Locked<Located>
 
-    public init(loader: ScenarioLoader, bundledDirectory: String? = ScenarioCatalog.locateBundledDirectory()) {
+    /// The folder once found, or how to find it.
+    private struct Located: Sendable {
+        var find: (@Sendable () -> String?)?
+        var found: String?
+
+        var value: String? {
+            mutating get {
+                if let find {
+                    found = find()
+                    self.find = nil
+                }
+                return found
+            }
+        }
+    }
+
+    /// - Parameter bundledDirectory: the folder of bundled scenarios; nil looks for it (`locateBundledDirectory`).
+    public init(loader: ScenarioLoader, bundledDirectory: String? = nil) {
         self.loader = loader
-        self.bundledDirectory = bundledDirectory
+        located = Locked(bundledDirectory.map { Located(find: nil, found: $0) } ?? Located(find: { ScenarioCatalog.locateBundledDirectory() }))
     }
 
     /// `$MOCKRUNS_SCENARIOS`, then `Scenarios/` beside the executable or in `../share/mockruns/`, then the
     /// source tree this binary was built from.
     public static func locateBundledDirectory() -> String? {
         var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["MOCKRUNS_SCENARIOS"], !env.isEmpty { candidates.append(env) }
+        // getenv, not ProcessInfo: that copies the whole environment into a dictionary (a tenth of start-up).
+        if let env = getenv("MOCKRUNS_SCENARIOS").map({ String(cString: $0) }), !env.isEmpty { candidates.append(env) }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         let binDir = executable.deletingLastPathComponent()
         candidates.append(binDir.appendingPathComponent("Scenarios").path)
@@ -89,12 +113,12 @@ public struct ScenarioCatalog: Sendable {
 
     private enum Kind { case file, directory }
 
-    /// What is at `path` (nil: nothing, or nothing readable), as `stat(2)` says through FileManager.
+    /// What is at `path` (nil: nothing, or nothing readable), as `stat(2)` says. (FileManager's attributes
+    /// would also look up the owner's user and group names, reading /etc/passwd and /etc/group at start-up.)
     private static func kind(of path: String) -> Kind? {
-        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else {
-            return nil
-        }
-        return type == .typeDirectory ? .directory : .file
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mode & S_IFMT == S_IFDIR ? .directory : .file
     }
 
     /// `name` inside the folder `folder`.

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Testing
+
+@testable import MockRunsCLI
+
+/// The serve form's quick parser must read every command line exactly as ArgumentParser does, and leave to it
+/// every line it cannot read the same way.
+@Suite struct QuickServeParserTests {
+    /// Every property of a parsed `Serve`, by name: a new option shows up here without anyone listing it.
+    func described(_ serve: Serve) -> [String] {
+        Mirror(reflecting: serve).children.map { "\($0.label ?? "?") = \($0.value)" }
+    }
+
+    @Test func itKnowsEveryOptionServeHas() {
+        let help = Serve.helpMessage(columns: 10_000)
+        var documented = Set<String>()
+        for word in help.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == "[" || $0 == "]" })
+        where word.hasPrefix("--") {
+            let name = word.dropFirst(2).prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+            if !name.isEmpty, name != "help", name != "version" { documented.insert(String(name)) }
+        }
+        #expect(Set(Serve.quickOptions.map(\.name)) == documented)
+    }
+
+    @Test(arguments: [
+        [],
+        ["--port", "0"],
+        ["--port=0", "--log-level", "warning"],
+        ["--scenario", "wes-happy", "--host", "127.0.0.1", "--port", "9000", "--port-file", "/tmp/p"],
+        ["--max-body-bytes", "2048", "--time-scale", "2.5", "--request-timeout", "0.5", "--threads", "4"],
+        ["--admin-token", "t0k", "--admin-cors", "http://a.test", "--admin-cors", "*", "--cors", "http://b.test:3000"],
+        ["--strict", "--report", "r.xml", "--public-url", "https://mock.test"],
+        ["--scenario", "./x.json", "--watch"],
+        ["--tls-self-signed", "--port", "0", "--port", "7"],
+        ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--host", "::1"],
+    ])
+    func readsWhatArgumentParserReads(arguments: [String]) throws {
+        let quick = try #require(Serve.parseQuickly(arguments), "left to ArgumentParser: \(arguments)")
+        let parsed = try Serve.parse(arguments)
+        #expect(described(quick) == described(parsed))
+    }
+
+    @Test(arguments: [
+        ["--bogus"], ["-h"], ["--help"], ["--port"], ["--port", "nope"], ["--port", "70000"], ["--log-level", "loud"],
+        ["--strict=yes"], ["stray"], ["--threads", "0"], ["--time-scale", "-1"], ["--watch"], ["--cors", "not an origin"],
+        ["--tls-cert", "c.pem"], ["--port", "--strict"], ["--scenario="],
+    ])
+    func leavesEverythingElseToArgumentParser(arguments: [String]) {
+        #expect(Serve.parseQuickly(arguments) == nil)
+    }
+}
