@@ -97,7 +97,11 @@ public struct Journal: Sendable {
         }
     }
 
-    public private(set) var entries: [Entry] = []
+    /// A ring: once full, each new entry takes the oldest one's slot (`oldest` is where the ring starts). Dropping
+    /// old entries in batches instead moved thousands of entries at once, a pause of milliseconds every few
+    /// thousand requests that showed in every poll's p99.
+    private var ring: [Entry] = []
+    private var oldest = 0
     private var next = 1
     /// Entries kept; the oldest go first. About 1 KiB each for a typical poll (headers included).
     public let capacity: Int
@@ -112,24 +116,31 @@ public struct Journal: Sendable {
         var entry = entry
         entry.sequence = next
         next += 1
-        entries.append(entry)
-        if entries.count > capacity + capacity / 4 { entries.removeFirst(entries.count - capacity) }
+        if ring.count < capacity {
+            ring.append(entry)
+        } else {
+            ring[oldest] = entry
+            oldest = (oldest + 1) % capacity
+        }
         return entry.sequence
     }
 
     /// The end of the exchange `sequence` (see `Entry.durationMs`), if it is still kept.
     public mutating func finish(_ sequence: Int, durationMs: Double, clientGone: Bool) {
-        guard let first = entries.first?.sequence, sequence >= first, sequence - first < entries.count else { return }
-        let index = sequence - first
-        entries[index].durationMs = durationMs
-        entries[index].clientGone = clientGone
+        guard !ring.isEmpty else { return }
+        let first = ring[oldest].sequence
+        guard sequence >= first, sequence - first < ring.count else { return }
+        let index = (oldest + sequence - first) % ring.count
+        ring[index].durationMs = durationMs
+        ring[index].clientGone = clientGone
     }
 
     /// The entries kept, at most `capacity`, oldest first.
-    public var kept: ArraySlice<Entry> { entries.suffix(capacity) }
+    public var kept: ArraySlice<Entry> { ArraySlice(ring[oldest...] + ring[..<oldest]) }
 
     public mutating func clear() {
-        entries.removeAll()
+        ring.removeAll()
+        oldest = 0
         next = 1
     }
 }
