@@ -701,12 +701,23 @@ private struct APIState {
             order[old] = nil
             holes += 1
         }
+        if runs.count == Self.reserveAt {
+            // Room for every run the API may keep, set aside once: growing a table of tens of thousands of runs
+            // re-hashes it all at once, a pause of tens of milliseconds in the middle of a client's submissions.
+            // The pages are only touched as runs fill them.
+            runs.reserveCapacity(maximumRuns + 1)
+            position.reserveCapacity(maximumRuns + 1)
+            order.reserveCapacity(maximumRuns + 1)
+        }
         runs[run.id] = run
         position[run.id] = order.count
         order.append(run.id)
         if runs.count > maximumRuns { forgetOldestCreatedRun() }
         if holes > 64, holes > order.count / 2 { compact() }
     }
+
+    /// How many runs an API holds before its tables are sized for `maximumRuns` (most scenarios never get there).
+    static let reserveAt = 4096
 
     private mutating func forgetOldestCreatedRun() {
         while evictionCursor < order.count {

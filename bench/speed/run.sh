@@ -99,26 +99,8 @@ stop_server() {
 
 # ------------------------------------------------------------------------------ startup (as bench/host/run.sh)
 
-# A free port in 20000-32767 (below the ephemeral range; "free" = nothing answers a connect).
-random_port() {
-  local port i
-  for ((i = 0; i < 50; i++)); do
-    port=$((20000 + RANDOM % 12768))
-    if ! { exec 9<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then echo "$port"; return 0; fi
-    exec 9<&- 9>&-
-  done
-  echo "no free port found" >&2; return 1
-}
-
-# probe PORT PATH: succeeds when GET PATH answers 200 (bash /dev/tcp: no forks while polling).
-probe() {
-  local line
-  { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3 2>/dev/null || { exec 3<&- 3>&-; return 1; }
-  if ! IFS= read -r -t 2 line <&3; then exec 3<&- 3>&-; return 1; fi
-  exec 3<&- 3>&-
-  [[ $line == HTTP/1.?" 200"* ]]
-}
+# random_port and probe: bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # start_once PATH CMD... ("{port}" in CMD is replaced): microseconds from exec to the first 200 on PATH (at most
 # 20000 probes / 10 s).
@@ -326,7 +308,7 @@ else
 fi
 "$MOCKRUNS_BIN" validate "$SCENARIO" >/dev/null || die "$SCENARIO does not validate"
 THREADS=0
-"$MOCKRUNS_BIN" --help 2>&1 | grep -q -- --threads && THREADS=1
+"$MOCKRUNS_BIN" serve --help 2>&1 | grep -q -- --threads && THREADS=1
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== $ROUNDS rounds of wrk -t1 -c$CONNECTIONS -d${DURATION}s, servers taking turns; $RUNS starts a round" >&2
@@ -423,7 +405,7 @@ SR=$(awk -v a="$SM" -v b="$SF" 'BEGIN { printf "%.2f", a / b }')
 line "startup" "exec -> first 200 (embedded default; time, not req/s)" "$(fmt_us "$SM")" "$(fmt_us "$SF")" "$SR" "-" "-" "-" \
   "time <=1.5x $(verdict "$SR" "<=" 1.5)"
 echo
-((THREADS)) || echo "--threads: this binary has no such option (mockruns --help); no --threads rows."
+((THREADS)) || echo "--threads: this binary has no such option (mockruns serve --help); no --threads rows."
 printf 'setup (not against the floor): creating %d runs per API took (median ms, runs then held incl. scripted ones):\n ' "$LIVE_RUNS"
 for api in wes workspace foundry controller solvexia; do
   printf ' %s %s (%s held)' "$api" "$(median <"$RES/create-$api.ms")" "$(median <"$RES/create-$api.held")"
