@@ -9,16 +9,10 @@
 -- after that line are GET /__mockruns/health. Creations still in flight then (at most one per connection) are
 -- answered too, so N is LIMIT plus at most connections - 1: run.sh counts the runs the server holds. wrk itself
 -- keeps waiting for its -d duration after the stop: run.sh stops it once the line is there.
-local boundary = "mockrunsbenchboundary"
-local function part(name, value)
-  return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
-end
-local wes_body = part("workflow_url", "https://cavatica.sbgenomics.com/u/example/project/apps/fastqc/1")
-  .. part("workflow_type", "CWL")
-  .. part("workflow_type_version", "v1.0")
-  .. part("workflow_params", '{"input_file": {"class": "File", "path": "s3://example-bucket/sample.fastq"}}')
-  .. "--" .. boundary .. "--\r\n"
-local workspace_body = '{"inputDocumentId":"c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33","options":{"operation":"process"}}'
+-- The bodies, from bodies.lua beside this script (wrk runs scripts from any folder).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local bodies = dofile(here .. "bodies.lua")
+local boundary, wes_body, workspace_body = bodies.boundary, bodies.wes, bodies.workspace
 
 local api, limit, token, workspace
 local sent, created, bad, reported = 0, 0, 0, false

@@ -3,19 +3,10 @@
 --   wes        POST /ga4gh/wes/v1/runs, multipart/form-data, as docs/apis/wes.md shows (X-SBG-Auth-Token: tok)
 --   workspace  POST /api/v1/workspaces/WORKSPACE_ID/runs, the seed page's JSON body (X-API-Key: bench-key)
 -- Every answer a 2xx (WES 200, workspace 201); wrk counts any other status as "Non-2xx or 3xx responses".
-local boundary = "mockrunsbenchboundary"
-
-local function part(name, value)
-  return "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"" .. name .. "\"\r\n\r\n" .. value .. "\r\n"
-end
-
-local wes_body = part("workflow_url", "https://cavatica.sbgenomics.com/u/example/project/apps/fastqc/1")
-  .. part("workflow_type", "CWL")
-  .. part("workflow_type_version", "v1.0")
-  .. part("workflow_params", '{"input_file": {"class": "File", "path": "s3://example-bucket/sample.fastq"}}')
-  .. "--" .. boundary .. "--\r\n"
-
-local workspace_body = '{"inputDocumentId":"c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33","options":{"operation":"process"}}'
+-- The bodies, from bodies.lua beside this script (wrk runs scripts from any folder).
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local bodies = dofile(here .. "bodies.lua")
+local boundary, wes_body, workspace_body = bodies.boundary, bodies.wes, bodies.workspace
 
 function init(args)
   local api = args[1]
