@@ -39,7 +39,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         if let same = a.utf8.withContiguousStorageIfAvailable({ x in
             b.utf8.withContiguousStorageIfAvailable { y in
                 for index in 0..<x.count where x[index] != y[index] {
-                    if lower(x[index]) != lower(y[index]) { return false }
+                    if x[index].asciiLowercased != y[index].asciiLowercased { return false }
                 }
                 return true
             }
@@ -47,12 +47,10 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
             return same
         }
         for (x, y) in zip(a.utf8, b.utf8) where x != y {
-            if lower(x) != lower(y) { return false }
+            if x.asciiLowercased != y.asciiLowercased { return false }
         }
         return true
     }
-
-    @inline(__always) private static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 
     /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`).
     public var mediaType: String? {
@@ -69,4 +67,10 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         lhs.fields.count == rhs.fields.count
             && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
+}
+
+extension UInt8 {
+    /// This byte with an ASCII capital letter made small, every other byte as it is: how header names, route
+    /// segments and host names compare without regard to case, without lower-casing a `String`.
+    @inlinable public var asciiLowercased: UInt8 { self >= 65 && self <= 90 ? self + 32 : self }
 }

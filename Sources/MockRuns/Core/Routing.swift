@@ -35,10 +35,8 @@ struct Literal: Sendable {
 
     init(_ text: some StringProtocol, caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
-        bytes = caseInsensitive ? text.utf8.map(Literal.lower) : Array(text.utf8)
+        bytes = caseInsensitive ? text.utf8.map(\.asciiLowercased) : Array(text.utf8)
     }
-
-    static func lower(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 
     /// Whether segment `index` of `path` is this text.
     func matches(_ path: PathSegments, _ index: Int) -> Bool {
@@ -47,7 +45,7 @@ struct Literal: Sendable {
         var at = 0
         for offset in range {
             let byte = path.bytes[offset]
-            if (caseInsensitive ? Literal.lower(byte) : byte) != bytes[at] { return false }
+            if (caseInsensitive ? byte.asciiLowercased : byte) != bytes[at] { return false }
             at += 1
         }
         return true
@@ -177,7 +175,7 @@ public struct RouteTable: Sendable {
         var keys: [[UInt8]] = []
         for route in routes {
             guard let literal = route.path.firstLiteral else { return nil }
-            keys.append(literal.caseInsensitive ? literal.bytes : literal.bytes.map(Literal.lower))
+            keys.append(literal.caseInsensitive ? literal.bytes : literal.bytes.map(\.asciiLowercased))
         }
         keys += claimedPatterns.compactMap { $0.first?.bytes }
         var unique: [[UInt8]] = []

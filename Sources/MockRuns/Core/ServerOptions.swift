@@ -89,7 +89,7 @@ extension ServerOptions {
     /// `--host` takes it: without brackets or port).
     public static func isLoopback(host: String) -> Bool {
         // Bytes, lower-cased as read: every admin request asks (the health check CI fixtures poll included).
-        var name = host.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        var name = host.utf8.map(\.asciiLowercased)
         if name == Array("::1".utf8) { return true }
         if name.first == UInt8(ascii: "[") {
             guard let close = name.firstIndex(of: UInt8(ascii: "]")) else { return false }
