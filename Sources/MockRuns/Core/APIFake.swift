@@ -29,13 +29,6 @@ extension APIFake {
 
     public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint { endpoint }
 
-    /// Which endpoint `request` is for, as the server's router finds it; nil when the path is not this API's.
-    /// Throws (e.g. 405) for a path of this API used the wrong way.
-    public func endpoint(for request: HTTPRequest) throws(APIError) -> Endpoint? {
-        guard let endpoint = try routeTable.endpoint(for: request, path: PathSegments(request.path)) else { return nil }
-        return refine(endpoint, for: request)
-    }
-
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response
     }

@@ -74,7 +74,7 @@ public final class MockRunsApp: HTTPResponder {
             guard options.cors.allows(origin) else {
                 let error = APIError(
                     403, "CORS: the origin \(Credentials.printable(origin)) is not allowed; start mockruns with --cors \(Credentials.printable(origin)) (or --cors '*')")
-                return Reply(fakes[index].finish(errorResponse(error, fake: fakes[index], request: request), to: request, scenario: scenario))
+                return Reply(finishedError(error, fake: fakes[index], request: request))
             }
             return Reply(options.cors.preflight(request, origin: origin, methods: methods))
         }
@@ -93,8 +93,7 @@ public final class MockRunsApp: HTTPResponder {
             return serve(request, with: fake, at: fake.refine(endpoint, for: request))
         case .error(let index, let error)?:
             let fake = fakes[index]
-            let response = fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
-            return journalled(Reply(response), request, api: fake.descriptor.name, endpoint: nil)
+            return journalled(Reply(finishedError(error, fake: fake, request: request)), request, api: fake.descriptor.name, endpoint: nil)
         case nil:
             return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil)
         }
@@ -104,7 +103,7 @@ public final class MockRunsApp: HTTPResponder {
         let error = APIError(refusal.status, refusal.message)
         if case .endpoint(let index, _)? = router.match(request) {
             let fake = fakes[index]
-            return stamped(fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario))
+            return stamped(finishedError(error, fake: fake, request: request))
         }
         return stamped(adminError(refusal.status, refusal.message))
     }
@@ -221,6 +220,12 @@ public final class MockRunsApp: HTTPResponder {
     static func trickle(_ response: inout HTTPResponse, _ fault: FaultAction?) {
         guard let rate = fault?.trickleBytesPerSecond, case .bytes(let bytes) = response.body, !bytes.isEmpty else { return }
         response.body = .stream(TrickleStream(bytes, bytesPerSecond: rate))
+    }
+
+    /// An error of the API that never reached its handler (a wrong method, a refused request, a preflight from
+    /// an origin not allowed), in the API's own body and after its last look.
+    private func finishedError(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
+        fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
     }
 
     private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {

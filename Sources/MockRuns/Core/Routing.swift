@@ -34,8 +34,12 @@ struct Literal: Sendable {
     let caseInsensitive: Bool
 
     init(_ text: some StringProtocol, caseInsensitive: Bool) {
+        self.init(bytes: Array(text.utf8), caseInsensitive: caseInsensitive)
+    }
+
+    init(bytes: [UInt8], caseInsensitive: Bool) {
         self.caseInsensitive = caseInsensitive
-        bytes = caseInsensitive ? text.utf8.map(\.asciiLowercased) : Array(text.utf8)
+        self.bytes = caseInsensitive ? bytes.map(\.asciiLowercased) : bytes
     }
 
     /// Whether segment `index` of `path` is this text.
@@ -75,10 +79,6 @@ public struct PathPattern: Sendable {
     }
 
     /// The captured parameters, or nil when `path` does not fit. A trailing slash is ignored.
-    public func match(_ path: String) -> [String: String]? {
-        match(PathSegments(path))
-    }
-
     public func match(_ path: PathSegments) -> [String: String]? {
         guard fits(path) else { return nil }
         var captured: [String: String] = [:]
@@ -89,7 +89,7 @@ public struct PathPattern: Sendable {
     }
 
     /// Whether every literal segment fits (checked before anything is captured).
-    private func fits(_ path: PathSegments) -> Bool {
+    func fits(_ path: PathSegments) -> Bool {
         guard path.count == segments.count else { return false }
         for (index, segment) in segments.enumerated() {
             if case .literal(let literal) = segment, !literal.matches(path, index) { return false }
@@ -162,7 +162,7 @@ public struct RouteTable: Sendable {
     /// The methods this table's routes take on `path` (empty when none fits), `HEAD` beside `GET`.
     public func methods(for path: PathSegments) -> [String] {
         var methods: [String] = []
-        for route in routes where route.path.match(path) != nil && !methods.contains(route.method) {
+        for route in routes where route.path.fits(path) && !methods.contains(route.method) {
             methods.append(route.method)
             if route.method == "GET" { methods.append("HEAD") }
         }
@@ -217,7 +217,7 @@ public struct Router: Sendable {
                 if let at = buckets.firstIndex(where: { $0.firstSegment.bytes == key }) {
                     buckets[at].fakes.append(index)
                 } else {
-                    buckets.append(Bucket(firstSegment: Literal(String(decoding: key, as: UTF8.self), caseInsensitive: true), fakes: [index]))
+                    buckets.append(Bucket(firstSegment: Literal(bytes: key, caseInsensitive: true), fakes: [index]))
                 }
             }
         }
