@@ -384,37 +384,39 @@ public struct Engine: Sendable {
     }
 
     private mutating func sendEvent(_ event: String, api: String, id: String) -> EventResult {
-        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return .notFound }
+        guard let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        run.settle(now: now)
-        defer { putBack(run) }
-        if run.gone { return .notFound }
-        // An event with no phases (only a descriptor could give one) is refused rather than trap.
-        guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
-            return .refused(run.view(descriptor: descriptor))
-        }
-        if run.activeEvent == event {
-            return .repeated(run.view(descriptor: descriptor))
-        }
-        let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
-        guard allowed else { return .refused(run.view(descriptor: descriptor)) }
-        run.start(timeline: script.timeline, event: event, now: now)
-        return .accepted(run.view(descriptor: descriptor))
+        return changeRun(api: api, id: id) { run -> EventResult in
+            run.settle(now: now)
+            if run.gone { return .notFound }
+            // An event with no phases (only a descriptor could give one) is refused rather than trap.
+            guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
+                return .refused(run.view(descriptor: descriptor))
+            }
+            if run.activeEvent == event {
+                return .repeated(run.view(descriptor: descriptor))
+            }
+            let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
+            guard allowed else { return .refused(run.view(descriptor: descriptor)) }
+            run.start(timeline: script.timeline, event: event, now: now)
+            return .accepted(run.view(descriptor: descriptor))
+        } ?? .notFound
     }
 
     /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
     /// timeline of `event` (the run's script for it, else the API's default) when one is named; the run then
     /// follows that event's timeline as if the event had started it there.
     public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
-        guard var run = takeRun(api: api, id: id), let descriptor = descriptors[api] else { return nil }
+        guard let descriptor = descriptors[api] else { return nil }
         let now = self.now
-        run.settle(now: now)
-        let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
-        if timeline.indices.contains(index) {
-            run.start(timeline: timeline, event: event, now: now, at: index)
+        return changeRun(api: api, id: id) { run in
+            run.settle(now: now)
+            let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
+            if timeline.indices.contains(index) {
+                run.start(timeline: timeline, event: event, now: now, at: index)
+            }
+            return run.view(descriptor: descriptor)
         }
-        putBack(run)
-        return run.view(descriptor: descriptor)
     }
 
     /// How many held runs of `api` satisfy `matches(fields, request)` (the run's scripted fields, the request that
@@ -447,7 +449,7 @@ public struct Engine: Sendable {
         _ = changeRun(api: api, id: id) { $0.settle(now: now) }
     }
 
-    /// Changes run `id` in place: one look-up of its id and no copy of the run (a status poll's hot path).
+    /// Changes run `id` in place: one look-up of its id and no copy of the run (every read, event and rewind).
     /// `body` must not touch the engine: it runs while the run table is being changed.
     private mutating func changeRun<T>(api: String, id: String, _ body: (inout RunState) -> T) -> T? {
         guard let slot = slots[api] else { return nil }
@@ -457,17 +459,6 @@ public struct Engine: Sendable {
     private static func change<T>(_ run: inout RunState?, _ body: (inout RunState) -> T) -> T? {
         guard run != nil else { return nil }
         return body(&run!)
-    }
-
-    // Takes the run out of the dictionary while it changes, so the change does not copy it.
-    private mutating func takeRun(api: String, id: String) -> RunState? {
-        guard let slot = slots[api] else { return nil }
-        return apis[slot].runs.removeValue(forKey: id)
-    }
-
-    private mutating func putBack(_ run: RunState) {
-        guard let slot = slots[run.api] else { return }
-        apis[slot].runs[run.id] = run
     }
 }
 
