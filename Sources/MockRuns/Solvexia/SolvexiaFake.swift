@@ -307,9 +307,7 @@ public struct SolvexiaFake: APIFake {
             number = counted + 1
         } else {
             let processes = engine.stored(api: api, "runNumberProcesses")?.intValue ?? 0
-            number = engine.countRuns(api: api) { fields, request in
-                (fields["process"]?.stringValue ?? request["processId"]?.stringValue ?? SolvexiaRender.defaultProcess) == processID
-            } + 1
+            number = engine.countRuns(api: api) { SolvexiaRender.processID(fields: $0, request: $1) == processID } + 1
             guard processes < countedProcesses else { return number }
             engine.store(api: api, "runNumberProcesses", .int(processes + 1))
         }

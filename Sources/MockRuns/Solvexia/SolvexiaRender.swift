@@ -78,11 +78,12 @@ struct SolvexiaRender {
 
     // MARK: process run
 
-    /// The process of runs that name none (the documented example's).
-    static let defaultProcess = "p-114273"
+    func processID(_ view: RunView) -> String { Self.processID(fields: view.fields, request: view.request) }
 
-    func processID(_ view: RunView) -> String {
-        view.fields["process"]?.stringValue ?? view.request["processId"]?.stringValue ?? Self.defaultProcess
+    /// A run's process: its scripted `process` field, else the process it was created under, else the
+    /// documented example's.
+    static func processID(fields: JSON, request: JSON) -> String {
+        fields["process"]?.stringValue ?? request["processId"]?.stringValue ?? "p-114273"
     }
 
     func processRun(_ view: RunView) -> JSON {
