@@ -43,11 +43,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         out.append(UInt8(ascii: "-"))
         Timestamp.digits(day, 2, &out)
         out.append(UInt8(ascii: "T"))
-        Timestamp.digits(seconds / 3600, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        Timestamp.digits(seconds / 60 % 60, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        Timestamp.digits(seconds % 60, 2, &out)
+        Timestamp.timeOfDay(seconds, &out)
         if fractionDigits > 0 {
             // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value
             // must not allocate a huge string.
@@ -79,17 +75,22 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         out.append(UInt8(ascii: " "))
         Timestamp.digits(year, 4, &out)
         out.append(UInt8(ascii: " "))
-        Timestamp.digits(seconds / 3600, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        Timestamp.digits(seconds / 60 % 60, 2, &out)
-        out.append(UInt8(ascii: ":"))
-        Timestamp.digits(seconds % 60, 2, &out)
+        Timestamp.timeOfDay(seconds, &out)
         out.append(contentsOf: " GMT".utf8)
         return String(decoding: out, as: UTF8.self)
     }
 
     private static let weekdayNames = Array("ThuFriSatSunMonTueWed".utf8)
     private static let monthNames = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
+
+    /// `HH:MM:SS` of `seconds` into the day.
+    private static func timeOfDay(_ seconds: Int64, _ out: inout [UInt8]) {
+        digits(seconds / 3600, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2, &out)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2, &out)
+    }
 
     /// `value` in decimal, zero-padded to `width` digits (a negative year keeps its sign, as `pad` writes it).
     private static func digits(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
