@@ -170,18 +170,13 @@ final class RequestContext {
     /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),
     /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
     private func framingProblem() -> String? {
-        // Most requests have one Content-Length or none: look before gathering (no allocation per request).
-        var count = 0
-        for field in headers.fields where HTTPHeaders.sameName(field.name, "Content-Length") { count += 1 }
-        if count == 0 { return nil }
-        if count == 1 {
-            return headers["Transfer-Encoding"] != nil ? "both Content-Length and Transfer-Encoding; send one" : nil
-        }
-        let lengths = headers.fields.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
-        if Set(lengths).count > 1 {
+        // Lazily: most requests have one Content-Length or none, and nothing is gathered for them.
+        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
+        guard let first = lengths.first else { return nil }
+        if lengths.contains(where: { $0 != first }) {
             return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
         }
-        if !lengths.isEmpty, headers["Transfer-Encoding"] != nil {
+        if headers["Transfer-Encoding"] != nil {
             return "both Content-Length and Transfer-Encoding; send one"
         }
         return nil
