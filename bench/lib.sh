@@ -21,3 +21,19 @@ probe() {
   exec 3<&- 3>&-
   [[ $line == HTTP/1.?" 200"* ]]
 }
+
+# stop_server PID: SIGTERM, then SIGKILL if it is still there after 2 s (a server that loses the signal must not
+# hang the benchmark); drops PID from the caller's PIDS array (the servers its cleanup trap stops).
+stop_server() {
+  local i
+  kill "$1" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.01
+  done
+  kill -0 "$1" 2>/dev/null && { echo "   pid $1 ignored SIGTERM for 2 s; killing it" >&2; kill -KILL "$1" 2>/dev/null || true; }
+  wait "$1" 2>/dev/null || true
+  local kept=() p
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}

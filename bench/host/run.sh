@@ -48,22 +48,7 @@ wait_ready() {
   return 1
 }
 
-# stop_server PID: SIGTERM, then SIGKILL if it is still there after 2 s (a server that loses the signal must not
-# hang the benchmark).
-stop_server() {
-  local i
-  kill "$1" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.01
-  done
-  if kill -0 "$1" 2>/dev/null; then
-    echo "   pid $1 ignored SIGTERM for 2 s; killing it" >&2
-    kill -KILL "$1" 2>/dev/null || true
-  fi
-  wait "$1" 2>/dev/null || true
-  PIDS=("${PIDS[@]/$1/}")
-}
+# stop_server PID: bench/lib.sh
 
 # startup NAME PATH CMD...: median microseconds from exec to the first 200 over $RUNS runs ("{port}" in CMD is replaced).
 startup() {

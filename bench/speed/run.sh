@@ -82,20 +82,7 @@ start_server() {
   printf -v "${var}_PORT" %s "$port"
 }
 
-# stop_server PID: SIGTERM, SIGKILL after 2 s.
-stop_server() {
-  local i
-  kill "$1" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.01
-  done
-  kill -0 "$1" 2>/dev/null && { echo "   pid $1 ignored SIGTERM for 2 s; killing it" >&2; kill -KILL "$1" 2>/dev/null || true; }
-  wait "$1" 2>/dev/null || true
-  local kept=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
+# stop_server PID: bench/lib.sh
 
 # ------------------------------------------------------------------------------ startup (as bench/host/run.sh)
 
