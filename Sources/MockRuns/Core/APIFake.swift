@@ -21,6 +21,9 @@ public protocol APIFake: Sendable {
     /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
     /// request id on each. The default returns `response` unchanged.
     func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
+    /// Runs this API's named contract checks (`mockruns contract`) against a live server through `session`:
+    /// the same statuses, bodies and auth answers this fake serves, asked of someone else's server.
+    func probeContract(_ session: ProbeSession)
 }
 
 extension APIFake {

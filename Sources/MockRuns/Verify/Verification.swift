@@ -438,50 +438,18 @@ public struct Report: Sendable {
     /// JUnit XML, as CI systems read it: one testsuite per API, one testcase per rule (and run), a `failure` with
     /// the evidence for a failed rule, `skipped` for one that does not apply.
     public var junitXML: String {
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        let failures = results.filter { $0.verdict == .fail }.count
-        let skipped = results.filter { $0.verdict == .notApplicable }.count
-        out += "<testsuites name=\"mockruns verify\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
-        let apis = results.map(\.api).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        for api in apis {
-            let mine = results.filter { $0.api == api }
-            out += "  <testsuite name=\"\(Self.escape(api))\" tests=\"\(mine.count)\" failures=\"\(mine.filter { $0.verdict == .fail }.count)\""
-                + " errors=\"0\" skipped=\"\(mine.filter { $0.verdict == .notApplicable }.count)\">\n"
-            for result in mine {
-                let name = result.run.map { "\(result.rule) [\($0)]" } ?? result.rule
-                out += "    <testcase classname=\"mockruns.\(Self.escape(api))\" name=\"\(Self.escape(name))\" time=\"0\""
-                switch result.verdict {
-                case .pass:
-                    out += "/>\n"
-                case .notApplicable:
-                    out += ">\n      <skipped message=\"\(Self.escape(result.message))\"/>\n    </testcase>\n"
-                case .fail:
-                    let evidence = "journal entries: " + result.evidence.map(String.init).joined(separator: ", ")
-                    out += ">\n      <failure message=\"\(Self.escape(result.message))\" type=\"\(Self.escape(result.rule))\">"
-                        + Self.escape(result.message + "\n" + evidence) + "</failure>\n    </testcase>\n"
-                }
+        JUnitXML(name: "mockruns verify", cases: results.map { result in
+            let outcome: JUnitXML.Outcome
+            switch result.verdict {
+            case .pass: outcome = .passed
+            case .notApplicable: outcome = .skipped(result.message)
+            case .fail:
+                let evidence = "journal entries: " + result.evidence.map(String.init).joined(separator: ", ")
+                outcome = .failed(message: result.message, type: result.rule, details: result.message + "\n" + evidence)
             }
-            out += "  </testsuite>\n"
-        }
-        return out + "</testsuites>\n"
-    }
-
-    /// Text for XML attributes and content; characters XML 1.0 cannot hold become U+FFFD.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\t", "\r": out.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+            return JUnitXML.TestCase(
+                suite: result.api, classname: "mockruns.\(result.api)",
+                name: result.run.map { "\(result.rule) [\($0)]" } ?? result.rule, outcome: outcome)
+        }).document
     }
 }

@@ -1,0 +1,172 @@
+import ArgumentParser
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+import MockRuns
+import Scenarios
+
+/// `mockruns contract --api NAME --url URL`: probes a live server (the real service, another mock, or mockruns)
+/// and reports where it differs from the contract mockruns serves. Exit 0 when every check passes.
+struct Contract: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a live server against the contract mockruns serves; exit 0 when every check passes.",
+        discussion: """
+            Read-only unless --allow-writes (which submits, polls and cancels runs). At most --rate requests a \
+            second, within --timeout seconds in all. Secrets (--token, --header values, --client-secret) never \
+            appear in the output or the report. Exit codes: 0 every check that ran passed (skipped checks do not \
+            fail), 1 a check failed, 2 the checks could not be run (bad option value, server unreachable, \
+            --timeout ran out), 64 the command line was not understood.
+            """)
+
+    @Option(help: "The API: \(APIRegistry.fakes.map(\.descriptor.name).joined(separator: ", ")).")
+    var api: String
+
+    @Option(help: "The server's root, e.g. http://127.0.0.1:8080 (a path in it is put before every request's path).")
+    var url: String
+
+    @Option(help: "The API's credential, sent where the API takes it (or set MOCKRUNS_CONTRACT_TOKEN).")
+    var token: String?
+
+    @Option(name: .customLong("header"), help: "'Name: value' sent on every authenticated request instead of --token (repeatable).")
+    var headers: [String] = []
+
+    @Option(help: "OAuth2 client id (Solvexia), exchanged for a token at /oauth/token.")
+    var clientId: String?
+
+    @Option(help: "OAuth2 client secret (or set MOCKRUNS_CONTRACT_CLIENT_SECRET).")
+    var clientSecret: String?
+
+    @Option(help: "A run that exists on the server, for the checks that read one.")
+    var runId: String?
+
+    @Option(name: .customLong("param"), help: "NAME=VALUE an API's checks need (repeatable; see the README per API).")
+    var parameters: [String] = []
+
+    @Flag(help: "Also submit, poll and cancel runs (creates runs on the server).")
+    var allowWrites = false
+
+    @Option(help: "Most requests per second (default 5).")
+    var rate: Double = 5
+
+    @Option(help: "Most seconds for every check together (default 120).")
+    var timeout: Double = 120
+
+    @Option(help: "Most status reads of one run while waiting for it to end (default 60).")
+    var maxPolls: Int = 60
+
+    @Option(help: "Also write the report here: JUnit XML for .xml, JSON for .json, else text.")
+    var report: String?
+
+    @Option(help: "Output on stdout: text, json or junit (default text).")
+    var format: String = "text"
+
+    func run() throws {
+        guard let fake = APIRegistry.fakes.first(where: { $0.descriptor.name == api }) else {
+            throw usage("unknown --api \(Console.escaped(api)); APIs: \(APIRegistry.fakes.map(\.descriptor.name).joined(separator: ", "))")
+        }
+        guard ["text", "json", "junit"].contains(format) else { throw usage("--format must be text, json or junit, got \(Console.escaped(format))") }
+        guard rate.isFinite, rate > 0, rate <= 1000 else { throw usage("--rate must be a number above 0 and at most 1000 (requests a second)") }
+        guard timeout.isFinite, timeout > 0, timeout <= 86_400 else { throw usage("--timeout must be a number of seconds above 0, at most 86400") }
+        guard (1...10_000).contains(maxPolls) else { throw usage("--max-polls must be a whole number from 1 to 10000") }
+        let target: LoopbackHTTP.Target
+        do { target = try LoopbackHTTP.Target.parse(url) } catch { throw usage(error.description) }
+
+        var options = ProbeOptions()
+        options.token = try plain(token ?? environment("MOCKRUNS_CONTRACT_TOKEN"), "--token")
+        options.clientID = try plain(clientId, "--client-id")
+        options.clientSecret = try plain(clientSecret ?? environment("MOCKRUNS_CONTRACT_CLIENT_SECRET"), "--client-secret")
+        options.runID = try plain(runId, "--run-id")
+        options.allowWrites = allowWrites
+        options.rate = rate
+        options.timeout = timeout
+        options.maxPolls = maxPolls
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":") else { throw usage("--header must be 'Name: value', got a value without a colon") }
+            let name = String(header[..<colon])
+            let value = String(header[header.index(after: colon)...]).trimmedOfSpaces
+            guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
+                throw usage("--header name \(Console.escaped(name)) is not a header name (letters, digits and !#$%&'*+-.^_`|~)")
+            }
+            options.headers.append((name, try plain(value, "--header \(name)")!))
+        }
+        for parameter in parameters {
+            guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
+                throw usage("--param must be NAME=VALUE, got \(Console.escaped(parameter))")
+            }
+            options.parameters[String(parameter[..<equals])] = try plain(String(parameter[parameter.index(after: equals)...]), "--param")
+        }
+
+        let session = ProbeSession(
+            options: options,
+            transport: { request in LoopbackHTTP.send(request, to: target, timeout: min(30, timeout)) },
+            clock: ProbeClock(now: Self.monotonicSeconds, sleep: Self.sleep))
+        fake.probeContract(session)
+
+        let incomplete = session.unreachable.map { "the server could not be reached: \($0)" }
+            ?? (session.ranOutOfTime ? "the --timeout of \(ProbeSession.seconds(timeout)) s ran out" : nil)
+        let result = ProbeReport(api: api, url: session.redact(url), results: session.results, incomplete: incomplete)
+        let text: (String) -> String = { format in
+            switch format {
+            case "json": result.json.prettyPrinted() + "\n"
+            case "junit": result.junitXML
+            default: result.text
+            }
+        }
+        // Escaped: a hostile server's words cannot move the cursor or forge a line.
+        let out = text(format)
+        Console.out(format == "text" ? out.split(separator: "\n").map { Console.escaped(String($0)) }.joined(separator: "\n") : String(out.dropLast()))
+        if let report {
+            let lower = report.lowercased()
+            let kind = lower.hasSuffix(".xml") ? "junit" : lower.hasSuffix(".json") ? "json" : "text"
+            do {
+                try Data(text(kind).utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
+            } catch {
+                throw CommandFailure(message: "cannot write the report to \(report): \(Console.reason(error))", exitCode: 2)
+            }
+        }
+        if let incomplete { throw CommandFailure(message: "contract check incomplete: \(incomplete)", exitCode: result.failed ? 1 : 2) }
+        if result.failed { throw CommandFailure(message: "contract check failed: " + result.summary, exitCode: 1) }
+    }
+
+    private func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
+
+    private func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `value` when it has no control characters (which could end or forge a header line); names only `what`
+    /// in the error, never the value (it may be a secret).
+    private func plain(_ value: String?, _ what: String) throws -> String? {
+        guard let value else { return nil }
+        guard !value.isEmpty, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw usage("\(what) must be non-empty, without control characters (CR, LF, NUL ...)")
+        }
+        return value
+    }
+
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// Seconds on the monotonic clock (rate and time bounds must not jump with the wall clock).
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    static func sleep(_ seconds: Double) {
+        guard seconds > 0 else { return }
+        var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var left = timespec()
+        while nanosleep(&wait, &left) != 0, errno == EINTR { wait = left }
+    }
+}
