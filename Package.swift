@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MockRunsSync"]),
         // Unit tests of the fakes' shared parts that need no server (routing).
-        .testTarget(name: "MockRunsTests", dependencies: ["MockRuns", "MockRunsHTTP"]),
+        .testTarget(name: "MockRunsTests", dependencies: ["MockRuns", "MockRunsHTTP", "Scenarios"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]

@@ -325,7 +325,9 @@ public final class ProbeCheck {
     unowned let session: ProbeSession
     public private(set) var failures: [String] = []
     public private(set) var problems: [ShapeProblem] = []
-    public private(set) var exchanges: [String] = []
+    /// Request lines with their answers; a line repeated at once (a poll) is kept once with its count.
+    private var lines: [(line: String, times: Int)] = []
+    public var exchanges: [String] { lines.map { $0.times == 1 ? $0.line : "\($0.line) (×\($0.times))" } }
     public private(set) var notes: [String] = []
     /// A request of this check got no answer (the check cannot pass).
     fileprivate(set) var transportFailure: String?
@@ -339,21 +341,25 @@ public final class ProbeCheck {
     public func send(_ request: ProbeRequest) throws(ProbeStop) -> ProbeAnswer {
         let line = "\(request.method) \(Self.trimmed(request.path, 200))"
         guard let result = session.send(request) else {
-            exchanges.append("\(line) → not sent")
+            exchange("\(line) → not sent")
             transportFailure = session.unreachable.map { "not run: the server could not be reached (\($0))" }
                 ?? "not run: the --timeout of \(ProbeSession.seconds(session.options.timeout)) s ran out"
             throw .skip(transportFailure!)
         }
         switch result {
         case .success(let answer):
-            exchanges.append("\(line) → \(answer.status)")
+            exchange("\(line) → \(answer.status)")
             return answer
         case .failure(let error):
-            exchanges.append("\(line) → no answer: \(error.message)")
+            exchange("\(line) → no answer: \(error.message)")
             if let gone = session.unreachable { throw .skip("not run: the server could not be reached (\(gone))") }
             fail("\(line) got no answer: \(error.message)")
             throw .failed
         }
+    }
+
+    private func exchange(_ line: String) {
+        if lines.last?.line == line { lines[lines.count - 1].times += 1 } else { lines.append((line, 1)) }
     }
 
     /// Records a difference from the contract.
@@ -419,8 +425,21 @@ public final class ProbeCheck {
     /// The first bytes of a body, for evidence.
     public static func bodyStart(_ answer: ProbeAnswer) -> String {
         if answer.body.isEmpty { return "(empty body)" }
-        let text = String(decoding: answer.body.prefix(160), as: UTF8.self)
-        return "(body " + text + (answer.body.count > 160 ? "…" : "") + ")"
+        // On one line: runs of white space (a pretty-printed body's newlines) become one space, other control
+        // characters U+FFFD, so a server's body cannot split or forge a report line.
+        var text = ""
+        var space = false
+        for scalar in String(decoding: answer.body.prefix(400), as: UTF8.self).unicodeScalars {
+            if scalar == " " || scalar == "\n" || scalar == "\r" || scalar == "\t" {
+                space = true
+                continue
+            }
+            if space, !text.isEmpty { text += " " }
+            space = false
+            if text.unicodeScalars.count >= 160 { return "(body " + text + "…)" }
+            text.unicodeScalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "\u{FFFD}" : scalar)
+        }
+        return "(body " + text + (answer.body.count > 400 ? "…" : "") + ")"
     }
 
     static func trimmed(_ text: String, _ limit: Int) -> String {

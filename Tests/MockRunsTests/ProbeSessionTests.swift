@@ -1,0 +1,141 @@
+import Scenarios
+import Testing
+
+@testable import MockRuns
+
+/// The contract runner on a manual clock with a closure for a transport: its rate and time bounds, Retry-After,
+/// redaction and skips, which the end-to-end tests (CLITests/ContractTests) cannot time exactly.
+@Suite struct ProbeSessionTests {
+    /// Seconds that pass only when the runner sleeps or a request takes its time.
+    final class ManualClock {
+        var now = 0.0
+        var probeClock: ProbeClock { ProbeClock(now: { self.now }, sleep: { self.now += $0 }) }
+    }
+
+    /// A session whose every request is answered by `answer`, 10 ms after it was sent; `sent` records when.
+    final class Harness {
+        let clock = ManualClock()
+        var sent: [(at: Double, request: ProbeRequest)] = []
+        var answer: (ProbeRequest, Int) -> Result<ProbeAnswer, ProbeTransportError>
+        lazy var session = ProbeSession(options: options, transport: { request in
+            self.sent.append((self.clock.now, request))
+            self.clock.now += 0.01
+            return self.answer(request, self.sent.count)
+        }, clock: clock.probeClock)
+        let options: ProbeOptions
+
+        init(_ options: ProbeOptions, answer: @escaping (ProbeRequest, Int) -> Result<ProbeAnswer, ProbeTransportError>) {
+            self.options = options
+            self.answer = answer
+        }
+    }
+
+    static func options(rate: Double = 5, timeout: Double = 1000, token: String? = "tok", writes: Bool = false) -> ProbeOptions {
+        var options = ProbeOptions()
+        options.rate = rate
+        options.timeout = timeout
+        options.token = token
+        options.allowWrites = writes
+        return options
+    }
+
+    static func json(_ status: Int, _ body: String, headers: [(String, String)] = []) -> Result<ProbeAnswer, ProbeTransportError> {
+        .success(ProbeAnswer(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8)))
+    }
+
+    @Test func neverFasterThanTheRate() {
+        let harness = Harness(Self.options(rate: 2, writes: true)) { _, _ in Self.json(200, "{}") }
+        WESFake().probeContract(harness.session)
+        #expect(harness.sent.count >= 8)
+        #expect(harness.session.requestCount == harness.sent.count)
+        for (earlier, later) in zip(harness.sent, harness.sent.dropFirst()) {
+            #expect(later.at - earlier.at >= 0.5 - 1e-9, "\(later.request.path) \(later.at - earlier.at) s after the one before")
+        }
+    }
+
+    @Test func theTimeoutSkipsWhatIsLeft() {
+        let harness = Harness(Self.options(rate: 1, timeout: 3.5)) { _, _ in Self.json(200, "{}") }
+        WESFake().probeContract(harness.session)
+        // Requests at 0, 1, 2 and 3 s; the next would start at 4 s, after the 3.5 s allowed.
+        #expect(harness.sent.map(\.at) == [0, 1, 2, 3])
+        #expect(harness.session.ranOutOfTime)
+        let skipped = harness.session.results.filter { $0.message.contains("--timeout of 3.5 s ran out") }
+        #expect(skipped.count == harness.session.results.count - 4)
+        #expect(skipped.allSatisfy { $0.verdict == .skipped })
+    }
+
+    @Test func retryAfterIsWaitedFor() {
+        let harness = Harness(Self.options()) { _, count in
+            count == 1 ? Self.json(503, #"{"msg":"busy","status_code":503}"#, headers: [("Retry-After", "7")]) : Self.json(200, "{}")
+        }
+        WESFake().probeContract(harness.session)
+        #expect(harness.sent.count > 2)
+        #expect(harness.sent[1].at >= 7)
+        #expect(harness.session.results.first?.verdict == .fail)  // service-info got the 503
+    }
+
+    @Test func secretsNeverReachTheReport() throws {
+        let secret = "s3cr3t T0ken/+"
+        // A hostile server echoes everything it got, in every answer, header values included.
+        let harness = Harness(Self.options(token: secret, writes: true)) { request, _ in
+            let echo = request.path + " " + request.headers.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + " " + String(decoding: request.body, as: UTF8.self)
+            return .success(ProbeAnswer(status: 500, headers: [("Content-Type", "text/plain")], body: Array(echo.utf8)))
+        }
+        FoundryFake().probeContract(harness.session)
+        #expect(harness.sent.contains { $0.request.path.contains(ProbeSession.percentEncoded(secret)) })  // it was sent
+        let report = ProbeReport(api: "foundry", url: "http://x", results: harness.session.results)
+        for text in [report.text, report.json.serialized(), report.junitXML] {
+            #expect(!text.contains(secret) && !text.contains(ProbeSession.percentEncoded(secret)))
+            #expect(!text.contains("T0ken"))
+            #expect(text.contains("<redacted>") || text.contains("&lt;redacted&gt;"))
+        }
+    }
+
+    @Test func anUnreachableServerSkipsEveryCheck() {
+        let harness = Harness(Self.options()) { _, _ in .failure(ProbeTransportError("connection refused", unreachable: true)) }
+        WESFake().probeContract(harness.session)
+        #expect(harness.sent.count == 1)
+        #expect(harness.session.unreachable == "connection refused")
+        #expect(harness.session.results.allSatisfy { $0.verdict == .skipped && $0.message.contains("could not be reached") })
+    }
+
+    @Test func aBrokenAnswerFailsItsCheckOnly() {
+        let harness = Harness(Self.options()) { _, count in
+            count == 2 ? .failure(ProbeTransportError("connection reset")) : Self.json(401, #"{"msg":"no","status_code":401}"#)
+        }
+        WESFake().probeContract(harness.session)
+        let results = harness.session.results
+        #expect(results[1].id == "wes.auth.missing-401")
+        #expect(results[1].verdict == .fail)
+        #expect(results[1].message.contains("got no answer: connection reset"))
+        #expect(results[2].id == "wes.auth.invalid-401")
+        #expect(results[2].verdict == .pass)
+    }
+
+    @Test func skippedChecksSayWhatTheyNeed() {
+        let harness = Harness(Self.options(token: nil)) { _, _ in Self.json(200, #"{"runs":[],"next_page_token":""}"#) }
+        WESFake().probeContract(harness.session)
+        let byID = Dictionary(uniqueKeysWithValues: harness.session.results.map { ($0.id, $0) })
+        #expect(byID["wes.status.shape"]?.message == "needs --run-id (GET /runs listed no run)")
+        #expect(byID["wes.submit.shape"]?.message == "needs --allow-writes")
+        #expect(byID["wes.cancel.state-after"]?.verdict == .skipped)
+    }
+
+    @Test func shapeProblemsNameTheirJSONPath() throws {
+        let value = try JSON.parse(#"{"runs":[{"run_id":"a","state":"RUNNING"},{"run_id":7,"state":"DONE"}],"odd key":{"x":1}}"#)
+        let problems = WESShapes.runList.problems(in: value, at: "$")
+        #expect(problems == [
+            ShapeProblem(path: "$.runs[1].run_id", found: "7", expected: "a string"),
+            ShapeProblem(path: "$.runs[1].state", found: "\"DONE\"", expected: "one of " + WESFake.states.joined(separator: ", ")),
+            ShapeProblem(path: "$.next_page_token", found: "nothing", expected: "a string or null"),
+        ])
+        let odd = BodyShape.object([.init("odd key", .map(.string()))]).problems(in: value, at: "$")
+        #expect(odd == [ShapeProblem(path: #"$["odd key"].x"#, found: "1", expected: "a string")])
+    }
+
+    @Test func aHugeBodyGetsTwentyProblemsAtMost() throws {
+        let items = (0..<10_000).map { _ in "1" }.joined(separator: ",")
+        let problems = BodyShape.array(.string()).problems(in: try JSON.parse("[\(items)]"), at: "$")
+        #expect(problems.count == 20)
+    }
+}
