@@ -1,0 +1,276 @@
+import Foundation
+import MockRunsTesting
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `mockruns contract` as a user runs it: the built binary against a mockruns process (every check passes; each
+/// scripted deviation is caught by the check named for it), against the GA4GH reference `wes-server` (the drift
+/// it really has), and its reports, exit codes, rate bound and redaction.
+@Suite(.serialized) struct ContractTests {
+    static let fixture = TestPaths.packageRoot.appendingPathComponent("Tests/clients/scenarios/contract.json")
+    static let workspace = "3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10"
+
+    /// How each API is pointed at the fixture's credentials and runs.
+    static let arguments: [String: [String]] = [
+        "wes": ["--token", "contract-token"],
+        "foundry": ["--token", "foundry-key", "--run-id", "SCR_017041-1/error/transform"],
+        "controller": ["--token", "controller-key", "--run-id", "SCR_017041"],
+        "solvexia": ["--client-id", "contract-client", "--client-secret", "contract-secret", "--run-id", "pr-114278", "--param", "process=p-114273"],
+        "workspace": ["--token", "workspace-key", "--param", "workspace=\(workspace)", "--param", "document=c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33"],
+    ]
+
+    /// A mockruns process serving `scenario` (the fixture, changed by `edit`).
+    struct Server {
+        let process: ChildProcess
+        let url: String
+        let file: URL
+
+        init(edit: (inout [String: Any]) -> Void = { _ in }) async throws {
+            var scenario = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: ContractTests.fixture)) as? [String: Any])
+            edit(&scenario)
+            file = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-contract-\(UUID().uuidString).json")
+            try JSONSerialization.data(withJSONObject: scenario).write(to: file)
+            process = try CLI.start(["--port", "0", "--scenario", file.path, "--log-level", "warning"])
+            let ready = try JSONSerialization.jsonObject(with: Data(try await process.firstLine().utf8)) as? [String: Any]
+            url = try #require(ready?["url"] as? String, "ready line: \(process.output) \(process.errors)")
+        }
+
+        func stop() async throws {
+            process.signal(SIGTERM)
+            _ = try await process.wait(timeout: 10)
+            try? FileManager.default.removeItem(at: file)
+        }
+    }
+
+    /// `scenario.apis[api][key]` set to `value`.
+    static func set(_ scenario: inout [String: Any], _ api: String, _ key: String, _ value: Any) {
+        var apis = scenario["apis"] as? [String: Any] ?? [:]
+        var mine = apis[api] as? [String: Any] ?? [:]
+        mine[key] = value
+        apis[api] = mine
+        scenario["apis"] = apis
+    }
+
+    /// One `mockruns contract` run and its JSON report.
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        let report: [String: Any]
+        var checks: [[String: Any]] { report["checks"] as? [[String: Any]] ?? [] }
+
+        func ids(_ verdict: String) -> Set<String> {
+            Set(checks.filter { $0["verdict"] as? String == verdict }.compactMap { $0["id"] as? String })
+        }
+
+        func check(_ id: String) -> [String: Any] { checks.first { $0["id"] as? String == id } ?? [:] }
+        func message(_ id: String) -> String { check(id)["message"] as? String ?? "" }
+    }
+
+    static func contract(_ api: String, _ url: String, _ extra: [String] = [], arguments: [String]? = nil, timeout: Double = 120) async throws -> Run {
+        let outcome = try await ChildProcess.run(
+            CLI.binary,
+            ["contract", "--api", api, "--url", url, "--format", "json", "--rate", "50"] + (arguments ?? Self.arguments[api]!) + extra,
+            timeout: timeout)
+        let json = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        return Run(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr, report: try #require(json, "stdout: \(outcome.stdout) stderr: \(outcome.stderr)"))
+    }
+
+    // MARK: - Against mockruns itself
+
+    @Test func everyCheckPassesAgainstMockruns() async throws {
+        let server = try await Server()
+        for api in ["wes", "foundry", "controller", "solvexia", "workspace"] {
+            let readOnly = try await Self.contract(api, server.url)
+            #expect(readOnly.status == 0, "\(api): \(readOnly.stdout)")
+            #expect(readOnly.ids("fail").isEmpty, "\(api): \(readOnly.stdout)")
+            #expect(readOnly.ids("pass").count >= 5, "\(api)")
+            // Read-only skips exactly the checks that write, and says so.
+            for check in readOnly.checks where check["verdict"] as? String == "skipped" {
+                #expect(check["message"] as? String == "needs --allow-writes", "\(api): \(check)")
+            }
+            let writes = try await Self.contract(api, server.url, ["--allow-writes"])
+            #expect(writes.status == 0, "\(api): \(writes.stdout)")
+            #expect(writes.ids("fail").isEmpty && writes.ids("skipped").isEmpty, "\(api): \(writes.stdout)")
+            #expect(writes.ids("pass") == readOnly.ids("pass").union(readOnly.ids("skipped")), "\(api)")
+        }
+        try await server.stop()
+    }
+
+    /// A scenario that makes mockruns differ from its own contract, and the checks that must catch it.
+    struct Deviation: Sendable, CustomTestStringConvertible {
+        let api: String
+        let name: String
+        let edit: @Sendable (inout [String: Any]) -> Void
+        let extra: [String]
+        let caught: Set<String>
+        var testDescription: String { "\(api): \(name)" }
+
+        init(_ api: String, _ name: String, extra: [String] = [], caught: Set<String>, edit: @escaping @Sendable (inout [String: Any]) -> Void) {
+            self.api = api
+            self.name = name
+            self.edit = edit
+            self.extra = extra
+            self.caught = caught
+        }
+    }
+
+    static let unknownWESRun = "00000000-0000-4000-8000-00000000c0de"
+
+    static let deviations: [Deviation] = [
+        Deviation("foundry", "forbiddenBody empty", caught: ["foundry.auth.missing-403", "foundry.auth.invalid-403"]) {
+            set(&$0, "foundry", "settings", ["forbiddenBody": "empty"])
+        },
+        Deviation("solvexia", "unauthenticatedStatus 401", caught: ["solvexia.auth.missing-403", "solvexia.auth.invalid-403"]) {
+            set(&$0, "solvexia", "settings", ["clients": ["contract-client:contract-secret"], "unauthenticatedStatus": "401"])
+        },
+        Deviation("solvexia", "durationField runDurationInSec", caught: ["solvexia.runstatus.shape"]) {
+            set(&$0, "solvexia", "settings", ["clients": ["contract-client:contract-secret"], "durationField": "runDurationInSec"])
+        },
+        Deviation("solvexia", "runStatusShape array", caught: ["solvexia.runstatus.shape"]) {
+            set(&$0, "solvexia", "settings", ["clients": ["contract-client:contract-secret"], "runStatusShape": "array"])
+        },
+        Deviation("wes", "a 404 sent as text/html", caught: ["wes.status.unknown-run-404"]) {
+            set(&$0, "wes", "faults", [["endpoint": "get_run_status", "run": unknownWESRun, "from": 1, "respond": ["status": 404, "contentType": "text/html"]]])
+        },
+        Deviation("wes", "RUNNING for an unknown run", caught: ["wes.run-log.unknown-run-404"]) {
+            set(&$0, "wes", "faults", [["endpoint": "get_run_log", "run": unknownWESRun, "from": 1, "respond": ["status": 200, "body": ["run_id": unknownWESRun, "state": "RUNNING"]]]])
+        },
+        Deviation("wes", "a page without next_page_token", caught: ["wes.runs.paging"]) {
+            set(&$0, "wes", "faults", [["endpoint": "list_runs", "when": ["query": ["page_size": "1"]], "from": 1, "respond": ["status": 200, "body": ["runs": [] as [Any]]]]])
+        },
+        Deviation("wes", "cancel leaves the run RUNNING", extra: ["--allow-writes"], caught: ["wes.cancel.state-after"]) {
+            set(&$0, "wes", "defaultRun", ["on": ["cancel": ["timeline": [["state": "RUNNING"]]]]])
+        },
+        Deviation("controller", "a 500 for a bad userID", caught: ["controller.status.bad-user-id-400"]) {
+            set(&$0, "controller", "faults", [["endpoint": "run_status", "when": ["query": ["userID": "abc"]], "from": 1, "respond": ["status": 500]]])
+        },
+        Deviation("workspace", "a 404 that is not problem+json", caught: ["workspace.runs.unknown-run-404"]) {
+            set(&$0, "workspace", "faults", [["endpoint": "get", "run": unknownWESRun, "from": 1, "respond": ["status": 404, "body": ["detail": "gone"]]]])
+        },
+    ]
+
+    @Test(arguments: deviations) func eachDeviationIsCaughtByItsCheck(_ deviation: Deviation) async throws {
+        let server = try await Server(edit: deviation.edit)
+        let run = try await Self.contract(deviation.api, server.url, deviation.extra)
+        try await server.stop()
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.ids("fail") == deviation.caught, "\(run.stdout)")
+        #expect(run.ids("pass").count >= 3)
+        for id in deviation.caught {
+            let check = run.check(id)
+            #expect(!(check["requests"] as? [String] ?? []).isEmpty, "\(id) names the requests it sent")
+        }
+    }
+
+    @Test func aDeviationsEvidenceNamesTheJSONPathAndTheRequest() async throws {
+        let server = try await Server { Self.set(&$0, "solvexia", "settings", ["clients": ["contract-client:contract-secret"], "durationField": "runDurationInSec"]) }
+        let run = try await Self.contract("solvexia", server.url)
+        try await server.stop()
+        let check = run.check("solvexia.runstatus.shape")
+        #expect(run.message("solvexia.runstatus.shape") == "GET /api/v1/processruns/pr-114278/runstatus: $.runDurationInSeconds is nothing, expected an integer or null")
+        #expect(check["requests"] as? [String] == ["GET /api/v1/processruns/pr-114278/runstatus → 200"])
+        let problems = try #require(check["problems"] as? [[String: String]])
+        #expect(problems == [["path": "$.runDurationInSeconds", "found": "nothing", "expected": "an integer or null"]])
+    }
+
+    // MARK: - Reports, exit codes, bounds
+
+    @Test func reportsInJSONAndJUnit() async throws {
+        let server = try await Server { Self.set(&$0, "wes", "faults", [["endpoint": "get_run_status", "run": Self.unknownWESRun, "from": 1, "respond": ["status": 200, "body": ["run_id": Self.unknownWESRun, "state": "RUNNING"]]]]) }
+        let xml = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-contract-\(UUID().uuidString).xml").path
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-contract-\(UUID().uuidString).json").path
+        defer { for file in [xml, json] { try? FileManager.default.removeItem(atPath: file) } }
+        let run = try await Self.contract("wes", server.url, ["--report", xml])
+        let text = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", server.url, "--token", "contract-token", "--report", json])
+        try await server.stop()
+
+        // The JSON report: what stdout had, in the same shape.
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        for report in [run.report, written] {
+            #expect(report["api"] as? String == "wes")
+            #expect(report["url"] as? String == server.url)
+            #expect(report["verdict"] as? String == "fail")
+            #expect(report["counts"] as? [String: Int] == ["pass": 8, "fail": 1, "skipped": 5])
+            let checks = try #require(report["checks"] as? [[String: Any]])
+            #expect(checks.count == 14)
+            for check in checks {
+                #expect(Set(check.keys) == ["id", "summary", "verdict", "message", "requests", "problems"])
+            }
+        }
+        // The text form: one line per check, then the summary; exit 1.
+        #expect(text.status == 1)
+        let lines = text.stdout.split(separator: "\n")
+        #expect(lines.first == "PASS wes.service-info.shape")
+        #expect(lines.contains { $0.hasPrefix("FAIL wes.status.unknown-run-404: GET /runs/\(Self.unknownWESRun)/status: expected 404, got 200") })
+        #expect(lines.contains("SKIP wes.submit.shape: needs --allow-writes"))
+        #expect(lines.last == "contract: wes at \(server.url): 8 passed, 1 failed, 5 skipped")
+        #expect(text.stderr.contains("contract check failed"))
+
+        // JUnit, as CI reads it.
+        let check = try await ChildProcess.run(URL(fileURLWithPath: TestPaths.clientsVenv("python")), [TestPaths.packageRoot.appendingPathComponent("Tests/clients/junit_check.py").path, xml])
+        try #require(check.status == 0, "\(check.stdout)")
+        let cases = try #require((try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])?["cases"] as? [[String: Any]])
+        #expect(cases.count == 14)
+        #expect(Set(cases.compactMap { $0["suite"] as? String }) == ["wes"])
+        let failures = cases.filter { $0["outcome"] as? String == "failure" }
+        #expect(failures.compactMap { $0["name"] as? String } == ["wes.status.unknown-run-404"])
+        #expect((failures.first?["message"] as? String)?.contains("expected 404, got 200") == true)
+        #expect(cases.filter { $0["outcome"] as? String == "skipped" }.count == 5)
+    }
+
+    @Test func neverFasterThanTheRate() async throws {
+        let server = try await Server()
+        let run = try await Self.contract("wes", server.url, ["--rate", "4"])
+        #expect(run.status == 0, "\(run.stdout)")
+        var request = URLRequest(url: URL(string: server.url + "/__mockruns/journal?api=wes")!)
+        request.httpMethod = "GET"
+        let (data, _) = try await URLSession.shared.data(for: request)
+        try await server.stop()
+        let entries = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["requests"] as? [[String: Any]])
+        let wall = entries.compactMap { ($0["wallMs"] as? NSNumber)?.doubleValue }
+        #expect(wall.count == entries.count)
+        #expect(wall.count >= 9)
+        // 4 requests a second: a quarter second between starts (less a little for the path from client to journal).
+        let gaps = zip(wall, wall.dropFirst()).map { $1 - $0 }
+        #expect(gaps.allSatisfy { $0 >= 250 - 25 }, "gaps between requests (ms): \(gaps)")
+    }
+
+    @Test func secretsAreNeverPrintedOrWritten() async throws {
+        // The server echoes the token in an error body; the evidence must not.
+        let server = try await Server { Self.set(&$0, "wes", "faults", [["endpoint": "service_info", "from": 1, "respond": ["status": 500, "body": ["msg": "token contract-token is wrong", "status_code": 500]]]]) }
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-contract-\(UUID().uuidString).xml").path
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        let run = try await ChildProcess.run(
+            CLI.binary, ["contract", "--api", "wes", "--url", server.url, "--header", "X-SBG-Auth-Token: contract-token", "--report", report])
+        let solvexia = try await Self.contract("solvexia", server.url)
+        try await server.stop()
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAIL wes.service-info.shape: GET /service-info: expected 200, got 500 (body {\"msg\":\"token <redacted> is wrong\""), "\(run.stdout)")
+        let written = try String(contentsOfFile: report, encoding: .utf8)
+        for text in [run.stdout, run.stderr, written, solvexia.stdout, solvexia.stderr] {
+            #expect(!text.contains("contract-token") && !text.contains("contract-secret"))
+        }
+        #expect(solvexia.status == 0, "\(solvexia.stdout)")
+    }
+
+    @Test func usageAndConnectionErrorsExitTwo() async throws {
+        let unknown = try await ChildProcess.run(CLI.binary, ["contract", "--api", "nope", "--url", "http://127.0.0.1:1"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown --api nope; APIs: foundry, solvexia, workspace, controller, wes"), "\(unknown.stderr)")
+        let header = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--header", "no colon here"])
+        #expect(header.status == 2)
+        #expect(header.stderr.contains("--header must be 'Name: value'"), "\(header.stderr)")
+        let https = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "https://example.org"])
+        #expect(https.status == 2)
+        #expect(https.stderr.contains("https is not supported yet"), "\(https.stderr)")
+        // Port 1 on loopback: nothing listens there.
+        let gone = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--token", "a-token"])
+        #expect(gone.status == 2)
+        #expect(gone.stderr.contains("contract check incomplete: the server could not be reached: cannot connect to 127.0.0.1:1"), "\(gone.stderr)")
+        #expect(gone.stdout.contains("SKIP wes.service-info.shape: not run: the server could not be reached"))
+    }
+}
