@@ -273,4 +273,80 @@ import Testing
         #expect(gone.stderr.contains("contract check incomplete: the server could not be reached: cannot connect to 127.0.0.1:1"), "\(gone.stderr)")
         #expect(gone.stdout.contains("SKIP wes.service-info.shape: not run: the server could not be reached"))
     }
+
+    // MARK: - Against the GA4GH reference server
+
+    /// `wes-server` (PyPI wes-service 5.0, in .build/clients-venv) with its cwl_runner backend and a runner that
+    /// needs nothing: a script that waits two seconds and reports no outputs. The findings asserted are what that
+    /// server really does (checked by hand with curl first): a made-up RUNNING for any run id, a cancel that
+    /// changes nothing, `workflows` instead of `runs` in the list, no auth at all, a 500 for an unknown run's log.
+    @Test func findsTheDriftOfTheReferenceWESServer() async throws {
+        let server = TestPaths.clientsVenv("wes-server")
+        try #require(FileManager.default.isExecutableFile(atPath: server), "\(server) is missing: run `source scripts/lib/deps.sh; need_python_clients`")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mockruns-wes-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let runner = folder.appendingPathComponent("runner.sh")
+        try """
+            #!/bin/sh
+            # A CWL runner for wes-server that needs nothing: it waits a little, then reports no outputs.
+            [ "$1" = "--version" ] && { echo "contract-runner 1.0"; exit 0; }
+            sleep 2
+            echo '{}'
+
+            """.write(to: runner, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: runner.path)
+        let port = try await Self.freePort()
+        let process = try ChildProcess(
+            URL(fileURLWithPath: server), ["--port", "\(port)", "--backend=wes_service.cwl_runner", "--opt", "runner=\(runner.path)"],
+            environment: ["PYTHONUNBUFFERED": "1"], directory: folder, mergeStderr: true)
+        defer { process.signal(SIGTERM) }
+        let url = "http://127.0.0.1:\(port)"
+        try await Self.waitUntilServing(url + "/ga4gh/wes/v1/service-info", process)
+
+        let run = try await Self.contract("wes", url, ["--allow-writes", "--rate", "10", "--max-polls", "100"], arguments: [], timeout: 180)
+        process.signal(SIGTERM)
+        _ = try await process.wait(timeout: 10)
+        #expect(run.status == 1, "\(run.stdout)")
+        // An unknown run is RUNNING, not 404.
+        #expect(run.check("wes.status.unknown-run-404")["verdict"] as? String == "fail")
+        #expect(run.message("wes.status.unknown-run-404").contains("expected 404, got 200 (body { \"run_id\": \"\(Self.unknownWESRun)\", \"state\": \"RUNNING\" })"), "\(run.stdout)")
+        // Cancel answers like a cancel, and the run goes on running.
+        #expect(run.check("wes.cancel.shape")["verdict"] as? String == "pass", "\(run.stdout)")
+        #expect(run.message("wes.cancel.state-after").hasSuffix("after cancel: $.state is RUNNING, expected CANCELING or CANCELED"), "\(run.stdout)")
+        #expect(run.check("wes.cancel.unknown-run-404")["verdict"] as? String == "fail")
+        // The list says `workflows`; no token is needed; an unknown run's log is a 500 problem+json.
+        #expect(run.message("wes.runs.list-shape") == "GET /runs: $.runs is nothing, expected an array", "\(run.stdout)")
+        #expect(run.message("wes.auth.missing-401").hasPrefix("GET /runs without a token: expected 401, got 200"))
+        #expect(run.message("wes.run-log.unknown-run-404").hasPrefix("GET /runs/\(Self.unknownWESRun): expected 404, got 500"))
+        #expect(run.message("wes.service-info.shape").contains("$.default_workflow_engine_parameters is nothing"))
+        // What it does as WES says: submit, then a run that ends COMPLETE.
+        #expect(run.check("wes.submit.shape")["verdict"] as? String == "pass", "\(run.stdout)")
+        #expect(run.check("wes.submit.poll-terminal")["verdict"] as? String == "pass", "\(run.stdout)")
+        #expect(run.ids("fail") == [
+            "wes.service-info.shape", "wes.auth.missing-401", "wes.auth.invalid-401", "wes.runs.list-shape", "wes.runs.paging",
+            "wes.status.unknown-run-404", "wes.run-log.unknown-run-404", "wes.cancel.state-after", "wes.cancel.unknown-run-404",
+        ], "\(run.stdout)")
+    }
+
+    /// A port nothing listens on now (bound to port 0 and let go).
+    static func freePort() async throws -> Int {
+        let python = try await ChildProcess.run(
+            URL(fileURLWithPath: TestPaths.clientsVenv("python")),
+            ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        return try #require(Int(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    /// Polls `url` until it answers 200 (30 s at most).
+    static func waitUntilServing(_ url: String, _ process: ChildProcess) async throws {
+        for _ in 0..<300 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: url)!), (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            try #require(process.isRunning, "wes-server exited: \(process.output)")
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        Issue.record("wes-server did not answer within 30 s: \(process.output)")
+        throw ChildProcessError("wes-server did not start")
+    }
 }
