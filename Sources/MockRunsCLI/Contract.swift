@@ -8,6 +8,7 @@ import ArgumentParser
     import Glibc
 #endif
 import MockRuns
+import MockRunsHTTP
 import Scenarios
 
 /// `mockruns contract --api NAME --url URL`: probes a live server (the real service, another mock, or mockruns)
@@ -88,7 +89,7 @@ struct Contract: ParsableCommand {
         for header in headers {
             guard let colon = header.firstIndex(of: ":") else { throw usage("--header must be 'Name: value', got a value without a colon") }
             let name = String(header[..<colon])
-            let value = String(header[header.index(after: colon)...]).trimmedOfSpaces
+            let value = String(header[header.index(after: colon)...]).trimmingSpaces()
             guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
                 throw usage("--header name \(Console.escaped(name)) is not a header name (letters, digits and !#$%&'*+-.^_`|~)")
             }

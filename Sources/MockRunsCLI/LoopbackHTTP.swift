@@ -7,6 +7,7 @@
     import Glibc
 #endif
 import MockRuns
+import MockRunsHTTP
 
 /// Just enough HTTP/1.1 client for `mockruns verify` and `mockruns contract`: one request on a fresh connection,
 /// `Connection: close`, the whole answer read (Content-Length, chunked or to the end), bounded in size and
@@ -163,7 +164,7 @@ enum LoopbackHTTP {
         var headers: [(String, String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmedOfSpaces))
+            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingSpaces()))
         }
         var body = Array(received[split.upperBound...])
         let chunked = headers.contains { $0.0.lowercased() == "transfer-encoding" && $0.1.lowercased().contains("chunked") }
@@ -186,7 +187,7 @@ enum LoopbackHTTP {
         while true {
             guard let end = body[i...].firstRange(of: [13, 10]) else { return nil }
             let sizeText = String(decoding: body[i..<end.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmedOfSpaces, radix: 16), size >= 0 else { return nil }
+            guard let size = Int(String(sizeText).trimmingSpaces(), radix: 16), size >= 0 else { return nil }
             i = end.upperBound
             if size == 0 { return out }
             guard i + size <= body.count else { return nil }
@@ -197,12 +198,3 @@ enum LoopbackHTTP {
     }
 }
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (header values, chunk sizes).
-    var trimmedOfSpaces: String {
-        var text = Substring(self)
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return String(text)
-    }
-}

@@ -74,6 +74,20 @@ import Testing
         #expect(harness.session.results.first?.verdict == .fail)  // service-info got the 503
     }
 
+    @Test func retryAfterAsAnHTTPDateCountsFromTheAnswersDate() {
+        func answer(_ retryAfter: String, date: String?) -> ProbeAnswer {
+            ProbeAnswer(status: 429, headers: [("Retry-After", retryAfter)] + (date.map { [("Date", $0)] } ?? []))
+        }
+        #expect(answer("Wed, 01 Jan 2025 00:00:30 GMT", date: "Wed, 01 Jan 2025 00:00:00 GMT").retryAfterSeconds == 30)
+        #expect(answer("Thu, 01 Jan 2026 00:00:05 GMT", date: "Wed, 31 Dec 2025 23:59:59 GMT").retryAfterSeconds == 6)
+        #expect(answer("Sun, 06 Nov 1994 08:49:37 GMT", date: "Sun, 06 Nov 1994 08:49:40 GMT").retryAfterSeconds == 0)
+        #expect(answer("Wed, 01 Jan 2025 00:00:30 GMT", date: nil).retryAfterSeconds == nil)
+        #expect(answer("soon", date: "Wed, 01 Jan 2025 00:00:00 GMT").retryAfterSeconds == nil)
+        #expect(answer("-5", date: nil).retryAfterSeconds == nil)
+        #expect(ProbeAnswer.httpDate("Thu, 01 Jan 1970 00:00:00 GMT") == 0)
+        #expect(ProbeAnswer.httpDate("Wed, 01 Jan 2025 00:00:00 GMT") == 1_735_689_600)
+    }
+
     @Test func secretsNeverReachTheReport() throws {
         let secret = "s3cr3t T0ken/+"
         // A hostile server echoes everything it got, in every answer, header values included.

@@ -1,3 +1,4 @@
+import MockRunsHTTP
 import Scenarios
 
 /// One request `mockruns contract` sends. `path` is the path under the server's URL, query included.
@@ -60,23 +61,39 @@ public struct ProbeAnswer: Sendable {
 
     /// The media type of `Content-Type`, lower case, without parameters.
     public var mediaType: String? {
-        header("Content-Type").map { String($0.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpaces.lowercased() }
+        header("Content-Type").map { String($0.split(separator: ";", maxSplits: 1).first ?? "").trimmingSpaces().lowercased() }
     }
 
     /// The body as JSON, or nil when it does not parse (bounded: a hostile body cannot nest without end).
     public var json: JSON? { try? JSON.parse(body, maxDepth: 64, maxValues: 1_000_000) }
 
-    /// `Retry-After` in seconds, when it is a whole number of them (an HTTP date is not worked out: that would
-    /// need the wall clock; such an answer is waited on for one rate interval).
-    public var retryAfterSeconds: Int? { header("Retry-After").flatMap { Int($0.trimmingSpaces) }.flatMap { $0 >= 0 ? $0 : nil } }
-}
+    /// `Retry-After` in seconds: a whole number of them, or an HTTP date counted from the answer's own `Date`
+    /// (so no wall clock is read). Nil when absent or unreadable.
+    public var retryAfterSeconds: Int? {
+        guard let value = header("Retry-After")?.trimmingSpaces() else { return nil }
+        if let seconds = Int(value) { return seconds >= 0 ? seconds : nil }
+        guard let then = Self.httpDate(value), let now = header("Date").flatMap(Self.httpDate) else { return nil }
+        return max(0, then - now)
+    }
 
-extension String {
-    var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while scalars.first == " " || scalars.first == "\t" { scalars.removeFirst() }
-        while scalars.last == " " || scalars.last == "\t" { scalars.removeLast() }
-        return String(scalars)
+    /// Seconds since 1970 of an IMF-fixdate (`Wed, 01 Jan 2025 00:00:30 GMT`), the form HTTP/1.1 servers send.
+    static func httpDate(_ text: String) -> Int? {
+        let parts = text.trimmingSpaces().split(separator: " ")
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2])),
+            (1...31).contains(day), (1970...9999).contains(year)
+        else { return nil }
+        let time = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard time.count == 3, (0...23).contains(time[0]), (0...59).contains(time[1]), (0...60).contains(time[2]) else { return nil }
+        // Days from civil (Howard Hinnant's algorithm), March-based years.
+        let m = month + 1
+        let y = m <= 2 ? year - 1 : year
+        let era = y / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return days * 86_400 + time[0] * 3600 + time[1] * 60 + time[2]
     }
 }
 
@@ -174,8 +191,7 @@ public enum ProbeStop: Error {
 /// runs the same against a socket or a test's closure.
 public final class ProbeSession {
     public let options: ProbeOptions
-    /// The API's path prefix under the URL (`/ga4gh/wes/v1`), if the user's URL did not already end with it.
-    public let transport: ProbeTransport
+    private let transport: ProbeTransport
     private let clock: ProbeClock
     private let started: Double
     private var nextStart: Double
@@ -289,9 +305,6 @@ public final class ProbeSession {
         }
         return out
     }
-
-    /// The rate's interval between polls, at least.
-    var pollInterval: Double { 1 / options.rate }
 
     public static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
