@@ -105,6 +105,19 @@ import Testing
         }
     }
 
+    @Test func aTokenTheServerIssuesIsASecretToo() {
+        // A lenient server issues a token even for the probe's wrong secret: the report must not show it.
+        let issued = "issued-9f8e7d6c5b4a"
+        let harness = Harness(Self.options(token: nil)) { _, _ in
+            Self.json(200, #"{"access_token":"\#(issued)","token_type":"Bearer","expires_in":600}"#)
+        }
+        SolvexiaFake().probeContract(harness.session)
+        let report = ProbeReport(api: "solvexia", url: "http://x", results: harness.session.results)
+        #expect(report.results.first { $0.id == "solvexia.token.invalid-client-401" }?.verdict == .fail)
+        #expect(report.text.contains("\"access_token\":\"<redacted>\""), "\(report.text)")
+        #expect(!report.text.contains(issued) && !report.json.serialized().contains(issued) && !report.junitXML.contains(issued))
+    }
+
     @Test func anUnreachableServerSkipsEveryCheck() {
         let harness = Harness(Self.options()) { _, _ in .failure(ProbeTransportError("connection refused", unreachable: true)) }
         WESFake().probeContract(harness.session)

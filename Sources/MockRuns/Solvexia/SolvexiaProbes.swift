@@ -38,26 +38,30 @@ extension SolvexiaFake {
                 ("client_id", .string(id)), ("client_secret", .string(secret)), ("grant_type", .string(grant)),
             ]))
         }
+        /// Sends a token request; any token the answer carries (even one a lenient server issued for a wrong
+        /// secret) is a secret from then on.
+        func sendToken(_ c: ProbeCheck, _ request: ProbeRequest) throws(ProbeStop) -> ProbeAnswer {
+            let answer = try c.send(request)
+            if let issued = answer.json?["access_token"]?.stringValue { session.addSecret(issued) }
+            return answer
+        }
         let hasClient = options.clientID != nil && options.clientSecret != nil
         session.check(
             "solvexia.token.shape", "POST /oauth/token (client credentials) answers 200 {access_token, token_type: Bearer, expires_in}",
             needs: hasClient ? nil : "needs --client-id and --client-secret"
         ) { c in
-            let answer = try c.send(tokenRequest(options.clientID!, options.clientSecret!))
+            let answer = try sendToken(c, tokenRequest(options.clientID!, options.clientSecret!))
             try c.expectStatus(answer, [200], "POST /oauth/token")
-            if let issued = c.expectJSON(answer, Self.tokenShape, "POST /oauth/token")?["access_token"]?.stringValue {
-                session.addSecret(issued)
-                token = issued
-            }
+            if let issued = c.expectJSON(answer, Self.tokenShape, "POST /oauth/token")?["access_token"]?.stringValue { token = issued }
         }
         session.check("solvexia.token.invalid-client-401", "POST /oauth/token with a wrong client secret gets 401 {\"error\":\"invalid_client\"}") { c in
-            let answer = try c.send(tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential))
+            let answer = try sendToken(c, tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential))
             try c.expectStatus(answer, [401], "POST /oauth/token with a wrong secret")
             let error = c.expectJSON(answer, Self.oauthErrorShape, "POST /oauth/token with a wrong secret")?["error"]?.stringValue
             if let error, error != "invalid_client" { c.fail("POST /oauth/token with a wrong secret: $.error is \(error), expected invalid_client") }
         }
         session.check("solvexia.token.unsupported-grant-400", "POST /oauth/token with grant_type password gets 400 {\"error\":\"unsupported_grant_type\"}") { c in
-            let answer = try c.send(tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential, grant: "password"))
+            let answer = try sendToken(c, tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential, grant: "password"))
             try c.expectStatus(answer, [400], "POST /oauth/token with grant_type password")
             let error = c.expectJSON(answer, Self.oauthErrorShape, "POST /oauth/token with grant_type password")?["error"]?.stringValue
             if let error, error != "unsupported_grant_type" {
