@@ -152,12 +152,12 @@ import Testing
         let value = try JSON.parse(#"{"runs":[{"run_id":"a","state":"RUNNING"},{"run_id":7,"state":"DONE"}],"odd key":{"x":1}}"#)
         let problems = WESShapes.runList.problems(in: value, at: "$")
         #expect(problems == [
-            ShapeProblem(path: "$.runs[1].run_id", found: "7", expected: "a string"),
-            ShapeProblem(path: "$.runs[1].state", found: "\"DONE\"", expected: "one of " + WESFake.states.joined(separator: ", ")),
-            ShapeProblem(path: "$.next_page_token", found: "nothing", expected: "a string or null"),
+            ShapeProblem(path: "$.runs[1].run_id", message: "is 7; expected a string"),
+            ShapeProblem(path: "$.runs[1].state", message: "is \"DONE\"; expected one of " + WESFake.states.joined(separator: ", ")),
+            ShapeProblem(path: "$.next_page_token", message: "is missing; expected a string or null"),
         ])
         let odd = BodyShape.object([.init("odd key", .map(.string()))]).problems(in: value, at: "$")
-        #expect(odd == [ShapeProblem(path: #"$["odd key"].x"#, found: "1", expected: "a string")])
+        #expect(odd == [ShapeProblem(path: #"$["odd key"].x"#, message: "is 1; expected a string")])
     }
 
     @Test func aHugeBodyGetsTwentyProblemsAtMost() throws {

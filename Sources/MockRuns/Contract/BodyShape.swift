@@ -6,16 +6,15 @@ public protocol BodySchema: Sendable {
     func problems(in value: JSON, at path: String) -> [ShapeProblem]
 }
 
-/// One way a body differs from its schema: where (`$.runs[0].state`), what was there, and what was expected.
+/// One way a body differs from its schema: where (`$.runs[0].state`) and what is wrong there
+/// (`is "DONE"; expected one of QUEUED, ...`).
 public struct ShapeProblem: Sendable, Equatable {
     public var path: String
-    public var found: String
-    public var expected: String
+    public var message: String
 
-    public init(path: String, found: String, expected: String) {
+    public init(path: String, message: String) {
         self.path = path
-        self.found = found
-        self.expected = expected
+        self.message = message
     }
 }
 
@@ -63,7 +62,7 @@ public indirect enum BodyShape: BodySchema {
         // Bounded: a hostile server's huge body gets its first problems, not one per element.
         guard out.count < 20 else { return }
         func wrong(_ expected: String) {
-            out.append(ShapeProblem(path: path, found: Self.describe(value), expected: expected))
+            out.append(ShapeProblem(path: path, message: "is \(Self.describe(value)); expected \(expected)"))
         }
         switch (self, value) {
         case (.any, _), (.integer, .int), (.number, .int), (.number, .double), (.boolean, .bool), (.null, .null):
@@ -86,7 +85,7 @@ public indirect enum BodyShape: BodySchema {
                 if let item = present[member.name] {
                     member.shape.collect(item, Self.child(path, member.name), &out)
                 } else if member.required {
-                    out.append(ShapeProblem(path: Self.child(path, member.name), found: "nothing", expected: member.shape.summary))
+                    out.append(ShapeProblem(path: Self.child(path, member.name), message: "is missing; expected \(member.shape.summary)"))
                 }
             }
         case (.map(let element), .object(let pairs)):

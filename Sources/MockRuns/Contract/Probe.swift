@@ -243,7 +243,7 @@ public final class ProbeSession {
         let message = check.failures.first ?? skipReason ?? check.notes.first ?? "as the contract says"
         record(ProbeResult(
             id: id, summary: summary, verdict: verdict, message: redact(message),
-            problems: check.problems.map { ShapeProblem(path: redact($0.path), found: redact($0.found), expected: $0.expected) },
+            problems: check.problems.map { ShapeProblem(path: redact($0.path), message: redact($0.message)) },
             exchanges: check.exchanges.map(redact)))
         return verdict
     }
@@ -407,7 +407,7 @@ public final class ProbeCheck {
         if !found.isEmpty {
             problems += found
             let first = found[0]
-            fail("\(what): \(first.path) is \(first.found), expected \(first.expected)"
+            fail("\(what): \(first.path) \(first.message)"
                 + (found.count > 1 ? " (and \(found.count - 1) more difference\(found.count > 2 ? "s" : ""))" : ""))
         }
         return json

@@ -38,7 +38,7 @@ public struct ProbeReport: Sendable {
             case .fail:
                 lines.append("FAIL \(result.id): \(result.message)")
                 lines += result.exchanges.map { "     \($0)" }
-                lines += result.problems.dropFirst().prefix(5).map { "     \($0.path) is \($0.found), expected \($0.expected)" }
+                lines += result.problems.dropFirst().prefix(5).map { "     \($0.path) \($0.message)" }
             }
         }
         lines.append("contract: " + summary)
@@ -60,7 +60,7 @@ public struct ProbeReport: Sendable {
                     ("message", .string(result.message)),
                     ("requests", .array(result.exchanges.map(JSON.string))),
                     ("problems", .array(result.problems.map {
-                        .object([("path", .string($0.path)), ("found", .string($0.found)), ("expected", .string($0.expected))])
+                        .object([("path", .string($0.path)), ("message", .string($0.message))])
                     })),
                 ])
             })),
@@ -76,7 +76,7 @@ public struct ProbeReport: Sendable {
             case .skipped: outcome = .skipped(result.message)
             case .fail:
                 let details = ([result.message] + result.exchanges
-                    + result.problems.map { "\($0.path) is \($0.found), expected \($0.expected)" }).joined(separator: "\n")
+                    + result.problems.map { "\($0.path) \($0.message)" }).joined(separator: "\n")
                 outcome = .failed(message: result.message, type: result.id, details: details)
             }
             return JUnitXML.TestCase(suite: api, classname: "mockruns.contract.\(api)", name: result.id, outcome: outcome)
