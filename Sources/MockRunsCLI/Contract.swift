@@ -104,7 +104,7 @@ struct Contract: ParsableCommand {
 
         let session = ProbeSession(
             options: options,
-            transport: { request in LoopbackHTTP.send(request, to: target, timeout: min(30, timeout)) },
+            transport: { request, seconds in LoopbackHTTP.send(request, to: target, timeout: seconds) },
             clock: ProbeClock(now: Self.monotonicSeconds, sleep: Self.sleep))
         fake.probeContract(session)
 

@@ -17,8 +17,10 @@ import Testing
         let clock = ManualClock()
         var sent: [(at: Double, request: ProbeRequest)] = []
         var answer: (ProbeRequest, Int) -> Result<ProbeAnswer, ProbeTransportError>
-        lazy var session = ProbeSession(options: options, transport: { request in
+        var timeouts: [Double] = []
+        lazy var session = ProbeSession(options: options, transport: { request, timeout in
             self.sent.append((self.clock.now, request))
+            self.timeouts.append(timeout)
             self.clock.now += 0.01
             return self.answer(request, self.sent.count)
         }, clock: clock.probeClock)
@@ -58,6 +60,8 @@ import Testing
         WESFake().probeContract(harness.session)
         // Requests at 0, 1, 2 and 3 s; the next would start at 4 s, after the 3.5 s allowed.
         #expect(harness.sent.map(\.at) == [0, 1, 2, 3])
+        // No request may outlast the deadline either.
+        #expect(harness.timeouts == [3.5, 2.5, 1.5, 1])
         #expect(harness.session.ranOutOfTime)
         let skipped = harness.session.results.filter { $0.message.contains("--timeout of 3.5 s ran out") }
         #expect(skipped.count == harness.session.results.count - 4)
@@ -89,7 +93,7 @@ import Testing
     }
 
     @Test func secretsNeverReachTheReport() throws {
-        let secret = "s3cr3t T0ken/+"
+        let secret = "s3cr3t T0ken/+\"q"
         // A hostile server echoes everything it got, in every answer, header values included.
         let harness = Harness(Self.options(token: secret, writes: true)) { request, _ in
             let echo = request.path + " " + request.headers.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + " " + String(decoding: request.body, as: UTF8.self)

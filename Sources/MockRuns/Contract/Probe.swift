@@ -109,8 +109,8 @@ public struct ProbeTransportError: Error, Sendable, Equatable {
     }
 }
 
-/// Sends one request and waits for its whole answer.
-public typealias ProbeTransport = (ProbeRequest) -> Result<ProbeAnswer, ProbeTransportError>
+/// Sends one request and waits for its whole answer, at most the given seconds.
+public typealias ProbeTransport = (ProbeRequest, _ timeout: Double) -> Result<ProbeAnswer, ProbeTransportError>
 
 /// Time as the runner sees it: a monotonic reading in seconds and a way to wait. Injected, so unit tests run on
 /// a manual clock and nothing reads the machine's clock behind the runner's back.
@@ -264,7 +264,8 @@ public final class ProbeSession {
         let start = clock.now()
         nextStart = start + 1 / options.rate
         requestCount += 1
-        let result = transport(request)
+        // One request may take 30 s at most, and never past the deadline.
+        let result = transport(request, min(30, max(1, deadline - start)))
         switch result {
         case .success(let answer):
             answered = true
@@ -277,11 +278,13 @@ public final class ProbeSession {
         return result
     }
 
-    /// `text` with every secret replaced (also its percent-encoded form, as a query carries it).
+    /// `text` with every secret replaced, also in the forms a request or an echoing body carries it:
+    /// percent-encoded (a query) and JSON-escaped (a body).
     public func redact(_ text: String) -> String {
         var out = text
         for secret in (options.secrets + extraSecrets).sorted(by: { $0.count > $1.count }) {
-            for form in Set([secret, Self.percentEncoded(secret)]) where !form.isEmpty {
+            let escaped = String(JSON.string(secret).serialized().dropFirst().dropLast())
+            for form in Set([secret, Self.percentEncoded(secret), escaped]) where !form.isEmpty {
                 out = out.replacingAll(form, with: "<redacted>")
             }
         }
