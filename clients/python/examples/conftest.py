@@ -36,7 +36,7 @@ def http(request, mockruns):
             digest.update(f"{method} {url} {status}\n".encode())
             digest.update(body.replace(mockruns.url.encode(), b"{base}"))
         record = {"test": request.node.nodeid, "server": mockruns.url.split("/__sessions/")[0],
-                  "session": mockruns.name, "answers": len(session.seen), "sha256": digest.hexdigest()}
+                  "session": mockruns.name, "worker": os.environ.get("PYTEST_XDIST_WORKER"), "answers": len(session.seen), "sha256": digest.hexdigest()}
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", request.node.nodeid)
         with open(os.path.join(folder, name + ".json"), "w") as file:
             json.dump(record, file)

@@ -101,7 +101,8 @@ def mockruns_server(pytestconfig) -> MockrunsServer:
     try:
         return pytestconfig.stash[_RUN].ensure()
     except MockrunsError as error:
-        pytest.fail(f"mockruns: {error}", pytrace=False)
+        problem = str(error)
+    pytest.fail(f"mockruns: {problem}", pytrace=False)  # outside the except: no "during handling" chain
 
 
 def _session_name(nodeid: str, name: str) -> str:
@@ -122,7 +123,9 @@ def mockruns(request, mockruns_server) -> MockrunsSession:
     try:
         session = mockruns_server.session(_session_name(request.node.nodeid, request.node.name), scenario)
     except MockrunsError as error:
-        pytest.fail(f"mockruns: {error}", pytrace=False)
+        session, problem = None, str(error)
+    if session is None:
+        pytest.fail(f"mockruns: {problem}", pytrace=False)
     session.verify_at_teardown = request.config.getini("mockruns_verify")
     verify = request.node.get_closest_marker("mockruns_verify")
     if verify is not None:
