@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module map (outermost first):
 //   mockruns (CLI)  ->  MockRuns (API fakes, admin, router)  ->  Scenarios (pure engine), MockRunsHTTP (values)
+//   MockRunsServer (embedded server for tests) -> MockRuns, MicroHTTPDHost
 //   mockruns (CLI)  ->  MicroHTTPDHost (I/O)  ->  CMicroHTTPD (the only importer of libmicrohttpd),
 //                                                CGnuTLS (certificates for HTTPS; only the host imports it)
 let package = Package(
@@ -12,6 +13,8 @@ let package = Package(
         .executable(name: "mockruns", targets: ["MockRunsCLI"]),
         .library(name: "MockRuns", targets: ["MockRuns"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        // mockruns in a test process: a real server on a loopback port, steered by plain calls.
+        .library(name: "MockRunsServer", targets: ["MockRunsServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -34,6 +37,7 @@ let package = Package(
         .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "CGnuTLS", "MockRunsHTTP", "MockRunsSync"]),
         .target(name: "Scenarios", dependencies: ["MockRunsSync"]),
         .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync"]),
+        .target(name: "MockRunsServer", dependencies: ["MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios"]),
         .executableTarget(
             name: "MockRunsCLI",
             dependencies: [
@@ -55,6 +59,8 @@ let package = Package(
             name: "ConformanceTests",
             dependencies: ["MockRuns", "Scenarios", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]
         ),
+        // The embedded server as a user's tests use it (Swift Testing and XCTest).
+        .testTarget(name: "MockRunsServerTests", dependencies: ["MockRunsServer", "MockRuns", "Scenarios"]),
         .testTarget(name: "CLITests", dependencies: ["MockRunsTesting", "MockRunsSync"]),
         // The command line parsed in-process (the quick serve parser against ArgumentParser).
         .testTarget(

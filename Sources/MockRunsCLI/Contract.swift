@@ -105,7 +105,7 @@ struct Contract: ParsableCommand {
         let session = ProbeSession(
             options: options,
             transport: { request, seconds in LoopbackHTTP.send(request, to: target, timeout: seconds) },
-            clock: ProbeClock(now: Self.monotonicSeconds, sleep: Self.sleep))
+            clock: ProbeClock(now: MonotonicTime().seconds, sleep: Self.sleep))
         fake.probeContract(session)
 
         let incomplete = session.unreachable.map { "the server could not be reached: \($0)" }
@@ -157,13 +157,7 @@ struct Contract: ParsableCommand {
         }
     }
 
-    /// Seconds on the monotonic clock (rate and time bounds must not jump with the wall clock).
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
+    /// Waits on the monotonic clock (the rate and the --timeout must not jump with the wall clock).
     static func sleep(_ seconds: Double) {
         guard seconds > 0 else { return }
         var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))

@@ -123,6 +123,10 @@ enum Console {
     /// Text a client or a file controls, for a log line: control characters (newlines, escape sequences) and
     /// backslashes written as escapes, so the text cannot split a line or forge another.
     static func escaped(_ text: String) -> String {
+        // Most lines need nothing escaped: one pass over the bytes says so (a C1 control starts with 0xC2).
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") || $0 == 0xC2 }) else {
+            return text
+        }
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\\" {

@@ -238,12 +238,3 @@ struct StopSignals {
         server.stop()
     }
 }
-
-/// Real elapsed time for `wall` clock scenarios: the one place mockruns reads a clock, handed to the engine.
-struct MonotonicTime: TimeSource {
-    func seconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-}
