@@ -74,6 +74,7 @@ struct Contract: ParsableCommand {
         guard rate.isFinite, rate > 0, rate <= 1000 else { throw usage("--rate must be a number above 0 and at most 1000 (requests a second)") }
         guard timeout.isFinite, timeout > 0, timeout <= 86_400 else { throw usage("--timeout must be a number of seconds above 0, at most 86400") }
         guard (1...10_000).contains(maxPolls) else { throw usage("--max-polls must be a whole number from 1 to 10000") }
+        guard token == nil || headers.isEmpty else { throw usage("give --token or --header, not both: --header replaces where the token goes") }
         let target: LoopbackHTTP.Target
         do { target = try LoopbackHTTP.Target.parse(url) } catch { throw usage(error.description) }
 

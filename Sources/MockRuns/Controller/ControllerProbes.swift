@@ -8,8 +8,8 @@ extension ControllerFake {
     static let unknownResource = "mockruns-contract-no-such-resource"
 
     public func probeContract(_ session: ProbeSession) {
-        let key = session.options.token ?? session.options.parameters["api_key"]
-        let resource = session.options.runID ?? session.options.parameters["resourceID"]
+        let key = session.options.token
+        let resource = session.options.runID
         func request(_ method: String, _ path: String, _ parameters: [(String, String)]) -> ProbeRequest {
             ProbeRequest(method, path + "?" + parameters.map { "\($0.0)=\(ProbeSession.percentEncoded($0.1))" }.joined(separator: "&"))
         }

@@ -11,7 +11,7 @@ extension FoundryFake {
     static let unknownSource = "mockruns-contract-no-such-source"
 
     public func probeContract(_ session: ProbeSession) {
-        let key = session.options.token ?? session.options.parameters["apiKey"]
+        let key = session.options.token
         // The run: --run-id SOURCE/STATUS2MATCH/STEP (as mockruns names Foundry runs), or --param each.
         var run = session.options.parameters
         if let id = session.options.runID {
