@@ -138,7 +138,14 @@ enum LoopbackHTTP {
         }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        // The whole answer within `timeout`, not each read: a server trickling a byte at a time cannot stretch it.
+        let clock = MonotonicTime()
+        let deadline = clock.seconds() + Double(seconds.tv_sec)
         while received.count <= maxAnswerBytes {
+            let left = deadline - clock.seconds()
+            guard left > 0 else { return .failure(.init("no whole answer from \(name) within \(Int(seconds.tv_sec)) s")) }
+            var wait = timeval(tv_sec: Int(left), tv_usec: Int((left - Double(Int(left))) * 1e6) + 1)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 { received.append(contentsOf: buffer[0..<n]); continue }
             if n < 0, errno == EINTR { continue }

@@ -259,6 +259,20 @@ import Testing
         #expect(solvexia.status == 0, "\(solvexia.stdout)")
     }
 
+    @Test func aTricklingServerCannotOutlastTheTimeout() async throws {
+        // One byte a second: every read gets something, so only a bound on the whole answer ends it.
+        let server = try await Server { Self.set(&$0, "wes", "faults", [["endpoint": "service_info", "from": 1, "trickle": ["bytesPerSecond": 1]]]) }
+        let started = Date()
+        let run = try await Self.contract("wes", server.url, ["--timeout", "3"])
+        let elapsed = Date().timeIntervalSince(started)
+        try await server.stop()
+        #expect(elapsed < 15, "took \(elapsed) s")
+        #expect(run.status == 1)
+        #expect(run.message("wes.service-info.shape").hasSuffix("got no answer: no whole answer from \(server.url.dropFirst("http://".count)) within 3 s"), "\(run.stdout)")
+        #expect(run.report["incomplete"] as? String == "the --timeout of 3 s ran out")
+        #expect(run.checks.dropFirst().allSatisfy { $0["verdict"] as? String == "skipped" && ($0["message"] as? String)?.contains("--timeout of 3 s ran out") == true })
+    }
+
     @Test func usageAndConnectionErrorsExitTwo() async throws {
         let unknown = try await ChildProcess.run(CLI.binary, ["contract", "--api", "nope", "--url", "http://127.0.0.1:1"])
         #expect(unknown.status == 2)
