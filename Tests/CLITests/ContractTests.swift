@@ -235,9 +235,10 @@ import Testing
         let wall = entries.compactMap { ($0["wallMs"] as? NSNumber)?.doubleValue }
         #expect(wall.count == entries.count)
         #expect(wall.count >= 9)
-        // 4 requests a second: a quarter second between starts (less a little for the path from client to journal).
+        // 4 requests a second: a quarter second at least between two requests as the server saw them (the next
+        // starts a quarter second after the previous answer arrived; 1 ms for the journal's rounding).
         let gaps = zip(wall, wall.dropFirst()).map { $1 - $0 }
-        #expect(gaps.allSatisfy { $0 >= 250 - 25 }, "gaps between requests (ms): \(gaps)")
+        #expect(gaps.allSatisfy { $0 >= 250 - 1 }, "gaps between requests (ms): \(gaps)")
     }
 
     @Test func secretsAreNeverPrintedOrWritten() async throws {

@@ -51,17 +51,19 @@ import Testing
         #expect(harness.sent.count >= 8)
         #expect(harness.session.requestCount == harness.sent.count)
         for (earlier, later) in zip(harness.sent, harness.sent.dropFirst()) {
-            #expect(later.at - earlier.at >= 0.5 - 1e-9, "\(later.request.path) \(later.at - earlier.at) s after the one before")
+            // Half a second after the one before ended (10 ms after it started).
+            #expect(later.at - earlier.at >= 0.51 - 1e-9, "\(later.request.path) \(later.at - earlier.at) s after the one before")
         }
     }
 
     @Test func theTimeoutSkipsWhatIsLeft() {
         let harness = Harness(Self.options(rate: 1, timeout: 3.5)) { _, _ in Self.json(200, "{}") }
         WESFake().probeContract(harness.session)
-        // Requests at 0, 1, 2 and 3 s; the next would start at 4 s, after the 3.5 s allowed.
-        #expect(harness.sent.map(\.at) == [0, 1, 2, 3])
+        // Requests at 0, 1.01, 2.02 and 3.03 s (each a second after the one before ended); the next would start
+        // at 4.04 s, after the 3.5 s allowed.
+        #expect(harness.sent.map { ($0.at * 100).rounded() } == [0, 101, 202, 303])
         // No request may outlast the deadline either.
-        #expect(harness.timeouts == [3.5, 2.5, 1.5, 1])
+        #expect(harness.timeouts.map { ($0 * 100).rounded() } == [350, 249, 148, 100])
         #expect(harness.session.ranOutOfTime)
         let skipped = harness.session.results.filter { $0.message.contains("--timeout of 3.5 s ran out") }
         #expect(skipped.count == harness.session.results.count - 4)
@@ -74,7 +76,7 @@ import Testing
         }
         WESFake().probeContract(harness.session)
         #expect(harness.sent.count > 2)
-        #expect(harness.sent[1].at >= 7)
+        #expect(harness.sent[1].at >= 7.01)  // 7 s after the 503 arrived
         #expect(harness.session.results.first?.verdict == .fail)  // service-info got the 503
     }
 

@@ -262,19 +262,22 @@ public final class ProbeSession {
         }
         if wait > 0 { clock.sleep(wait) }
         let start = clock.now()
-        nextStart = start + 1 / options.rate
         requestCount += 1
         // One request may take 30 s at most, and never past the deadline.
         let result = transport(request, min(30, max(1, deadline - start)))
+        // The next request starts a rate interval after this one ENDED: the server then sees two requests at
+        // least that far apart, however long either took to arrive.
+        let end = clock.now()
+        nextStart = end + 1 / options.rate
         switch result {
         case .success(let answer):
             answered = true
             // Honoured for every request, not just polls: a paid service asking for a pause gets it.
-            if let seconds = answer.retryAfterSeconds { nextStart = max(nextStart, start + Double(seconds)) }
+            if let seconds = answer.retryAfterSeconds { nextStart = max(nextStart, end + Double(seconds)) }
         case .failure(let error):
             if error.unreachable, !answered { unreachable = error.message }
         }
-        if clock.now() >= deadline { ranOutOfTime = true }
+        if end >= deadline { ranOutOfTime = true }
         return result
     }
 
