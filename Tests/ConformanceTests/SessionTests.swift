@@ -1,4 +1,5 @@
 import Foundation
+import MicroHTTPDHost
 import MockRuns
 import MockRunsHTTP
 import MockRunsTesting
@@ -246,6 +247,33 @@ import Testing
         #expect(viaDefault.status == 200)
         let journal = try await server.send("GET", "/__mockruns/sessions/default/journal")
         #expect((journal.jsonObject?["requests"] as? [[String: Any]])?.count == 2, "the root's status read and this one")
+    }
+
+    @Test func corsAndTheBodyLimitWorkUnderAPrefix() async throws {
+        let page = "http://localhost:3000"
+        let mock = try MockServer(json: "{}", options: ServerOptions(cors: CORSPolicy(origins: [page])))
+        let small = try TestServer(responder: mock.app, configuration: HTTPServer.Configuration(maxBodyBytes: 64))
+        _ = try await created(small, #"{"name": "a"}"#)
+        let runs = "/__sessions/a" + WorkspaceTests.runs
+        let preflight = try await small.send("OPTIONS", runs, headers: ["Origin": page, "Access-Control-Request-Method": "POST"])
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["Access-Control-Allow-Origin"] == page)
+        #expect(preflight.headers["Access-Control-Allow-Methods"]?.contains("POST") == true)
+        let list = try await small.send("GET", runs, headers: ["Origin": page, "X-API-Key": "k"])
+        #expect(list.status == 200)
+        #expect(list.headers["Access-Control-Allow-Origin"] == page)
+        // Too large a body: the workspace API's own 413 with the session's Date, not an admin error.
+        #expect(try await small.send("POST", "/__mockruns/sessions/a/clock/advance?seconds=86400").status == 200)
+        let big = try await small.send(
+            "POST", runs, headers: ["X-API-Key": "k", "Content-Type": "application/json"], body: Array(repeating: UInt8(ascii: "a"), count: 5000))
+        #expect(big.status == 413)
+        #expect(big.headers["Content-Type"] == "application/problem+json")
+        #expect(big.headers["Date"] == "Thu, 02 Jan 2025 00:00:01 GMT", "a day on, and the one list read")
+        let unknown = try await small.send(
+            "POST", "/__sessions/zz" + WorkspaceTests.runs, headers: ["Content-Type": "application/json"],
+            body: Array(repeating: UInt8(ascii: "a"), count: 5000))
+        #expect(unknown.status == 413)
+        #expect(unknown.jsonObject?["error"] is String, "the admin error body: no API owns an unknown session")
     }
 
     // MARK: each session's admin API
