@@ -360,6 +360,47 @@ import Testing
         #expect(page.status == 403)
     }
 
+    @Test func parallelTestsEachSeeOnlyTheirOwnSession() async throws {
+        let server = try MockServer.start(json: "{}")
+        let form = WESTests.Multipart.workflow()
+        // Eight "tests" at once, each in its own session on the same scenario: each sees its own three runs
+        // only, and, the seed and the requests being the same, each makes the same ids.
+        let seen = try await withThrowingTaskGroup(of: (ids: [String], listed: [String], journal: Int).self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    let name = "t\(index)"
+                    let made = try await server.send(
+                        "POST", "/__mockruns/sessions", headers: Self.json, body: Array(#"{"name": "\#(name)", "scenario": "wes-happy"}"#.utf8))
+                    try #require(made.status == 201, "\(made.text)")
+                    let p = "/__sessions/\(name)" + Self.wes
+                    var ids: [String] = []
+                    for _ in 0..<3 {
+                        let r = try await server.send(
+                            "POST", p + "/runs", headers: [WESTests.token: "t", "Content-Type": form.contentType], body: form.bytes)
+                        ids.append(try #require(r.jsonObject?["run_id"] as? String, "\(r.text)"))
+                    }
+                    for id in ids {
+                        var state = ""
+                        for _ in 0..<5 { state = try await server.send("GET", p + "/runs/\(id)/status", headers: Self.wesAuth).jsonObject?["state"] as? String ?? "?" }
+                        #expect(state == "COMPLETE")
+                    }
+                    let runs = try await server.send("GET", p + "/runs", headers: Self.wesAuth).jsonObject?["runs"] as? [[String: Any]] ?? []
+                    let journal = try await server.send("GET", "/__mockruns/sessions/\(name)/journal").jsonObject?["requests"] as? [Any] ?? []
+                    return (ids, runs.compactMap { $0["run_id"] as? String }, journal.count)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(seen.count == 8)
+        for result in seen {
+            #expect(Set(result.listed) == Set(result.ids), "a session lists its own runs only")
+            #expect(result.ids == seen[0].ids, "same seed, same requests: same ids in every session")
+            #expect(result.journal == 3 + 15 + 1)
+        }
+        #expect(Set(seen[0].ids).count == 3)
+        #expect((try await server.send("GET", Self.wes + "/runs", headers: Self.wesAuth).jsonObject?["runs"] as? [Any])?.count == 0)
+    }
+
     // MARK: determinism
 
     /// One exchange as bytes: status, the headers a client may read the scenario from, the body.
