@@ -219,7 +219,7 @@ import Testing
         #expect(missing.jsonObject?["instance"] as? String == "\(runs)/00000000-0000-4000-8000-000000000000")
     }
 
-    @Test func foundryAndSolvexiaAnswerInASession() async throws {
+    @Test func foundryControllerAndSolvexiaAnswerInASession() async throws {
         let server = try MockServer.start(MockServer.catalog.defaultScenario())
         _ = try await created(server, #"{"name": "f"}"#)
         let params = "apiKey=k&sourceID=SCR_017041-1&status2Match=error&stepName=transform"
@@ -233,6 +233,12 @@ import Testing
             "GET", "/__sessions/f/api/v1/processruns/pr-114278/runstatus", headers: ["Authorization": "Bearer any-token"])
         #expect(solvexia.status == 200, "\(solvexia.text)")
         #expect(solvexia.jsonObject?["status"] is String)
+        // The Controller too; its run is the session's, the root has "No ongoing run".
+        #expect(try await server.send("POST", "/__sessions/f/controller/run?api_key=k&resourceID=SCR_1").status == 200)
+        let controller = try await server.send("GET", "/__sessions/f/controller/run_status?api_key=k&resourceID=SCR_1")
+        #expect(controller.jsonObject?["status"] as? String == "Running", "\(controller.text)")
+        let controllerAtRoot = try await server.send("GET", "/controller/run_status?api_key=k&resourceID=SCR_1")
+        #expect(controllerAtRoot.text == #"{"status":"No ongoing run"}"#)
         // The Foundry run is the session's: the root's status read knows none.
         let rootStatus = try await server.send("GET", "/dashboard/run_status?" + params)
         #expect(rootStatus.text != status.text)
@@ -246,7 +252,7 @@ import Testing
         let viaDefault = try await server.send("GET", "/__sessions/default/ga4gh/wes/v1/runs/\(Self.completeRun)/status", headers: Self.wesAuth)
         #expect(viaDefault.status == 200)
         let journal = try await server.send("GET", "/__mockruns/sessions/default/journal")
-        #expect((journal.jsonObject?["requests"] as? [[String: Any]])?.count == 2, "the root's status read and this one")
+        #expect((journal.jsonObject?["requests"] as? [[String: Any]])?.count == 3, "the root's two status reads and this one")
     }
 
     @Test func corsAndTheBodyLimitWorkUnderAPrefix() async throws {
