@@ -115,6 +115,16 @@ import Testing
         let twice = try await create(server, #"{"name": "a"}"#)
         #expect(twice.status == 409)
         #expect(error(twice).contains("a session named a exists"))
+        // A look-alike of a session's name never reaches it: names are compared as bytes.
+        #expect(try await create(server, #"{"name": "K"}"#).status == 201)
+        #expect(try await server.send("GET", "/__sessions/K" + Self.wes + "/service-info", headers: Self.wesAuth).status == 200)
+        for path in ["/__sessions/%E2%84%AA", "/__sessions/%00", "/__sessions/K%00", "/__sessions/"] {
+            let r = try await server.send("GET", path + Self.wes + "/service-info", headers: Self.wesAuth)
+            #expect(r.status == 404, "\(path): \(r.text)")
+            #expect(error(r).hasPrefix("no session "), "\(path): \(r.text)")
+            #expect(!r.text.contains("\u{0}"))
+        }
+        _ = try await server.send("DELETE", "/__mockruns/sessions/K")
         // A body that is not JSON is refused by the admin guard, as everywhere in the admin API.
         let text = try await server.send("POST", "/__mockruns/sessions", headers: ["Content-Type": "text/plain"], body: "name=a")
         #expect(text.status == 415)

@@ -49,7 +49,7 @@ public final class MockRunsApp: HTTPResponder {
     public func respond(to request: HTTPRequest) -> Reply {
         // One byte check keeps root requests off every other path: only the admin API and sessions start "/__".
         if Self.isReserved(request.path) {
-            if request.path.hasPrefix(Self.sessionPrefix) { return respondInSession(request) }
+            if Self.isSessionPath(request.path) { return respondInSession(request) }
             if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
                 // Admin requests steer the server; the journal is for what the client under test sent.
                 return Reply(stamped(guardedAdmin(request), in: root))
@@ -64,6 +64,11 @@ public final class MockRunsApp: HTTPResponder {
     private static func isReserved(_ path: String) -> Bool {
         var bytes = path.utf8.makeIterator()
         return bytes.next() == UInt8(ascii: "/") && bytes.next() == UInt8(ascii: "_") && bytes.next() == UInt8(ascii: "_")
+    }
+
+    /// Compared as bytes: `hasPrefix` compares characters, and the name is cut from the bytes after the prefix.
+    static func isSessionPath(_ path: String) -> Bool {
+        path.utf8.starts(with: sessionPrefix.utf8)
     }
 
     /// `/__sessions/NAME/<API path>`: the API path served as at the root, against session NAME's state.
@@ -152,7 +157,7 @@ public final class MockRunsApp: HTTPResponder {
         let error = APIError(refusal.status, refusal.message)
         var request = request
         var session = root
-        if request.path.hasPrefix(Self.sessionPrefix) {
+        if Self.isSessionPath(request.path) {
             let (name, rest) = Self.splitSessionPath(request.path)
             guard let named = self.session(named: name) else { return stamped(adminError(refusal.status, refusal.message), in: root) }
             session = named
