@@ -52,9 +52,14 @@ public struct Endpoint: Sendable, Equatable {
 public struct FakeContext: Sendable {
     /// The shared scenario; call `withEngine` for each consistent read-and-change.
     public let scenario: LiveScenario
-    /// `http://host:port` as the client reached this server, for URLs the server itself serves. Worked out only
-    /// when a fake asks (most answers carry no URL).
-    public var baseURL: String { ServerOptions.baseURL(publicURL: publicURL, servesHTTPS: servesHTTPS, headers: headers) }
+    /// `http://host:port` as the client reached this server (and `/__sessions/NAME` in a session), for URLs the
+    /// server itself serves. Worked out only when a fake asks (most answers carry no URL).
+    public var baseURL: String {
+        ServerOptions.baseURL(publicURL: publicURL, servesHTTPS: servesHTTPS, headers: headers) + basePath
+    }
+    /// What a path the server serves starts with in this request's session: `/__sessions/NAME`, or empty at the
+    /// root. Relative links written into answers (`/api/v1/...`) start with it.
+    public let basePath: String
     private let publicURL: String?
     private let servesHTTPS: Bool
     private let headers: HTTPHeaders
@@ -78,6 +83,7 @@ public struct FakeContext: Sendable {
         self.publicURL = options.publicURL
         self.servesHTTPS = options.servesHTTPS
         self.headers = request.headers
+        self.basePath = request.basePath
         self.settings = settings
         self.deviation = deviation
     }
