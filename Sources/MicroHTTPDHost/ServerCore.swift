@@ -124,6 +124,24 @@ final class ServerCore: Sendable {
         return true
     }
 
+    /// Suspends `connection` until `deferred` is completed (or the server stops). Called like `suspend(_:for:)`;
+    /// false once the server is stopping.
+    func suspend(_ connection: OpaquePointer, until deferred: DeferredReply) -> Bool {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
+        let handle = MHDHandle(connection)
+        let token: UInt64? = registry.withLock { registry in
+            if registry.stopping { return nil }
+            registry.nextToken &+= 1
+            MHD_suspend_connection(handle.pointer)
+            registry.suspended[key] = Entry(handle: handle, token: registry.nextToken)
+            return registry.nextToken
+        }
+        guard let token else { return false }
+        // Completed already (a fast upstream): resumed at once, which libmicrohttpd allows right after suspending.
+        deferred.onComplete { [self] in resume(key: key, token: token) }
+        return true
+    }
+
     /// Timer side: resumes the connection if it is still suspended by this timer's suspension.
     private func resume(key: UInt, token: UInt64) {
         registry.withLock { registry in
