@@ -113,9 +113,9 @@ struct ResponseReader<Source: ByteSource> {
 
     /// Everything until the server closes the connection (an answer with neither length nor chunking).
     mutating func bodyUntilClose() throws(OutboundError) -> [UInt8] {
-        while try fill() {
+        repeat {
             if buffer.count - start > limits.maxBodyBytes { throw tooLarge() }
-        }
+        } while try fill()
         defer { start = buffer.count }
         return Array(buffer[start...])
     }
@@ -137,7 +137,8 @@ struct ResponseReader<Source: ByteSource> {
             }
             body.append(contentsOf: buffer[start..<(start + size)])
             start += size
-            guard try line(limit: 2, what: "the end of a chunk").isEmpty else { throw malformed("a chunk longer than its size") }
+            let longer = malformed("a chunk longer than its size")
+            guard try line(limit: 2, what: "the end of a chunk", tooLong: longer).isEmpty else { throw longer }
         }
         var trailerBytes = 0
         while true {
