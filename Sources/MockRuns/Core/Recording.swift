@@ -253,7 +253,7 @@ public struct ScenarioRecorder: Sendable {
         }
         if !latency.isEmpty { script.append(("latency", .object(latency))) }
         if !faults.isEmpty { script.append(("faults", .array(faults))) }
-        let recorded = runs.compactMap(Self.script)
+        let recorded = runs.map(Self.script)
         if !recorded.isEmpty { script.append(("runs", .array(recorded))) }
         let settings = recording.replaySettings(credentialPlaces: credentials.map(\.place))
         if !settings.isEmpty { script.append(("settings", .object(settings))) }
@@ -263,7 +263,9 @@ public struct ScenarioRecorder: Sendable {
         ])
     }
 
-    private static func script(of run: RecordedRun) -> JSON? {
+    /// A run never read is still written (`{}`: the API's default lifecycle), so runs keep their creation order
+    /// and faults their `runIndex`.
+    private static func script(of run: RecordedRun) -> JSON {
         var phases = run.phases
         // Created in a state no read showed (a run answered `queued` that was `running` by the first poll): that
         // state for a moment of scenario time, so the creation answer shows it and the first read does not.
@@ -271,11 +273,10 @@ public struct ScenarioRecorder: Sendable {
             phases.insert(Phase(state: created, polls: -1, fields: []), at: 0)
         }
         if phases.isEmpty, let created = run.createdState { phases = [Phase(state: created, polls: 0, fields: [])] }
-        guard !phases.isEmpty else { return nil }
         var members: [(String, JSON)] = []
         if !run.fields.isEmpty { members.append(("fields", .object(run.fields))) }
         // Before an event the last state is held (the client sent the event while the run showed it).
-        members.append(("timeline", timeline(phases)))
+        if !phases.isEmpty { members.append(("timeline", timeline(phases))) }
         if let limit = run.notFoundAfter { members.append(("notFoundAfter", .int(limit))) }
         if let event = run.event, !run.eventPhases.isEmpty {
             var eventPhases = run.eventPhases
