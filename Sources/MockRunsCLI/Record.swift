@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -97,7 +98,8 @@ struct Record: ParsableCommand {
             upstream: upstreamURL, recorder: recorder, client: client,
             pool: WorkerPool(workers: workers, backlog: queue, label: "mockruns.record"),
             log: { Console.log($0) },
-            onStopRequest: { kill(getpid(), SIGTERM) })
+            // A moment later, so the stop request's own answer is written before the server closes.
+            onStopRequest: { DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { kill(getpid(), SIGTERM) } })
         var configuration = HTTPServer.Configuration(host: host, port: port, maxBodyBytes: maxBodyBytes)
         if verbose {
             configuration.onRequestCompleted = { entry in
