@@ -104,7 +104,7 @@ struct Record: ParsableCommand {
         if verbose {
             configuration.onRequestCompleted = { entry in
                 let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(entry.status) in \(Console.oneDecimal(ms)) ms (forwarded)")
+                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(entry.status) in \(Console.oneDecimal(ms)) ms")
             }
         }
         let server: HTTPServer

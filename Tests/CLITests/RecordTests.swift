@@ -9,8 +9,9 @@ import Testing
 /// `mockruns record` as a user runs it: a mockruns playing a bundled scenario stands in for the real service,
 /// the recorder sits in front of it, a client session goes through the recorder; then the written scenario is
 /// validated and served, the same session runs against it, and the client must see the same states and
-/// status codes (the definition of done).
-@Suite struct RecordTests {
+/// status codes (the definition of done). Serialized: each case runs three servers, and ten at once
+/// would load a shared 2-core machine enough to upset other suites' timing.
+@Suite(.serialized) struct RecordTests {
     struct Ready: Decodable {
         var url: String
         var port: Int

@@ -88,6 +88,39 @@ import Testing
         #expect(mismatch?.kind == .tls, "\(String(describing: mismatch))")
     }
 
+    /// This machine's name when it resolves to 127.0.0.1 (as /etc/hosts often says): a name the self-signed
+    /// certificate (localhost, 127.0.0.1, ::1) does not carry.
+    static let loopbackHostName: String? = {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0 else { return nil }
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard !host.isEmpty, host != "localhost" else { return nil }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return nil }
+        defer { freeaddrinfo(list) }
+        let address = first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+        return address == inet_addr("127.0.0.1") ? host : nil
+    }()
+
+    @Test(.enabled(if: loopbackHostName != nil, "needs this machine's name to resolve to 127.0.0.1"))
+    func aCertificateForAnotherNameFailsTheHostnameCheck() async throws {
+        let host = try #require(Self.loopbackHostName)
+        let identity = try TLSIdentity.selfSigned()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-cert-\(UUID()).pem").path
+        try identity.certificatePEM.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let server = try HTTPServer(configuration: .init(host: "127.0.0.1", tls: identity), responder: Self.echo)
+        defer { server.stop() }
+        let trusting = HTTPClient(configuration: .init(connectTimeout: 5, readTimeout: 5, caFile: file))
+        // Trusted, and the same server by its address passes; by a name the certificate lacks, it does not.
+        #expect(try await Self.get("https://127.0.0.1:\(server.port)/", client: trusting).status == 200)
+        let error = await Self.failure("https://\(host):\(server.port)/", client: trusting)
+        #expect(error?.kind == .tls)
+        #expect(error?.message.contains("The name in the certificate does not match") == true, "\(String(describing: error))")
+    }
+
     @Test func chunkedAnswersFromARawSocketAreJoined() async throws {
         let raw = try RawServer(
             answer: Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n".utf8))

@@ -82,7 +82,7 @@ public struct ScenarioRecorder: Sendable {
     public static let maximumFaults = 10_000
     public static let maximumCredentials = 32
     public static let maximumSamples = 10_000
-    /// Most status reads kept per run (consecutive equal states are folded as they come, so this bounds phases).
+    /// Most phases kept per run and per event (consecutive equal states are folded as they come).
     public static let maximumPhases = 1_000
 
     private var runs: [RecordedRun] = []
