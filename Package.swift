@@ -55,7 +55,7 @@ let package = Package(
             name: "OutboundHTTPTests",
             dependencies: ["OutboundHTTP", "MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MockRunsSync"]),
-        // Unit tests of the fakes' shared parts that need no server (routing).
+        // Unit tests of the fakes' shared parts that need no server (routing, the scenario recorder).
         .testTarget(name: "MockRunsTests", dependencies: ["MockRuns", "MockRunsHTTP"]),
         .testTarget(
             name: "ConformanceTests",

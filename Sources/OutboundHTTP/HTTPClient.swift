@@ -69,11 +69,16 @@ public struct HTTPClient: Sendable {
         let connection = try Connection.open(to: request.url, configuration: configuration)
         try connection.write(head + request.body)
         var reader = ResponseReader(source: ConnectionSource(connection: connection), limits: configuration.limits, host: request.url.hostHeader)
+        return try Self.answer(to: request.method, from: &reader)
+    }
+
+    /// The final answer read from `reader`: interim ones (100 Continue, 103 Early Hints) are skipped; 101 would
+    /// switch protocols, which no caller asks for.
+    static func answer<Source>(to method: String, from reader: inout ResponseReader<Source>) throws(OutboundError) -> OutboundResponse {
         var answer = try reader.head()
-        // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 would switch protocols: not for us.
         while (100...199).contains(answer.status), answer.status != 101 { answer = try reader.head() }
         let headers = HTTPHeaders(answer.headers.map { ($0.name, $0.value) })
-        let body = try Self.body(of: answer.status, headers: headers, method: request.method, reader: &reader)
+        let body = try body(of: answer.status, headers: headers, method: method, reader: &reader)
         return OutboundResponse(status: answer.status, reason: answer.reason, headers: headers, body: body)
     }
 
@@ -132,7 +137,7 @@ public struct HTTPClient: Sendable {
     }
 }
 
-/// Bytes already in memory as a `ByteSource` (parsing tests, and the type the static helpers name).
+/// Bytes already in memory as a `ByteSource`, for tests of the parser.
 struct ArraySource: ByteSource {
     var bytes: [UInt8]
     var offset = 0
@@ -152,11 +157,7 @@ extension HTTPClient {
     /// Parses a whole answer held in memory (for tests of the parser's limits and errors).
     static func parse(_ bytes: [UInt8], method: String = "GET", limits: Limits = Limits(), step: Int = Int.max) throws(OutboundError) -> OutboundResponse {
         var reader = ResponseReader(source: ArraySource(bytes: bytes, step: step), limits: limits, host: "test")
-        var answer = try reader.head()
-        while (100...199).contains(answer.status), answer.status != 101 { answer = try reader.head() }
-        let headers = HTTPHeaders(answer.headers.map { ($0.name, $0.value) })
-        let body = try body(of: answer.status, headers: headers, method: method, reader: &reader)
-        return OutboundResponse(status: answer.status, reason: answer.reason, headers: headers, body: body)
+        return try answer(to: method, from: &reader)
     }
 }
 
