@@ -21,6 +21,8 @@ public protocol APIFake: Sendable {
     /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
     /// request id on each. The default returns `response` unchanged.
     func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
+    /// How `mockruns record` reads this API's traffic into a scenario; nil (the default): it cannot be recorded.
+    var recording: (any RunRecording)? { get }
 }
 
 extension APIFake {
@@ -28,6 +30,8 @@ extension APIFake {
     public var routes: [String] { routeTable.summaries }
 
     public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint { endpoint }
+
+    public var recording: (any RunRecording)? { nil }
 
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response
