@@ -5,7 +5,8 @@ import PackageDescription
 //   mockruns (CLI)  ->  MockRuns (API fakes, admin, router)  ->  Scenarios (pure engine), MockRunsHTTP (values)
 //   MockRunsServer (embedded server for tests) -> MockRuns, MicroHTTPDHost
 //   mockruns (CLI)  ->  MicroHTTPDHost (I/O)  ->  CMicroHTTPD (the only importer of libmicrohttpd),
-//                                                CGnuTLS (certificates for HTTPS; only the host imports it)
+//                                                CGnuTLS (certificates for HTTPS)
+//   mockruns (CLI)  ->  OutboundHTTP (an HTTP/1.1 + TLS client: `mockruns record`)  ->  CGnuTLS, MockRunsHTTP
 let package = Package(
     name: "mockruns",
     platforms: [.macOS(.v15)],
@@ -33,15 +34,17 @@ let package = Package(
         ),
         // The lock every module shares state behind (a pthread mutex in debug builds, so ThreadSanitizer sees it).
         .target(name: "MockRunsSync"),
-        .target(name: "MockRunsHTTP"),
+        .target(name: "MockRunsHTTP", dependencies: ["MockRunsSync"]),
         .target(name: "MicroHTTPDHost", dependencies: ["CMicroHTTPD", "CGnuTLS", "MockRunsHTTP", "MockRunsSync"]),
+        // The client side: HTTP/1.1 over TCP or GnuTLS, for commands that talk to other servers.
+        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS", "MockRunsHTTP"]),
         .target(name: "Scenarios", dependencies: ["MockRunsSync"]),
         .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync"]),
         .target(name: "MockRunsServer", dependencies: ["MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios"]),
         .executableTarget(
             name: "MockRunsCLI",
             dependencies: [
-                "MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios", "MockRunsSync",
+                "MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios", "MockRunsSync", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,8 +55,11 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),
+        .testTarget(
+            name: "OutboundHTTPTests",
+            dependencies: ["OutboundHTTP", "MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MockRunsSync"]),
-        // Unit tests of the fakes' shared parts that need no server (routing).
+        // Unit tests of the fakes' shared parts that need no server (routing, the scenario recorder, the contract runner).
         .testTarget(name: "MockRunsTests", dependencies: ["MockRuns", "MockRunsHTTP", "Scenarios"]),
         .testTarget(
             name: "ConformanceTests",

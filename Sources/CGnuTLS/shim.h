@@ -2,12 +2,14 @@
 #define MOCKRUNS_CGNUTLS_SHIM_H
 
 /* Thin helpers over GnuTLS for Swift: checking that a PEM certificate and key belong together, and making a
-   throwaway self-signed certificate for the loopback addresses. Only MicroHTTPDHost imports this module.
+   throwaway self-signed certificate for the loopback addresses (MicroHTTPDHost); a verified client session over a
+   connected socket (OutboundHTTP). Only those two modules import this one.
    Everything here is static inline and compiled by the Swift importer; no C target is needed. */
 
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -91,5 +93,118 @@ done:
   if (key != NULL) gnutls_x509_privkey_deinit(key);
   return r;
 }
+
+/* ---- Client side (OutboundHTTP) ---- */
+
+/* One client session and the credentials it verifies the server against. */
+typedef struct {
+  gnutls_session_t session;
+  gnutls_certificate_credentials_t credentials;
+} mr_tls_client;
+
+/* Writes GnuTLS's reason for `code` to `reason`; for a failed certificate check, why it failed
+   ("The certificate is NOT trusted. The certificate issuer is unknown." ...). */
+static inline void mr_tls_client_reason(gnutls_session_t session, int code, char *reason, size_t reason_size)
+{
+  if (reason_size == 0) return;
+  reason[0] = 0;
+  if (code == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR && session != NULL) {
+    gnutls_datum_t out = { NULL, 0 };
+    unsigned int status = gnutls_session_get_verify_cert_status(session);
+    if (gnutls_certificate_verification_status_print(status, gnutls_certificate_type_get(session), &out, 0) == 0) {
+      snprintf(reason, reason_size, "%s", (const char *) out.data);
+      gnutls_free(out.data);
+      return;
+    }
+  }
+  snprintf(reason, reason_size, "%s", gnutls_strerror(code));
+}
+
+/* A TLS client session over the connected socket `fd`: trusts the system's store, or only the PEM file `cafile`
+   when given; sends `sni` as server name when given (a host name, never an IP address); checks the server's
+   certificate against `verify_name` (host name or IP address); handshakes within `timeout_ms`. 0 on success, or
+   a GnuTLS error with its reason in `reason` (the session is then freed). */
+static inline int mr_tls_client_open(mr_tls_client *client, int fd, const char *sni, const char *verify_name,
+                                     const char *cafile, unsigned int timeout_ms, char *reason, size_t reason_size)
+{
+  int r;
+  client->session = NULL;
+  client->credentials = NULL;
+  r = gnutls_certificate_allocate_credentials(&client->credentials);
+  if (r < 0) goto fail;
+  if (cafile != NULL) {
+    r = gnutls_certificate_set_x509_trust_file(client->credentials, cafile, GNUTLS_X509_FMT_PEM);
+    if (r == 0) {
+      snprintf(reason, reason_size, "no PEM certificate in the CA file %s", cafile);
+      r = GNUTLS_E_NO_CERTIFICATE_FOUND;
+      goto cleanup;
+    }
+  } else {
+    r = gnutls_certificate_set_x509_system_trust(client->credentials);
+  }
+  if (r < 0) goto fail;
+  r = gnutls_init(&client->session, GNUTLS_CLIENT);
+  if (r < 0) goto fail;
+  r = gnutls_set_default_priority(client->session);
+  if (r < 0) goto fail;
+  r = gnutls_credentials_set(client->session, GNUTLS_CRD_CERTIFICATE, client->credentials);
+  if (r < 0) goto fail;
+  if (sni != NULL) {
+    r = gnutls_server_name_set(client->session, GNUTLS_NAME_DNS, sni, strlen(sni));
+    if (r < 0) goto fail;
+  }
+  gnutls_session_set_verify_cert(client->session, verify_name, 0);
+  gnutls_transport_set_int(client->session, fd);
+  gnutls_handshake_set_timeout(client->session, timeout_ms);
+  do {
+    r = gnutls_handshake(client->session);
+  } while (r < 0 && gnutls_error_is_fatal(r) == 0 && r != GNUTLS_E_AGAIN);
+  if (r < 0) goto fail;
+  return 0;
+fail:
+  mr_tls_client_reason(client->session, r, reason, reason_size);
+cleanup:
+  if (client->session != NULL) gnutls_deinit(client->session);
+  if (client->credentials != NULL) gnutls_certificate_free_credentials(client->credentials);
+  client->session = NULL;
+  client->credentials = NULL;
+  return r;
+}
+
+/* Frees a session mr_tls_client_open made (after telling the server, without waiting for its answer). */
+static inline void mr_tls_client_close(mr_tls_client *client)
+{
+  if (client->session != NULL) {
+    gnutls_bye(client->session, GNUTLS_SHUT_WR);
+    gnutls_deinit(client->session);
+  }
+  if (client->credentials != NULL) gnutls_certificate_free_credentials(client->credentials);
+  client->session = NULL;
+  client->credentials = NULL;
+}
+
+/* gnutls_record_recv/send, retried on interruption. > 0 bytes, 0 at the end (a closed connection; a peer that
+   closed without a TLS close_notify counts as the end too), or a GnuTLS error (GNUTLS_E_AGAIN: the socket's
+   timeout passed). */
+static inline long mr_tls_client_recv(mr_tls_client *client, void *buffer, size_t size)
+{
+  ssize_t r;
+  do {
+    r = gnutls_record_recv(client->session, buffer, size);
+  } while (r == GNUTLS_E_INTERRUPTED);
+  if (r == GNUTLS_E_PREMATURE_TERMINATION) return 0;
+  return (long) r;
+}
+
+static inline long mr_tls_client_send(mr_tls_client *client, const void *buffer, size_t size)
+{
+  ssize_t r;
+  do {
+    r = gnutls_record_send(client->session, buffer, size);
+  } while (r == GNUTLS_E_INTERRUPTED);
+  return (long) r;
+}
+
+static inline int mr_tls_error_again(void) { return GNUTLS_E_AGAIN; }
 
 #endif

@@ -139,6 +139,15 @@ final class RequestContext {
                 phase = .done
                 return .NO
             }
+            if let deferred = reply.deferred {
+                // Resumed because the reply was given: only `complete` or stop() resume a deferred answer.
+                guard let given = deferred.reply else {
+                    phase = .done
+                    return .NO
+                }
+                tag = given.tag
+                return deliver(given)
+            }
             return deliver(reply)
         case .reading:
             let reply: Reply
@@ -148,6 +157,12 @@ final class RequestContext {
             } else {
                 reply = core.respond(to: makeRequest())
                 tag = reply.tag
+            }
+            if let deferred = reply.deferred {
+                phase = .waiting(reply)
+                if core.suspend(connection, until: deferred) { return .YES }
+                phase = .done
+                return .NO
             }
             if reply.hang || reply.delay > .zero {
                 phase = .waiting(reply)

@@ -107,16 +107,7 @@ final class ServerCore: Sendable {
     /// reader. Returns false
     /// (nothing suspended) once the server is stopping.
     func suspend(_ connection: OpaquePointer, for delay: Duration?) -> Bool {
-        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
-        let handle = MHDHandle(connection)
-        let token: UInt64? = registry.withLock { registry in
-            if registry.stopping { return nil }
-            registry.nextToken &+= 1
-            MHD_suspend_connection(handle.pointer)
-            registry.suspended[key] = Entry(handle: handle, token: registry.nextToken)
-            return registry.nextToken
-        }
-        guard let token else { return false }
+        guard let (key, token) = register(connection) else { return false }
         guard let delay else { return true }
         timers.asyncAfter(deadline: .now() + delay.dispatchInterval) { [self] in
             resume(key: key, token: token)
@@ -124,7 +115,31 @@ final class ServerCore: Sendable {
         return true
     }
 
-    /// Timer side: resumes the connection if it is still suspended by this timer's suspension.
+    /// Suspends `connection` until `deferred` is completed (or the server stops). Called like `suspend(_:for:)`;
+    /// false once the server is stopping.
+    func suspend(_ connection: OpaquePointer, until deferred: DeferredReply) -> Bool {
+        guard let (key, token) = register(connection) else { return false }
+        // Completed already (a fast upstream): resumed at once, which libmicrohttpd allows right after suspending.
+        deferred.onComplete { [self] in resume(key: key, token: token) }
+        return true
+    }
+
+    /// Suspends `connection` and files it under a fresh token, the one its waker must show to resume it; nil
+    /// (nothing suspended) once the server is stopping.
+    private func register(_ connection: OpaquePointer) -> (key: UInt, token: UInt64)? {
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection)))
+        let handle = MHDHandle(connection)
+        return registry.withLock { registry in
+            if registry.stopping { return nil }
+            registry.nextToken &+= 1
+            MHD_suspend_connection(handle.pointer)
+            registry.suspended[key] = Entry(handle: handle, token: registry.nextToken)
+            return (key, registry.nextToken)
+        }
+    }
+
+    /// A timer or a completed deferred reply: resumes the connection if it is still suspended by the suspension
+    /// that token was given for.
     private func resume(key: UInt, token: UInt64) {
         registry.withLock { registry in
             guard let entry = registry.suspended[key], entry.token == token else { return }

@@ -9,6 +9,7 @@ import ArgumentParser
 #endif
 import MockRuns
 import MockRunsHTTP
+import OutboundHTTP
 import Scenarios
 
 /// `mockruns contract --api NAME --url URL`: probes a live server (the real service, another mock, or mockruns)
@@ -29,6 +30,9 @@ struct Contract: ParsableCommand {
 
     @Option(help: "The server's root, e.g. http://127.0.0.1:8080 (a path in it is put before every request's path).")
     var url: String
+
+    @Option(help: "A PEM file of the certificates to trust for an https --url (instead of the system's).")
+    var cacert: String?
 
     @Option(help: "The API's credential, sent where the API takes it (or set MOCKRUNS_CONTRACT_TOKEN).")
     var token: String?
@@ -75,8 +79,12 @@ struct Contract: ParsableCommand {
         guard timeout.isFinite, timeout > 0, timeout <= 86_400 else { throw usage("--timeout must be a number of seconds above 0, at most 86400") }
         guard (1...10_000).contains(maxPolls) else { throw usage("--max-polls must be a whole number from 1 to 10000") }
         guard token == nil || headers.isEmpty else { throw usage("give --token or --header, not both: --header replaces where the token goes") }
-        let target: LoopbackHTTP.Target
-        do { target = try LoopbackHTTP.Target.parse(url) } catch { throw usage(error.description) }
+        let server: OutboundURL
+        switch OutboundURL.parse(url) {
+        case .success(let parsed): server = parsed
+        case .failure(let error): throw usage("--url: \(error.message)")
+        }
+        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw usage("--cacert \(cacert) cannot be read") }
 
         var options = ProbeOptions()
         options.token = try plain(token ?? environment("MOCKRUNS_CONTRACT_TOKEN"), "--token")
@@ -105,7 +113,7 @@ struct Contract: ParsableCommand {
 
         let session = ProbeSession(
             options: options,
-            transport: { request, seconds in LoopbackHTTP.send(request, to: target, timeout: seconds) },
+            transport: { request, seconds in Self.send(request, to: server, within: seconds, cacert: cacert) },
             clock: ProbeClock(now: MonotonicTime().seconds, sleep: Self.sleep))
         fake.probeContract(session)
 
@@ -133,6 +141,26 @@ struct Contract: ParsableCommand {
         }
         if let incomplete { throw CommandFailure(message: "contract check incomplete: \(incomplete)", exitCode: result.failed ? 1 : 2) }
         if result.failed { throw CommandFailure(message: "contract check failed: " + result.summary, exitCode: 1) }
+    }
+
+    /// One probe over the outbound client: `request.path` under the URL's own path, the whole answer within
+    /// `seconds`. A server that cannot be reached at all is told apart from one that answered badly.
+    static func send(_ request: ProbeRequest, to server: OutboundURL, within seconds: Double, cacert: String?)
+        -> Result<ProbeAnswer, ProbeTransportError>
+    {
+        var prefix = server.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        var headers = HTTPHeaders([("User-Agent", "mockruns/\(MockRunsCommand.version) (contract)"), ("Accept", "application/json, */*")])
+        for (name, value) in request.headers { headers.add(name, value) }
+        let client = HTTPClient(configuration: .init(
+            connectTimeout: min(10, seconds), readTimeout: min(30, seconds), caFile: cacert, totalTimeout: seconds))
+        do {
+            let answer = try client.send(
+                OutboundRequest(method: request.method, url: server.with(target: prefix + request.path), headers: headers, body: request.body))
+            return .success(ProbeAnswer(status: answer.status, headers: answer.headers.fields.map { ($0.name, $0.value) }, body: answer.body))
+        } catch {
+            return .failure(ProbeTransportError(error.message, unreachable: [.dns, .refused, .connect, .tls].contains(error.kind)))
+        }
     }
 
     private func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }

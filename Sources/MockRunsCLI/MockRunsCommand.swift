@@ -26,7 +26,7 @@ struct MockRunsCommand: ParsableCommand {
             {"event":"ready","url":...,"port":...,"scenario":...}.
             """,
         version: version,
-        subcommands: [Serve.self, Validate.self, List.self, Schema.self, Verify.self, Contract.self],
+        subcommands: [Serve.self, Validate.self, List.self, Schema.self, Verify.self, Record.self, Contract.self],
         defaultSubcommand: Serve.self
     )
 
@@ -36,7 +36,7 @@ struct MockRunsCommand: ParsableCommand {
         StopSignals.block()
         do {
             var command = try parseFast(Array(CommandLine.arguments.dropFirst()))
-            if !(command is Serve) { StopSignals.unblock() }
+            if !(command is Serve || command is Record) { StopSignals.unblock() }
             try command.run()
         } catch {
             let code = exitCode(for: error)
@@ -60,7 +60,7 @@ extension MockRunsCommand {
     /// tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI fixtures pay
     /// on every start.
     static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
-        let subcommandNames = ["serve", "validate", "list", "schema", "verify", "contract", "help"]
+        let subcommandNames = ["serve", "validate", "list", "schema", "verify", "record", "contract", "help"]
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }

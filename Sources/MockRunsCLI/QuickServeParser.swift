@@ -1,4 +1,5 @@
 import ArgumentParser
+import MockRuns
 
 extension Serve {
     /// The defaults of the options that have one besides nil, empty and off: the declarations above and the
@@ -10,6 +11,7 @@ extension Serve {
         static let maxBodyBytes = 1_048_576
         static let requestTimeout = 10.0
         static let threads = 1
+        static let maxSessions = ServerOptions.defaultMaxSessions
     }
 
     /// One option of the serve form as the quick parser knows it: its name, whether it takes a value, how to put
@@ -97,6 +99,8 @@ extension Serve {
             .text("tls-key", { $0.tlsKey = nil }, \.tlsKey),
             .flag("tls-self-signed", { $0.tlsSelfSigned = false }, \.tlsSelfSigned),
             .number("threads", { $0.threads = Defaults.threads }, \.threads),
+            .number("max-sessions", { $0.maxSessions = Defaults.maxSessions }, \.maxSessions),
+            .optionalNumber("session-ttl", { $0.sessionTtl = nil }, \.sessionTtl),
         ]
     }
 

@@ -82,6 +82,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Server threads per listen socket (1-64): they read, encrypt and write in parallel; the scenario still answers one request at a time.")
     var threads = Defaults.threads
 
+    @Option(help: "The most sessions (POST /__mockruns/sessions) alive at once, the root `default` not counted; 0 turns sessions off.")
+    var maxSessions = Defaults.maxSessions
+
+    @Option(help: "End a session after this many seconds without a request to it (API or admin). Default: sessions last until deleted.")
+    var sessionTtl: Double?
+
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be from 0 to 65535, got \(port)")
@@ -107,6 +113,12 @@ struct Serve: ParsableCommand {
         guard (1...HTTPServer.threadLimit).contains(threads) else {
             throw ValidationError("--threads must be from 1 to \(HTTPServer.threadLimit), got \(threads)")
         }
+        guard (0...ServerOptions.maximumMaxSessions).contains(maxSessions) else {
+            throw ValidationError("--max-sessions must be from 0 to \(ServerOptions.maximumMaxSessions), got \(maxSessions)")
+        }
+        if let sessionTtl, !(sessionTtl > 0 && sessionTtl <= 31_536_000) {
+            throw ValidationError("--session-ttl must be a number of seconds above 0 and at most 31536000 (a year), got \(sessionTtl)")
+        }
     }
 
     func run() throws {
@@ -130,7 +142,8 @@ struct Serve: ParsableCommand {
         defer { tls?.removeFiles() }
         let options = ServerOptions(
             adminToken: adminToken, adminOrigins: adminCors, loopbackOnly: loopback, publicURL: publicURL, strict: strict,
-            reportPath: report, cors: CORSPolicy(origins: cors), servesHTTPS: tls != nil)
+            reportPath: report, cors: CORSPolicy(origins: cors), servesHTTPS: tls != nil, maxSessions: maxSessions,
+            sessionTTL: sessionTtl)
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }

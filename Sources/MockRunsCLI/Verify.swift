@@ -9,6 +9,8 @@ import ArgumentParser
 #endif
 import Dispatch
 import MockRuns
+import MockRunsHTTP
+import OutboundHTTP
 import Scenarios
 
 /// `mockruns verify --url URL`: asks a running mockruns how its client behaved, for shell-based CI.
@@ -16,8 +18,11 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ask a running mockruns to judge its client; exit 0 when every rule passes, 1 when one fails.")
 
-    @Option(help: "The running server, e.g. http://127.0.0.1:8080 (plain http on this machine).")
+    @Option(help: "The running server, e.g. http://127.0.0.1:8080 (https with --cacert for a --tls-self-signed one).")
     var url: String
+
+    @Option(help: "For an https server: trust only the certificates in this PEM file (its ready line's tlsCert).")
+    var cacert: String?
 
     @Option(help: "A JSON file of expectations: {\"rules\": {\"poll-interval\": {\"minMs\": 500}, ...}, \"api\": ..., \"run\": ...}.")
     var expect: String?
@@ -37,9 +42,15 @@ struct Verify: ParsableCommand {
             body = Array(data)
         }
         let token = adminToken ?? getenv("MOCKRUNS_ADMIN_TOKEN").map { String(cString: $0) }
-        let answer: LoopbackHTTP.Answer
+        let answer: OutboundResponse
         do {
-            answer = try LoopbackHTTP.post(url: url, path: "/__mockruns/verify", body: body, bearer: token)
+            let server = try OutboundURL.parse(url).get()
+            var headers = HTTPHeaders()
+            if !body.isEmpty { headers.add("Content-Type", "application/json") }
+            if let token { headers.add("Authorization", "Bearer \(token)") }
+            let client = HTTPClient(configuration: .init(connectTimeout: 10, readTimeout: 30, caFile: cacert))
+            answer = try client.send(
+                OutboundRequest(method: "POST", url: server.with(target: "/__mockruns/verify"), headers: headers, body: body))
         } catch {
             throw CommandFailure(message: "\(error)", exitCode: 3)
         }

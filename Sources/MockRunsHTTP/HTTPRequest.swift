@@ -11,6 +11,9 @@ public struct HTTPRequest: Sendable {
     public var form: [FormField]?
     /// Why the host could not parse `form` (e.g. a multipart body without a boundary); nil when it could.
     public var formError: String?
+    /// The part of the client's path the server took off before routing (`/__sessions/NAME`), empty for the
+    /// root: `basePath + path` is the path as sent, and URLs written into answers start with it.
+    public var basePath = ""
 
     public init(
         method: String,

@@ -1,3 +1,5 @@
+import MockRunsSync
+
 /// What goes back to the client: any status, any headers, and a body that is either bytes or a stream.
 public struct HTTPResponse: Sendable {
     public var status: Int
@@ -64,6 +66,10 @@ public struct Reply: Sendable {
     /// When set, the host never answers: the connection stays suspended (no thread, no timer) until the server
     /// stops, and is then closed without an answer.
     public var hang = false
+    /// When set, the answer comes later: the connection stays suspended (no thread waits) until another thread
+    /// completes this, and is then answered with the reply given there (`response`, `delay` and `hang` of this
+    /// one are unused).
+    public var deferred: DeferredReply?
 
     public enum Drop: String, Sendable, CaseIterable {
         /// Close with a TCP reset (SO_LINGER 0).
@@ -82,11 +88,62 @@ public struct Reply: Sendable {
         Reply(HTTPResponse(status: 0), delay: delay, drop: drop)
     }
 
+    /// An answer another thread gives later through `deferred` (a proxy's, once its upstream answered).
+    public static func later(_ deferred: DeferredReply) -> Reply {
+        var reply = Reply(HTTPResponse(status: 0))
+        reply.deferred = deferred
+        return reply
+    }
+
     /// No answer ever: the client waits until it times out (see `hang`).
     public static func hung() -> Reply {
         var reply = Reply(HTTPResponse(status: 0), drop: .empty)
         reply.hang = true
         return reply
+    }
+}
+
+/// A reply completed from another thread, for a responder that must not hold the server's thread while it
+/// waits (a proxy forwarding to a slow upstream). The host suspends the connection and resumes it when
+/// `complete` is called; completing twice keeps the first reply.
+public final class DeferredReply: Sendable {
+    private enum State {
+        case waiting(wake: (@Sendable () -> Void)?)
+        case done(Reply)
+    }
+
+    private let state = Locked(State.waiting(wake: nil))
+
+    public init() {}
+
+    /// Gives the reply (its own `deferred` is ignored) and wakes the host. Callable from any thread.
+    public func complete(_ reply: Reply) {
+        var reply = reply
+        reply.deferred = nil
+        let wake: (@Sendable () -> Void)? = state.withLock { state in
+            guard case .waiting(let wake) = state else { return nil }
+            state = .done(reply)
+            return wake
+        }
+        wake?()
+    }
+
+    /// The reply once `complete` was called.
+    public var reply: Reply? {
+        state.withLock { state in
+            if case .done(let reply) = state { return reply }
+            return nil
+        }
+    }
+
+    /// Host side: `wake` runs once when the reply is given, at once (on this thread) if it already was.
+    public func onComplete(_ wake: @escaping @Sendable () -> Void) {
+        let done: Bool = state.withLock { state in
+            guard case .waiting = state else { return true }
+            state = .waiting(wake: wake)
+            return false
+        }
+        if done { wake() }
     }
 }
 

@@ -15,10 +15,11 @@ import Scenarios
 ///     try server.advance(seconds: 30)
 ///     #expect(try server.verify().failed == false)
 ///
-/// Every steering call goes through the same admin API a test process would reach over HTTP (`/__mockruns/...`),
-/// answered in-process, so an embedded server behaves exactly like `mockruns` started from the command line. The
-/// server stops on `stop()` or when the value is released.
-public final class MockRunsServer: Sendable {
+/// Every steering call (`MockRunsSteering`: load, reset, advance, runs, journal, verify) goes through the same admin
+/// API a test process would reach over HTTP (`/__mockruns/...`), answered in-process, so an embedded server behaves
+/// exactly like `mockruns` started from the command line. Parallel tests can share one server, each in its own
+/// `session()`. The server stops on `stop()` or when the value is released.
+public final class MockRunsServer: MockRunsSteering {
     /// Where a scenario comes from.
     public enum Source: Sendable {
         /// A scenario bundled with mockruns, by name (`wes-happy`, `foundry-error`; `default` for the default one).
@@ -44,6 +45,8 @@ public final class MockRunsServer: Sendable {
     /// The app behind the server, for tests that look inside (the engine's runs, the journal).
     public let app: MockRunsApp
     private let server: HTTPServer
+    /// The server's own admin API (the session `default`).
+    public let steering: AdminChannel
 
     /// The scenarios bundled with mockruns and the loader that checks scenario files.
     public static let catalog = ScenarioCatalog(loader: ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor)))
@@ -65,6 +68,7 @@ public final class MockRunsServer: Sendable {
         }
         url = server.url
         port = server.port
+        steering = AdminChannel(app: app, port: port, prefix: "/__mockruns")
     }
 
     deinit { server.stop() }
@@ -72,64 +76,51 @@ public final class MockRunsServer: Sendable {
     /// Stops serving; waiting requests are answered or ended first. Calling it again does nothing.
     public func stop() { server.stop() }
 
-    /// Plays another scenario from its beginning (runs, counters, clock and journal start afresh).
-    public func load(_ source: Source) throws(Failure) {
-        app.install(try Self.scenario(source))
-    }
-
-    /// Starts the scenario over: no runs, counters and clock at their start, an empty journal.
-    public func reset() throws(Failure) {
-        _ = try admin("POST", "/reset")
-    }
-
-    /// Moves the scenario clock forward (a `virtual` clock, or extra time on a `wall` one).
-    public func advance(seconds: Double) throws(Failure) {
-        _ = try admin("POST", "/clock/advance", body: JSON.object([("seconds", .double(seconds))]))
-    }
-
-    /// The runs the server holds, every API's or one API's (`wes`, `workspace`, `foundry`, `controller`, `solvexia`).
-    public func runs(api: String? = nil) throws(Failure) -> [JSON] {
-        try admin("GET", "/runs", query: api.map { [("api", $0)] } ?? [])["runs"]?.arrayValue ?? []
-    }
-
-    /// The journal: what the client sent and what it was answered, oldest first; each entry as
-    /// `GET /__mockruns/journal` shows it. Filters as that endpoint's (`api`, `endpoint`, `run`, `status`, `since`,
-    /// `limit`).
-    public func journal(_ filters: [String: String] = [:]) throws(Failure) -> [JSON] {
-        let query = filters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
-        return try admin("GET", "/journal", query: query)["requests"]?.arrayValue ?? []
-    }
-
-    /// Judges the client under test by the journal: every rule, or as `expectations` asks
-    /// (`{"rules": {"poll-interval": {"minMs": 500}}, "api": "wes"}`, the body of `POST /__mockruns/verify`).
-    public func verify(_ expectations: JSON? = nil) throws(Failure) -> Report {
-        let answer = try admin(expectations == nil ? "GET" : "POST", "/verify", body: expectations, passing: [200, 409])
-        guard let report = Report(json: answer) else {
-            throw Failure(status: nil, message: "the verification report is not in the expected shape")
+    /// A session of its own on this server: its own scenario, runs, clock and journal, every API served under
+    /// `session.url` (`…/__sessions/NAME`). Parallel tests sharing one server each take one.
+    /// - Parameters:
+    ///   - name: 1 to 64 of `A-Z a-z 0-9 . _ -`; nil lets the server pick (`s1`, `s2`, …).
+    ///   - scenario: nil plays the server's scenario.
+    public func session(name: String? = nil, scenario: Source? = nil) throws(Failure) -> Session {
+        var members: [(String, JSON)] = []
+        if let name { members.append(("name", .string(name))) }
+        if let scenario { members.append(("scenario", try Self.document(scenario))) }
+        let answer = try steering.call("POST", "/sessions", body: .object(members), passing: [201])
+        guard let name = answer["name"]?.stringValue, let url = answer["url"]?.stringValue else {
+            throw Failure(status: nil, message: "the session answer is not in the expected shape")
         }
-        return report
+        return Session(name: name, url: url, steering: steering.session(name))
     }
 
-    /// A steering call answered in-process by the admin API, as if sent over HTTP by a test on this machine.
-    private func admin(
-        _ method: String, _ path: String, query: [(name: String, value: String)] = [], body: JSON? = nil,
-        passing: Set<Int> = [200]
-    ) throws(Failure) -> JSON {
-        var headers = HTTPHeaders()
-        headers.add("Host", "127.0.0.1:\(port)")
-        if let token = app.options.adminToken { headers.add("Authorization", "Bearer " + token) }
-        if body != nil { headers.add("Content-Type", "application/json") }
-        let request = HTTPRequest(
-            method: method, path: MockRunsApp.adminPrefix + path.dropFirst(), query: query, headers: headers,
-            body: body?.bytes ?? [])
-        let response = app.respond(to: request).response
-        guard case .bytes(let bytes) = response.body, let json = try? JSON.parse(bytes) else {
-            throw Failure(status: response.status, message: "the admin API answered \(response.status) without a JSON body")
+    /// One session on a `MockRunsServer` (see `MockRunsServer.session`).
+    public struct Session: MockRunsSteering {
+        public let name: String
+        /// `http://127.0.0.1:PORT/__sessions/NAME`: the base URL for the client under test.
+        public let url: String
+        public let steering: AdminChannel
+
+        /// Ends the session: its runs and journal are gone.
+        public func close() throws(Failure) {
+            _ = try steering.call("DELETE", "")
         }
-        guard passing.contains(response.status) else {
-            throw Failure(status: response.status, message: json["error"]?.stringValue ?? "the admin API answered \(response.status)")
+    }
+
+    /// A scenario as the admin API takes it in a body: a bundled name, or a whole (checked) document.
+    static func document(_ source: Source) throws(Failure) -> JSON {
+        switch source {
+        case .bundled(let name):
+            return .string(name)
+        case .file(let path):
+            _ = try scenario(source)  // checked here, so errors name the file
+            guard let bytes = FileManager.default.contents(atPath: path), let json = try? JSON.parse(Array(bytes)) else {
+                throw Failure(status: nil, message: "cannot read the scenario file \(path)")
+            }
+            return json
+        case .json(let text, _):
+            _ = try scenario(source)
+            guard let json = try? JSON.parse(text) else { throw Failure(status: nil, message: "the scenario is not JSON") }
+            return json
         }
-        return json
     }
 
     private static func scenario(_ source: Source) throws(Failure) -> Scenario {

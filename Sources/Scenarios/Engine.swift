@@ -364,6 +364,11 @@ public struct Engine: Sendable {
         return apis[slot].orderedIDs.compactMap { peek(api: api, id: $0) }
     }
 
+    /// How many runs every API holds, without viewing them (a list of sessions shows it for each).
+    public var runCount: Int {
+        apis.reduce(0) { $0 + $1.runs.count }
+    }
+
     /// Sends a client event (`cancel`, `start`, ...) to a run.
     public mutating func send(_ event: String, api: String, id: String) -> EventResult {
         let result = sendEvent(event, api: api, id: id)

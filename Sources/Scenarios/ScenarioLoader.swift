@@ -15,6 +15,11 @@ public struct ScenarioLoader: Sendable {
         } catch {
             throw ScenarioError(file: file, issues: [ScenarioIssue(path: "", message: "not valid JSON: \(error)")])
         }
+        return try load(json, file: file)
+    }
+
+    /// Reads an already parsed scenario document (one a request body holds inside other JSON).
+    public func load(_ json: JSON, file: String) throws(ScenarioError) -> Scenario {
         var reader = Reader(descriptors: apis)
         let scenario = reader.scenario(json, defaultName: Self.stem(of: file))
         guard reader.failures == 0, let scenario else {

@@ -33,6 +33,8 @@ import Testing
         ["--scenario", "./x.json", "--watch"],
         ["--tls-self-signed", "--port", "0", "--port", "7"],
         ["--tls-cert", "c.pem", "--tls-key", "k.pem", "--host", "::1"],
+        ["--max-sessions", "5", "--session-ttl", "30"],
+        ["--max-sessions=0", "--session-ttl=0.5"],
     ])
     func readsWhatArgumentParserReads(arguments: [String]) throws {
         let quick = try #require(Serve.parseQuickly(arguments), "left to ArgumentParser: \(arguments)")
@@ -44,6 +46,7 @@ import Testing
         ["--bogus"], ["-h"], ["--help"], ["--port"], ["--port", "nope"], ["--port", "70000"], ["--log-level", "loud"],
         ["--strict=yes"], ["stray"], ["--threads", "0"], ["--time-scale", "-1"], ["--watch"], ["--cors", "not an origin"],
         ["--tls-cert", "c.pem"], ["--port", "--strict"], ["--scenario="],
+        ["--max-sessions", "100001"], ["--session-ttl", "0"], ["--session-ttl", "nan"],
     ])
     func leavesEverythingElseToArgumentParser(arguments: [String]) {
         #expect(Serve.parseQuickly(arguments) == nil)

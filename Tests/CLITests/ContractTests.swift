@@ -260,6 +260,23 @@ import Testing
         #expect(solvexia.status == 0, "\(solvexia.stdout)")
     }
 
+    @Test func overHTTPSWithTheServersCertificate() async throws {
+        let process = try CLI.start(["--port", "0", "--scenario", Self.fixture.path, "--log-level", "warning", "--tls-self-signed"])
+        let ready = try #require(try JSONSerialization.jsonObject(with: Data(try await process.firstLine().utf8)) as? [String: Any])
+        let url = try #require(ready["url"] as? String)
+        let cert = try #require(ready["tlsCert"] as? String)
+        #expect(url.hasPrefix("https://"))
+        let trusted = try await Self.contract("wes", url, ["--cacert", cert, "--allow-writes"])
+        // Without the certificate nothing can be checked: the TLS handshake is refused, and that is said.
+        let untrusted = try await Self.contract("wes", url)
+        process.signal(SIGTERM)
+        _ = try await process.wait(timeout: 10)
+        #expect(trusted.status == 0, "\(trusted.stdout)")
+        #expect(trusted.ids("fail").isEmpty && trusted.ids("skipped").isEmpty, "\(trusted.stdout)")
+        #expect(untrusted.status == 2)
+        #expect((untrusted.report["incomplete"] as? String)?.hasPrefix("the server could not be reached: TLS with 127.0.0.1:") == true, "\(untrusted.stdout)")
+    }
+
     @Test func aTricklingServerCannotOutlastTheTimeout() async throws {
         // One byte a second: every read gets something, so only a bound on the whole answer ends it.
         let server = try await Server { Self.set(&$0, "wes", "faults", [["endpoint": "service_info", "from": 1, "trickle": ["bytesPerSecond": 1]]]) }
@@ -269,7 +286,7 @@ import Testing
         try await server.stop()
         #expect(elapsed < 15, "took \(elapsed) s")
         #expect(run.status == 1)
-        #expect(run.message("wes.service-info.shape").hasSuffix("got no answer: no whole answer from \(server.url.dropFirst("http://".count)) within 3 s"), "\(run.stdout)")
+        #expect(run.message("wes.service-info.shape").hasSuffix("got no answer: \(server.url.dropFirst("http://".count)) did not send its whole answer within 3 s"), "\(run.stdout)")
         #expect(run.report["incomplete"] as? String == "the --timeout of 3 s ran out")
         #expect(run.checks.dropFirst().allSatisfy { $0["verdict"] as? String == "skipped" && ($0["message"] as? String)?.contains("--timeout of 3 s ran out") == true })
     }
@@ -284,9 +301,12 @@ import Testing
         let both = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--token", "a", "--header", "X-SBG-Auth-Token: b"])
         #expect(both.status == 2)
         #expect(both.stderr.contains("give --token or --header, not both"), "\(both.stderr)")
-        let https = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "https://example.org"])
-        #expect(https.status == 2)
-        #expect(https.stderr.contains("https is not supported yet"), "\(https.stderr)")
+        let ftp = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "ftp://example.org"])
+        #expect(ftp.status == 2)
+        #expect(ftp.stderr.contains("--url: invalid URL \"ftp://example.org\": expected http://HOST[:PORT][/PATH] or https://..."), "\(ftp.stderr)")
+        let cacert = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem"])
+        #expect(cacert.status == 2)
+        #expect(cacert.stderr.contains("--cacert /nonexistent/ca.pem cannot be read"), "\(cacert.stderr)")
         // Port 1 on loopback: nothing listens there.
         let gone = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--token", "a-token"])
         #expect(gone.status == 2)

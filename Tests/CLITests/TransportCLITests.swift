@@ -242,3 +242,22 @@ struct HTTPSFiles {
 
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
 }
+
+extension TransportCLITests {
+    // MARK: - mockruns verify over every transport
+
+    @Test func verifyTalksToAnHTTPSServerItTrustsAndToIPv6() async throws {
+        let (process, ready) = try await Self.serve(["--tls-self-signed"])
+        defer { process.signal(SIGTERM) }
+        let cert = try #require(ready.tlsCert)
+        let trusted = try await CLI.run(["verify", "--url", ready.url, "--cacert", cert])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.stdout.contains("verification passed:"), "\(trusted.stdout)")
+        let onIPv6 = try await CLI.run(["verify", "--url", "https://[::1]:\(ready.port)", "--cacert", cert])
+        #expect(onIPv6.status == 0, "\(onIPv6.stderr)")
+        // Not trusting the certificate: exit 3 with GnuTLS's reason.
+        let untrusted = try await CLI.run(["verify", "--url", ready.url])
+        #expect(untrusted.status == 3)
+        #expect(untrusted.stderr.contains("failed: The certificate is NOT trusted"), "\(untrusted.stderr)")
+    }
+}

@@ -149,3 +149,43 @@ final class EmbeddedServerXCTests: XCTestCase {
         XCTAssertFalse(try server.verify().failed)
     }
 }
+
+/// One embedded server for a whole suite, a session per test: Swift Testing runs these in parallel.
+@Suite struct SharedServerTests {
+    static let server = try! MockRunsServer()
+
+    @Test(arguments: 0..<8) func eachTestHasItsOwnSession(index: Int) async throws {
+        let session = try Self.server.session(scenario: .bundled("default"))
+        defer { try? session.close() }
+        #expect(session.url == "\(Self.server.url)/__sessions/\(session.name)")
+        #expect(try await FoundryPoller(baseURL: session.url, apiKey: "k").run() == ["RUNNING", "RUNNING", "RUNNING", "FINISHED"])
+        #expect(try session.journal().count == 4, "another test's requests leaked into this session")
+        #expect(try session.runs(api: "foundry").count == 1)
+        #expect(try session.verify().failed == false)
+    }
+
+    @Test func aNamedSessionLoadsResetsAndCloses() async throws {
+        let session = try Self.server.session(name: "embedded-named", scenario: .json(#"""
+            {"apis": {"foundry": {"defaultRun": {"timeline": [{"state": "FINISHED"}]}}}}
+            """#))
+        #expect(session.name == "embedded-named")
+        let taken = #expect(throws: MockRunsServer.Failure.self) { try Self.server.session(name: "embedded-named") }
+        #expect(taken?.status == 409)
+        #expect(try await FoundryPoller(baseURL: session.url, apiKey: "k").run() == ["FINISHED"])
+        try session.load(.bundled("foundry-error"))
+        #expect(try session.journal().isEmpty)
+        #expect(try await FoundryPoller(baseURL: session.url, apiKey: "k").run().last == "ERROR")
+        try session.reset()
+        #expect(try session.runs(api: "foundry").isEmpty)
+        try session.close()
+        let gone = #expect(throws: MockRunsServer.Failure.self) { try session.journal() }
+        #expect(gone?.status == 404)
+    }
+
+    @Test func aBrokenSessionScenarioIsRefusedWithItsPath() throws {
+        let refused = #expect(throws: MockRunsServer.Failure.self) {
+            try Self.server.session(scenario: .json(#"{"apis": {"wes": {"defaultRun": {"timeline": 3}}}}"#, file: "mine.json"))
+        }
+        #expect(refused?.message.contains("mine.json") == true && refused?.message.contains("timeline") == true, "\(refused?.message ?? "")")
+    }
+}

@@ -11,8 +11,11 @@ public struct MockServer: Sendable {
     public let app: MockRunsApp
     public let server: TestServer
 
-    public init(_ scenario: Scenario, options: ServerOptions = ServerOptions()) throws {
-        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: ManualTimeSource(), options: options)
+    /// - Parameter time: the app's time source (the journal's `wallMs`, sessions' idleness, `wall` clocks).
+    public init(
+        _ scenario: Scenario, options: ServerOptions = ServerOptions(), time: any TimeSource = ManualTimeSource()
+    ) throws {
+        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: time, options: options)
         server = try TestServer(responder: app)
     }
 

@@ -21,6 +21,8 @@ public protocol APIFake: Sendable {
     /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
     /// request id on each. The default returns `response` unchanged.
     func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
+    /// How `mockruns record` reads this API's traffic into a scenario; nil (the default): it cannot be recorded.
+    var recording: (any RunRecording)? { get }
     /// Runs this API's named contract checks (`mockruns contract`) against a live server through `session`:
     /// the same statuses, bodies and auth answers this fake serves, asked of someone else's server.
     func probeContract(_ session: ProbeSession)
@@ -31,6 +33,8 @@ extension APIFake {
     public var routes: [String] { routeTable.summaries }
 
     public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint { endpoint }
+
+    public var recording: (any RunRecording)? { nil }
 
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response
@@ -55,9 +59,14 @@ public struct Endpoint: Sendable, Equatable {
 public struct FakeContext: Sendable {
     /// The shared scenario; call `withEngine` for each consistent read-and-change.
     public let scenario: LiveScenario
-    /// `http://host:port` as the client reached this server, for URLs the server itself serves. Worked out only
-    /// when a fake asks (most answers carry no URL).
-    public var baseURL: String { ServerOptions.baseURL(publicURL: publicURL, servesHTTPS: servesHTTPS, headers: headers) }
+    /// `http://host:port` as the client reached this server (and `/__sessions/NAME` in a session), for URLs the
+    /// server itself serves. Worked out only when a fake asks (most answers carry no URL).
+    public var baseURL: String {
+        ServerOptions.baseURL(publicURL: publicURL, servesHTTPS: servesHTTPS, headers: headers) + basePath
+    }
+    /// What a path the server serves starts with in this request's session: `/__sessions/NAME`, or empty at the
+    /// root. Relative links written into answers (`/api/v1/...`) start with it.
+    public let basePath: String
     private let publicURL: String?
     private let servesHTTPS: Bool
     private let headers: HTTPHeaders
@@ -81,6 +90,7 @@ public struct FakeContext: Sendable {
         self.publicURL = options.publicURL
         self.servesHTTPS = options.servesHTTPS
         self.headers = request.headers
+        self.basePath = request.basePath
         self.settings = settings
         self.deviation = deviation
     }

@@ -1,4 +1,5 @@
 import MockRunsHTTP
+import MockRunsSync
 import Scenarios
 
 /// The admin API under `/__mockruns/`: what a test uses to steer the server between its own requests.
@@ -15,6 +16,31 @@ extension MockRunsApp {
         "DELETE /__mockruns/journal",
         "GET /__mockruns/verify, or POST with expectations {\"rules\": {...}, \"api\": ..., \"run\": ...} (200 pass, 409 fail)",
         "POST /__mockruns/report (writes the --report file now)",
+    ] + sessionRoutes
+
+    /// The session table's routes, and the admin API of one session (the root's, acting on that session only).
+    static let sessionRoutes: [String] = [
+        "POST /__mockruns/sessions (body {\"name\": NAME, \"scenario\": BUNDLED or a scenario file}, both optional)",
+        "GET /__mockruns/sessions",
+        "GET /__mockruns/sessions/NAME",
+        "DELETE /__mockruns/sessions/NAME",
+        "/__mockruns/sessions/NAME/{health,scenario,reset,clock,clock/advance,runs,journal,verify}: as at the root, for session NAME",
+        "/__sessions/NAME/<API path>: any API path, served against session NAME",
+    ]
+
+    /// What `/__mockruns/sessions/NAME/` serves: the root's routes but the report (which is the root's).
+    static let sessionAdminRoutes: [String] = [
+        "GET /__mockruns/sessions/NAME/health",
+        "GET /__mockruns/sessions/NAME/scenario",
+        "PUT /__mockruns/sessions/NAME/scenario (body: a scenario file) or POST /__mockruns/sessions/NAME/scenario?name=BUNDLED",
+        "POST /__mockruns/sessions/NAME/reset",
+        "GET /__mockruns/sessions/NAME/clock",
+        "POST /__mockruns/sessions/NAME/clock/advance (body {\"seconds\": N} or ?seconds=N)",
+        "GET /__mockruns/sessions/NAME/runs[?api=NAME]",
+        "GET /__mockruns/sessions/NAME/journal[?api=&endpoint=&run=&status=&since=SEQ&limit=N]",
+        "DELETE /__mockruns/sessions/NAME/journal",
+        "GET /__mockruns/sessions/NAME/verify, or POST with expectations (200 pass, 409 fail)",
+        "GET /__mockruns/sessions/NAME, DELETE /__mockruns/sessions/NAME",
     ]
 
     /// The health answer, made once: CI fixtures poll it.
@@ -43,41 +69,54 @@ extension MockRunsApp {
 
     func admin(_ request: HTTPRequest) -> HTTPResponse {
         let path = String(request.path.dropFirst("/__mockruns".count)).trimmingTrailingSlash()
+        if path == "/sessions" || path.hasPrefix("/sessions/") {
+            return sessionsAdmin(request, path: String(path.dropFirst("/sessions".count)))
+        }
+        return admin(request, path: path, in: root)
+    }
+
+    /// One session's admin API (`path` after `/__mockruns` or `/__mockruns/sessions/NAME`), answered with that
+    /// session's Date.
+    func admin(_ request: HTTPRequest, path: String, in session: Session) -> HTTPResponse {
+        let scenario = session.scenario, journal = session.journal
+        let response: HTTPResponse
         switch (request.method, path) {
         case ("GET", "/health"), ("HEAD", "/health"):
-            return .json(200, Self.healthy)
+            response = .json(200, Self.healthy)
         case ("GET", "/scenario"):
-            return ok(scenarioSummary())
+            response = ok(scenarioSummary(scenario))
         case ("PUT", "/scenario"), ("POST", "/scenario"):
-            return loadScenario(request)
+            response = loadScenario(request, into: session)
         case ("POST", "/reset"):
             scenario.withEngine { $0.reset() }
             journal.withLock { $0.clear() }
-            return ok([("status", "reset")] + scenarioSummary())
+            response = ok([("status", "reset")] + scenarioSummary(scenario))
         case ("GET", "/clock"):
-            return ok(clockSummary())
+            response = ok(clockSummary(scenario))
         case ("POST", "/clock/advance"):
-            return advanceClock(request)
+            response = advanceClock(request, scenario)
         case ("GET", "/runs"):
-            return listRuns(request)
+            response = listRuns(request, scenario)
         case ("GET", "/journal"):
-            return journalAnswer(request)
+            response = journalAnswer(request, journal)
         case ("GET", "/verify"), ("POST", "/verify"):
-            return verifyAnswer(request)
-        case ("POST", "/report"):
-            return reportAnswer()
+            response = verifyAnswer(request, in: session)
+        case ("POST", "/report") where session === root:
+            response = reportAnswer()
         case ("DELETE", "/journal"):
             journal.withLock { $0.clear() }
-            return ok([("status", "cleared")])
-        case ("GET", ""):
-            return ok([("admin", .array(Self.adminRoutes.map(JSON.string)))])
+            response = ok([("status", "cleared")])
+        case ("GET", "") where session === root:
+            response = ok([("admin", .array(Self.adminRoutes.map(JSON.string)))])
         default:
-            return adminError(404, "no admin route \(request.method) \(Credentials.printable(request.path))", allowed: Self.adminRoutes)
+            let allowed = session === root ? Self.adminRoutes : Self.sessionAdminRoutes
+            response = adminError(404, "no admin route \(request.method) \(Credentials.printable(request.path))", allowed: allowed)
         }
+        return stamped(response, in: session)
     }
 
-    private func ok(_ members: [(String, JSON)]) -> HTTPResponse {
-        .json(200, JSON.object(members).bytes)
+    func ok(_ members: [(String, JSON)], status: Int = 200) -> HTTPResponse {
+        .json(status, JSON.object(members).bytes)
     }
 
     func adminError(_ status: Int, _ message: String, allowed: [String] = []) -> HTTPResponse {
@@ -86,7 +125,7 @@ extension MockRunsApp {
         return .json(status, JSON.object(members).bytes)
     }
 
-    private func scenarioSummary() -> [(String, JSON)] {
+    func scenarioSummary(_ scenario: LiveScenario) -> [(String, JSON)] {
         scenario.withEngine { engine in
             [
                 ("scenario", .string(engine.scenario.name)),
@@ -98,13 +137,13 @@ extension MockRunsApp {
         }
     }
 
-    private func clockSummary() -> [(String, JSON)] {
+    private func clockSummary(_ scenario: LiveScenario) -> [(String, JSON)] {
         scenario.withEngine { engine in
             [("mode", .string(engine.scenario.clock.mode.rawValue)), ("now", .string(engine.now.iso8601(fractionDigits: 3)))]
         }
     }
 
-    private func loadScenario(_ request: HTTPRequest) -> HTTPResponse {
+    private func loadScenario(_ request: HTTPRequest, into session: Session) -> HTTPResponse {
         let loaded: Scenario
         if let name = request.queryValue("name") {
             // By name only: the admin API reads no other file of the machine it runs on.
@@ -123,21 +162,25 @@ extension MockRunsApp {
                 return adminError(400, error.description)
             }
         }
-        install(loaded)
-        return ok([("status", "loaded")] + scenarioSummary())
+        install(loaded, in: session)
+        return ok([("status", "loaded")] + scenarioSummary(session.scenario))
     }
 
     /// Replaces the served scenario and starts it from the beginning (runs, counters, clock, journal), under the
     /// engine's and the journal's locks, so requests in flight on other threads see the old scenario or the new
     /// one, never a mix. `PUT /__mockruns/scenario` and `mockruns --watch` both load scenarios through here.
     public func install(_ loaded: Scenario) {
-        scenario.withEngine { $0.load(loaded) }
-        journal.withLock { $0.clear() }
+        install(loaded, in: root)
+    }
+
+    func install(_ loaded: Scenario, in session: Session) {
+        session.scenario.withEngine { $0.load(loaded) }
+        session.journal.withLock { $0.clear() }
     }
 
     /// The verification report: 200 when every rule passes or does not apply, 409 when one fails (so `curl --fail`
     /// fails a shell test).
-    private func verifyAnswer(_ request: HTTPRequest) -> HTTPResponse {
+    private func verifyAnswer(_ request: HTTPRequest, in session: Session) -> HTTPResponse {
         var expectations = Verification.Expectations()
         if request.method == "POST", !request.body.isEmpty {
             switch request.jsonBody() {
@@ -149,7 +192,7 @@ extension MockRunsApp {
                 }
             }
         }
-        let report = verify(expectations)
+        let report = verify(expectations, in: session)
         return .json(report.failed ? 409 : 200, report.json.bytes)
     }
 
@@ -169,7 +212,7 @@ extension MockRunsApp {
 
     /// The journal, filtered on the server: `api`, `endpoint`, `run`, `status` (exact), `since` (sequence numbers
     /// above it), `limit` (the first N after `since`, else the newest N; 1,000 by default).
-    private func journalAnswer(_ request: HTTPRequest) -> HTTPResponse {
+    private func journalAnswer(_ request: HTTPRequest, _ journal: Locked<Journal>) -> HTTPResponse {
         for (name, _) in request.query where !Self.journalFilters.contains(name) {
             return adminError(
                 400, "unknown journal filter \(Credentials.printable(name)); allowed: \(Self.journalFilters.joined(separator: ", "))",
@@ -201,7 +244,7 @@ extension MockRunsApp {
         return ok([("capacity", .int(capacity)), ("requests", .array(selected.map(\.json)))])
     }
 
-    private func advanceClock(_ request: HTTPRequest) -> HTTPResponse {
+    private func advanceClock(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
         var seconds: Double?
         if let text = request.queryValue("seconds") {
             seconds = Double(text)
@@ -214,10 +257,10 @@ extension MockRunsApp {
                 400, "say how far to move the clock: body {\"seconds\": N} or ?seconds=N, N a number from 0 to \(Int(most)) (ten years)")
         }
         scenario.withEngine { $0.advance(seconds: seconds) }
-        return ok(clockSummary())
+        return ok(clockSummary(scenario))
     }
 
-    private func listRuns(_ request: HTTPRequest) -> HTTPResponse {
+    private func listRuns(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
         let names = fakes.map(\.descriptor.name)
         var selected = names
         if let api = request.queryValue("api") {

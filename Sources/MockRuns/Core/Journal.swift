@@ -135,6 +135,9 @@ public struct Journal: Sendable {
         ring[index].clientGone = clientGone
     }
 
+    /// How many entries were recorded since the journal was last cleared (kept or not).
+    public var recorded: Int { next - 1 }
+
     /// The entries kept, at most `capacity`, oldest first.
     public var kept: ArraySlice<Entry> { ArraySlice(ring[oldest...] + ring[..<oldest]) }
 

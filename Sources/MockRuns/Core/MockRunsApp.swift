@@ -3,19 +3,24 @@ import Scenarios
 import MockRunsSync
 
 /// The whole mock server as the host sees it: the admin API under `/__mockruns/`, then each API fake in turn,
-/// every request admitted by the scenario engine first (latency, faults), every answer journaled.
+/// every request admitted by the scenario engine first (latency, faults), every answer journaled. Requests under
+/// `/__sessions/NAME/` are served the same way against that session's own scenario state and journal.
 public final class MockRunsApp: HTTPResponder {
     public let fakes: [any APIFake]
     /// Every fake's route table, compiled once.
     private let router: Router
     public let catalog: ScenarioCatalog
-    public let scenario: LiveScenario
-    let journal = Locked(Journal())
-    private let lastDate = Locked<(second: Int64, text: String)>((.min, ""))
+    /// The session named `default`: the root admin API and API paths without a prefix. Held here, not in the
+    /// table, so a root request never takes the table's lock.
+    public let root: Session
+    /// The root's scenario (what `--watch`, `--report` and `mockruns verify` act on).
+    public var scenario: LiveScenario { root.scenario }
+    /// Every other session, behind one lock.
+    let sessions: Locked<SessionTable<Session>>
     private let deviationLog: @Sendable (String) -> Void
     public let options: ServerOptions
-    /// Real time, for the journal's `wallMs` (how fast a client really polled).
-    private let time: any TimeSource
+    /// Real time, for the journal's `wallMs` (how fast a client really polled) and sessions' idleness.
+    let time: any TimeSource
     private let startedAt: Double
 
     /// - Parameter deviationLog: where contract deviations the scenario lets pass are reported (stderr).
@@ -31,42 +36,89 @@ public final class MockRunsApp: HTTPResponder {
         self.startedAt = time.seconds()
         let loader = ScenarioLoader(apis: fakes.map(\.descriptor))
         self.catalog = catalog ?? ScenarioCatalog(loader: loader)
-        self.scenario = LiveScenario(Engine(scenario: scenario, apis: fakes.map(\.descriptor), time: time))
+        let engine = Engine(scenario: scenario, apis: fakes.map(\.descriptor), time: time)
+        self.root = Session(name: SessionName.root, id: 0, engine: engine, journalCapacity: 10_000)
+        self.sessions = Locked(SessionTable(maximum: options.maxSessions, ttl: options.sessionTTL))
         self.deviationLog = deviationLog
     }
 
     public static let adminPrefix = "/__mockruns/"
+    /// API paths of a session start with this and its name.
+    public static let sessionPrefix = "/__sessions/"
 
     public func respond(to request: HTTPRequest) -> Reply {
-        var reply = route(request)
-        reply.response = stamped(reply.response)
+        // One byte check keeps root requests off every other path: only the admin API and sessions start "/__".
+        if Self.isReserved(request.path) {
+            if Self.isSessionPath(request.path) { return respondInSession(request) }
+            if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
+                // Admin requests steer the server; the journal is for what the client under test sent.
+                return Reply(stamped(guardedAdmin(request), in: root))
+            }
+        }
+        var reply = route(request, in: root)
+        reply.response = stamped(reply.response, in: root)
         return reply
     }
 
-    /// Adds the Date header from the scenario clock, so answers are the same bytes on every run, and
+    /// Whether `path` starts with `/__`, which no faked API's path does.
+    private static func isReserved(_ path: String) -> Bool {
+        var bytes = path.utf8.makeIterator()
+        return bytes.next() == UInt8(ascii: "/") && bytes.next() == UInt8(ascii: "_") && bytes.next() == UInt8(ascii: "_")
+    }
+
+    /// Compared as bytes: `hasPrefix` compares characters, and the name is cut from the bytes after the prefix.
+    static func isSessionPath(_ path: String) -> Bool {
+        path.utf8.starts(with: sessionPrefix.utf8)
+    }
+
+    /// `/__sessions/NAME/<API path>`: the API path served as at the root, against session NAME's state.
+    private func respondInSession(_ request: HTTPRequest) -> Reply {
+        let (name, rest) = Self.splitSessionPath(request.path)
+        guard let session = session(named: name) else {
+            return Reply(stamped(unknownSession(name), in: root))
+        }
+        var inner = request
+        inner.path = rest
+        inner.basePath = Self.sessionPrefix + name  // as the client named it: `default` too
+        var reply = route(inner, in: session)
+        reply.response = stamped(reply.response, in: session)
+        return reply
+    }
+
+    /// The session's name and the API path after it (`/` when nothing follows), from a path under `sessionPrefix`.
+    static func splitSessionPath(_ path: String) -> (name: String, rest: String) {
+        let after = path.utf8.dropFirst(sessionPrefix.utf8.count)
+        guard let slash = after.firstIndex(of: UInt8(ascii: "/")) else { return (String(Substring(after)), "/") }
+        return (String(Substring(after[..<slash])), String(Substring(after[slash...])))
+    }
+
+    /// The session a request names (marked as used), the root for `default`; nil when there is none.
+    func session(named name: String) -> Session? {
+        guard SessionName.isWellFormed(name) else { return nil }
+        if name == SessionName.root { return root }
+        let now = time.seconds()
+        return sessions.withLock { $0.use(name, now: now)?.value }
+    }
+
+    func unknownSession(_ name: String) -> HTTPResponse {
+        adminError(
+            404,
+            "no session \(Credentials.printable(name, limit: 80)); create one with POST /__mockruns/sessions (body {\"name\": \"NAME\"}), then use /__sessions/NAME/ before the API path",
+            allowed: Self.sessionRoutes)
+    }
+
+    /// Adds the Date header from the session's scenario clock, so answers are the same bytes on every run, and
     /// `X-Content-Type-Options: nosniff`, so a browser never reads an answer as anything but its declared type.
-    private func stamped(_ response: HTTPResponse) -> HTTPResponse {
+    func stamped(_ response: HTTPResponse, in session: Session) -> HTTPResponse {
         var response = response
         response.headers.set("X-Content-Type-Options", "nosniff")
         guard response.headers["Date"] == nil else { return response }
-        let second = scenario.withEngine { $0.now }.milliseconds / 1000
-        // Formatting the date costs more than the rest of a small answer: keep the last one.
-        let date = lastDate.withLock { last in
-            if last.second != second {
-                last = (second, Timestamp(milliseconds: second * 1000).httpDate)
-            }
-            return last.text
-        }
-        response.headers.add("Date", date)
+        response.headers.add("Date", session.httpDate())
         return response
     }
 
-    private func route(_ request: HTTPRequest) -> Reply {
-        if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
-            // Admin requests steer the server; the journal is for what the client under test sent.
-            return Reply(guardedAdmin(request))
-        }
-        guard options.cors.isEnabled, let origin = request.headers["Origin"] else { return routeAPI(request) }
+    private func route(_ request: HTTPRequest, in session: Session) -> Reply {
+        guard options.cors.isEnabled, let origin = request.headers["Origin"] else { return routeAPI(request, in: session) }
         // A browser's preflight is not the client's own request: answered here, not journalled.
         if request.method == "OPTIONS", request.headers["Access-Control-Request-Method"] != nil,
             let (index, methods) = router.methods(for: request.path)
@@ -74,41 +126,53 @@ public final class MockRunsApp: HTTPResponder {
             guard options.cors.allows(origin) else {
                 let error = APIError(
                     403, "CORS: the origin \(Credentials.printable(origin)) is not allowed; start mockruns with --cors \(Credentials.printable(origin)) (or --cors '*')")
-                return Reply(finishedError(error, fake: fakes[index], request: request))
+                return Reply(finishedError(error, fake: fakes[index], request: request, in: session))
             }
             return Reply(options.cors.preflight(request, origin: origin, methods: methods))
         }
-        var reply = routeAPI(request)
+        var reply = routeAPI(request, in: session)
         if options.cors.allows(origin) {
-            reply.response = stamped(reply.response)  // so Date is among the headers exposed
+            reply.response = stamped(reply.response, in: session)  // so Date is among the headers exposed
             options.cors.decorate(&reply.response, origin: origin)
         }
         return reply
     }
 
-    private func routeAPI(_ request: HTTPRequest) -> Reply {
+    private func routeAPI(_ request: HTTPRequest, in session: Session) -> Reply {
         switch router.match(request) {
         case .endpoint(let index, let endpoint)?:
             let fake = fakes[index]
-            return serve(request, with: fake, at: fake.refine(endpoint, for: request))
+            return serve(request, with: fake, at: fake.refine(endpoint, for: request), in: session)
         case .error(let index, let error)?:
             let fake = fakes[index]
-            return journalled(Reply(finishedError(error, fake: fake, request: request)), request, api: fake.descriptor.name, endpoint: nil)
+            return journalled(
+                Reply(finishedError(error, fake: fake, request: request, in: session)), request, api: fake.descriptor.name,
+                endpoint: nil, in: session)
         case nil:
-            return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil)
+            return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil, in: session)
         }
     }
 
     public func refusal(_ refusal: HostRefusal, for request: HTTPRequest) -> HTTPResponse {
         let error = APIError(refusal.status, refusal.message)
+        var request = request
+        var session = root
+        if Self.isSessionPath(request.path) {
+            let (name, rest) = Self.splitSessionPath(request.path)
+            guard let named = self.session(named: name) else { return stamped(adminError(refusal.status, refusal.message), in: root) }
+            session = named
+            request.path = rest
+            request.basePath = Self.sessionPrefix + name
+        }
         if case .endpoint(let index, _)? = router.match(request) {
             let fake = fakes[index]
-            return stamped(finishedError(error, fake: fake, request: request))
+            return stamped(finishedError(error, fake: fake, request: request, in: session), in: session)
         }
-        return stamped(adminError(refusal.status, refusal.message))
+        return stamped(adminError(refusal.status, refusal.message), in: session)
     }
 
-    private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint) -> Reply {
+    private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint, in session: Session) -> Reply {
+        let scenario = session.scenario
         let api = fake.descriptor.name
         let (admission, settings, now, scenarioStrict) = scenario.withEngine { engine in
             (
@@ -122,22 +186,24 @@ public final class MockRunsApp: HTTPResponder {
         var faultNote: String?
         if let fault = admission.fault {
             if fault.hang {
-                return journalled(.hung(), request, api: api, endpoint: endpoint, fault: "hang")
+                return journalled(.hung(), request, api: api, endpoint: endpoint, fault: "hang", in: session)
             }
             if let drop = fault.drop {
                 return journalled(
                     .dropped(drop == .reset ? .reset : .empty, after: admission.delay), request, api: api, endpoint: endpoint,
-                    fault: "drop \(drop.rawValue)")
+                    fault: "drop \(drop.rawValue)", in: session)
             }
             if fault.answersNormally {
                 faultNote = [
                     fault.delay.map { "delay \(Int($0.rounded())) ms" }, fault.trickleBytesPerSecond.map { "trickle \($0) B/s" },
                 ].compactMap { $0 }.joined(separator: ", ")
             } else {
-                var response = fake.finish(faultResponse(fault, fake: fake, request: request), to: request, scenario: scenario)
+                var response = fake.finish(
+                    faultResponse(fault, fake: fake, request: request, in: session), to: request, scenario: scenario)
                 dress(&response, fault, now: now)
                 return journalled(
-                    Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint, fault: "status \(response.status)")
+                    Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint,
+                    fault: "status \(response.status)", in: session)
             }
         }
         let deviations = Locked<[String]>([])
@@ -153,7 +219,7 @@ public final class MockRunsApp: HTTPResponder {
         do {
             response = try fake.handle(request, at: endpoint, context: context)
         } catch {
-            response = errorResponse(error, fake: fake, request: request)
+            response = errorResponse(error, fake: fake, request: request, in: session)
         }
         var finished = fake.finish(response, to: request, scenario: scenario)
         Self.trickle(&finished, admission.fault)
@@ -171,12 +237,12 @@ public final class MockRunsApp: HTTPResponder {
         }
         return journalled(
             Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote,
-            deviations: deviations.withLock { $0 }, seen: seen)
+            deviations: deviations.withLock { $0 }, seen: seen, in: session)
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
     /// for the status with what a real service says for it (the reason phrase).
-    private func faultResponse(_ fault: FaultAction, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
+    private func faultResponse(_ fault: FaultAction, fake: any APIFake, request: HTTPRequest, in session: Session) -> HTTPResponse {
         let status = fault.status ?? 500
         var response: HTTPResponse
         if let html = fault.html {
@@ -186,7 +252,7 @@ public final class MockRunsApp: HTTPResponder {
         } else {
             switch fault.body {
             case .none:
-                response = errorResponse(APIError(status, HTTPStatus.reason(status)), fake: fake, request: request)
+                response = errorResponse(APIError(status, HTTPStatus.reason(status)), fake: fake, request: request, in: session)
             case .string(let text)?:
                 response = .text(status, text)
             case let body?:
@@ -224,12 +290,12 @@ public final class MockRunsApp: HTTPResponder {
 
     /// An error of the API that never reached its handler (a wrong method, a refused request, a preflight from
     /// an origin not allowed), in the API's own body and after its last look.
-    private func finishedError(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
-        fake.finish(errorResponse(error, fake: fake, request: request), to: request, scenario: scenario)
+    private func finishedError(_ error: APIError, fake: any APIFake, request: HTTPRequest, in session: Session) -> HTTPResponse {
+        fake.finish(errorResponse(error, fake: fake, request: request, in: session), to: request, scenario: session.scenario)
     }
 
-    private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest) -> HTTPResponse {
-        let settings = scenario.withEngine { $0.settings(api: fake.descriptor.name) }
+    private func errorResponse(_ error: APIError, fake: any APIFake, request: HTTPRequest, in session: Session) -> HTTPResponse {
+        let settings = session.scenario.withEngine { $0.settings(api: fake.descriptor.name) }
         var response = fake.response(for: error, to: request, settings: settings)
         response.headers.set(contentsOf: error.headers)
         return response
@@ -240,7 +306,7 @@ public final class MockRunsApp: HTTPResponder {
             .object([("api", .string(fake.descriptor.name)), ("routes", .array(fake.routes.map(JSON.string)))])
         }
         let body: JSON = .object([
-            ("error", .string("no route for \(request.method) \(request.path)")),
+            ("error", .string("no route for \(request.method) \(request.basePath + request.path)")),
             ("served", .array(served)),
             ("admin", .string(Self.adminPrefix)),
         ])
@@ -251,9 +317,9 @@ public final class MockRunsApp: HTTPResponder {
     /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        deviations: [String] = [], seen: (Timestamp, Observation)? = nil
+        deviations: [String] = [], seen: (Timestamp, Observation)? = nil, in session: Session
     ) -> Reply {
-        let (at, observed) = seen ?? scenario.withEngine { ($0.now, $0.observation) }
+        let (at, observed) = seen ?? session.scenario.withEngine { ($0.now, $0.observation) }
         // Only an admitted request (one with an endpoint) started an observation of its own.
         var observation = endpoint == nil ? Observation() : observed
         if observation.run == nil { observation.run = endpoint?.runID }
@@ -271,7 +337,7 @@ public final class MockRunsApp: HTTPResponder {
         entry.observation.credential = nil  // only the fingerprint is kept
         if observation.created { entry.submission = Self.submissionFingerprint(request) }
         var tagged = reply
-        tagged.tag = journal.withLock { $0.record(entry) }
+        tagged.tag = session.tag(session.journal.withLock { $0.record(entry) })
         return tagged
     }
 
@@ -292,7 +358,9 @@ public final class MockRunsApp: HTTPResponder {
 
     public func finished(tag: Int, _ end: ExchangeEnd) {
         let ms = Double(end.duration.components.seconds) * 1000 + Double(end.duration.components.attoseconds) / 1e15
-        journal.withLock { $0.finish(tag, durationMs: ms, clientGone: !end.delivered && !end.dropped) }
+        let (id, sequence) = Session.split(tag: tag)
+        let session: Session? = id == 0 ? root : sessions.withLock { $0.entry(id: id)?.value }
+        session?.journal.withLock { $0.finish(sequence, durationMs: ms, clientGone: !end.delivered && !end.dropped) }
     }
 
 }

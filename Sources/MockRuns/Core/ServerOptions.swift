@@ -25,11 +25,24 @@ public struct ServerOptions: Sendable {
     /// The server itself serves HTTPS (`--tls-cert`, `--tls-self-signed`): URLs written into answers start with
     /// `https://` unless `publicURL` or `X-Forwarded-Proto` says otherwise.
     public var servesHTTPS: Bool
+    /// The most sessions `POST /__mockruns/sessions` may have made and not yet ended (`--max-sessions`; the root,
+    /// `default`, is not counted). 0 turns sessions off.
+    public var maxSessions: Int
+    /// Seconds a session may go without a request before it ends (`--session-ttl`); nil: sessions last until
+    /// deleted. The root never ends.
+    public var sessionTTL: Double?
+
+    public static let defaultMaxSessions = 1000
+    /// `--max-sessions` at most: each idle session costs a few KiB, a busy one up to its journal and runs.
+    public static let maximumMaxSessions = 100_000
 
     public init(
         adminToken: String? = nil, adminOrigins: [String] = [], loopbackOnly: Bool = true, publicURL: String? = nil,
-        strict: Bool = false, reportPath: String? = nil, cors: CORSPolicy = CORSPolicy(), servesHTTPS: Bool = false
+        strict: Bool = false, reportPath: String? = nil, cors: CORSPolicy = CORSPolicy(), servesHTTPS: Bool = false,
+        maxSessions: Int = ServerOptions.defaultMaxSessions, sessionTTL: Double? = nil
     ) {
+        self.maxSessions = maxSessions
+        self.sessionTTL = sessionTTL
         self.cors = cors
         self.adminToken = adminToken
         self.servesHTTPS = servesHTTPS

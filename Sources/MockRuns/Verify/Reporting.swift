@@ -6,15 +6,20 @@
 import Scenarios
 
 extension MockRunsApp {
-    /// Judges the client from the journal as it stands.
+    /// Judges the client from the root session's journal as it stands (the `--report` file, `mockruns verify`).
     public func verify(_ expectations: Verification.Expectations = Verification.Expectations()) -> Report {
-        let entries = journal.withLock { Array($0.kept) }
+        verify(expectations, in: root)
+    }
+
+    /// Judges the client from `session`'s journal.
+    func verify(_ expectations: Verification.Expectations, in session: Session) -> Report {
+        let entries = session.journal.withLock { Array($0.kept) }
         return Verification(expectations).judge(entries)
     }
 
-    /// Whether any request so far showed a contract deviation (strict mode exits non-zero then).
+    /// Whether any request to the root session showed a contract deviation (strict mode exits non-zero then).
     public var sawDeviation: Bool {
-        journal.withLock { $0.kept.contains { !$0.deviations.isEmpty } }
+        root.journal.withLock { $0.kept.contains { !$0.deviations.isEmpty } }
     }
 
     /// Writes the verification report to `path` (JUnit XML for `.xml`, else JSON) and returns it.

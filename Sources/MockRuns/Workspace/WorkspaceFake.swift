@@ -87,7 +87,7 @@ public struct WorkspaceFake: APIFake {
         {
             throw APIError(404, "Workspace \(workspace) not found", fieldErrors: [.init(path: "workspaceId", message: "workspace not found", code: "not_found")])
         }
-        let render = WorkspaceRender(workspace: workspace, now: now)
+        let render = WorkspaceRender(workspace: workspace, now: now, basePath: context.basePath)
         if endpoint.name == "create" { return try create(request, workspace: workspace, settings: settings, render: render, context: context) }
         if endpoint.name == "list" { return try list(request, workspace: workspace, render: render, context: context) }
 
@@ -288,7 +288,7 @@ public struct WorkspaceFake: APIFake {
         }
         let body: JSON = .object([
             ("type", .string(type)), ("title", .string(title)), ("status", .int(error.status)),
-            ("detail", .string(error.message)), ("instance", .string(request.path)), ("requestId", .null),
+            ("detail", .string(error.message)), ("instance", .string(request.basePath + request.path)), ("requestId", .null),
             ("errors", .array(errors)),
         ])
         return .json(error.status, body.bytes, contentType: "application/problem+json")

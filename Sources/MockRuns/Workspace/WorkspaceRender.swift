@@ -15,6 +15,8 @@ import Scenarios
 struct WorkspaceRender {
     let workspace: String
     let now: Timestamp
+    /// The session's path prefix (`FakeContext.basePath`): links keep it, so a client follows them into its session.
+    var basePath = ""
 
     static func isUUID(_ s: String) -> Bool {
         let chars = Array(s.utf8)
@@ -42,7 +44,7 @@ struct WorkspaceRender {
     }
 
     func path(_ runID: String) -> String {
-        "/api/v1/workspaces/\(workspace)/runs/\(runID)"
+        basePath + "/api/v1/workspaces/\(workspace)/runs/\(runID)"
     }
 
     /// Pydantic-style times: `2025-01-01T00:00:05Z`, with microseconds when there is a fraction.

@@ -166,6 +166,13 @@ def test_sessions_keep_tests_apart(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def interruptible():
+    """As a terminal starts pytest: SIGINT handled and not blocked (a test runner may start us with it ignored or
+    blocked, and a child inherits both; Python then never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_an_interrupted_run_leaves_no_server_behind(tmp_path, how):
     url_file = tmp_path / "url"
@@ -178,7 +185,8 @@ def test_an_interrupted_run_leaves_no_server_behind(tmp_path, how):
     """)
     environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     inner = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=tmp_path,
-                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 30
         while not url_file.exists() or not url_file.read_text():
