@@ -153,7 +153,9 @@ struct Contract: ParsableCommand {
         var headers = HTTPHeaders([("User-Agent", "mockruns/\(MockRunsCommand.version) (contract)"), ("Accept", "application/json, */*")])
         for (name, value) in request.headers { headers.add(name, value) }
         let client = HTTPClient(configuration: .init(
-            connectTimeout: min(10, seconds), readTimeout: min(30, seconds), caFile: cacert, totalTimeout: seconds))
+            connectTimeout: min(10, seconds), readTimeout: min(30, seconds),
+            limits: .init(maxBodyBytes: 8 << 20),  // the contract's bodies are small; a larger one is itself a finding
+            caFile: cacert, totalTimeout: seconds))
         do {
             let answer = try client.send(
                 OutboundRequest(method: request.method, url: server.with(target: prefix + request.path), headers: headers, body: request.body))
