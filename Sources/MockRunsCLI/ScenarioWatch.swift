@@ -43,6 +43,23 @@ final class ScenarioWatch: Sendable {
     private let inotify: Int32
     /// The pipe whose write end `stop()` closes, waking the thread from poll(2).
     private let wakeRead: Int32, wakeWrite: Int32
+    /// One save's events can arrive spread out (a slow writer or a loaded machine: written, then closed long after
+    /// the quiet time), which would be two reloads, each resetting runs and journal (or two lines for one deletion).
+    /// So a read that finds what the previous read found (the same bytes, or the same reason it could not read),
+    /// within this many seconds of it, is the same change and does nothing. (Saving the same bytes again later still
+    /// reloads: a save is how a developer starts the scenario over.)
+    static let sameSaveSeconds = 2.0
+
+    /// What a read of the file found.
+    private enum Found: Equatable, Sendable {
+        case bytes([UInt8])
+        case unreadable(String)
+    }
+
+    /// What the last read found (bytes valid or not, or why it could not read them), and when.
+    private let lastRead: Locked<(found: Found?, at: Double)>
+    /// Transport time for the debounce and `sameSaveSeconds` (never seen by the engine).
+    private let clock = MonotonicTime()
     /// Set by `stop()`; once true no reload is installed, so none can reset the journal the final report reads.
     private let stopped = Locked(false)
     private let exited = DispatchSemaphore(value: 0)
@@ -76,6 +93,9 @@ final class ScenarioWatch: Sendable {
         self.name = name
         self.app = app
         self.timeScale = timeScale
+        // What startup served, read again (the loader keeps no bytes) before the watch exists: a save after this
+        // read is an event and differs; one before the watch is missed, with or without this read.
+        lastRead = Locked(((try? Self.readRegularFile(path)).map(Found.bytes), clock.seconds()))
         let folder = Self.folder(of: path)
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw Self.failure("cannot watch \(path) for changes: inotify: \(String(cString: strerror(errno)))") }
@@ -134,7 +154,6 @@ final class ScenarioWatch: Sendable {
             close(wakeRead)
             exited.signal()
         }
-        let clock = MonotonicTime()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var quietUntil: Double?
         while true {
@@ -191,11 +210,22 @@ final class ScenarioWatch: Sendable {
     /// the previous scenario.
     private func reload() {
         let shown = Console.escaped(path)
-        let bytes: [UInt8]
+        let found: Found
         do {
-            bytes = try Self.readRegularFile(path)
+            found = .bytes(try Self.readRegularFile(path))
         } catch {
-            Console.log("watch: cannot read \(shown) (\(error.reason)), still serving the previous scenario")
+            found = .unreadable(error.reason)
+        }
+        let now = clock.seconds()
+        let sameSave = lastRead.withLock { last in
+            defer { last = (found, now) }
+            return last.found == found && now - last.at < Self.sameSaveSeconds
+        }
+        guard !sameSave else { return }
+        guard case .bytes(let bytes) = found else {
+            if case .unreadable(let reason) = found {
+                Console.log("watch: cannot read \(shown) (\(reason)), still serving the previous scenario")
+            }
             return
         }
         let loaded: Scenario

@@ -166,7 +166,8 @@ import Testing
         let (before, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
         #expect(String(decoding: before, as: UTF8.self).contains("SCR_017041-1"))
 
-        try watched.writeInPlace(Self.alpha)
+        // The same scenario saved again (one more space: the same bytes soon after are taken for the same save).
+        try watched.writeInPlace(Self.alpha + " ")
         #expect(try await watched.settle("mockruns: reloaded scenario alpha", count: 1) == 1, "\(watched.process.errors)")
         let (runs, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
         #expect(!String(decoding: runs, as: UTF8.self).contains("SCR_017041-1"))
@@ -199,6 +200,20 @@ import Testing
         #expect(try await watched.settle("mockruns: reloaded scenario warned from", count: 1) == 1, "\(watched.process.errors)")
         #expect(watched.lines(#"warning: scenario warned: apis.wes.faults[0].run: no run has the id "r-typo""#).count == 1, "\(watched.process.errors)")
         #expect(try await watched.scenarioName() == "warned")
+        try await watched.stop()
+    }
+
+    /// One save whose write and close are far apart (a slow writer, a loaded machine): the write alone is an event
+    /// (the folder is quiet long enough to read it), the close another; the second read finds the same bytes.
+    @Test func aSaveClosedLongAfterItsWriteReloadsOnce() async throws {
+        let watched = try await Watched(Self.alpha)
+        let handle = try FileHandle(forWritingTo: watched.file)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(Self.beta.utf8))
+        try await Task.sleep(for: .milliseconds(600))  // past the quiet time: the truncate and write are read
+        try handle.close()  // IN_CLOSE_WRITE
+        #expect(try await watched.settle("mockruns: reloaded scenario beta", count: 1) == 1, "\(watched.process.errors)")
+        #expect(try await watched.scenarioName() == "beta")
         try await watched.stop()
     }
 
