@@ -2,7 +2,7 @@ import MockRunsHTTP
 import Scenarios
 
 /// One request `mockruns contract` sends. `path` is the path under the server's URL, query included.
-public struct ProbeRequest: Sendable, Equatable {
+public struct ProbeRequest: Sendable {
     public var method: String
     public var path: String
     public var headers: [(String, String)]
@@ -13,11 +13,6 @@ public struct ProbeRequest: Sendable, Equatable {
         self.path = path
         self.headers = headers
         self.body = body
-    }
-
-    public static func == (lhs: ProbeRequest, rhs: ProbeRequest) -> Bool {
-        lhs.method == rhs.method && lhs.path == rhs.path && lhs.body == rhs.body
-            && lhs.headers.map { [$0.0, $0.1] } == rhs.headers.map { [$0.0, $0.1] }
     }
 
     /// A JSON body with its Content-Type.
