@@ -154,7 +154,20 @@ extension WorkspaceFake {
                         workspace, runID,
                         .init("cursor", in: .query, JSONSchema.integer, "resume after log line N (or Last-Event-ID: N)"),
                     ],
-                    responses: [.init(200, "the event stream", [.init("text/event-stream", .string)], headers: [requestID])],
+                    responses: [
+                        .init(
+                            200, "the event stream, each event as below (its data is JSON text)",
+                            [
+                                .init(
+                                    "text/event-stream",
+                                    JSONSchema.object(
+                                        [
+                                            "event": .strings(["ready", "message", "keepalive", "end"]), "data": .string, "id": .string,
+                                            "retry": .integer,
+                                        ], required: ["event", "data"]
+                                    ).named("ServerSentEvent"))
+                            ], headers: [requestID])
+                    ],
                     errors: [notFound, (422, "cursor is not a whole number, or the workspace id is not a UUID")] + auth.filter { $0.0 != 422 }),
             ])
     }
