@@ -51,6 +51,7 @@ extension WESFake {
                 "description": .string,
                 "organization": JSONSchema.object(["name": .string, "url": .string(format: "uri")], required: ["name", "url"]),
                 "contactUrl": .string(format: "uri"), "documentationUrl": .string(format: "uri"),
+                "createdAt": .string(format: "date-time"), "updatedAt": .string(format: "date-time"),
                 "environment": .string, "version": .string,
                 "workflow_type_versions": .map(JSONSchema.object(["workflow_type_version": .array(.string)]).named("WorkflowTypeVersion")),
                 "supported_wes_versions": .array(.string),
