@@ -72,8 +72,8 @@ import Testing
         let uuid = JSONSchema.string(format: "uuid")
         #expect(try problems(#""40a9c1a6-9263-4982-a574-e494f7c4b621""#, uuid) == [])
         #expect(try problems(#""40a9c1a6-9263-4982-a574-e494f7c4b62""#, uuid).count == 1)
-        #expect(try problems("4294967296", JSONSchema.integer.formatted("int32")).count == 1)
-        #expect(try problems("2147483647", JSONSchema.integer.formatted("int32")) == [])
+        #expect(try problems("4294967296", JSONSchema.integer.format("int32")).count == 1)
+        #expect(try problems("2147483647", JSONSchema.integer.format("int32")) == [])
         #expect(try problems(#""no-scheme""#, JSONSchema.string(format: "uri")).count == 1)
     }
 
@@ -91,10 +91,3 @@ import Testing
     }
 }
 
-extension JSONSchema {
-    func formatted(_ format: String) -> JSONSchema {
-        var schema = self
-        schema.format = format
-        return schema
-    }
-}

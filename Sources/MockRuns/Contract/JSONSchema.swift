@@ -140,6 +140,20 @@ public struct JSONSchema: Sendable {
         return schema
     }
 
+    public func format(_ format: String) -> JSONSchema {
+        var schema = self
+        schema.format = format
+        return schema
+    }
+
+    /// This object's members and `other`'s, their required lists joined.
+    public func merging(_ other: JSONSchema) -> JSONSchema {
+        var schema = self
+        schema.properties += other.properties
+        schema.required += other.required
+        return schema
+    }
+
     public func property(_ name: String) -> JSONSchema? { properties.first { $0.name == name }?.schema }
 
     // MARK: validating

@@ -52,7 +52,6 @@ public enum OpenAPIDocument {
         }
         guard problems.isEmpty else { throw Gap(api: descriptor.name, problems: problems) }
 
-        let stateSchema = JSONSchema.strings(descriptor.states)
         var document: [(String, JSON)] = [
             ("openapi", "3.1.0"),
             (
@@ -76,7 +75,7 @@ public enum OpenAPIDocument {
             (
                 "x-mockruns-states",
                 .object([
-                    ("states", stateSchema.rendered(components: &components, asReference: false)),
+                    ("states", .array(descriptor.states.map(JSON.string))),
                     ("terminal", .array(descriptor.states.filter(descriptor.terminalStates.contains).map(JSON.string))),
                     ("defaultTimeline", .array(descriptor.defaultTimeline.map { .string($0.state) })),
                 ])

@@ -43,6 +43,7 @@ extension WESFake {
             ], required: ["run_id", "state"]
         ).named("RunLog")
         let runStatus = JSONSchema.object(["run_id": .string, "state": state], required: ["run_id", "state"]).named("RunStatus")
+        let runIDAnswer = JSONSchema.object(["run_id": .string], required: ["run_id"]).named("RunId")
         let serviceInfo = JSONSchema.object(
             [
                 "id": .string, "name": .string,
@@ -139,7 +140,7 @@ extension WESFake {
                         ]),
                     responses: [
                         .json(
-                            200, "the new run's id", JSONSchema.object(["run_id": .string], required: ["run_id"]).named("RunId"),
+                            200, "the new run's id", runIDAnswer,
                             example: ["run_id": "40a9c1a6-9263-4982-a574-e494f7c4b621"])
                     ],
                     errors: [
@@ -159,7 +160,7 @@ extension WESFake {
                     errors: [unknownRun] + auth),
                 .init(
                     "POST", "cancel_run", summary: "CancelRun", parameters: [runID],
-                    responses: [.json(200, "the cancel is accepted", JSONSchema.object(["run_id": .string], required: ["run_id"]).named("RunId"))],
+                    responses: [.json(200, "the cancel is accepted", runIDAnswer)],
                     errors: [(400, "the run is not QUEUED, INITIALIZING or RUNNING (Cavatica; the cancelRefusedStatus setting picks another 4xx)"), unknownRun] + auth),
                 .init(
                     "GET", "list_tasks", summary: "ListTasks (WES 1.1)", parameters: [runID] + page,
@@ -184,13 +185,5 @@ extension WESFake {
                     responses: [.init(200, "the log text", [text])],
                     errors: [(404, "no run has that id, no such task, or the log is not stdout or stderr")] + auth),
             ])
-    }
-}
-
-extension JSONSchema {
-    func format(_ format: String) -> JSONSchema {
-        var schema = self
-        schema.format = format
-        return schema
     }
 }

@@ -173,12 +173,3 @@ extension WorkspaceFake {
     }
 }
 
-extension JSONSchema {
-    /// This object's members and `other`'s, required lists joined.
-    func merging(_ other: JSONSchema) -> JSONSchema {
-        var schema = self
-        schema.properties += other.properties
-        schema.required += other.required
-        return schema
-    }
-}
