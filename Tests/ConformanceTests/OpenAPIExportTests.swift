@@ -89,8 +89,9 @@ import Testing
 
     /// schemathesis, run against each fake on the embedded default scenario with the fake's own exported document:
     /// no 5xx, no undocumented status, no undocumented content type, no answer off its schema. A bounded run (10
-    /// examples per operation); `scripts/schemathesis` runs longer.
-    @Test(arguments: APIRegistry.fakes.map(\.descriptor.name)) func schemathesisFindsNothing(_ api: String) async throws {
+    /// examples per operation); `scripts/schemathesis` runs longer. One API at a time: five fuzzers at once on two
+    /// cores would starve the suite's timing tests.
+    @Test(.serialized, arguments: APIRegistry.fakes.map(\.descriptor.name)) func schemathesisFindsNothing(_ api: String) async throws {
         let schemathesis = TestPaths.clientsVenv("schemathesis")
         try #require(FileManager.default.isExecutableFile(atPath: schemathesis), "no schemathesis at \(schemathesis): run ./scripts/test")
         let server = try MockServer.start(MockServer.catalog.defaultScenario())
