@@ -104,6 +104,19 @@ import Testing
         let id = try await relaxed.start(noType)
         let request = try #require(try await relaxed.get("/runs/\(id)").jsonObject?["request"] as? [String: Any])
         #expect(request["workflow_type"] == nil)
+        // The leniency is a contract deviation, journaled; a full submission is none.
+        try await StrictModeTests.expectDeviation(relaxed.server, "POST", WESTests.base + "/runs", naming: "without workflow_type")
+        _ = try await relaxed.start()
+        #expect(try await StrictModeTests.deviations(relaxed.server, "POST", WESTests.base + "/runs").isEmpty)
+    }
+
+    /// Strict mode refuses what optionalWorkflowType lets through, as the real service does.
+    @Test func strictModeRefusesTheRelaxedSubmission() async throws {
+        let h = try Harness(json: #"{"strict": true, "apis": {"wes": {"settings": {"optionalWorkflowType": true}}}}"#)
+        var noVersion = WESTests.Multipart.workflow()
+        noVersion.parts.removeAll { $0.name == "workflow_type_version" }
+        WESTests().expectError(try await h.submit(noVersion), 400, containing: "workflow_type_version is required")
+        try await StrictModeTests.expectDeviation(h.server, "POST", WESTests.base + "/runs", naming: "without workflow_type_version")
     }
 }
 

@@ -80,7 +80,8 @@ struct WESRuns {
 
     func submit(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         try WESContract.submission(request, context: context)
-        let submission = try WESSubmission(request, requireType: settings["optionalWorkflowType"]?.boolValue != true)
+        let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
+        let submission = try WESSubmission(request, requireType: requireType)
         let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
         return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
     }
