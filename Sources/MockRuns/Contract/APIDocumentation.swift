@@ -15,8 +15,6 @@ public struct APIDocumentation: Sendable {
     /// The body of this API's errors, as its `response(for:to:settings:)` renders them.
     public var errorBody: JSONSchema
     public var operations: [Operation]
-    /// Scenario event names, each described (rendered under `x-mockruns-events`).
-    public var eventNotes: [String: String] = [:]
 
     public init(
         title: String, version: String, description: String, securitySchemes: [SecurityScheme], security: [String],

@@ -85,10 +85,8 @@ public enum OpenAPIDocument {
                 (
                     "x-mockruns-events",
                     .object(
-                        descriptor.events.keys.sorted().map { name in
-                            let script = descriptor.events[name]!
+                        descriptor.events.sorted { $0.key < $1.key }.map { name, script in
                             var members: [(String, JSON)] = []
-                            if let note = doc.eventNotes[name] { members.append(("description", .string(note))) }
                             if let from = script.allowedFrom {
                                 members.append(("allowedFrom", .array(descriptor.states.filter(from.contains).map(JSON.string))))
                             }
