@@ -26,7 +26,7 @@ struct MockRunsCommand: ParsableCommand {
             {"event":"ready","url":...,"port":...,"scenario":...}.
             """,
         version: version,
-        subcommands: [Serve.self, Validate.self, List.self, Schema.self, Verify.self, Record.self, Contract.self],
+        subcommands: [Serve.self, Validate.self, List.self, Schema.self, OpenAPI.self, Verify.self, Record.self, Contract.self],
         defaultSubcommand: Serve.self
     )
 
@@ -60,7 +60,7 @@ extension MockRunsCommand {
     /// tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI fixtures pay
     /// on every start.
     static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
-        let subcommandNames = ["serve", "validate", "list", "schema", "verify", "record", "contract", "help"]
+        let subcommandNames = ["serve", "validate", "list", "schema", "openapi", "verify", "record", "contract", "help"]
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }
@@ -79,6 +79,9 @@ struct CommandFailure: Error {
 /// unbuffered, so lines from several threads never interleave and the ready line is out before it returns.
 enum Console {
     static func out(_ line: String) { write(line + "\n", to: STDOUT_FILENO) }
+
+    /// `text` exactly as given on stdout (a document that ends in its own newline).
+    static func print(_ text: String) { write(text, to: STDOUT_FILENO) }
 
     static func error(_ line: String) { write("mockruns: error: " + line + "\n", to: STDERR_FILENO) }
 

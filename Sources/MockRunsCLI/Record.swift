@@ -100,20 +100,8 @@ struct Record: ParsableCommand {
             log: { Console.log($0) },
             // A moment later, so the stop request's own answer is written before the server closes.
             onStopRequest: { DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { kill(getpid(), SIGTERM) } })
-        var configuration = HTTPServer.Configuration(host: host, port: port, maxBodyBytes: maxBodyBytes)
-        if verbose {
-            configuration.onRequestCompleted = { entry in
-                let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(entry.status) in \(Console.oneDecimal(ms)) ms")
-            }
-        }
-        let server: HTTPServer
-        do {
-            server = try HTTPServer(configuration: configuration, responder: proxy)
-        } catch let error as HostError {
-            throw CommandFailure(message: error.message, exitCode: 3)
-        }
-        for note in server.notes { Console.log(note) }
+        let configuration = HTTPServer.Configuration(host: host, port: port, maxBodyBytes: maxBodyBytes)
+        let server = try HTTPServer.started(configuration, responder: proxy, logRequests: verbose)
         let ready: [(String, JSON)] = [
             ("event", "ready"), ("url", .string(server.url)), ("urls", .array(server.urls.map(JSON.string))),
             ("port", .int(server.port)), ("api", .string(api)), ("upstream", .string(Self.origin(upstreamURL))),

@@ -9,6 +9,7 @@ import Dispatch
     import Glibc
 #endif
 import MicroHTTPDHost
+import MockRunsHTTP
 import MockRuns
 import Scenarios
 
@@ -147,24 +148,10 @@ struct Serve: ParsableCommand {
         let app = MockRunsApp(scenario: loaded, catalog: catalog, time: MonotonicTime(), options: options) { note in
             Console.log(note)
         }
-        var configuration = HTTPServer.Configuration(
+        let configuration = HTTPServer.Configuration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, requestTimeoutSeconds: requestTimeout,
             tls: tls?.identity, threads: threads)
-        if verbose {
-            configuration.onRequestCompleted = { entry in
-                let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-                let outcome = entry.drop.map { "dropped (\($0.rawValue))" } ?? String(entry.status)
-                // The method and path are the client's: printed escaped, so they cannot split or forge a line.
-                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(outcome) in \(Console.oneDecimal(ms)) ms")
-            }
-        }
-        let server: HTTPServer
-        do {
-            server = try HTTPServer(configuration: configuration, responder: app)
-        } catch let error as HostError {
-            throw CommandFailure(message: error.message, exitCode: 3)
-        }
-        for note in server.notes { Console.log(note) }
+        let server = try HTTPServer.started(configuration, responder: app, logRequests: verbose)
         if let portFile {
             do {
                 try "\(server.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
@@ -249,5 +236,33 @@ struct StopSignals {
         while sigwait(&set, &received) != 0 {}
         first()
         server.stop()
+    }
+}
+
+extension HTTPServer {
+    /// Starts a server for a command (serve, record): at the info level one line per request, escaped, since the
+    /// method and path are the client's and must not split or forge a line; a host error is exit code 3; the
+    /// host's notes are logged.
+    static func started(
+        _ configuration: Configuration, responder: any HTTPResponder, logRequests: Bool
+    ) throws(CommandFailure) -> HTTPServer {
+        var configuration = configuration
+        if logRequests {
+            configuration.onRequestCompleted = { entry in
+                let ms = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
+                let outcome = entry.drop.map { "dropped (\($0.rawValue))" } ?? String(entry.status)
+                Console.log("\(Console.escaped(entry.method)) \(Console.escaped(entry.path)) -> \(outcome) in \(Console.oneDecimal(ms)) ms")
+            }
+        }
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(configuration: configuration, responder: responder)
+        } catch let error as HostError {
+            throw CommandFailure(message: error.message, exitCode: 3)
+        } catch {
+            throw CommandFailure(message: "\(error)", exitCode: 3)
+        }
+        for note in server.notes { Console.log(note) }
+        return server
     }
 }

@@ -171,10 +171,11 @@ import Testing
         let run = try await Self.contract("solvexia", server.url)
         try await server.stop()
         let check = run.check("solvexia.runstatus.shape")
-        #expect(run.message("solvexia.runstatus.shape") == "GET /api/v1/processruns/pr-114278/runstatus: $.runDurationInSeconds is missing; expected an integer or null")
+        #expect(run.message("solvexia.runstatus.shape") == "GET /api/v1/processruns/pr-114278/runstatus: $.runDurationInSeconds is missing (the documented example of this answer has it)")
         #expect(check["requests"] as? [String] == ["GET /api/v1/processruns/pr-114278/runstatus → 200"])
-        let problems = try #require(check["problems"] as? [[String: String]])
-        #expect(problems == [["path": "$.runDurationInSeconds", "message": "is missing; expected an integer or null"]])
+        // The exported schema allows either duration key (the seed examples show both): no schema problem, the
+        // documented key is what is missing.
+        #expect((check["problems"] as? [Any])?.isEmpty == true)
     }
 
     // MARK: - Reports, exit codes, bounds
@@ -360,10 +361,14 @@ import Testing
         #expect(run.message("wes.cancel.state-after").hasSuffix("after cancel: $.state is RUNNING, expected CANCELING or CANCELED"), "\(run.stdout)")
         #expect(run.check("wes.cancel.unknown-run-404")["verdict"] as? String == "fail")
         // The list says `workflows`; no token is needed; an unknown run's log is a 500 problem+json.
-        #expect(run.message("wes.runs.list-shape") == "GET /runs: $.runs is missing; expected an array", "\(run.stdout)")
+        #expect(run.message("wes.runs.list-shape") == "GET /runs: $ lacks the required member \"runs\"", "\(run.stdout)")
         #expect(run.message("wes.auth.missing-401").hasPrefix("GET /runs without a token: expected 401, got 200"))
         #expect(run.message("wes.run-log.unknown-run-404").hasPrefix("GET /runs/\(Self.unknownWESRun): expected 404, got 500"))
-        #expect(run.message("wes.service-info.shape").contains("$.default_workflow_engine_parameters is missing"))
+        // Its service-info lacks what Cavatica's has, and names its engine version a string, not an object.
+        let infoProblems = (run.check("wes.service-info.shape")["problems"] as? [[String: String]] ?? []).map { "\($0["path"] ?? "") \($0["message"] ?? "")" }
+        #expect(infoProblems.contains("$ lacks the required member \"default_workflow_engine_parameters\""), "\(infoProblems)")
+        #expect(infoProblems.contains("$ lacks the required member \"auth_instructions_url\""), "\(infoProblems)")
+        #expect(infoProblems.contains("$.workflow_engine_versions[\"cwl-runner\"] is a string; expected object"), "\(infoProblems)")
         // What it does as WES says: submit, then a run that ends COMPLETE.
         #expect(run.check("wes.submit.shape")["verdict"] as? String == "pass", "\(run.stdout)")
         #expect(run.check("wes.submit.poll-terminal")["verdict"] as? String == "pass", "\(run.stdout)")

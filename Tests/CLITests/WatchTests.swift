@@ -89,17 +89,24 @@ import Testing
             return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["scenario"] as? String
         }
 
-        /// Starts a Foundry run afresh and reads its status once: the first state of the scenario's timeline
-        /// (clients polling at once use their own `source`, so no read counts against another's run).
-        func foundryStatus(source: String = "SCR_017041-1") async throws -> (status: Int, body: String) {
-            let parameters = "apiKey=k&sourceID=\(source)&status2Match=error&stepName=transform"
+        static func foundryParameters(_ source: String) -> String { "apiKey=k&sourceID=\(source)&status2Match=error&stepName=transform" }
+
+        /// Starts a Foundry run afresh; the answer shows the first state of the scenario's timeline.
+        func foundryStart(source: String = "SCR_017041-1") async throws -> String {
             var post = URLRequest(url: URL(string: url + "/dashboard/run")!)
             post.httpMethod = "POST"
             post.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-            post.httpBody = Data(parameters.utf8)
-            let (_, created) = try await URLSession.shared.data(for: post)
+            post.httpBody = Data(Self.foundryParameters(source).utf8)
+            let (data, created) = try await URLSession.shared.data(for: post)
             #expect((created as? HTTPURLResponse)?.statusCode == 200)
-            let (data, response) = try await URLSession.shared.data(from: URL(string: url + "/dashboard/run_status?" + parameters)!)
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        /// Starts a Foundry run afresh and reads its status once: the first state of the scenario's timeline
+        /// (clients polling at once use their own `source`, so no read counts against another's run).
+        func foundryStatus(source: String = "SCR_017041-1") async throws -> (status: Int, body: String) {
+            _ = try await foundryStart(source: source)
+            let (data, response) = try await URLSession.shared.data(from: URL(string: url + "/dashboard/run_status?" + Self.foundryParameters(source))!)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
         }
 
@@ -125,11 +132,13 @@ import Testing
         #expect(beta.body.contains(#""status":"ERROR""#) && beta.body.contains("beta says no"), "\(beta.body)")
         #expect(try await watched.scenarioName() == "beta")
 
-        // A temporary file renamed over it, while a client polls: every answer is the old scenario's or the new one's.
+        // A temporary file renamed over it, while clients start runs: every answer is the old scenario's or the new
+        // one's. (Only the start answer is read: a reload between a client's start and its status read resets the
+        // runs, and its read then rightly finds no run.)
         try await withThrowingTaskGroup(of: String.self) { group in
             for client in 0..<16 {
                 if client == 8 { try watched.writeThenRename(Self.gamma) }
-                group.addTask { try await watched.foundryStatus(source: "SCR_\(client)").body }
+                group.addTask { try await watched.foundryStart(source: "SCR_\(client)") }
             }
             for try await body in group {
                 #expect(body.contains(#""status":"ERROR""#) || body.contains(#""status":"FINISHED""#), "\(body)")

@@ -154,21 +154,32 @@ import Testing
         #expect(byID["wes.cancel.state-after"]?.verdict == .skipped)
     }
 
-    @Test func shapeProblemsNameTheirJSONPath() throws {
-        let value = try JSON.parse(#"{"runs":[{"run_id":"a","state":"RUNNING"},{"run_id":7,"state":"DONE"}],"odd key":{"x":1}}"#)
-        let problems = WESShapes.runList.problems(in: value, at: "$")
-        #expect(problems == [
-            ShapeProblem(path: "$.runs[1].run_id", message: "is 7; expected a string"),
-            ShapeProblem(path: "$.runs[1].state", message: "is \"DONE\"; expected one of " + WESFake.states.joined(separator: ", ")),
-            ShapeProblem(path: "$.next_page_token", message: "is missing; expected a string or null"),
-        ])
-        let odd = BodyShape.object([.init("odd key", .map(.string()))]).problems(in: value, at: "$")
-        #expect(odd == [ShapeProblem(path: #"$["odd key"].x"#, message: "is 1; expected a string")])
+    @Test func theSchemaOfAnAnswerIsTheDocumentedOne() throws {
+        let docs = WESFake().documentation
+        let status = try #require(docs.schema("GET", "get_run_status", status: 200))
+        #expect(status.validate(try JSON.parse(#"{"run_id":"a","state":"RUNNING"}"#)).isEmpty)
+        #expect(status.validate(try JSON.parse(#"{"run_id":7,"state":"DONE"}"#)).map(\.path) == ["$.run_id", "$.state"])
+        // A status the operation lists among its errors gets the API's error body; one it does not list, nothing.
+        let notFound = try #require(docs.schema("GET", "get_run_status", status: 404))
+        #expect(notFound.validate(try JSON.parse(#"{"msg":"no","status_code":404}"#)).isEmpty)
+        #expect(!notFound.validate(try JSON.parse(#"{"title":"Not Found","status":404}"#)).isEmpty)
+        #expect(docs.schema("GET", "get_run_status", status: 418) == nil)
+        #expect(docs.schema("GET", "no_such_endpoint", status: 200) == nil)
+        // Solvexia's token endpoint has its own (RFC 6749) error body.
+        let oauth = try #require(SolvexiaFake().documentation.schema("POST", "token", status: 401))
+        #expect(oauth.validate(try JSON.parse(#"{"error":"invalid_client","error_description":"no"}"#)).isEmpty)
     }
 
-    @Test func aHugeBodyGetsTwentyProblemsAtMost() throws {
-        let items = (0..<10_000).map { _ in "1" }.joined(separator: ",")
-        let problems = BodyShape.array(.string()).problems(in: try JSON.parse("[\(items)]"), at: "$")
-        #expect(problems.count == 20)
+    @Test func aHugeWrongBodyGetsTwentyProblemsAtMost() {
+        let runs = (0..<10_000).map { _ in #"{"run_id":1,"state":"DONE"}"# }.joined(separator: ",")
+        let harness = Harness(Self.options()) { request, _ in
+            request.path.hasSuffix("/runs") ? Self.json(200, #"{"runs":[\#(runs)],"next_page_token":""}"#) : Self.json(200, "{}")
+        }
+        WESFake().probeContract(harness.session)
+        let list = harness.session.results.first { $0.id == "wes.runs.list-shape" }
+        #expect(list?.verdict == .fail)
+        #expect(list?.problems.count == 20)
+        #expect(list?.problems.first?.path == "$.runs[0].run_id")
+        #expect(list?.message.hasSuffix("(and 19 more differences)") == true, "\(list?.message ?? "")")
     }
 }

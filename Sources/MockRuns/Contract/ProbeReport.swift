@@ -39,6 +39,7 @@ public struct ProbeReport: Sendable {
                 lines.append("FAIL \(result.id): \(result.message)")
                 lines += result.exchanges.map { "     \($0)" }
                 lines += result.problems.dropFirst().prefix(5).map { "     \($0.path) \($0.message)" }
+                if result.problems.count > 6 { lines.append("     … and \(result.problems.count - 6) more (--format json lists them)") }
             }
         }
         lines.append("contract: " + summary)

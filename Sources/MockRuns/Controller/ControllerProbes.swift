@@ -3,11 +3,10 @@ import Scenarios
 /// The Python Controller contract this fake serves (docs/apis/controller.md), as `mockruns contract --api
 /// controller` checks it: Flask `{"message"}` errors (401, 400), `{"status"}` reads.
 extension ControllerFake {
-    static let messageShape = BodyShape.object([.init("message", .string())])
-    static let statusShape = BodyShape.object([.init("status", .string())])
     static let unknownResource = "mockruns-contract-no-such-resource"
 
     public func probeContract(_ session: ProbeSession) {
+        let docs = documentation
         let key = session.options.token
         let resource = session.options.runID
         func request(_ method: String, _ path: String, _ parameters: [(String, String)]) -> ProbeRequest {
@@ -16,7 +15,7 @@ extension ControllerFake {
         func expectMessage(_ c: ProbeCheck, _ request: ProbeRequest, _ status: Int, _ what: String) throws(ProbeStop) {
             let answer = try c.send(request)
             try c.expectStatus(answer, [status], what)
-            c.expectJSON(answer, Self.messageShape, what)
+            c.expectJSON(answer, docs.errorBody, what)
         }
         session.check("controller.auth.missing-401", "run_status without api_key gets 401 {\"message\"}") { c in
             try expectMessage(c, request("GET", "/controller/run_status", [("resourceID", Self.unknownResource)]), 401, "GET /controller/run_status without api_key")
@@ -42,8 +41,8 @@ extension ControllerFake {
             let answer = try c.send(request("GET", "/controller/run_status", [("api_key", key!), ("resourceID", Self.unknownResource)]))
             try c.expectStatus(answer, [200, 400], "GET /controller/run_status of \(Self.unknownResource)")
             if answer.status == 400 {
-                c.expectJSON(answer, Self.messageShape, "GET /controller/run_status of \(Self.unknownResource)")
-            } else if let json = c.expectJSON(answer, Self.statusShape, "GET /controller/run_status of \(Self.unknownResource)"),
+                c.expectJSON(answer, docs.schema("GET", "run_status", status: 400), "GET /controller/run_status of \(Self.unknownResource)")
+            } else if let json = c.expectJSON(answer, docs.schema("GET", "run_status", status: 200), "GET /controller/run_status of \(Self.unknownResource)"),
                 let status = json["status"]?.stringValue, status != "No ongoing run"
             {
                 c.fail("GET /controller/run_status of \(Self.unknownResource): $.status is \(status), expected No ongoing run")
@@ -53,7 +52,7 @@ extension ControllerFake {
         session.check("controller.status.shape", "run_status of a resource answers 200 {\"status\"}", needs: needsRun) { c in
             let answer = try c.send(request("GET", "/controller/run_status", [("api_key", key!), ("resourceID", resource!)]))
             try c.expectStatus(answer, [200], "GET /controller/run_status")
-            c.expectJSON(answer, Self.statusShape, "GET /controller/run_status")
+            c.expectJSON(answer, docs.schema("GET", "run_status", status: 200), "GET /controller/run_status")
         }
 
         let needsWrites = session.options.allowWrites ? needsRun : "needs --allow-writes"
@@ -61,7 +60,7 @@ extension ControllerFake {
         session.check("controller.run.shape", "POST /controller/run answers 200 {\"message\":\"Your Request started\"} (201 for a resource on HOLD)", needs: needsWrites) { c in
             let answer = try c.send(request("POST", "/controller/run", [("api_key", key!), ("resourceID", resource!)]))
             try c.expectStatus(answer, [200, 201], "POST /controller/run")
-            let json = c.expectJSON(answer, Self.messageShape, "POST /controller/run")
+            let json = c.expectJSON(answer, docs.schema("POST", "run", status: answer.status), "POST /controller/run")
             if answer.status == 200, let message = json?["message"]?.stringValue, message != "Your Request started" {
                 c.fail("POST /controller/run: $.message is \(message), expected Your Request started")
             }
@@ -76,7 +75,7 @@ extension ControllerFake {
                 return ["Finished", "Error", "No ongoing run"].contains(answer.json?["status"]?.stringValue ?? "")
             }
             try c.expectStatus(last, [200], "GET /controller/run_status")
-            c.expectJSON(last, Self.statusShape, "GET /controller/run_status")
+            c.expectJSON(last, docs.schema("GET", "run_status", status: 200), "GET /controller/run_status")
         }
     }
 }

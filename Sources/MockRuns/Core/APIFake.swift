@@ -10,6 +10,9 @@ public protocol APIFake: Sendable {
     /// The requests that are this API's: its routes and the path prefixes it claims. The server compiles every
     /// fake's table into one router, so a request's path is matched once, against only the tables that can own it.
     var routeTable: RouteTable { get }
+    /// The contract of each route beyond its path: parameters, bodies, answers, auth. Declared beside the fake
+    /// (`<API>Documentation.swift`); `OpenAPIDocument` joins it with the route table, descriptor and error renderer.
+    var documentation: APIDocumentation { get }
     /// The endpoint the route table matched, completed with what only the request itself says (the run a query
     /// or body names, so faults can target it). The default returns `endpoint` unchanged.
     func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint

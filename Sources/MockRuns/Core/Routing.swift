@@ -61,6 +61,8 @@ struct Literal: Sendable {
 /// unless it fits.
 public struct PathPattern: Sendable {
     public let pattern: String
+    /// Literal segments match whatever their ASCII case (Solvexia's `processRuns` and `processruns`).
+    public let caseInsensitive: Bool
     fileprivate let segments: [Segment]
 
     fileprivate enum Segment: Sendable {
@@ -70,6 +72,7 @@ public struct PathPattern: Sendable {
 
     public init(_ pattern: String, caseInsensitive: Bool = false) {
         self.pattern = pattern
+        self.caseInsensitive = caseInsensitive
         segments = pattern.split(separator: "/").map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") {
                 return .capture(String(part.dropFirst().dropLast()))

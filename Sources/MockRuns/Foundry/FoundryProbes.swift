@@ -3,14 +3,11 @@ import Scenarios
 /// The Foundry contract this fake serves (docs/apis/foundry.md), as `mockruns contract --api foundry` checks
 /// it: 403 for any auth failure, 400 for missing parameters, 404 for an unknown or finished run, all plain text.
 extension FoundryFake {
-    static let statusShape = BodyShape.object([
-        .init("status", .string(oneOf: states)), .init("logMessage", .string()), .init("errMessage", .string(), required: false),
-    ])
-
     /// A run key no Foundry has.
     static let unknownSource = "mockruns-contract-no-such-source"
 
     public func probeContract(_ session: ProbeSession) {
+        let docs = documentation
         let key = session.options.token
         // The run: --run-id SOURCE/STATUS2MATCH/STEP (as mockruns names Foundry runs), or --param each.
         var run = session.options.parameters
@@ -54,7 +51,7 @@ extension FoundryFake {
                 c.expectText(answer, "GET /dashboard/run_status (404: the run finished)")
                 c.note("the run has finished: 404, as documented")
             } else {
-                c.expectJSON(answer, Self.statusShape, "GET /dashboard/run_status")
+                c.expectJSON(answer, docs.schema("GET", "run_status", status: 200), "GET /dashboard/run_status")
             }
         }
 
@@ -64,7 +61,7 @@ extension FoundryFake {
             let body = JSON.object([("apiKey", .string(key!))] + runKey!.map { ($0.0, JSON.string($0.1)) })
             let answer = try c.send(.json("POST", "/dashboard/run", body))
             try c.expectStatus(answer, [200], "POST /dashboard/run")
-            let json = c.expectJSON(answer, Self.statusShape, "POST /dashboard/run")
+            let json = c.expectJSON(answer, docs.schema("POST", "run", status: 200), "POST /dashboard/run")
             if let state = json?["status"]?.stringValue, state != "RUNNING" { c.fail("POST /dashboard/run: $.status is \(state), expected RUNNING") }
             started = true
         }
@@ -78,7 +75,7 @@ extension FoundryFake {
                 return state != "RUNNING"
             }
             try c.expectStatus(last, [200, 404], "GET /dashboard/run_status")
-            if last.status == 200 { c.expectJSON(last, Self.statusShape, "GET /dashboard/run_status") } else { c.expectText(last, "GET /dashboard/run_status (404)") }
+            if last.status == 200 { c.expectJSON(last, docs.schema("GET", "run_status", status: 200), "GET /dashboard/run_status") } else { c.expectText(last, "GET /dashboard/run_status (404)") }
         }
     }
 }

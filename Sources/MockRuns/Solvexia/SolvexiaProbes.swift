@@ -4,29 +4,10 @@ import Scenarios
 /// checks it: OAuth2 client credentials (RFC 6749 errors), 403 `{"message","supportId"}` for a missing or bad
 /// token, 404 for an unknown run, and each example's body (`runDurationInSeconds` vs cancel's `runDurationInSec`).
 extension SolvexiaFake {
-    static let errorShape = BodyShape.object([.init("message", .string()), .init("supportId", .string())])
-    static let oauthErrorShape = BodyShape.object([.init("error", .string()), .init("error_description", .string(), required: false)])
-    static let tokenShape = BodyShape.object([
-        .init("access_token", .string()), .init("token_type", .string(oneOf: ["Bearer", "bearer"])), .init("expires_in", .integer),
-    ])
-    static let date = BodyShape.nullable(.string())
-    static let runStatusShape = BodyShape.object([
-        .init("id", .string()), .init("dateStarted", date), .init("dateFinished", date),
-        .init("runDurationInSeconds", .nullable(.integer)), .init("status", .string(oneOf: runStates)),
-    ])
-    static let cancelShape = BodyShape.object([
-        .init("id", .string()), .init("dateStarted", date), .init("dateFinished", date),
-        .init("runDurationInSec", .nullable(.integer)), .init("status", .string(oneOf: ["Cancelled"])),
-    ])
-    static let processRunShape = BodyShape.object(
-        ["id", "name", "process", "description", "alertEmailAddress", "alertSMS", "lastModifiedBy", "dateModified", "dateCreated"]
-            .map { BodyShape.Member($0, .nullable(.string())) })
-    static let stepsShape = BodyShape.array(.object([
-        .init("isEnabled", .boolean), .init("stepOrder", .string()), .init("id", .string()), .init("name", .string()),
-    ]))
     static let unknownRun = "pr-0"
 
     public func probeContract(_ session: ProbeSession) {
+        let docs = documentation
         let options = session.options
         var token = options.token
         func bearer(_ value: String?) -> [(String, String)] {
@@ -52,18 +33,18 @@ extension SolvexiaFake {
         ) { c in
             let answer = try sendToken(c, tokenRequest(options.clientID!, options.clientSecret!))
             try c.expectStatus(answer, [200], "POST /oauth/token")
-            if let issued = c.expectJSON(answer, Self.tokenShape, "POST /oauth/token")?["access_token"]?.stringValue { token = issued }
+            if let issued = c.expectJSON(answer, docs.schema("POST", "token", status: 200), "POST /oauth/token")?["access_token"]?.stringValue { token = issued }
         }
         session.check("solvexia.token.invalid-client-401", "POST /oauth/token with a wrong client secret gets 401 {\"error\":\"invalid_client\"}") { c in
             let answer = try sendToken(c, tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential))
             try c.expectStatus(answer, [401], "POST /oauth/token with a wrong secret")
-            let error = c.expectJSON(answer, Self.oauthErrorShape, "POST /oauth/token with a wrong secret")?["error"]?.stringValue
+            let error = c.expectJSON(answer, docs.schema("POST", "token", status: 401), "POST /oauth/token with a wrong secret")?["error"]?.stringValue
             if let error, error != "invalid_client" { c.fail("POST /oauth/token with a wrong secret: $.error is \(error), expected invalid_client") }
         }
         session.check("solvexia.token.unsupported-grant-400", "POST /oauth/token with grant_type password gets 400 {\"error\":\"unsupported_grant_type\"}") { c in
             let answer = try sendToken(c, tokenRequest(options.clientID ?? "mockruns-contract-client", ProbeSession.invalidCredential, grant: "password"))
             try c.expectStatus(answer, [400], "POST /oauth/token with grant_type password")
-            let error = c.expectJSON(answer, Self.oauthErrorShape, "POST /oauth/token with grant_type password")?["error"]?.stringValue
+            let error = c.expectJSON(answer, docs.schema("POST", "token", status: 400), "POST /oauth/token with grant_type password")?["error"]?.stringValue
             if let error, error != "unsupported_grant_type" {
                 c.fail("POST /oauth/token with grant_type password: $.error is \(error), expected unsupported_grant_type")
             }
@@ -73,7 +54,7 @@ extension SolvexiaFake {
         func expectError(_ c: ProbeCheck, _ request: ProbeRequest, _ status: Int, _ what: String) throws(ProbeStop) {
             let answer = try c.send(request)
             try c.expectStatus(answer, [status], what)
-            c.expectJSON(answer, Self.errorShape, what)
+            c.expectJSON(answer, docs.errorBody, what)
         }
         session.check("solvexia.auth.missing-403", "a request without a Bearer token gets 403 {\"message\",\"supportId\"}") { c in
             try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(probeRun)/runstatus"), 403, "GET .../runstatus without a token")
@@ -91,19 +72,27 @@ extension SolvexiaFake {
             try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(Self.unknownRun)", headers: bearer(token)), 404, "GET /api/v1/processruns/\(Self.unknownRun)")
         }
         let needsRun = needsToken ?? (run == nil ? "needs --run-id (a process run id, pr-...)" : nil)
-        func read(_ c: ProbeCheck, _ path: String, _ shape: BodyShape) throws(ProbeStop) {
+        @discardableResult
+        func read(_ c: ProbeCheck, _ path: String, _ endpoint: String) throws(ProbeStop) -> JSON? {
             let answer = try c.send(ProbeRequest("GET", path, headers: bearer(token)))
             try c.expectStatus(answer, [200], "GET \(path)")
-            c.expectJSON(answer, shape, "GET \(path)")
+            return c.expectJSON(answer, docs.schema("GET", endpoint, status: 200), "GET \(path)")
+        }
+        /// The run status as the process-run page's examples have it: an object (the array is the newer page's
+        /// `runStatusShape`) with `runDurationInSeconds` (cancel's example says `runDurationInSec`).
+        func expectDocumentedRunStatus(_ c: ProbeCheck, _ json: JSON?, _ what: String, duration: String = "runDurationInSeconds") {
+            if case .array = json { c.fail("\(what): the answer is an array; the documented run status is an object") }
+            c.expectMember(json, duration, what, because: "the documented example of this answer has it")
         }
         session.check("solvexia.runstatus.shape", "GET .../runstatus answers 200 with a ProcessRunStatus", needs: needsRun) { c in
-            try read(c, "/api/v1/processruns/\(run!)/runstatus", Self.runStatusShape)
+            let path = "/api/v1/processruns/\(run!)/runstatus"
+            expectDocumentedRunStatus(c, try read(c, path, "runstatus"), "GET \(path)")
         }
         session.check("solvexia.processrun.shape", "GET /api/v1/processruns/{id} answers 200 with a Process Run", needs: needsRun) { c in
-            try read(c, "/api/v1/processruns/\(run!)", Self.processRunShape)
+            try read(c, "/api/v1/processruns/\(run!)", "processrun")
         }
         session.check("solvexia.steps.shape", "GET .../steps answers 200 with the data steps", needs: needsRun) { c in
-            try read(c, "/api/v1/processruns/\(run!)/steps", Self.stepsShape)
+            try read(c, "/api/v1/processruns/\(run!)/steps", "steps")
         }
 
         let process = options.parameters["process"]
@@ -112,12 +101,14 @@ extension SolvexiaFake {
         func createAndStart(_ c: ProbeCheck) throws(ProbeStop) -> String {
             let created = try c.send(.json("POST", "/api/v1/processes/\(process!)/processruns", .object([("namePrefix", "mockruns-contract")]), headers: bearer(token)))
             try c.expectStatus(created, [200, 201], "POST /api/v1/processes/\(process!)/processruns")
-            guard let id = c.expectJSON(created, Self.processRunShape, "POST /api/v1/processes/\(process!)/processruns")?["id"]?.stringValue else {
+            guard let id = c.expectJSON(created, docs.schema("POST", "create", status: 200), "POST /api/v1/processes/\(process!)/processruns")?["id"]?.stringValue else {
                 throw .failed
             }
             let start = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/start", headers: bearer(token)))
             try c.expectStatus(start, [200], "POST /api/v1/processruns/\(id)/start")
-            let status = c.expectJSON(start, Self.runStatusShape, "POST /api/v1/processruns/\(id)/start")?["status"]?.stringValue
+            let started = c.expectJSON(start, docs.schema("POST", "start", status: 200), "POST /api/v1/processruns/\(id)/start")
+            expectDocumentedRunStatus(c, started, "POST /api/v1/processruns/\(id)/start")
+            let status = started?["status"]?.stringValue
             if let status, status != "Scheduled", status != "Running" {
                 c.fail("POST /api/v1/processruns/\(id)/start: $.status is \(status), expected Scheduled")
             }
@@ -138,14 +129,18 @@ extension SolvexiaFake {
                 return Self.terminal.contains(status) || !Self.runStates.contains(status)
             }
             try c.expectStatus(last, [200], "GET \(path)")
-            c.expectJSON(last, Self.runStatusShape, "GET \(path)")
+            expectDocumentedRunStatus(c, c.expectJSON(last, docs.schema("GET", "runstatus", status: 200), "GET \(path)"), "GET \(path)")
         }
         var cancelled: String?
         session.check("solvexia.cancel.shape", "POST .../cancel of a started run answers 200 ProcessRunStatus Cancelled (runDurationInSec)", needs: needsWrites) { c in
             let id = try createAndStart(c)
             let answer = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/cancel", headers: bearer(token)))
             try c.expectStatus(answer, [200], "POST /api/v1/processruns/\(id)/cancel")
-            c.expectJSON(answer, Self.cancelShape, "POST /api/v1/processruns/\(id)/cancel")
+            let json = c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST /api/v1/processruns/\(id)/cancel")
+            expectDocumentedRunStatus(c, json, "POST /api/v1/processruns/\(id)/cancel", duration: "runDurationInSec")
+            if let status = json?["status"]?.stringValue, status != "Cancelled" {
+                c.fail("POST /api/v1/processruns/\(id)/cancel: $.status is \(status), expected Cancelled")
+            }
             cancelled = id
         }
         session.check(
@@ -155,7 +150,7 @@ extension SolvexiaFake {
             let path = "/api/v1/processruns/\(cancelled!)/runstatus"
             let answer = try c.send(ProbeRequest("GET", path, headers: bearer(token)))
             try c.expectStatus(answer, [200], "GET \(path)")
-            if let status = c.expectJSON(answer, Self.runStatusShape, "GET \(path)")?["status"]?.stringValue, status != "Cancelled" {
+            if let status = c.expectJSON(answer, docs.schema("GET", "runstatus", status: 200), "GET \(path)")?["status"]?.stringValue, status != "Cancelled" {
                 c.fail("GET \(path) after cancel: $.status is \(status), expected Cancelled")
             }
         }

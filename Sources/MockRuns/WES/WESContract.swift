@@ -29,6 +29,20 @@ enum WESContract {
                 401, "Unauthorized: send your token in the X-SBG-Auth-Token header (Authorization is not accepted here)"))
     }
 
+    /// POST /runs without workflow_type or workflow_type_version, let through by the `optionalWorkflowType`
+    /// setting: WES 1.1 requires both. Returns whether the submission must name them (strict mode: yes).
+    static func workflowTypeRequired(_ request: HTTPRequest, settings: [String: JSON], context: FakeContext) -> Bool {
+        guard settings["optionalWorkflowType"]?.boolValue == true else { return true }
+        let form = request.form ?? []
+        let missing = ["workflow_type", "workflow_type_version"].filter { name in
+            !form.contains { $0.name == name && !$0.value.isEmpty }
+        }
+        guard !missing.isEmpty else { return false }
+        context.deviation(
+            "POST /runs without \(missing.joined(separator: " or ")) (settings.optionalWorkflowType) — a WES 1.1 RunRequest requires both and the service answers 400")
+        return context.strict
+    }
+
     /// POST /runs: WES takes multipart/form-data with the RunRequest's fields only; the fake also takes a
     /// form-encoded body and ignores fields it does not know.
     static func submission(_ request: HTTPRequest, context: FakeContext) throws(APIError) {

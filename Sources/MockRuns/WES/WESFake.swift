@@ -55,6 +55,9 @@ public struct WESFake: APIFake {
                 "HTTP status for cancelling a run that is not QUEUED, INITIALIZING or RUNNING"),
             .init("defaultPageSize", .integer(1...1000), default: 50, "GET /runs and /tasks page size when page_size is not given (SBG: 50)"),
             .init("serviceInfo", .any, default: .null, "an object whose members replace those of the GET /service-info answer"),
+            .init(
+                "optionalWorkflowType", .bool, default: false,
+                "accept POST /runs without workflow_type or workflow_type_version (WES 1.1 requires both; off: 400 naming the missing field)"),
         ],
         makeID: { random, _ in random.uuid() }
     )

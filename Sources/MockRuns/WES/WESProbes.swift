@@ -1,39 +1,8 @@
 import Scenarios
 
 /// The WES contract this fake serves, as `mockruns contract --api wes` checks it on a live server: Cavatica's
-/// statuses and ErrorResponse bodies, the shapes of docs/apis/wes.md, paging, auth, unknown runs, cancel.
-enum WESShapes {
-    static let state = BodyShape.string(oneOf: WESFake.states)
-    static let error = BodyShape.object([.init("msg", .string()), .init("status_code", .integer)])
-    static let runID = BodyShape.object([.init("run_id", .string())])
-    static let runStatus = BodyShape.object([.init("run_id", .string()), .init("state", state)])
-    static let runList = BodyShape.object([.init("runs", .array(runStatus)), .init("next_page_token", .nullable(.string()))])
-    static let serviceInfo = BodyShape.object([
-        .init("workflow_type_versions", .map(.object([.init("workflow_type_version", .array(.string()))]))),
-        .init("supported_wes_versions", .array(.string())),
-        .init("supported_filesystem_protocols", .array(.string())),
-        .init("workflow_engine_versions", .map(.string())),
-        .init("default_workflow_engine_parameters", .array(.object([
-            .init("name", .string()), .init("type", .string()), .init("default_value", .nullable(.string()), required: false),
-        ]))),
-        .init("system_state_counts", .map(.integer)),
-        .init("auth_instructions_url", .string()),
-        .init("tags", .map(.string())),
-        .init("contact_info_url", .string(), required: false),
-    ])
-    static let time = BodyShape.nullable(.string())
-    static let log = BodyShape.object([
-        .init("name", .nullable(.string()), required: false), .init("cmd", .nullable(.array(.string())), required: false),
-        .init("start_time", time, required: false), .init("end_time", time, required: false),
-        .init("stdout", .nullable(.string()), required: false), .init("stderr", .nullable(.string()), required: false),
-        .init("exit_code", .nullable(.integer), required: false),
-    ])
-    static let runLog = BodyShape.object([
-        .init("run_id", .string()), .init("request", .object([])), .init("state", state),
-        .init("run_log", log), .init("task_logs", .nullable(.array(log))), .init("outputs", .map(.any)),
-    ])
-}
-
+/// statuses and ErrorResponse bodies, the bodies of its documentation (the OpenAPI export's), paging, auth,
+/// unknown runs, cancel.
 extension WESFake {
     /// The tiny CWL tool a write check submits (as an attachment, so the server needs nothing from elsewhere).
     static let probeWorkflow = "cwlVersion: v1.0\nclass: CommandLineTool\nbaseCommand: echo\ninputs: []\noutputs: []\n"
@@ -41,6 +10,7 @@ extension WESFake {
     static let unknownRun = "00000000-0000-4000-8000-00000000c0de"
 
     public func probeContract(_ session: ProbeSession) {
+        let docs = documentation
         let base = Self.base
         let auth = session.credentialHeaders { [("X-SBG-Auth-Token", $0)] }
         let invalid = session.invalidCredentialHeaders { [("X-SBG-Auth-Token", $0)] }
@@ -48,7 +18,7 @@ extension WESFake {
         func expectError(_ c: ProbeCheck, _ request: ProbeRequest, _ status: Int, _ what: String) throws(ProbeStop) {
             let answer = try c.send(request)
             try c.expectStatus(answer, [status], what)
-            if let json = c.expectJSON(answer, WESShapes.error, "\(what) body (ErrorResponse)"), let code = json["status_code"]?.intValue,
+            if let json = c.expectJSON(answer, docs.errorBody, "\(what) body (ErrorResponse)"), let code = json["status_code"]?.intValue,
                 code != status
             {
                 c.fail("\(what): status_code is \(code) but the answer's status is \(status)")
@@ -58,7 +28,7 @@ extension WESFake {
         session.check("wes.service-info.shape", "GET /service-info answers 200 with a ServiceInfo") { c in
             let answer = try c.send(get("/service-info"))
             try c.expectStatus(answer, [200], "GET /service-info")
-            c.expectJSON(answer, WESShapes.serviceInfo, "GET /service-info")
+            c.expectJSON(answer, docs.schema("GET", "service_info", status: 200), "GET /service-info")
         }
         session.check("wes.auth.missing-401", "a request without a token gets 401 with an ErrorResponse") { c in
             try expectError(c, get("/runs", []), 401, "GET /runs without a token")
@@ -70,13 +40,13 @@ extension WESFake {
         session.check("wes.runs.list-shape", "GET /runs answers 200 with a RunListResponse") { c in
             let answer = try c.send(get("/runs"))
             try c.expectStatus(answer, [200], "GET /runs")
-            let json = c.expectJSON(answer, WESShapes.runList, "GET /runs")
+            let json = c.expectJSON(answer, docs.schema("GET", "list_runs", status: 200), "GET /runs")
             listedRun = json?["runs"]?.arrayValue?.first?["run_id"]?.stringValue
         }
         session.check("wes.runs.paging", "GET /runs?page_size=1 gives one run a page; next_page_token leads to the next page") { c in
             let first = try c.send(get("/runs?page_size=1"))
             try c.expectStatus(first, [200], "GET /runs?page_size=1")
-            guard let json = c.expectJSON(first, WESShapes.runList, "GET /runs?page_size=1") else { return }
+            guard let json = c.expectJSON(first, docs.schema("GET", "list_runs", status: 200), "GET /runs?page_size=1") else { return }
             let runs = json["runs"]?.arrayValue ?? []
             if runs.count > 1 { c.fail("GET /runs?page_size=1: \(runs.count) runs on the page, expected at most 1") }
             guard let token = json["next_page_token"]?.stringValue, !token.isEmpty else {
@@ -85,7 +55,7 @@ extension WESFake {
             }
             let second = try c.send(get("/runs?page_size=1&page_token=\(ProbeSession.percentEncoded(token))"))
             try c.expectStatus(second, [200], "GET /runs with next_page_token")
-            guard let next = c.expectJSON(second, WESShapes.runList, "GET /runs with next_page_token") else { return }
+            guard let next = c.expectJSON(second, docs.schema("GET", "list_runs", status: 200), "GET /runs with next_page_token") else { return }
             let firstID = runs.first?["run_id"]?.stringValue
             if let nextID = next["runs"]?.arrayValue?.first?["run_id"]?.stringValue, nextID == firstID {
                 c.fail("GET /runs with next_page_token: the next page starts with the same run \(nextID) as the first")
@@ -102,13 +72,13 @@ extension WESFake {
         session.check("wes.status.shape", "GET /runs/{id}/status answers 200 with a RunStatus of that run", needs: needsRun) { c in
             let answer = try c.send(get("/runs/\(run!)/status"))
             try c.expectStatus(answer, [200], "GET /runs/\(run!)/status")
-            let json = c.expectJSON(answer, WESShapes.runStatus, "GET /runs/\(run!)/status")
+            let json = c.expectJSON(answer, docs.schema("GET", "get_run_status", status: 200), "GET /runs/\(run!)/status")
             if let id = json?["run_id"]?.stringValue, id != run { c.fail("GET /runs/\(run!)/status: $.run_id is \(id), expected \(run!)") }
         }
         session.check("wes.run-log.shape", "GET /runs/{id} answers 200 with a RunLog", needs: needsRun) { c in
             let answer = try c.send(get("/runs/\(run!)"))
             try c.expectStatus(answer, [200], "GET /runs/\(run!)")
-            c.expectJSON(answer, WESShapes.runLog, "GET /runs/\(run!)")
+            c.expectJSON(answer, docs.schema("GET", "get_run_log", status: 200), "GET /runs/\(run!)")
         }
 
         let needsWrites = session.options.allowWrites ? nil : "needs --allow-writes"
@@ -121,7 +91,7 @@ extension WESFake {
             withAuth.headers += auth
             let answer = try c.send(withAuth)
             try c.expectStatus(answer, [200], "POST /runs")
-            guard let id = c.expectJSON(answer, WESShapes.runID, "POST /runs")?["run_id"]?.stringValue else { throw .failed }
+            guard let id = c.expectJSON(answer, docs.schema("POST", "run_workflow", status: 200), "POST /runs")?["run_id"]?.stringValue else { throw .failed }
             return id
         }
         var submitted: String?
@@ -137,14 +107,14 @@ extension WESFake {
                 return Self.terminalStates.contains(state) || !Self.states.contains(state)
             }
             try c.expectStatus(last, [200], "GET /runs/\(submitted!)/status")
-            c.expectJSON(last, WESShapes.runStatus, "GET /runs/\(submitted!)/status")
+            c.expectJSON(last, docs.schema("GET", "get_run_status", status: 200), "GET /runs/\(submitted!)/status")
         }
         var cancelled: String?
         session.check("wes.cancel.shape", "POST /runs/{id}/cancel of a new run answers 200 with a RunId", needs: needsWrites) { c in
             let id = try submit(c)
             let answer = try c.send(ProbeRequest("POST", base + "/runs/\(id)/cancel", headers: auth))
             try c.expectStatus(answer, [200], "POST /runs/\(id)/cancel")
-            let json = c.expectJSON(answer, WESShapes.runID, "POST /runs/\(id)/cancel")
+            let json = c.expectJSON(answer, docs.schema("POST", "cancel_run", status: 200), "POST /runs/\(id)/cancel")
             if let echoed = json?["run_id"]?.stringValue, echoed != id { c.fail("POST /runs/\(id)/cancel: $.run_id is \(echoed), expected \(id)") }
             cancelled = id
         }
@@ -155,7 +125,7 @@ extension WESFake {
             let path = "/runs/\(cancelled!)/status"
             let first = try c.send(get(path))
             try c.expectStatus(first, [200], "GET \(path)")
-            let state = c.expectJSON(first, WESShapes.runStatus, "GET \(path)")?["state"]?.stringValue
+            let state = c.expectJSON(first, docs.schema("GET", "get_run_status", status: 200), "GET \(path)")?["state"]?.stringValue
             guard state == "CANCELING" || state == "CANCELED" else {
                 c.fail("GET \(path) after cancel: $.state is \(state ?? "missing"), expected CANCELING or CANCELED")
                 return

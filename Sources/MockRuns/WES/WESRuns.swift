@@ -20,20 +20,36 @@ struct WESRuns {
 
     // MARK: service-info
 
+    static let engines = ["sbg-cwl-executor", "sbg-wdl-executor"]
+
+    /// The GA4GH service-info `Service` fields WES 1.1 requires (id, name, type, organization, version) and the
+    /// optional ones: fixed values, so every run of every scenario gets the same bytes (`serviceInfo` replaces them).
+    static let service: [(String, JSON)] = [
+        ("id", "org.cavatica.wes.mockruns"),
+        ("name", "CAVATICA WES (mockruns)"),
+        ("type", .object([("group", "org.ga4gh"), ("artifact", "wes"), ("version", "1.1.0")])),
+        ("description", "GA4GH WES as CAVATICA (Seven Bridges) serves it, faked by mockruns"),
+        ("organization", .object([("name", "Seven Bridges Genomics"), ("url", "https://www.cavatica.org")])),
+        ("contactUrl", "mailto:support@cavatica.org"),
+        ("documentationUrl", "https://docs.cavatica.org"),
+        ("environment", "mock"),
+        ("version", "1.1.0"),
+    ]
+
     func serviceInfo() throws(APIError) -> HTTPResponse {
         let runs = context.scenario.withEngine { $0.runs(api: WESFake.api) }
         var counts: [(String, JSON)] = []
         for state in WESFake.states {
             counts.append((state, .int(runs.filter { !$0.gone && $0.state == state }.count)))
         }
-        var info: JSON = .object([
+        var info: JSON = .object(Self.service + [
             (
                 "workflow_type_versions",
                 .object(WESSubmission.workflowTypes.map { ($0.0, .object([("workflow_type_version", .array($0.1.map(JSON.string)))])) })
             ),
             ("supported_wes_versions", ["1.0.0", "1.1.0"]),
             ("supported_filesystem_protocols", ["http", "https", "s3", "gs", "drs"]),
-            ("workflow_engine_versions", .object([("sbg-cwl-executor", "1.0"), ("sbg-wdl-executor", "1.0")])),
+            ("workflow_engine_versions", .object(Self.engines.map { ($0, .object([("workflow_engine_version", ["1.0"])])) })),
             (
                 "default_workflow_engine_parameters",
                 [
@@ -64,7 +80,8 @@ struct WESRuns {
 
     func submit(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
         try WESContract.submission(request, context: context)
-        let submission = try WESSubmission(request)
+        let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
+        let submission = try WESSubmission(request, requireType: requireType)
         let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
         return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
     }
@@ -182,24 +199,26 @@ struct WESRuns {
         let name = run.fields["name"] ?? .string(workflowURL.map { String($0.split(separator: "/").last ?? "") } ?? run.id)
         let started = run.history.first { !["QUEUED", "UNKNOWN"].contains($0.state) }?.at
         let ended = run.entered(anyOf: WESFake.terminalStates)
-        var members: [(String, JSON)] = [
+        // A time or exit code not known yet is left out: WES types them as string and int32, never null.
+        let members: [(String, JSON?)] = [
             ("name", name),
             ("cmd", run.fields["cmd"] ?? .array([])),
-            ("start_time", run.fields["start_time"] ?? started.map { .string($0.iso8601()) } ?? .null),
-            ("end_time", run.fields["end_time"] ?? ended.map { .string($0.iso8601()) } ?? .null),
+            ("start_time", run.fields["start_time"] ?? started.map { .string($0.iso8601()) }),
+            ("end_time", run.fields["end_time"] ?? ended.map { .string($0.iso8601()) }),
             ("stdout", .string("\(base)/runs/\(run.id)/logs/stdout")),
             ("stderr", .string("\(base)/runs/\(run.id)/logs/stderr")),
             ("exit_code", run.fields["exit_code"] ?? Self.exitCode(run.state)),
+            ("system_logs", run.fields["system_logs"]),
         ]
-        if let system = run.fields["system_logs"] { members.append(("system_logs", system)) }
-        return .object(members)
+        return .object(members.compactMap { name, value in value.map { (name, $0) } })
     }
 
-    static func exitCode(_ state: String) -> JSON {
+    /// The exit code a run's state implies; nil while it has none (left out of the log).
+    static func exitCode(_ state: String) -> JSON? {
         switch state {
         case "COMPLETE": .int(0)
         case "EXECUTOR_ERROR": .int(1)
-        default: .null
+        default: nil
         }
     }
 
@@ -219,20 +238,20 @@ struct WESRuns {
         return items.enumerated().map { index, item in
             let id = item["id"]?.stringValue ?? "task-\(index + 1)"
             let url = "\(base)/runs/\(run.id)/tasks/\(id)/logs"
-            var members: [(String, JSON)] = [
+            let members: [(String, JSON?)] = [
                 ("id", .string(id)),
                 ("name", item["name"] ?? .string(id)),
                 ("cmd", item["cmd"] ?? .array([])),
-                ("start_time", item["start_time"] ?? started.map { .string($0.iso8601()) } ?? .null),
-                ("end_time", item["end_time"] ?? ended.map { .string($0.iso8601()) } ?? .null),
+                ("start_time", item["start_time"] ?? started.map { .string($0.iso8601()) }),
+                ("end_time", item["end_time"] ?? ended.map { .string($0.iso8601()) }),
                 ("stdout", .string(url + "/stdout")),
                 ("stderr", .string(url + "/stderr")),
-                ("exit_code", item["exit_code"] ?? (ended == nil ? .null : Self.exitCode(run.state))),
+                ("exit_code", item["exit_code"] ?? (ended == nil ? nil : Self.exitCode(run.state))),
                 ("system_logs", item["system_logs"] ?? .array([])),
+                ("tes_uri", item["tes_uri"]),
             ]
-            if let tes = item["tes_uri"] { members.append(("tes_uri", tes)) }
             return Task(
-                id: id, json: .object(members), stdoutText: Self.text(item["stdout"]) ?? "",
+                id: id, json: .object(members.compactMap { name, value in value.map { (name, $0) } }), stdoutText: Self.text(item["stdout"]) ?? "",
                 stderrText: Self.text(item["stderr"]) ?? "")
         }
     }

@@ -15,7 +15,9 @@ struct WESSubmission {
     /// The echo, in the RunRequest's field order.
     var runRequest: JSON
 
-    init(_ request: HTTPRequest) throws(APIError) {
+    /// `requireType`: refuse a submission without workflow_type or workflow_type_version (WES 1.1 requires both;
+    /// the `optionalWorkflowType` setting turns it off).
+    init(_ request: HTTPRequest, requireType: Bool = true) throws(APIError) {
         let media = request.mediaType ?? "(none)"
         guard media == "multipart/form-data" || media == "application/x-www-form-urlencoded" else {
             throw APIError(
@@ -60,6 +62,19 @@ struct WESSubmission {
         }
         if !url.contains(":"), !attachments.contains(where: { $0.filename == url }) {
             throw APIError(400, "workflow_url \"\(url)\" is a relative URL but no workflow_attachment has that filename")
+        }
+        if requireType {
+            guard let type = strings["workflow_type"], !type.isEmpty else {
+                let known = Self.workflowTypes.map(\.0).joined(separator: ", ")
+                throw APIError(400, "workflow_type is required (a WES RunRequest names its workflow language); supported: \(known)")
+            }
+            if (strings["workflow_type_version"] ?? "").isEmpty {
+                let versions = Self.workflowTypes.first { $0.0 == type }?.1 ?? []
+                throw APIError(
+                    400,
+                    "workflow_type_version is required (a WES RunRequest names its language version)"
+                        + (versions.isEmpty ? "" : "; supported for \(type): \(versions.joined(separator: ", "))"))
+            }
         }
         if let type = strings["workflow_type"] {
             guard let versions = Self.workflowTypes.first(where: { $0.0 == type })?.1 else {

@@ -1,33 +1,13 @@
 import Scenarios
 
 /// The workspace-runs contract this fake serves (docs/apis/workspace.md), as `mockruns contract --api
-/// workspace` checks it: problem+json errors (401, 404), RunResource and list shapes, cursor paging,
+/// workspace` checks it: problem+json errors (401, 404), the bodies of its documentation, cursor paging,
 /// `X-Request-Id` on every answer, create → poll → cancel.
 extension WorkspaceFake {
-    static let problemShape = BodyShape.object([
-        .init("type", .string()), .init("title", .string()), .init("status", .integer), .init("detail", .string()),
-        .init("instance", .string()), .init("requestId", .string()),
-        .init("errors", .array(.object([.init("path", .string()), .init("message", .string()), .init("code", .string())]))),
-    ])
-    static let runShape = BodyShape.object([
-        .init("id", .string()), .init("object", .string(oneOf: ["ade.run"])), .init("workspace_id", .string()),
-        .init("configuration_id", .nullable(.string())), .init("operation", .string(oneOf: ["validate", "process", "publish"])),
-        .init("status", .string(oneOf: states)), .init("failure_message", .nullable(.string())), .init("created_at", .string()),
-        .init("started_at", .nullable(.string())), .init("completed_at", .nullable(.string())),
-        .init("duration_seconds", .nullable(.number)), .init("exit_code", .nullable(.integer)),
-        .init("input", .object([.init("document_id", .string())])), .init("output", .object([.init("ready", .boolean)])),
-        .init("links", .map(.string())),
-    ])
-    static let listShape = BodyShape.object([
-        .init("items", .array(runShape)),
-        .init("meta", .object([
-            .init("limit", .integer), .init("hasMore", .boolean), .init("nextCursor", .nullable(.string())),
-            .init("totalIncluded", .boolean), .init("totalCount", .nullable(.integer)),
-        ])),
-    ])
     static let unknownRun = "00000000-0000-4000-8000-00000000c0de"
 
     public func probeContract(_ session: ProbeSession) {
+        let docs = documentation
         let options = session.options
         let auth = session.credentialHeaders { [("X-API-Key", $0)] }
         let invalid = session.invalidCredentialHeaders { [("X-API-Key", $0)] }
@@ -38,7 +18,7 @@ extension WorkspaceFake {
         func expectProblem(_ c: ProbeCheck, _ request: ProbeRequest, _ status: Int, _ what: String) throws(ProbeStop) {
             let answer = try c.send(request)
             try c.expectStatus(answer, [status], what)
-            let json = c.expectJSON(answer, Self.problemShape, "\(what) body (problem+json)", mediaType: "application/problem+json")
+            let json = c.expectJSON(answer, docs.errorBody, "\(what) body (problem+json)", mediaType: "application/problem+json")
             if let code = json?["status"]?.intValue, code != status { c.fail("\(what): $.status is \(code) but the answer's status is \(status)") }
             expectRequestID(c, answer, what)
         }
@@ -55,13 +35,13 @@ extension WorkspaceFake {
         session.check("workspace.runs.list-shape", "GET .../runs answers 200 {items, meta} with X-Request-Id", needs: needsWorkspace) { c in
             let answer = try c.send(get(""))
             try c.expectStatus(answer, [200], "GET .../runs")
-            listed = c.expectJSON(answer, Self.listShape, "GET .../runs")?["items"]?.arrayValue?.first?["id"]?.stringValue
+            listed = c.expectJSON(answer, docs.schema("GET", "list", status: 200), "GET .../runs")?["items"]?.arrayValue?.first?["id"]?.stringValue
             expectRequestID(c, answer, "GET .../runs")
         }
         session.check("workspace.runs.paging", "GET .../runs?limit=1 gives one run a page; nextCursor leads to the next", needs: needsWorkspace) { c in
             let answer = try c.send(get("?limit=1"))
             try c.expectStatus(answer, [200], "GET .../runs?limit=1")
-            guard let json = c.expectJSON(answer, Self.listShape, "GET .../runs?limit=1") else { return }
+            guard let json = c.expectJSON(answer, docs.schema("GET", "list", status: 200), "GET .../runs?limit=1") else { return }
             let items = json["items"]?.arrayValue ?? []
             if items.count > 1 { c.fail("GET .../runs?limit=1: \(items.count) items on the page, expected at most 1") }
             guard json["meta"]?["hasMore"]?.boolValue == true else {
@@ -74,7 +54,7 @@ extension WorkspaceFake {
             }
             let next = try c.send(get("?limit=1&cursor=\(ProbeSession.percentEncoded(cursor))"))
             try c.expectStatus(next, [200], "GET .../runs with nextCursor")
-            let nextID = c.expectJSON(next, Self.listShape, "GET .../runs with nextCursor")?["items"]?.arrayValue?.first?["id"]?.stringValue
+            let nextID = c.expectJSON(next, docs.schema("GET", "list", status: 200), "GET .../runs with nextCursor")?["items"]?.arrayValue?.first?["id"]?.stringValue
             if let nextID, nextID == items.first?["id"]?.stringValue {
                 c.fail("GET .../runs with nextCursor: the next page starts with the same run \(nextID) as the first")
             }
@@ -86,7 +66,7 @@ extension WorkspaceFake {
         session.check("workspace.run.shape", "GET .../runs/{id} answers 200 with a RunResource", needs: needsWorkspace ?? (run == nil ? "needs --run-id (GET .../runs listed no run)" : nil)) { c in
             let answer = try c.send(get("/\(run!)"))
             try c.expectStatus(answer, [200], "GET .../runs/\(run!)")
-            c.expectJSON(answer, Self.runShape, "GET .../runs/\(run!)")
+            c.expectJSON(answer, docs.schema("GET", "get", status: 200), "GET .../runs/\(run!)")
         }
 
         let document = options.parameters["document"]
@@ -95,7 +75,7 @@ extension WorkspaceFake {
             let body = JSON.object([("inputDocumentId", .string(document!)), ("options", .object([("operation", "process")]))])
             let answer = try c.send(.json("POST", runs, body, headers: auth))
             try c.expectStatus(answer, [201], "POST .../runs")
-            guard let id = c.expectJSON(answer, Self.runShape, "POST .../runs")?["id"]?.stringValue else { throw .failed }
+            guard let id = c.expectJSON(answer, docs.schema("POST", "create", status: 201), "POST .../runs")?["id"]?.stringValue else { throw .failed }
             return id
         }
         var created: String?
@@ -112,14 +92,14 @@ extension WorkspaceFake {
                 return Self.terminal.contains(status) || !Self.states.contains(status)
             }
             try c.expectStatus(last, [200], "GET .../runs/\(created!)")
-            c.expectJSON(last, Self.runShape, "GET .../runs/\(created!)")
+            c.expectJSON(last, docs.schema("GET", "get", status: 200), "GET .../runs/\(created!)")
         }
         var cancelled: String?
         session.check("workspace.cancel.shape", "POST .../runs/{id}/cancel of a new run answers 200 with the RunResource", needs: needsWrites) { c in
             let id = try create(c)
             let answer = try c.send(ProbeRequest("POST", runs + "/\(id)/cancel", headers: auth))
             try c.expectStatus(answer, [200], "POST .../runs/\(id)/cancel")
-            c.expectJSON(answer, Self.runShape, "POST .../runs/\(id)/cancel")
+            c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST .../runs/\(id)/cancel")
             cancelled = id
         }
         session.check(
@@ -128,7 +108,7 @@ extension WorkspaceFake {
         ) { c in
             let answer = try c.send(get("/\(cancelled!)"))
             try c.expectStatus(answer, [200], "GET .../runs/\(cancelled!)")
-            if let status = c.expectJSON(answer, Self.runShape, "GET .../runs/\(cancelled!)")?["status"]?.stringValue, status != "cancelled" {
+            if let status = c.expectJSON(answer, docs.schema("GET", "get", status: 200), "GET .../runs/\(cancelled!)")?["status"]?.stringValue, status != "cancelled" {
                 c.fail("GET .../runs/\(cancelled!) after cancel: $.status is \(status), expected cancelled")
             }
         }
