@@ -10,9 +10,9 @@ extension SolvexiaFake {
         let docs = documentation
         let options = session.options
         var token = options.token
-        func bearer(_ value: String?) -> [(String, String)] {
-            if !options.headers.isEmpty, value == token { return options.headers }
-            return value.map { [("Authorization", "Bearer \($0)")] } ?? []
+        /// The user's `--header`s, else the token (given, or issued by solvexia.token.shape) as a Bearer.
+        func authorized() -> [(String, String)] {
+            options.headers.isEmpty ? token.map { [("Authorization", "Bearer \($0)")] } ?? [] : options.headers
         }
         func tokenRequest(_ id: String, _ secret: String, grant: String = "client_credentials") -> ProbeRequest {
             .json("POST", "/oauth/token", .object([
@@ -66,15 +66,15 @@ extension SolvexiaFake {
         }
         let needsToken = token == nil && options.headers.isEmpty ? "needs --token or --client-id/--client-secret" : nil
         session.check("solvexia.runstatus.unknown-run-404", "GET /api/v1/processruns/{unknown}/runstatus gets 404 {\"message\",\"supportId\"}", needs: needsToken) { c in
-            try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(Self.unknownRun)/runstatus", headers: bearer(token)), 404, "GET /api/v1/processruns/\(Self.unknownRun)/runstatus")
+            try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(Self.unknownRun)/runstatus", headers: authorized()), 404, "GET /api/v1/processruns/\(Self.unknownRun)/runstatus")
         }
         session.check("solvexia.processrun.unknown-run-404", "GET /api/v1/processruns/{unknown} gets 404 {\"message\",\"supportId\"}", needs: needsToken) { c in
-            try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(Self.unknownRun)", headers: bearer(token)), 404, "GET /api/v1/processruns/\(Self.unknownRun)")
+            try expectError(c, ProbeRequest("GET", "/api/v1/processruns/\(Self.unknownRun)", headers: authorized()), 404, "GET /api/v1/processruns/\(Self.unknownRun)")
         }
         let needsRun = needsToken ?? (run == nil ? "needs --run-id (a process run id, pr-...)" : nil)
         @discardableResult
         func read(_ c: ProbeCheck, _ path: String, _ endpoint: String) throws(ProbeStop) -> JSON? {
-            let answer = try c.send(ProbeRequest("GET", path, headers: bearer(token)))
+            let answer = try c.send(ProbeRequest("GET", path, headers: authorized()))
             try c.expectStatus(answer, [200], "GET \(path)")
             return c.expectJSON(answer, docs.schema("GET", endpoint, status: 200), "GET \(path)")
         }
@@ -99,12 +99,12 @@ extension SolvexiaFake {
         let needsWrites = options.allowWrites
             ? needsToken ?? (process == nil ? "needs --param process=p-... (the process to create runs of)" : nil) : "needs --allow-writes"
         func createAndStart(_ c: ProbeCheck) throws(ProbeStop) -> String {
-            let created = try c.send(.json("POST", "/api/v1/processes/\(process!)/processruns", .object([("namePrefix", "mockruns-contract")]), headers: bearer(token)))
+            let created = try c.send(.json("POST", "/api/v1/processes/\(process!)/processruns", .object([("namePrefix", "mockruns-contract")]), headers: authorized()))
             try c.expectStatus(created, [200, 201], "POST /api/v1/processes/\(process!)/processruns")
             guard let id = c.expectJSON(created, docs.schema("POST", "create", status: 200), "POST /api/v1/processes/\(process!)/processruns")?["id"]?.stringValue else {
                 throw .failed
             }
-            let start = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/start", headers: bearer(token)))
+            let start = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/start", headers: authorized()))
             try c.expectStatus(start, [200], "POST /api/v1/processruns/\(id)/start")
             let started = c.expectJSON(start, docs.schema("POST", "start", status: 200), "POST /api/v1/processruns/\(id)/start")
             expectDocumentedRunStatus(c, started, "POST /api/v1/processruns/\(id)/start")
@@ -123,7 +123,7 @@ extension SolvexiaFake {
             needs: needsWrites ?? (started == nil ? "needs a started run (solvexia.start.shape failed)" : nil)
         ) { c in
             let path = "/api/v1/processruns/\(started!)/runstatus"
-            let last = try c.poll(ProbeRequest("GET", path, headers: bearer(token)), "GET \(path)") { answer in
+            let last = try c.poll(ProbeRequest("GET", path, headers: authorized()), "GET \(path)") { answer in
                 guard answer.status == 200 else { return answer.retryAfterSeconds == nil }
                 let status = answer.json?["status"]?.stringValue ?? ""
                 return Self.terminal.contains(status) || !Self.runStates.contains(status)
@@ -134,7 +134,7 @@ extension SolvexiaFake {
         var cancelled: String?
         session.check("solvexia.cancel.shape", "POST .../cancel of a started run answers 200 ProcessRunStatus Cancelled (runDurationInSec)", needs: needsWrites) { c in
             let id = try createAndStart(c)
-            let answer = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/cancel", headers: bearer(token)))
+            let answer = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/cancel", headers: authorized()))
             try c.expectStatus(answer, [200], "POST /api/v1/processruns/\(id)/cancel")
             let json = c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST /api/v1/processruns/\(id)/cancel")
             expectDocumentedRunStatus(c, json, "POST /api/v1/processruns/\(id)/cancel", duration: "runDurationInSec")
@@ -148,7 +148,7 @@ extension SolvexiaFake {
             needs: needsWrites ?? (cancelled == nil ? "needs a cancelled run (solvexia.cancel.shape failed)" : nil)
         ) { c in
             let path = "/api/v1/processruns/\(cancelled!)/runstatus"
-            let answer = try c.send(ProbeRequest("GET", path, headers: bearer(token)))
+            let answer = try c.send(ProbeRequest("GET", path, headers: authorized()))
             try c.expectStatus(answer, [200], "GET \(path)")
             if let status = c.expectJSON(answer, docs.schema("GET", "runstatus", status: 200), "GET \(path)")?["status"]?.stringValue, status != "Cancelled" {
                 c.fail("GET \(path) after cancel: $.status is \(status), expected Cancelled")

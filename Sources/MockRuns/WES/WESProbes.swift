@@ -87,9 +87,9 @@ extension WESFake {
                 ("workflow_url", nil, "echo.cwl"), ("workflow_type", nil, "CWL"), ("workflow_type_version", nil, "v1.0"),
                 ("workflow_params", nil, "{}"), ("workflow_attachment", "echo.cwl", Self.probeWorkflow),
             ])
-            var withAuth = request
-            withAuth.headers += auth
-            let answer = try c.send(withAuth)
+            var authenticated = request
+            authenticated.headers += auth
+            let answer = try c.send(authenticated)
             try c.expectStatus(answer, [200], "POST /runs")
             guard let id = c.expectJSON(answer, docs.schema("POST", "run_workflow", status: 200), "POST /runs")?["run_id"]?.stringValue else { throw .failed }
             return id
@@ -130,10 +130,10 @@ extension WESFake {
                 c.fail("GET \(path) after cancel: $.state is \(state ?? "missing"), expected CANCELING or CANCELED")
                 return
             }
-            let last = try c.poll(get(path), "GET \(path)") { $0.json?["state"]?.stringValue != "CANCELING" }
-            if let final = last.json?["state"]?.stringValue, final != "CANCELED" {
-                c.fail("GET \(path): $.state is \(final) after CANCELING, expected CANCELED")
-            }
+            let last = try c.poll(get(path), "GET \(path)") { $0.status != 200 || $0.json?["state"]?.stringValue != "CANCELING" }
+            try c.expectStatus(last, [200], "GET \(path)")
+            if let final = last.json?["state"]?.stringValue, final == "CANCELED" { return }
+            c.fail("GET \(path): $.state is \(last.json?["state"]?.serialized() ?? "missing") after CANCELING, expected CANCELED")
         }
         session.check("wes.cancel.unknown-run-404", "POST /runs/{unknown}/cancel gets 404 with an ErrorResponse", needs: needsWrites) { c in
             try expectError(c, ProbeRequest("POST", base + "/runs/\(Self.unknownRun)/cancel", headers: auth), 404, "POST /runs/\(Self.unknownRun)/cancel")
