@@ -337,7 +337,12 @@ public final class MockRunsApp: HTTPResponder {
         entry.observation.credential = nil  // only the fingerprint is kept
         if observation.created { entry.submission = Self.submissionFingerprint(request) }
         var tagged = reply
-        tagged.tag = session.tag(session.journal.withLock { $0.record(entry) })
+        if tagged.drop == nil, tagged.response.headers["Date"] == nil {
+            // The scenario time just read: no second engine lock for `stamped`'s Date header.
+            tagged.response.headers.add("Date", session.httpDate(at: at))
+        }
+        var recorded: Journal.Entry? = entry  // its last use: moved
+        tagged.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
         return tagged
     }
 

@@ -26,8 +26,11 @@ public final class Session: Sendable {
     }
 
     /// The HTTP date of the session's scenario clock, to the second.
-    func httpDate() -> String {
-        let second = scenario.withEngine { $0.now }.milliseconds / 1000
+    func httpDate() -> String { httpDate(at: scenario.withEngine { $0.now }) }
+
+    /// The HTTP date of `time` (the session's scenario time, read already), to the second.
+    func httpDate(at time: Timestamp) -> String {
+        let second = time.milliseconds / 1000
         return lastDate.withLock { last in
             if last.second != second {
                 last = (second, Timestamp(milliseconds: second * 1000).httpDate)

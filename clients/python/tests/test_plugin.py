@@ -201,3 +201,22 @@ def test_an_interrupted_run_leaves_no_server_behind(tmp_path, how):
         if inner.poll() is None:
             inner.kill()
             inner.wait()
+
+
+def test_a_taken_session_name_takes_the_next(tmp_path):
+    """Two test runs sharing one server ($MOCKRUNS_URL) ask for the same names: the second gets NAME-2."""
+    write_suite(tmp_path, """
+    import pytest
+    from pytest_mockruns.plugin import _session_name
+
+    @pytest.fixture
+    def squatter(request, mockruns_server):
+        taken = mockruns_server.session(_session_name(request.node.nodeid, request.node.name))
+        yield taken
+        taken.close()
+
+    def test_x(squatter, mockruns):
+        assert mockruns.name == squatter.name + "-2"
+    """)
+    result = pytest_run("-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -120,10 +120,17 @@ def mockruns(request, mockruns_server) -> MockrunsSession:
         if len(marker.args) != 1:
             pytest.fail("mockruns_scenario takes one scenario: a bundled name, a dict or a path", pytrace=False)
         scenario = marker.args[0]
-    try:
-        session = mockruns_server.session(_session_name(request.node.nodeid, request.node.name), scenario)
-    except MockrunsError as error:
-        session, problem = None, str(error)
+    name = _session_name(request.node.nodeid, request.node.name)
+    session, problem = None, ""
+    for attempt in range(1, 6):
+        try:
+            # Taken only when another run shares the server ($MOCKRUNS_URL): the next name, still deterministic.
+            session = mockruns_server.session(name if attempt == 1 else f"{name}-{attempt}", scenario)
+            break
+        except MockrunsError as error:
+            problem = str(error)
+            if error.status != 409:
+                break
     if session is None:
         pytest.fail(f"mockruns: {problem}", pytrace=False)
     session.verify_at_teardown = request.config.getini("mockruns_verify")
