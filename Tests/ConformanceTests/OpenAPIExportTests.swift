@@ -60,12 +60,16 @@ import Testing
             ?? TestPaths.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/specs/wes").path
     }
 
+    static var wesSpecsAvailable: Bool {
+        FileManager.default.fileExists(atPath: wesSpecs + "/workflow_execution_service-1.1.0.openapi.local.yaml")
+    }
+
     /// Paths, methods, parameters, statuses and schemas, field by field, against WES 1.0.0 and 1.1.0; the
-    /// allowed Cavatica differences are listed in Tests/clients/wes_spec_check.py.
-    @Test func wesExportAgreesWithTheGA4GHDefinitions() async throws {
-        try #require(
-            FileManager.default.fileExists(atPath: Self.wesSpecs + "/workflow_execution_service-1.1.0.openapi.local.yaml"),
-            "the GA4GH WES definitions are not at \(Self.wesSpecs); set MOCKRUNS_WES_SPECS")
+    /// allowed Cavatica differences are listed in Tests/clients/wes_spec_check.py. The definitions are not part of
+    /// this repository: a checkout without them beside it (`../shared/specs/wes`, or $MOCKRUNS_WES_SPECS) skips
+    /// this test, saying so.
+    @Test(.enabled(if: wesSpecsAvailable, "the GA4GH WES definitions are not beside this checkout (../shared/specs/wes); set MOCKRUNS_WES_SPECS to their folder"))
+    func wesExportAgreesWithTheGA4GHDefinitions() async throws {
         let dir = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let ours = dir.appendingPathComponent("wes.json")
