@@ -82,6 +82,21 @@ import Testing
         #expect(complete.problems == [])
     }
 
+    /// A run scripted by id without `fields.request` (no client submitted it) still echoes a whole RunRequest: the
+    /// RunLog schema requires workflow_type, workflow_type_version and workflow_url (`mockruns contract` found it
+    /// against `wes-403`, whose runs are such).
+    @Test func aScriptedRunWithoutItsRequestEchoesAWholeRunRequest() async throws {
+        let h = try Harness(json: #"{"apis": {"wes": {"runs": [{"id": "scripted-1", "timeline": [{"state": "COMPLETE"}]}]}}}"#)
+        let r = try await h.get("/runs/scripted-1")
+        #expect(r.status == 200, "\(r.text)")
+        let schema = try #require(OpenAPIComponents.schema("RunLog", of: WESFake()))
+        #expect(schema.validate(try JSON.parse(Array(r.body))) == [], "\(r.text)")
+        let request = try #require(r.jsonObject?["request"] as? [String: Any])
+        #expect(request["workflow_type"] as? String == "CWL" && request["workflow_type_version"] as? String == "v1.0")
+        #expect(request["workflow_url"] as? String == "workflow.cwl")
+        #expect((r.jsonObject?["run_log"] as? [String: Any])?["name"] as? String == "scripted-1", "the name stays the run id")
+    }
+
     /// WES 1.1 requires workflow_type and workflow_type_version: a submission without either is a 400
     /// ErrorResponse naming the missing field (and what is supported), unless `optionalWorkflowType`.
     @Test func submissionWithoutItsWorkflowLanguageIsRefused() async throws {

@@ -189,13 +189,22 @@ struct WESRuns {
         APIError(404, "The requested workflow run \(id) wasn't found")
     }
 
+    /// The submission a run echoes: the client's, else a scripted run's `fields.request`, else (a run scripted by
+    /// `id` that says nothing of it) `scriptedRequest`, so every RunLog has the RunRequest members WES requires.
     private func requestEcho(_ run: RunView) -> JSON {
         if case .object(let members) = run.request, !members.isEmpty { return run.request }
-        return run.fields["request"] ?? .object([])
+        return run.fields["request"] ?? Self.scriptedRequest
     }
 
+    /// What a scripted run with no `fields.request` says it was submitted with.
+    static let scriptedRequest: JSON = .object([
+        ("workflow_params", .object([])), ("workflow_type", "CWL"), ("workflow_type_version", "v1.0"),
+        ("workflow_url", "workflow.cwl"),
+    ])
+
     private func runLogObject(_ run: RunView) -> JSON {
-        let workflowURL = requestEcho(run)["workflow_url"]?.stringValue
+        // The name comes from what was really submitted or scripted, not from the placeholder.
+        let workflowURL = (run.request["workflow_url"] ?? run.fields["request"]?["workflow_url"])?.stringValue
         let name = run.fields["name"] ?? .string(workflowURL.map { String($0.split(separator: "/").last ?? "") } ?? run.id)
         let started = run.history.first { !["QUEUED", "UNKNOWN"].contains($0.state) }?.at
         let ended = run.entered(anyOf: WESFake.terminalStates)
