@@ -104,11 +104,19 @@ struct Contract: ParsableCommand {
             }
             options.headers.append((name, try plain(value, "--header \(name)")!))
         }
+        let known = fake.probeParameters.map(\.key)
         for parameter in parameters {
             guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
                 throw usage("--param must be NAME=VALUE, got \(Console.escaped(parameter))")
             }
-            options.parameters[String(parameter[..<equals])] = try plain(String(parameter[parameter.index(after: equals)...]), "--param")
+            let name = String(parameter[..<equals])
+            guard known.contains(name) else {
+                let allowed = known.isEmpty
+                    ? "the \(api) checks take no --param"
+                    : "the \(api) checks take " + fake.probeParameters.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+                throw usage("unknown --param \(Console.escaped(name)); \(allowed)")
+            }
+            options.parameters[name] = try plain(String(parameter[parameter.index(after: equals)...]), "--param")
         }
 
         let session = ProbeSession(

@@ -29,6 +29,8 @@ public protocol APIFake: Sendable {
     /// Runs this API's named contract checks (`mockruns contract`) against a live server through `session`:
     /// the same statuses, bodies and auth answers this fake serves, asked of someone else's server.
     func probeContract(_ session: ProbeSession)
+    /// The `--param NAME=VALUE` names `probeContract` reads, each with what it is; empty (the default): none.
+    var probeParameters: KeyValuePairs<String, String> { get }
 }
 
 extension APIFake {
@@ -38,6 +40,8 @@ extension APIFake {
     public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint { endpoint }
 
     public var recording: (any RunRecording)? { nil }
+
+    public var probeParameters: KeyValuePairs<String, String> { [:] }
 
     public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response

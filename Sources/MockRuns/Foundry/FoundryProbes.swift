@@ -6,6 +6,11 @@ extension FoundryFake {
     /// A run key no Foundry has.
     static let unknownSource = "mockruns-contract-no-such-source"
 
+    public var probeParameters: KeyValuePairs<String, String> {
+        ["sourceID": "the run's source (with status2Match and stepName, instead of --run-id)",
+         "status2Match": "the run's status2Match", "stepName": "the run's stepName"]
+    }
+
     public func probeContract(_ session: ProbeSession) {
         let docs = documentation
         let key = session.options.token

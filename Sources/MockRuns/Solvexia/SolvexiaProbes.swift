@@ -6,6 +6,10 @@ import Scenarios
 extension SolvexiaFake {
     static let unknownRun = "pr-0"
 
+    public var probeParameters: KeyValuePairs<String, String> {
+        ["process": "a process id (p-...) to create a run of, with --allow-writes"]
+    }
+
     public func probeContract(_ session: ProbeSession) {
         let docs = documentation
         let options = session.options

@@ -6,6 +6,11 @@ import Scenarios
 extension WorkspaceFake {
     static let unknownRun = "00000000-0000-4000-8000-00000000c0de"
 
+    public var probeParameters: KeyValuePairs<String, String> {
+        ["workspace": "the workspace UUID whose runs are checked",
+         "document": "the input document UUID of new runs, with --allow-writes"]
+    }
+
     public func probeContract(_ session: ProbeSession) {
         let docs = documentation
         let options = session.options
