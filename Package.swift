@@ -51,7 +51,7 @@ let package = Package(
         // One helper that starts a real server on port 0, shared by the end-to-end test targets.
         .target(
             name: "MockRunsTesting",
-            dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRuns", "Scenarios", "MockRunsSync"],
+            dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRuns", "MockRunsServer", "Scenarios", "MockRunsSync"],
             path: "Tests/Support"
         ),
         .testTarget(name: "HostTests", dependencies: ["MicroHTTPDHost", "MockRunsHTTP", "MockRunsTesting", "MockRunsSync"]),

@@ -44,7 +44,8 @@ public final class MockRunsServer: MockRunsSteering {
     public let port: Int
     /// The app behind the server, for tests that look inside (the engine's runs, the journal).
     public let app: MockRunsApp
-    private let server: HTTPServer
+    /// The host serving it, for tests that look at the transport (mockruns' own tests do).
+    public let server: HTTPServer
     /// The server's own admin API (the session `default`).
     public let steering: AdminChannel
 
@@ -55,11 +56,15 @@ public final class MockRunsServer: MockRunsSteering {
     /// - Parameters:
     ///   - time: real time by default; pass a `ManualTimeSource` to steer `wall`-clock scenarios by hand.
     ///   - options: the same settings as the command line's (strict mode, CORS, an admin token...).
-    public init(
+    public convenience init(
         scenario: Source = .bundled("default"), options: ServerOptions = ServerOptions(),
         time: any TimeSource = MonotonicTime()
     ) throws(Failure) {
-        let loaded = try Self.scenario(scenario)
+        try self.init(loaded: try Self.scenario(scenario), options: options, time: time)
+    }
+
+    /// Starts serving a scenario already loaded (or built in code).
+    public init(loaded: Scenario, options: ServerOptions = ServerOptions(), time: any TimeSource = MonotonicTime()) throws(Failure) {
         app = MockRunsApp(scenario: loaded, catalog: Self.catalog, time: time, options: options)
         do {
             server = try HTTPServer(configuration: HTTPServer.Configuration(host: "127.0.0.1", port: 0), responder: app)

@@ -1,22 +1,26 @@
 import MockRuns
+import MockRunsServer
 import Scenarios
 
 /// The whole mock server (admin API and every fake) playing one scenario on a manual clock, over real HTTP:
-/// the one way the end-to-end tests start it, so they all load scenarios and build the app alike.
+/// the one way the end-to-end tests start it, so they all load scenarios and build the app alike. It is the
+/// embedded `MockRunsServer` a user's tests start, with a test client beside it.
 public struct MockServer: Sendable {
-    public static let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
-    public static let catalog = ScenarioCatalog(loader: loader)
+    public static var loader: ScenarioLoader { catalog.loader }
+    public static var catalog: ScenarioCatalog { MockRunsServer.catalog }
 
     /// For tests that look inside: the engine's runs and requests.
     public let app: MockRunsApp
     public let server: TestServer
+    public let embedded: MockRunsServer
 
     /// - Parameter time: the app's time source (the journal's `wallMs`, sessions' idleness, `wall` clocks).
     public init(
         _ scenario: Scenario, options: ServerOptions = ServerOptions(), time: any TimeSource = ManualTimeSource()
     ) throws {
-        app = MockRunsApp(scenario: scenario, catalog: Self.catalog, time: time, options: options)
-        server = try TestServer(responder: app)
+        embedded = try MockRunsServer(loaded: scenario, options: options, time: time)
+        app = embedded.app
+        server = TestServer(serving: embedded.server, owner: embedded)
     }
 
     /// A bundled scenario by name (`wes-happy`).

@@ -24,15 +24,23 @@ public final class TestServer: Sendable {
     public var port: Int { server.port }
     private let session: URLSession
     private let tasks: TaskRegistry
+    private let owner: (any AnyObject & Sendable)?
 
     /// Starts serving at once. `configuration`'s host and port are ignored (always 127.0.0.1, port 0).
-    public init(responder: any HTTPResponder, configuration: HTTPServer.Configuration = HTTPServer.Configuration())
+    public convenience init(responder: any HTTPResponder, configuration: HTTPServer.Configuration = HTTPServer.Configuration())
         throws
     {
         var configuration = configuration
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        server = try HTTPServer(configuration: configuration, responder: responder)
+        self.init(serving: try HTTPServer(configuration: configuration, responder: responder))
+    }
+
+    /// A client for a server started elsewhere (an embedded `MockRunsServer`, kept alive here as `owner`: it stops
+    /// its server when released); stopping this stops that server.
+    public init(serving server: HTTPServer, owner: (any AnyObject & Sendable)? = nil) {
+        self.server = server
+        self.owner = owner
         url = server.url
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.httpMaximumConnectionsPerHost = 2048
