@@ -6,6 +6,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Fields already labelled (what the host collects): taken as they are, without a copy.
+    public init(fields: [(name: String, value: String)]) {
+        self.fields = fields
+    }
+
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value
