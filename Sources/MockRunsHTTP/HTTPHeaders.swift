@@ -23,7 +23,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// Replaces every field called `name` with one holding `value`.
     public mutating func set(_ name: String, _ value: String) {
-        remove(name)
+        // Most answers do not have the field yet: one look, no rewrite of the array (`removeAll` is not free).
+        if fields.contains(where: { HTTPHeaders.sameName($0.name, name) }) { remove(name) }
         add(name, value)
     }
 
