@@ -346,19 +346,23 @@ public struct Engine: Sendable {
         return result
     }
 
-    /// The read's result and the phase the run is in after it (nil for an unknown run).
-    private mutating func readRun(api: String, id: String) -> (ReadResult, Phase?) {
+    /// What a status read takes from the phase the run is in after it: only these two, not a copy of the phase
+    /// (its fields, log and fault) on every poll.
+    private typealias ReadPace = (retryAfter: Int?, latency: Latency?)
+
+    /// The read's result and the pace of the phase the run is in after it (nil for an unknown run).
+    private mutating func readRun(api: String, id: String) -> (ReadResult, ReadPace?) {
         guard let slot = slots[api] else { return (.notFound, nil) }
         // Only the terminal states, kept with the API's state: copying the whole descriptor out of `descriptors`
         // retained and released each of its fields on every poll.
         let terminal = apis[slot].terminalStates
         let now = self.now
-        return changeRun(api: api, id: id) { run -> (ReadResult, Phase?) in
+        return changeRun(api: api, id: id) { run -> (ReadResult, ReadPace?) in
             run.settle(now: now)
-            if run.gone { return (.gone(run.view(terminal)), run.phase) }
+            if run.gone { return (.gone(run.view(terminal)), (run.phase.retryAfter, run.phase.latency)) }
             run.readOnce(now: now, terminalStates: terminal)
             let view = run.view(terminal)
-            return (run.gone ? .gone(view) : .found(view), run.phase)
+            return (run.gone ? .gone(view) : .found(view), (run.phase.retryAfter, run.phase.latency))
         } ?? (.notFound, nil)
     }
 
@@ -791,7 +795,10 @@ private struct RunState {
         enter(at: createdAt)
     }
 
-    var phase: Phase { timeline[phaseIndex] }
+    /// Lent, not copied (`_read`): readers take a field or two, and a copy retained every field of the phase.
+    var phase: Phase {
+        _read { yield timeline[phaseIndex] }
+    }
     var state: String { phase.state }
 
     mutating func enter(at time: Timestamp) {

@@ -40,11 +40,10 @@ struct WorkspaceRender {
 
     static func belongs(_ view: RunView, to workspace: String) -> Bool {
         guard let owner = self.workspace(of: view) else { return true }
-        // ASCII ids (UUIDs) compare byte by byte without making two lower-cased copies on every read.
-        if owner.utf8.allSatisfy({ $0 < 0x80 }) && workspace.utf8.allSatisfy({ $0 < 0x80 }) {
-            return owner.utf8.count == workspace.utf8.count
-                && zip(owner.utf8, workspace.utf8).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
-        }
+        // The same bytes but for ASCII case are the same lower-cased: the usual answer, found without making two
+        // lower-cased copies on every read. Only text beyond ASCII may differ in bytes and still match.
+        if HTTPHeaders.sameName(owner, workspace) { return true }
+        if owner.utf8.allSatisfy({ $0 < 0x80 }) && workspace.utf8.allSatisfy({ $0 < 0x80 }) { return false }
         return owner.lowercased() == workspace.lowercased()
     }
 
