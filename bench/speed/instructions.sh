@@ -23,7 +23,8 @@ source "$ROOT/bench/lib.sh"
 PID=""
 trap '[[ -n $PID ]] && kill "$PID" 2>/dev/null; rm -rf "$OUT"' EXIT
 
-# count KIND N: the server threads' instructions (inclusive, start_thread) for N requests of KIND.
+# count KIND N: sets COUNT to the server threads' instructions (inclusive, start_thread) for N requests of KIND.
+# (Not run in a $(...) subshell, so the EXIT trap sees PID and stops a valgrind left by an interruption.)
 count() {
   local kind=$1 n=$2 port file=$OUT/$1.$2 ready=$OUT/ready i
   port=$(random_port)
@@ -38,16 +39,18 @@ count() {
   wait "$PID" 2>/dev/null || true
   PID=""
   # awk reads to the end: leaving early would stop callgrind_annotate with SIGPIPE, a failure under pipefail.
-  callgrind_annotate --inclusive=yes "$file" 2>/dev/null |
-    awk '/pthread_create.c:start_thread/ && !done { gsub(",", "", $1); print $1; done = 1 }'
+  COUNT=$(callgrind_annotate --inclusive=yes "$file" 2>/dev/null |
+    awk '/pthread_create.c:start_thread/ && !done { gsub(",", "", $1); print $1; done = 1 }')
 }
 
 kinds=("$@")
 ((${#kinds[@]})) || kinds=(wes workspace foundry controller solvexia health submit-wes)
 echo "instructions per request on the server's threads (callgrind; $BIN)"
 for kind in "${kinds[@]}"; do
-  a=$(count "$kind" 1000)
-  b=$(count "$kind" $((1000 + REQUESTS)))
+  count "$kind" 1000
+  a=$COUNT
+  count "$kind" $((1000 + REQUESTS))
+  b=$COUNT
   [[ -n $a && -n $b ]] || { echo "$kind: callgrind gave no count" >&2; exit 1; }
   printf '  %-12s %8d\n' "$kind" $(((b - a) / REQUESTS))
 done
