@@ -105,10 +105,9 @@ final class ConnectionWatch: Sendable {
 
     private func update(_ connection: OpaquePointer, _ change: (inout Watched) -> Void) {
         state.withLock { state in
-            let key = Self.key(connection)
-            guard var watched = state.connections[key] else { return }
-            change(&watched)
-            state.connections[key] = watched
+            // Changed in place: one hash of the key, not a read and a write (three times a request).
+            guard let index = state.connections.index(forKey: Self.key(connection)) else { return }
+            change(&state.connections.values[index])
         }
     }
 

@@ -55,7 +55,7 @@ final class RequestContext {
     /// for `100 Continue` (it has not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
         core.watch.headersArrived(connection)
-        headers = HTTPHeaders(values(of: .HEADER_KIND).map { ($0.name, $0.value) })
+        headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
             malformed = problem
             return answer(refusal())
@@ -253,7 +253,8 @@ final class RequestContext {
         for field in response.headers {
             if HTTPHeaders.sameName(field.name, "content-length") { continue }  // MHD computes it
             if isStream && HTTPHeaders.sameName(field.name, "transfer-encoding") { continue }  // MHD chunks itself
-            _ = MHD_add_response_header(handle, field.name, field.value)
+            // withCString lends a native string's own bytes (NUL-terminated) instead of copying each into an array.
+            _ = field.name.withCString { name in field.value.withCString { MHD_add_response_header(handle, name, $0) } }
         }
         guard (100...999).contains(response.status) else { return .NO }
         status = response.status

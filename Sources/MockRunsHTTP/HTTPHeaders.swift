@@ -6,6 +6,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Fields already labelled (what the host collects): taken as they are, without a copy.
+    public init(fields: [(name: String, value: String)]) {
+        self.fields = fields
+    }
+
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value
@@ -18,7 +23,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// Replaces every field called `name` with one holding `value`.
     public mutating func set(_ name: String, _ value: String) {
-        remove(name)
+        // Most answers do not have the field yet: one look, no rewrite of the array (`removeAll` is not free).
+        if fields.contains(where: { HTTPHeaders.sameName($0.name, name) }) { remove(name) }
         add(name, value)
     }
 

@@ -62,15 +62,44 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Timestamp.civil(fromDays: days)
         let seconds = msOfDay / 1000
-        // Written as bytes: every answer carries one, and interpolation cost more than the rest of a small answer.
+        let weekday = Int(((days % 7) + 7) % 7) * 3
+        let monthAt = (Int(month) - 1) * 3
+        if (0...9999).contains(year) {
+            // Every answer carries one: its 29 bytes are written straight into the string's own storage (through
+            // an array they cost more than the rest of a small answer).
+            return String(unsafeUninitializedCapacity: 29) { out in
+                func put(_ value: Int64, _ width: Int, at start: Int) {
+                    var value = value
+                    for index in (start..<start + width).reversed() {
+                        out[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                }
+                for index in 0..<3 {
+                    out[index] = Timestamp.weekdayNames[weekday + index]
+                    out[8 + index] = Timestamp.monthNames[monthAt + index]
+                }
+                out[3] = UInt8(ascii: ",")
+                (out[4], out[7], out[11], out[16], out[25]) = (32, 32, 32, 32, 32)  // spaces
+                put(day, 2, at: 5)
+                put(year, 4, at: 12)
+                put(seconds / 3600, 2, at: 17)
+                out[19] = UInt8(ascii: ":")
+                put(seconds / 60 % 60, 2, at: 20)
+                out[22] = UInt8(ascii: ":")
+                put(seconds % 60, 2, at: 23)
+                out[26] = UInt8(ascii: "G")
+                out[27] = UInt8(ascii: "M")
+                out[28] = UInt8(ascii: "T")
+                return 29
+            }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(29)
-        let weekday = Int(((days % 7) + 7) % 7) * 3
         out.append(contentsOf: Timestamp.weekdayNames[weekday..<weekday + 3])
         out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")])
         Timestamp.digits(day, 2, &out)
         out.append(UInt8(ascii: " "))
-        let monthAt = (Int(month) - 1) * 3
         out.append(contentsOf: Timestamp.monthNames[monthAt..<monthAt + 3])
         out.append(UInt8(ascii: " "))
         Timestamp.digits(year, 4, &out)

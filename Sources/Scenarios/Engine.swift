@@ -34,6 +34,12 @@ public struct Engine: Sendable {
     /// differently from what the engine saw says so (`noteGone`).
     public private(set) var observation = Observation()
 
+    /// A contract deviation the fake saw in the request being served (see `Observation.deviations`): kept with
+    /// the request's other observations, so serving a request needs no lock of its own for the rare deviation.
+    public mutating func noteDeviation(_ note: String) {
+        observation.deviations.append(note)
+    }
+
     /// The fake answered "not found" for a run the engine still has (Foundry's 404 once FINISHED was read).
     public mutating func noteGone() {
         observation.gone = true
@@ -60,7 +66,9 @@ public struct Engine: Sendable {
             guard let descriptor = descriptors[name] else { continue }
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
             slots[name] = apis.count
-            apis.append(APIState(name: name, script: script, seed: scenario.seed, maximumRuns: maximumRuns))
+            apis.append(APIState(
+                    name: name, script: script, terminalStates: descriptor.terminalStates, seed: scenario.seed,
+                    maximumRuns: maximumRuns))
         }
         let now = self.now
         for slot in apis.indices {
@@ -294,7 +302,7 @@ public struct Engine: Sendable {
         apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }
-        let view = run.view(descriptor: descriptor)
+        let view = run.view(descriptor.terminalStates)
         observation.run = view.id
         observation.created = true
         observation.state = view.state
@@ -338,24 +346,31 @@ public struct Engine: Sendable {
         return result
     }
 
-    /// The read's result and the phase the run is in after it (nil for an unknown run).
-    private mutating func readRun(api: String, id: String) -> (ReadResult, Phase?) {
-        guard let descriptor = descriptors[api] else { return (.notFound, nil) }
+    /// What a status read takes from the phase the run is in after it: only these two, not a copy of the phase
+    /// (its fields, log and fault) on every poll.
+    private typealias ReadPace = (retryAfter: Int?, latency: Latency?)
+
+    /// The read's result and the pace of the phase the run is in after it (nil for an unknown run).
+    private mutating func readRun(api: String, id: String) -> (ReadResult, ReadPace?) {
+        guard let slot = slots[api] else { return (.notFound, nil) }
+        // Only the terminal states, kept with the API's state: copying the whole descriptor out of `descriptors`
+        // retained and released each of its fields on every poll.
+        let terminal = apis[slot].terminalStates
         let now = self.now
-        return changeRun(api: api, id: id) { run -> (ReadResult, Phase?) in
+        return changeRun(api: api, id: id) { run -> (ReadResult, ReadPace?) in
             run.settle(now: now)
-            if run.gone { return (.gone(run.view(descriptor: descriptor)), run.phase) }
-            run.readOnce(now: now, descriptor: descriptor)
-            let view = run.view(descriptor: descriptor)
-            return (run.gone ? .gone(view) : .found(view), run.phase)
+            if run.gone { return (.gone(run.view(terminal)), (run.phase.retryAfter, run.phase.latency)) }
+            run.readOnce(now: now, terminalStates: terminal)
+            let view = run.view(terminal)
+            return (run.gone ? .gone(view) : .found(view), (run.phase.retryAfter, run.phase.latency))
         } ?? (.notFound, nil)
     }
 
     /// The run as it stands, without counting a poll (for lists and logs).
     public mutating func peek(api: String, id: String) -> RunView? {
         settle(api: api, id: id)
-        guard let slot = slots[api], let run = apis[slot].runs[id], let descriptor = descriptors[api] else { return nil }
-        return run.view(descriptor: descriptor)
+        guard let slot = slots[api], let run = apis[slot].runs[id] else { return nil }
+        return run.view(apis[slot].terminalStates)
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
@@ -396,15 +411,15 @@ public struct Engine: Sendable {
             if run.gone { return .notFound }
             // An event with no phases (only a descriptor could give one) is refused rather than trap.
             guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
-                return .refused(run.view(descriptor: descriptor))
+                return .refused(run.view(descriptor.terminalStates))
             }
             if run.activeEvent == event {
-                return .repeated(run.view(descriptor: descriptor))
+                return .repeated(run.view(descriptor.terminalStates))
             }
             let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
-            guard allowed else { return .refused(run.view(descriptor: descriptor)) }
+            guard allowed else { return .refused(run.view(descriptor.terminalStates)) }
             run.start(timeline: script.timeline, event: event, now: now)
-            return .accepted(run.view(descriptor: descriptor))
+            return .accepted(run.view(descriptor.terminalStates))
         } ?? .notFound
     }
 
@@ -420,7 +435,7 @@ public struct Engine: Sendable {
             if timeline.indices.contains(index) {
                 run.start(timeline: timeline, event: event, now: now, at: index)
             }
-            return run.view(descriptor: descriptor)
+            return run.view(descriptor.terminalStates)
         }
     }
 
@@ -493,6 +508,8 @@ public struct Observation: Sendable, Equatable {
     public var retryAfter: Int?
     /// A status read's phase sets its delay (instead of the endpoint's latency).
     public var phaseDelay: Duration?
+    /// Contract deviations the fake saw in the request (something the real service would refuse), in order.
+    public var deviations: [String] = []
 
     public init() {}
 }
@@ -574,12 +591,15 @@ public struct RunView: Sendable {
 /// Shares one engine between the server's threads: every change happens under one lock, so each request
 /// sees and leaves a consistent state.
 public final class LiveScenario: Sendable {
-    private let engine: Locked<Engine>
+    @usableFromInline let engine: Locked<Engine>
 
     public init(_ engine: Engine) {
         self.engine = Locked(engine)
     }
 
+    /// Inlinable, so callers in other modules get the lock specialised for their closure: called generically it
+    /// looked up the lock's generic metadata on every call, several times per request.
+    @inlinable
     public func withEngine<T>(_ body: (inout Engine) throws -> T) rethrows -> T {
         try engine.withLock { try body(&$0) }
     }
@@ -595,6 +615,8 @@ private struct RunCounter: Hashable {
 
 private struct APIState {
     let name: String
+    /// The descriptor's terminal states (a status read needs nothing else of it).
+    let terminalStates: Set<String>
     var script: APIScript
     var runs: [String: RunState] = [:]
     /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
@@ -654,9 +676,10 @@ private struct APIState {
     var latencyRandom: SeededRandom
     var faultRandom: SeededRandom
 
-    init(name: String, script: APIScript, seed: UInt64, maximumRuns: Int) {
+    init(name: String, script: APIScript, terminalStates: Set<String>, seed: UInt64, maximumRuns: Int) {
         self.maximumRuns = maximumRuns
         self.name = name
+        self.terminalStates = terminalStates
         self.script = script
         var rules = script.faults
         var bindings: [Binding?] = script.faults.map { rule in
@@ -772,7 +795,10 @@ private struct RunState {
         enter(at: createdAt)
     }
 
-    var phase: Phase { timeline[phaseIndex] }
+    /// Lent, not copied (`_read`): readers take a field or two, and a copy retained every field of the phase.
+    var phase: Phase {
+        _read { yield timeline[phaseIndex] }
+    }
     var state: String { phase.state }
 
     mutating func enter(at time: Timestamp) {
@@ -837,13 +863,13 @@ private struct RunState {
         return true
     }
 
-    mutating func readOnce(now: Timestamp, descriptor: APIDescriptor) {
+    mutating func readOnce(now: Timestamp, terminalStates: Set<String>) {
         if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
             settle(now: now)
         }
         reads += 1
         readsInPhase += 1
-        if descriptor.terminalStates.contains(state) {
+        if terminalStates.contains(state) {
             if let limit = script.notFoundAfter, terminalReads >= limit {
                 gone = true
                 return
@@ -852,9 +878,9 @@ private struct RunState {
         }
     }
 
-    func view(descriptor: APIDescriptor) -> RunView {
+    func view(_ terminalStates: Set<String>) -> RunView {
         RunView(
-            id: id, api: api, state: state, isTerminal: descriptor.terminalStates.contains(state),
+            id: id, api: api, state: state, isTerminal: terminalStates.contains(state),
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
             log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
             trail: trail)

@@ -114,7 +114,15 @@ public enum JSON: Sendable, Equatable {
 
     /// Whether two object keys are the same key: the same Unicode scalars (see the type's note).
     static func sameKey(_ a: String, _ b: String) -> Bool {
-        a.utf8.elementsEqual(b.utf8)
+        // The lengths first (most keys differ there), then native strings' bytes as buffers: the generic walk of
+        // two UTF-8 views cost hundreds of instructions a key, and a workspace answer looks up two dozen.
+        guard a.utf8.count == b.utf8.count else { return false }
+        if let same = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+        }), let same {
+            return same
+        }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     /// `text` as a JSON string literal for messages that echo what a file or client wrote: quotes, backslashes,
@@ -192,36 +200,42 @@ extension JSON {
     public func write(to out: inout [UInt8]) { write(to: &out, indent: false, level: 0) }
 
     private func write(to out: inout [UInt8], indent: Bool, level: Int) {
+        // Members and items are read in place by index (binding each to a constant retained and released its
+        // strings one by one), literals copied from static bytes.
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null: JSON.append("null", to: &out)
+        case .bool(let b): JSON.append(b ? "true" : "false", to: &out)
         case .int(let i): JSON.writeInt(i, to: &out)
         case .double(let d): JSON.writeDouble(d, to: &out)
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let items):
-            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            if items.isEmpty { JSON.append("[]", to: &out); return }
             out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
+            for index in items.indices {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.newline(&out, indent, level + 1)
-                item.write(to: &out, indent: indent, level: level + 1)
+                items[index].write(to: &out, indent: indent, level: level + 1)
             }
             JSON.newline(&out, indent, level)
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            if members.isEmpty { JSON.append("{}", to: &out); return }
             out.append(UInt8(ascii: "{"))
-            for (index, (key, value)) in members.enumerated() {
+            for index in members.indices {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.newline(&out, indent, level + 1)
-                JSON.writeString(key, to: &out)
+                JSON.writeString(members[index].0, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent { out.append(UInt8(ascii: " ")) }
-                value.write(to: &out, indent: indent, level: level + 1)
+                members[index].1.write(to: &out, indent: indent, level: level + 1)
             }
             JSON.newline(&out, indent, level)
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     private static func newline(_ out: inout [UInt8], _ indent: Bool, _ level: Int) {

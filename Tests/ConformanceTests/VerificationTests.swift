@@ -183,6 +183,14 @@ import Testing
         let long = Fingerprint.sha256(Array(String(repeating: "a", count: 1000).utf8)).map { String(format: "%02x", $0) }.joined()
         #expect(long == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
         #expect(Fingerprint.of("abc") == "sha256:ba7816bf")
+        // Back to back, so the second is compared with the memo's last secret: canonically equal spellings are
+        // other bytes, so other secrets; each keeps its own fingerprint when asked again.
+        let composed = Fingerprint.of("cl\u{e9}")
+        let decomposed = Fingerprint.of("cle\u{301}")
+        #expect(composed != decomposed)
+        #expect(Fingerprint.of("cle\u{301}") == decomposed && Fingerprint.of("cl\u{e9}") == composed)
+        let hexOf = { (text: String) in Fingerprint.sha256(Array(text.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined() }
+        #expect(composed == "sha256:" + hexOf("cl\u{e9}") && decomposed == "sha256:" + hexOf("cle\u{301}"))
     }
 
     // MARK: over HTTP

@@ -35,6 +35,23 @@ import Testing
         #expect(Timestamp(milliseconds: 951_827_696_999).httpDate == "Tue, 29 Feb 2000 12:34:56 GMT")
         #expect(Timestamp(milliseconds: 253_402_300_799_000).httpDate == "Fri, 31 Dec 9999 23:59:59 GMT")
     }
+
+    /// The four-digit years' fast path and the general one agree with the calendar the reader uses: every
+    /// written date reads back as the second it was written for (a step of 7 days and 1 h 1 min 1 s walks
+    /// every weekday, month, leap day and time of day between 1900 and 2100).
+    @Test func httpDatesReadBackAsTheSecondTheyWereWrittenFor() {
+        let step: Int64 = ((7 * 24 + 1) * 3600 + 61) * 1000 + 7
+        var ms: Int64 = -2_208_988_800_000  // 1900-01-01
+        var checked = 0
+        while ms < 4_102_444_800_000 {  // 2100-01-01
+            let written = Timestamp(milliseconds: ms).httpDate
+            #expect(written.utf8.count == 29, "\(written)")
+            #expect(Timestamp(httpDate: written)?.milliseconds == ms - ((ms % 1000) + 1000) % 1000, "\(written)")
+            ms += step
+            checked += 1
+        }
+        #expect(checked > 9_000)
+    }
 }
 
 @Suite struct TimestampWritingTests {

@@ -4,24 +4,53 @@ import MockRunsSync
 /// without keeping the token: `sha256:` and the first 8 hex digits of its SHA-256.
 public enum Fingerprint {
     public static func of(_ secret: String) -> String {
+        if let known = memo.withLock({ $0.last(secret) }) { return known }
         let key = Array(secret.utf8)  // bytes, not String equality: canonically equal secrets differ here
-        if let known = memo.withLock({ $0[key] }) { return known }
+        if let known = memo.withLock({ $0.remember(secret, $0.table[key]) }) { return known }
         let digest = sha256(key)
         let fingerprint = "sha256:" + digest.prefix(4).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
         memo.withLock { memo in
-            if memo.count >= memoCapacity { memo.removeAll(keepingCapacity: true) }
-            memo[key] = fingerprint
+            if memo.table.count >= memoCapacity { memo.table.removeAll(keepingCapacity: true) }
+            memo.table[key] = fingerprint
+            _ = memo.remember(secret, fingerprint)
         }
         return fingerprint
     }
 
     /// A client sends the same credential on every poll: hashing it each time cost a fifth of a status poll.
-    /// Bounded, so a client sending a new secret per request cannot grow it.
-    private static let memo = Locked<[[UInt8]: String]>([:])
+    /// Bounded, so a client sending a new secret per request cannot grow it. The last secret is compared first,
+    /// as bytes: no array made and nothing hashed for the poll that repeats it.
+    private struct Memo {
+        var table: [[UInt8]: String] = [:]
+        var latest: (secret: String, fingerprint: String)?
+
+        func last(_ secret: String) -> String? {
+            guard let latest, Fingerprint.sameBytes(latest.secret, secret) else { return nil }
+            return latest.fingerprint
+        }
+
+        mutating func remember(_ secret: String, _ fingerprint: String?) -> String? {
+            if let fingerprint { latest = (secret, fingerprint) }
+            return fingerprint
+        }
+    }
+
+    private static let memo = Locked(Memo())
     private static let memoCapacity = 1024
+
+    /// Byte equality of two strings (String's `==` takes canonically equal text as equal).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        if let same = a.utf8.withContiguousStorageIfAvailable({ x in
+            b.utf8.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+        }), let same {
+            return same
+        }
+        return a.utf8.elementsEqual(b.utf8)
+    }
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
     public static func sha256(_ message: [UInt8]) -> [UInt8] {

@@ -9,6 +9,9 @@ public final class MockRunsApp: HTTPResponder {
     public let fakes: [any APIFake]
     /// Every fake's route table, compiled once.
     private let router: Router
+    /// Each fake's API name, by its index in `fakes`: a fake's `descriptor` is a large value, and reading it
+    /// for its name copied (retained and released) every field of it on every request.
+    private let apiNames: [String]
     public let catalog: ScenarioCatalog
     /// The session named `default`: the root admin API and API paths without a prefix. Held here, not in the
     /// table, so a root request never takes the table's lock.
@@ -31,6 +34,7 @@ public final class MockRunsApp: HTTPResponder {
     ) {
         self.fakes = fakes
         self.router = Router(fakes.map(\.routeTable))
+        self.apiNames = fakes.map(\.descriptor.name)
         self.options = options
         self.time = time
         self.startedAt = time.seconds()
@@ -142,11 +146,11 @@ public final class MockRunsApp: HTTPResponder {
         switch router.match(request) {
         case .endpoint(let index, let endpoint)?:
             let fake = fakes[index]
-            return serve(request, with: fake, at: fake.refine(endpoint, for: request), in: session)
+            return serve(request, with: fake, api: apiNames[index], at: fake.refine(endpoint, for: request), in: session)
         case .error(let index, let error)?:
             let fake = fakes[index]
             return journalled(
-                Reply(finishedError(error, fake: fake, request: request, in: session)), request, api: fake.descriptor.name,
+                Reply(finishedError(error, fake: fake, request: request, in: session)), request, api: apiNames[index],
                 endpoint: nil, in: session)
         case nil:
             return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil, in: session)
@@ -171,9 +175,10 @@ public final class MockRunsApp: HTTPResponder {
         return stamped(adminError(refusal.status, refusal.message), in: session)
     }
 
-    private func serve(_ request: HTTPRequest, with fake: any APIFake, at endpoint: Endpoint, in session: Session) -> Reply {
+    private func serve(
+        _ request: HTTPRequest, with fake: any APIFake, api: String, at endpoint: Endpoint, in session: Session
+    ) -> Reply {
         let scenario = session.scenario
-        let api = fake.descriptor.name
         let (admission, settings, now, scenarioStrict) = scenario.withEngine { engine in
             (
                 engine.admit(
@@ -206,14 +211,16 @@ public final class MockRunsApp: HTTPResponder {
                     fault: "status \(response.status)", in: session)
             }
         }
-        let deviations = Locked<[String]>([])
         let log = deviationLog
+        let method = request.method
+        let path = request.path
         let context = FakeContext(
             scenario: scenario, request: request, options: options, settings: settings, now: now,
             strict: options.strict || scenarioStrict
         ) { note in
-            deviations.withLock { $0.append(note) }
-            log("contract deviation: \(request.method) \(Credentials.printable(request.path)): \(note)")
+            // Kept with the request's observation (read below with `seen`): no lock of its own per request.
+            scenario.withEngine { $0.noteDeviation(note) }
+            log("contract deviation: \(method) \(Credentials.printable(path)): \(note)")
         }
         let response: HTTPResponse
         do {
@@ -236,8 +243,7 @@ public final class MockRunsApp: HTTPResponder {
             delay = phaseDelay + .milliseconds(Int64(faultDelay.rounded()))
         }
         return journalled(
-            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote,
-            deviations: deviations.withLock { $0 }, seen: seen, in: session)
+            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote, seen: seen, in: session)
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
@@ -317,7 +323,7 @@ public final class MockRunsApp: HTTPResponder {
     /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        deviations: [String] = [], seen: (Timestamp, Observation)? = nil, in session: Session
+        seen: (Timestamp, Observation)? = nil, in session: Session
     ) -> Reply {
         let (at, observed) = seen ?? session.scenario.withEngine { ($0.now, $0.observation) }
         // Only an admitted request (one with an endpoint) started an observation of its own.
@@ -326,22 +332,25 @@ public final class MockRunsApp: HTTPResponder {
         // The journal keeps its last entries: bound what each keeps of the client's path.
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
         let status = reply.drop == nil ? reply.response.status : 0
-        var entry = Journal.Entry(
-            at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
-            query: request.query.map { (name: $0.name, value: Redaction.queryValue($0.name, $0.value)) },
-            headers: request.headers.fields.map { (name: $0.name, value: Redaction.headerValue($0.name, $0.value)) },
-            bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
-            observation: observation, credential: observation.credential.map(Fingerprint.of), status: status,
-            retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
-            deviations: deviations)
-        entry.observation.credential = nil  // only the fingerprint is kept
-        if observation.created { entry.submission = Self.submissionFingerprint(request) }
+        // Only the credential's fingerprint is kept, and the deviations once, as the entry's own.
+        let credential = observation.credential.map(Fingerprint.of)
+        let deviations = observation.deviations
+        observation.credential = nil
+        observation.deviations = []
         var tagged = reply
         if tagged.drop == nil, tagged.response.headers["Date"] == nil {
             // The scenario time just read: no second engine lock for `stamped`'s Date header.
             tagged.response.headers.add("Date", session.httpDate(at: at))
         }
-        var recorded: Journal.Entry? = entry  // its last use: moved
+        // Built as the optional the journal takes it from, so it is moved into the ring, never copied.
+        var recorded: Journal.Entry? = Journal.Entry(
+            at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
+            query: request.query.map { (name: $0.name, value: Redaction.queryValue($0.name, $0.value)) },
+            headers: request.headers.fields.map { (name: $0.name, value: Redaction.headerValue($0.name, $0.value)) },
+            bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
+            observation: observation, credential: credential, status: status,
+            retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
+            deviations: deviations, submission: observation.created ? Self.submissionFingerprint(request) : nil)
         tagged.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
         return tagged
     }

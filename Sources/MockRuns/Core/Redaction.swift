@@ -9,9 +9,13 @@ enum Redaction {
     static func headerValue(_ name: String, _ value: String) -> String {
         // Compared without lower-casing (no allocation per header of every request).
         guard credentialHeaders.contains(where: { HTTPHeaders.sameName($0, name) }) else { return value }
-        // Keep an Authorization scheme (`Bearer`, `Api-Key`): which scheme a client used matters.
+        // Keep an Authorization scheme (`Bearer`, `Api-Key`): which scheme a client used matters. (Only those
+        // headers are split: a token header's value is fingerprinted whole.)
+        guard HTTPHeaders.sameName(name, "authorization") || HTTPHeaders.sameName(name, "proxy-authorization") else {
+            return Fingerprint.of(value)
+        }
         let parts = value.split(separator: " ", maxSplits: 1)
-        if parts.count == 2, HTTPHeaders.sameName(name, "authorization") || HTTPHeaders.sameName(name, "proxy-authorization") {
+        if parts.count == 2 {
             return parts[0] + " " + Fingerprint.of(String(parts[1]))
         }
         return Fingerprint.of(value)

@@ -16,6 +16,7 @@ extension HTTPRequest {
     /// multipart body, then the query string (first found wins). Non-string JSON values are serialised.
     public func parameters() -> Result<[String: String], BodyProblem> {
         var values: [String: String] = [:]
+        values.reserveCapacity(query.count + (form?.count ?? 0))  // no regrowth on the way
         for (name, value) in query.reversed() { values[name] = value }
         if let form {
             for field in form.reversed() { values[field.name] = field.text }

@@ -147,8 +147,10 @@ public struct RouteTable: Sendable {
     public func endpoint(for request: HTTPRequest, path: PathSegments) throws(APIError) -> Endpoint? {
         let method = request.method == "HEAD" ? "GET" : request.method
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = route.path.match(path) else { continue }
+        // By index: binding each route to a constant copied (retained and released) its strings, route by route.
+        for index in routes.indices {
+            guard let parameters = routes[index].path.match(path) else { continue }
+            let route = routes[index]
             if route.method == method {
                 return Endpoint(route.endpoint, runID: route.runParameter.flatMap { parameters[$0] }, parameters: parameters)
             }

@@ -101,26 +101,45 @@ extension ServerOptions {
     /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port; `::1` (an address to listen on, as
     /// `--host` takes it: without brackets or port).
     public static func isLoopback(host: String) -> Bool {
-        // Bytes, lower-cased as read: every admin request asks (the health check CI fixtures poll included).
-        var name = host.utf8.map(\.asciiLowercased)
-        if name == Array("::1".utf8) { return true }
+        // Bytes, compared lower-cased as read, without a copy: every admin request asks (the health check CI
+        // fixtures poll included), and the arrays an easier version made were a third of a health check.
+        var host = host
+        return host.withUTF8(isLoopback(name:))
+    }
+
+    private static let ipv6Loopback = Array("::1".utf8)
+    private static let localhost = Array("localhost".utf8)
+
+    private static func isLoopback(name: UnsafeBufferPointer<UInt8>) -> Bool {
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+        func matches(_ range: Range<Int>, _ text: [UInt8]) -> Bool {
+            range.count == text.count && zip(range, text).allSatisfy { name[$0].asciiLowercased == $1 }
+        }
+        if matches(0..<name.count, ipv6Loopback) { return true }
         if name.first == UInt8(ascii: "[") {
             guard let close = name.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let port = name[(close + 1)...]
-            return name[1..<close].elementsEqual("::1".utf8)
-                && (port.isEmpty || (port.first == UInt8(ascii: ":") && port.dropFirst().allSatisfy { $0 >= 48 && $0 <= 57 }))
+            let port = (close + 1)..<name.count
+            return matches(1..<close, ipv6Loopback)
+                && (port.isEmpty || (name[port.lowerBound] == UInt8(ascii: ":") && port.dropFirst().allSatisfy { isDigit(name[$0]) }))
         }
-        if let colon = name.lastIndex(of: UInt8(ascii: ":")) { name.removeSubrange(colon...) }
-        let localhost = Array("localhost".utf8)
-        if name == localhost || (name.count > localhost.count && name.suffix(localhost.count + 1).elementsEqual(".localhost".utf8)) {
+        // Without the port.
+        let end = name.lastIndex(of: UInt8(ascii: ":")) ?? name.count
+        let suffix = (end - localhost.count)..<end
+        if matches(0..<end, localhost) || (end > localhost.count && name[suffix.lowerBound - 1] == UInt8(ascii: ".") && matches(suffix, localhost)) {
             return true
         }
-        let parts = name.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return parts.count == 4 && parts[0].elementsEqual("127".utf8)
-            && parts.allSatisfy { part in
-                !part.isEmpty && part.count <= 3 && part.allSatisfy { $0 >= 48 && $0 <= 57 }
-                    && part.reduce(0) { $0 * 10 + Int($1 - 48) } <= 255
-            }
+        // 127.x.y.z: four dot-separated parts of at most three digits, each at most 255, the first 127.
+        var parts = 0
+        var start = 0
+        for index in 0...end where index == end || name[index] == UInt8(ascii: ".") {
+            let part = start..<index
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ isDigit(name[$0]) }) else { return false }
+            let value = part.reduce(0) { $0 * 10 + Int(name[$1] - 48) }
+            guard value <= 255, parts > 0 || (part.count == 3 && value == 127) else { return false }
+            parts += 1
+            start = index + 1
+        }
+        return parts == 4
     }
 
     /// The base URL for URLs this server writes into answers.

@@ -93,6 +93,7 @@ public struct FoundryFake: APIFake {
 
     private func queryValues(_ request: HTTPRequest) -> [String: String] {
         var values: [String: String] = [:]
+        values.reserveCapacity(request.query.count)  // no regrowth on the way
         for (name, value) in request.query.reversed() { values[name] = value }
         return values
     }
@@ -119,7 +120,10 @@ public struct FoundryFake: APIFake {
             engine.noteGone()
             return .gone(run)
         }
-        let description = "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
+        // Only an error names the run's parameters: not written for every answered poll.
+        var description: String {
+            "sourceID=\(values["sourceID"] ?? "") status2Match=\(values["status2Match"] ?? "") stepName=\(values["stepName"] ?? "")"
+        }
         switch result {
         case .notFound:
             throw APIError(404, "No run scheduled for \(description)")

@@ -40,6 +40,10 @@ struct WorkspaceRender {
 
     static func belongs(_ view: RunView, to workspace: String) -> Bool {
         guard let owner = self.workspace(of: view) else { return true }
+        // The same bytes but for ASCII case are the same lower-cased: the usual answer, found without making two
+        // lower-cased copies on every read. Only text beyond ASCII may differ in bytes and still match.
+        if HTTPHeaders.sameName(owner, workspace) { return true }
+        if owner.utf8.allSatisfy({ $0 < 0x80 }) && workspace.utf8.allSatisfy({ $0 < 0x80 }) { return false }
         return owner.lowercased() == workspace.lowercased()
     }
 
