@@ -43,22 +43,19 @@ final class ScenarioWatch: Sendable {
     private let inotify: Int32
     /// The pipe whose write end `stop()` closes, waking the thread from poll(2).
     private let wakeRead: Int32, wakeWrite: Int32
-    /// One save's events can arrive spread out (a slow writer or a loaded machine: written, then closed long after
-    /// the quiet time), which would be two reloads, each resetting runs and journal (or two lines for one deletion).
-    /// So a read that finds what the previous read found (the same bytes, or the same reason it could not read),
-    /// within this many seconds of it, is the same change and does nothing. (Saving the same bytes again later still
-    /// reloads: a save is how a developer starts the scenario over.)
-    static let sameSaveSeconds = 2.0
-
+    /// A reload happens when a read finds something else than the read before it (other bytes, or another reason
+    /// it could not read): one save's events can arrive spread out (a slow writer or a loaded machine: written,
+    /// then closed long after the quiet time), and each would otherwise reload, resetting runs and journal, or log
+    /// the same line twice. Saving the same bytes again reloads nothing; `POST /__mockruns/reset` starts over.
     /// What a read of the file found.
     private enum Found: Equatable, Sendable {
         case bytes([UInt8])
         case unreadable(String)
     }
 
-    /// What the last read found (bytes valid or not, or why it could not read them), and when.
-    private let lastRead: Locked<(found: Found?, at: Double)>
-    /// Transport time for the debounce and `sameSaveSeconds` (never seen by the engine).
+    /// What the last read found (bytes valid or not, or why it could not read them).
+    private let lastRead: Locked<Found?>
+    /// Transport time for the debounce (never seen by the engine).
     private let clock = MonotonicTime()
     /// Set by `stop()`; once true no reload is installed, so none can reset the journal the final report reads.
     private let stopped = Locked(false)
@@ -95,7 +92,7 @@ final class ScenarioWatch: Sendable {
         self.timeScale = timeScale
         // What startup served, read again (the loader keeps no bytes) before the watch exists: a save after this
         // read is an event and differs; one before the watch is missed, with or without this read.
-        lastRead = Locked(((try? Self.readRegularFile(path)).map(Found.bytes), clock.seconds()))
+        lastRead = Locked((try? Self.readRegularFile(path)).map(Found.bytes))
         let folder = Self.folder(of: path)
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw Self.failure("cannot watch \(path) for changes: inotify: \(String(cString: strerror(errno)))") }
@@ -216,12 +213,11 @@ final class ScenarioWatch: Sendable {
         } catch {
             found = .unreadable(error.reason)
         }
-        let now = clock.seconds()
-        let sameSave = lastRead.withLock { last in
-            defer { last = (found, now) }
-            return last.found == found && now - last.at < Self.sameSaveSeconds
+        let unchanged = lastRead.withLock { last in
+            defer { last = found }
+            return last == found
         }
-        guard !sameSave else { return }
+        guard !unchanged else { return }
         guard case .bytes(let bytes) = found else {
             if case .unreadable(let reason) = found {
                 Console.log("watch: cannot read \(shown) (\(reason)), still serving the previous scenario")

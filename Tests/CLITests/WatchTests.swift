@@ -175,7 +175,7 @@ import Testing
         let (before, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
         #expect(String(decoding: before, as: UTF8.self).contains("SCR_017041-1"))
 
-        // The same scenario saved again (one more space: the same bytes soon after are taken for the same save).
+        // The same scenario saved again, one space more (the very same bytes would be no change).
         try watched.writeInPlace(Self.alpha + " ")
         #expect(try await watched.settle("mockruns: reloaded scenario alpha", count: 1) == 1, "\(watched.process.errors)")
         let (runs, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
@@ -223,6 +223,18 @@ import Testing
         try handle.close()  // IN_CLOSE_WRITE
         #expect(try await watched.settle("mockruns: reloaded scenario beta", count: 1) == 1, "\(watched.process.errors)")
         #expect(try await watched.scenarioName() == "beta")
+        try await watched.stop()
+    }
+
+    /// A save that leaves the bytes as they were is no change: the runs and the journal stay.
+    @Test func savingTheSameBytesReloadsNothing() async throws {
+        let watched = try await Watched(Self.alpha)
+        _ = try await watched.foundryStatus()
+        try watched.writeInPlace(Self.alpha)
+        try watched.writeThenRename(Self.alpha)
+        #expect(try await watched.settle("reloaded", count: 0) == 0, "\(watched.process.errors)")
+        let (runs, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
+        #expect(String(decoding: runs, as: UTF8.self).contains("SCR_017041-1"), "the run was reset")
         try await watched.stop()
     }
 
