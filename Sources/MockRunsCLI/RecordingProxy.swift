@@ -100,9 +100,10 @@ final class RecordingProxy: HTTPResponder {
     private func forwarded(_ request: HTTPRequest) -> OutboundRequest {
         var target = upstream.target == "/" ? "" : String(upstream.target.split(separator: "?", maxSplits: 1)[0])
         if target.hasSuffix("/") { target.removeLast() }
-        target += Self.percentEncoded(request.path, keeping: "/")
+        // The server decoded the path and query: written again, encoded, so nothing the client sent splits the line.
+        target += PercentEncoding.encode(request.path, keeping: "/")
         if !request.query.isEmpty {
-            target += "?" + request.query.map { Self.percentEncoded($0.name, keeping: "") + "=" + Self.percentEncoded($0.value, keeping: "") }
+            target += "?" + request.query.map { PercentEncoding.encode($0.name) + "=" + PercentEncoding.encode($0.value) }
                 .joined(separator: "&")
         }
         let connectionNamed = (request.headers["Connection"] ?? "").split(separator: ",").map { String($0).trimmingSpaces() }
@@ -114,27 +115,6 @@ final class RecordingProxy: HTTPResponder {
             headers.add(field.name, field.value)
         }
         return OutboundRequest(method: request.method, url: upstream.with(target: target), headers: headers, body: request.body)
-    }
-
-    /// The server decodes the path and query; they are written again, every byte but unreserved ones (and
-    /// `keeping`) as %XX, so nothing the client sent can split the request line.
-    static func percentEncoded(_ text: String, keeping: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                if keeping.utf8.contains(byte) {
-                    out.unicodeScalars.append(Unicode.Scalar(byte))
-                } else {
-                    let hex = Array("0123456789ABCDEF".utf8)
-                    out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-                }
-            }
-        }
-        return out
     }
 
     /// An error of the recorder itself, in the API's own error body when the path is the API's.

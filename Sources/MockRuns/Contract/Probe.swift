@@ -291,22 +291,7 @@ public final class ProbeSession {
     }
 
     /// Query-safe form of `text`: unreserved characters kept, every other byte `%XX`.
-    public static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                out += "%"
-                out.unicodeScalars.append(hex[Int(byte >> 4)])
-                out.unicodeScalars.append(hex[Int(byte & 15)])
-            }
-        }
-        return out
-    }
+    public static func percentEncoded(_ text: String) -> String { PercentEncoding.encode(text) }
 
     public static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
