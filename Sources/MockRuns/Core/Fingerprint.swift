@@ -28,7 +28,7 @@ public enum Fingerprint {
         var latest: (secret: String, fingerprint: String)?
 
         func last(_ secret: String) -> String? {
-            guard let latest, Fingerprint.sameBytes(latest.secret, secret) else { return nil }
+            guard let latest, Credentials.equal(latest.secret, secret) else { return nil }
             return latest.fingerprint
         }
 
@@ -40,17 +40,6 @@ public enum Fingerprint {
 
     private static let memo = Locked(Memo())
     private static let memoCapacity = 1024
-
-    /// Byte equality of two strings (String's `==` takes canonically equal text as equal).
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        if let same = a.utf8.withContiguousStorageIfAvailable({ x in
-            b.utf8.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
-        }), let same {
-            return same
-        }
-        return a.utf8.elementsEqual(b.utf8)
-    }
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
