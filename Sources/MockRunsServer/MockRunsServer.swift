@@ -110,21 +110,26 @@ public final class MockRunsServer: MockRunsSteering {
         }
     }
 
-    /// A scenario as the admin API takes it in a body: a bundled name, or a whole (checked) document.
+    /// A scenario as the admin API takes it in a body: a bundled name, or a whole document, checked here first
+    /// so errors name its file.
     static func document(_ source: Source) throws(Failure) -> JSON {
+        let bytes: [UInt8], file: String
         switch source {
         case .bundled(let name):
             return .string(name)
         case .file(let path):
-            _ = try scenario(source)  // checked here, so errors name the file
-            guard let bytes = FileManager.default.contents(atPath: path), let json = try? JSON.parse(Array(bytes)) else {
+            guard let data = FileManager.default.contents(atPath: path) else {
                 throw Failure(status: nil, message: "cannot read the scenario file \(path)")
             }
-            return json
-        case .json(let text, _):
-            _ = try scenario(source)
-            guard let json = try? JSON.parse(text) else { throw Failure(status: nil, message: "the scenario is not JSON") }
-            return json
+            (bytes, file) = (Array(data), path)
+        case .json(let text, let name):
+            (bytes, file) = (Array(text.utf8), name)
+        }
+        do {
+            _ = try catalog.loader.load(bytes, file: file)
+            return try JSON.parse(bytes)
+        } catch {
+            throw Failure(status: nil, message: "\(error)")
         }
     }
 
