@@ -59,8 +59,11 @@ extension MockRunsCommand {
     /// (`Serve.parseQuickly`), then by it when the quick parser leaves the line to it: building the whole command
     /// tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI fixtures pay
     /// on every start.
+    /// The names `configuration.subcommands` answers to (and `help`), written out so start-up builds no command
+    /// tree; `CLIParsingTests` holds the two lists together.
+    static let subcommandNames = ["serve", "validate", "list", "schema", "openapi", "verify", "record", "contract", "help"]
+
     static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
-        let subcommandNames = ["serve", "validate", "list", "schema", "openapi", "verify", "record", "contract", "help"]
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }

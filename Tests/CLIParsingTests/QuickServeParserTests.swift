@@ -52,3 +52,10 @@ import Testing
         #expect(Serve.parseQuickly(arguments) == nil)
     }
 }
+
+/// The fast path's list of subcommand names is written out (start-up builds no command tree): it must be the
+/// command's own list, or a new subcommand would be parsed as options of serve.
+@Test func theFastPathKnowsEverySubcommand() {
+    let names = MockRunsCommand.configuration.subcommands.map { $0._commandName } + ["help"]
+    #expect(MockRunsCommand.subcommandNames.sorted() == names.sorted())
+}
