@@ -53,12 +53,53 @@ extension APIFake {
 public struct Endpoint: Sendable, Equatable {
     public var name: String
     public var runID: String?
-    public var parameters: [String: String]
+    public var parameters: PathParameters
 
-    public init(_ name: String, runID: String? = nil, parameters: [String: String] = [:]) {
+    public init(_ name: String, runID: String? = nil, parameters: PathParameters = [:]) {
         self.name = name
         self.runID = runID
         self.parameters = parameters
+    }
+}
+
+/// The values a route's captures took, read by name like a dictionary (`parameters["run_id"]`). A route has one
+/// to three captures: kept as a short list in pattern order and looked up by comparing names, because building
+/// and hashing a `[String: String]` for every matched request cost more than the rest of the match.
+public struct PathParameters: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    private var pairs: [(key: String, value: String)]
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        pairs = []
+        for (key, value) in elements { self[key] = value }
+    }
+
+    init(capacity: Int) {
+        pairs = []
+        pairs.reserveCapacity(capacity)
+    }
+
+    /// The value captured as `name`, nil when the route has no such capture. Setting replaces a value of that name.
+    public subscript(name: String) -> String? {
+        get { pairs.first { $0.key == name }?.value }
+        set {
+            pairs.removeAll { $0.key == name }
+            if let newValue { pairs.append((key: name, value: newValue)) }
+        }
+    }
+
+    /// Adds a capture (a pattern's names are its own: no look for an earlier one).
+    mutating func append(_ name: String, _ value: String) {
+        pairs.append((key: name, value: value))
+    }
+
+    public var count: Int { pairs.count }
+    public var isEmpty: Bool { pairs.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: String)]> { pairs.makeIterator() }
+
+    /// Equal when they hold the same names with the same values, in any order (as dictionaries compare).
+    public static func == (lhs: PathParameters, rhs: PathParameters) -> Bool {
+        lhs.count == rhs.count && lhs.pairs.allSatisfy { rhs[$0.key] == $0.value }
     }
 }
 

@@ -64,6 +64,8 @@ public struct PathPattern: Sendable {
     /// Literal segments match whatever their ASCII case (Solvexia's `processRuns` and `processruns`).
     public let caseInsensitive: Bool
     fileprivate let segments: [Segment]
+    /// How many segments capture.
+    private let captures: Int
 
     fileprivate enum Segment: Sendable {
         case literal(Literal)
@@ -79,14 +81,15 @@ public struct PathPattern: Sendable {
             }
             return .literal(Literal(part, caseInsensitive: caseInsensitive))
         }
+        captures = segments.count { if case .capture = $0 { true } else { false } }
     }
 
     /// The captured parameters, or nil when `path` does not fit. A trailing slash is ignored.
-    public func match(_ path: PathSegments) -> [String: String]? {
+    public func match(_ path: PathSegments) -> PathParameters? {
         guard fits(path) else { return nil }
-        var captured: [String: String] = [:]
-        for (index, segment) in segments.enumerated() {
-            if case .capture(let name) = segment { captured[name] = path[index] }
+        var captured = PathParameters(capacity: captures)
+        for index in segments.indices {
+            if case .capture(let name) = segments[index] { captured.append(name, path[index]) }
         }
         return captured
     }
