@@ -122,15 +122,18 @@ public struct FakeContext: Sendable {
     public let settings: [String: JSON]
     /// Scenario time when the request was admitted.
     public let now: Timestamp
-    /// Records a contract deviation: something the real service would refuse that the scenario lets pass. In
-    /// strict mode a fake refuses such a request as the real service would, and still records it.
-    public let deviation: @Sendable (String) -> Void
+    /// Where the server reports deviations (stderr), and what of the request a report names.
+    private let deviationLog: @Sendable (String) -> Void
+    private let method: String
+    private let path: String
     /// Strict contract mode (`--strict` or the scenario's `"strict": true`): refuse what the real service refuses.
     public let strict: Bool
 
+    /// - Parameter deviationLog: the server's own report of deviations, one for every request (no closure is
+    ///   made per request).
     public init(
         scenario: LiveScenario, request: HTTPRequest, options: ServerOptions, settings: [String: JSON], now: Timestamp,
-        strict: Bool = false, deviation: @escaping @Sendable (String) -> Void
+        strict: Bool = false, deviationLog: @escaping @Sendable (String) -> Void
     ) {
         self.now = now
         self.strict = strict
@@ -140,7 +143,17 @@ public struct FakeContext: Sendable {
         self.headers = request.headers
         self.basePath = request.basePath
         self.settings = settings
-        self.deviation = deviation
+        self.deviationLog = deviationLog
+        self.method = request.method
+        self.path = request.path
+    }
+
+    /// Records a contract deviation: something the real service would refuse that the scenario lets pass. In
+    /// strict mode a fake refuses such a request as the real service would, and still records it.
+    public func deviation(_ note: String) {
+        // Kept with the request's observation (the journal entry reads it): no lock of its own per request.
+        scenario.withEngine { $0.noteDeviation(note) }
+        deviationLog("contract deviation: \(method) \(Credentials.printable(path)): \(note)")
     }
 }
 

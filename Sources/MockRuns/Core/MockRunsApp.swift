@@ -60,7 +60,7 @@ public final class MockRunsApp: HTTPResponder {
             }
         }
         var reply = route(request, in: root)
-        reply.response = stamped(reply.response, in: root)
+        stamp(&reply.response, in: root)
         return reply
     }
 
@@ -85,7 +85,7 @@ public final class MockRunsApp: HTTPResponder {
         inner.path = rest
         inner.basePath = Self.sessionPrefix + name  // as the client named it: `default` too
         var reply = route(inner, in: session)
-        reply.response = stamped(reply.response, in: session)
+        stamp(&reply.response, in: session)
         return reply
     }
 
@@ -115,10 +115,16 @@ public final class MockRunsApp: HTTPResponder {
     /// `X-Content-Type-Options: nosniff`, so a browser never reads an answer as anything but its declared type.
     func stamped(_ response: HTTPResponse, in session: Session) -> HTTPResponse {
         var response = response
-        response.headers.set("X-Content-Type-Options", "nosniff")
-        guard response.headers["Date"] == nil else { return response }
-        response.headers.add("Date", session.httpDate())
+        stamp(&response, in: session)
         return response
+    }
+
+    /// `stamped` in place: a reply's own response changed where it lies (a copy to change shared its headers'
+    /// storage with the reply, so the first header set copied the whole array).
+    func stamp(_ response: inout HTTPResponse, in session: Session) {
+        response.headers.set("X-Content-Type-Options", "nosniff")
+        guard response.headers["Date"] == nil else { return }
+        response.headers.add("Date", session.httpDate())
     }
 
     private func route(_ request: HTTPRequest, in session: Session) -> Reply {
@@ -136,7 +142,7 @@ public final class MockRunsApp: HTTPResponder {
         }
         var reply = routeAPI(request, in: session)
         if options.cors.allows(origin) {
-            reply.response = stamped(reply.response, in: session)  // so Date is among the headers exposed
+            stamp(&reply.response, in: session)  // so Date is among the headers exposed
             options.cors.decorate(&reply.response, origin: origin)
         }
         return reply
@@ -211,17 +217,9 @@ public final class MockRunsApp: HTTPResponder {
                     fault: "status \(response.status)", in: session)
             }
         }
-        let log = deviationLog
-        let method = request.method
-        let path = request.path
         let context = FakeContext(
             scenario: scenario, request: request, options: options, settings: settings, now: now,
-            strict: options.strict || scenarioStrict
-        ) { note in
-            // Kept with the request's observation (read below with `seen`): no lock of its own per request.
-            scenario.withEngine { $0.noteDeviation(note) }
-            log("contract deviation: \(method) \(Credentials.printable(path)): \(note)")
-        }
+            strict: options.strict || scenarioStrict, deviationLog: deviationLog)
         let response: HTTPResponse
         do {
             response = try fake.handle(request, at: endpoint, context: context)
@@ -322,7 +320,7 @@ public final class MockRunsApp: HTTPResponder {
     /// Journals `reply` to `request` (what the engine observed while serving it included) and tags the reply
     /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
     func journalled(
-        _ reply: Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
+        _ reply: consuming Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
         seen: (Timestamp, Observation)? = nil, in session: Session
     ) -> Reply {
         let (at, observed) = seen ?? session.scenario.withEngine { ($0.now, $0.observation) }
@@ -349,7 +347,7 @@ public final class MockRunsApp: HTTPResponder {
             headers: request.headers.fields.map { (name: $0.name, value: Redaction.headerValue($0.name, $0.value)) },
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: observation, credential: credential, status: status,
-            retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
+            retryAfter: tagged.drop == nil ? tagged.response.headers["Retry-After"] : nil, fault: fault,
             deviations: deviations, submission: observation.created ? Self.submissionFingerprint(request) : nil)
         tagged.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
         return tagged
