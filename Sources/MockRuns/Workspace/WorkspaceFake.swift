@@ -92,14 +92,18 @@ public struct WorkspaceFake: APIFake {
         if endpoint.name == "list" { return try list(request, workspace: workspace, render: render, context: context) }
 
         let runID = endpoint.parameters["runId"] ?? ""
-        // Every run endpoint first checks that the run exists in this workspace, without counting a poll.
+        if endpoint.name == "get" {
+            // Checked and counted as a poll under one lock: a run of another workspace is not counted.
+            let read = context.scenario.withEngine { engine -> ReadResult in
+                guard Self.exists(engine.peek(api: Self.api, id: runID), in: workspace) else { return .notFound }
+                return engine.read(api: Self.api, id: runID)
+            }
+            guard case .found(let view) = read else { throw Self.runNotFound(runID) }
+            return ok(render.run(view))
+        }
+        // Every other run endpoint first checks that the run exists in this workspace, without counting a poll.
         let current = try peek(runID, workspace: workspace, context: context)
         switch endpoint.name {
-        case "get":
-            switch context.scenario.withEngine({ $0.read(api: Self.api, id: runID) }) {
-            case .found(let view): return ok(render.run(view))
-            case .gone, .notFound: throw Self.runNotFound(runID)
-            }
         case "cancel":
             return try cancel(runID, render: render, context: context)
         case "output":
@@ -147,10 +151,15 @@ public struct WorkspaceFake: APIFake {
     }
 
     private func peek(_ runID: String, workspace: String, context: FakeContext) throws(APIError) -> RunView {
-        guard let view = context.scenario.withEngine({ $0.peek(api: Self.api, id: runID) }), !view.gone,
-            WorkspaceRender.belongs(view, to: workspace)
+        guard let view = context.scenario.withEngine({ $0.peek(api: Self.api, id: runID) }), Self.exists(view, in: workspace)
         else { throw Self.runNotFound(runID) }
         return view
+    }
+
+    /// Whether `view` is a run this workspace's client may see (not gone, and its own or a shared scripted one).
+    private static func exists(_ view: RunView?, in workspace: String) -> Bool {
+        guard let view, !view.gone else { return false }
+        return WorkspaceRender.belongs(view, to: workspace)
     }
 
     // MARK: auth

@@ -66,17 +66,17 @@ struct WorkspaceRender {
         var bytes: [UInt8]
     }
 
+    /// Whether the run's output can be downloaded now (see the fields above).
+    func outputReady(_ view: RunView) -> Bool {
+        let f = view.fields
+        if let explicit = f["output_ready"]?.boolValue { return explicit }
+        guard view.state == "succeeded", let done = view.entered("succeeded") else { return false }
+        return now >= done.adding(seconds: f["output_delay_seconds"]?.doubleValue ?? 0)
+    }
+
     func outputFile(_ view: RunView) -> OutputFile {
         let f = view.fields
-        var ready: Bool
-        if let explicit = f["output_ready"]?.boolValue {
-            ready = explicit
-        } else if view.state == "succeeded", let done = view.entered("succeeded") {
-            let delay = f["output_delay_seconds"]?.doubleValue ?? 0
-            ready = now >= done.adding(seconds: delay)
-        } else {
-            ready = false
-        }
+        let ready = outputReady(view)
         let document = f["document_id"]?.stringValue ?? view.request["document_id"]?.stringValue ?? ""
         let content = f["output_content"]?.stringValue ?? "document_id,run_id,status\n\(document),\(view.id),\(view.state)\n"
         return OutputFile(
@@ -85,12 +85,14 @@ struct WorkspaceRender {
     }
 
     func outputObject(_ view: RunView) -> [(String, JSON)] {
-        let file = outputFile(view)
-        guard file.ready else {
+        // Readiness first: the file (its text made to tell its size) only for a run whose output is ready, not
+        // on every poll of a run still going.
+        guard outputReady(view) else {
             return [
                 ("ready", false), ("filename", .null), ("content_type", .null), ("size_bytes", .null), ("download_url", .null),
             ]
         }
+        let file = outputFile(view)
         return [
             ("ready", true), ("filename", .string(file.filename)), ("content_type", .string(file.contentType)),
             ("size_bytes", .int(file.bytes.count)), ("download_url", .string(path(view.id) + "/output/download")),
