@@ -6,9 +6,25 @@ enum Redaction {
     static let credentialHeaders = ["authorization", "proxy-authorization", "x-sbg-auth-token", "x-api-key", "cookie"]
     static let credentialParameters = ["apikey", "api_key", "access_token", "token", "client_secret"]
 
+    /// The lengths of `credentialHeaders`' names, one bit each: most headers of a request are not credentials,
+    /// and their length alone says so without a comparison each (or a hash: a Set<Int> cost more than the names).
+    private static let credentialHeaderLengths = lengthBits(credentialHeaders)
+    private static let credentialParameterLengths = lengthBits(credentialParameters)
+
+    private static func lengthBits(_ names: [String]) -> UInt64 {
+        names.reduce(0) { $0 | 1 << UInt64($1.utf8.count) }  // every name is shorter than 64 bytes
+    }
+
+    private static func mayBeOne(of lengths: UInt64, _ name: String) -> Bool {
+        let count = name.utf8.count
+        return count < 64 && lengths & 1 << UInt64(count) != 0
+    }
+
     static func headerValue(_ name: String, _ value: String) -> String {
         // Compared without lower-casing (no allocation per header of every request).
-        guard credentialHeaders.contains(where: { HTTPHeaders.sameName($0, name) }) else { return value }
+        guard mayBeOne(of: credentialHeaderLengths, name),
+            credentialHeaders.contains(where: { HTTPHeaders.sameName($0, name) })
+        else { return value }
         // Keep an Authorization scheme (`Bearer`, `Api-Key`): which scheme a client used matters. (Only those
         // headers are split: a token header's value is fingerprinted whole.)
         guard HTTPHeaders.sameName(name, "authorization") || HTTPHeaders.sameName(name, "proxy-authorization") else {
@@ -22,6 +38,9 @@ enum Redaction {
     }
 
     static func queryValue(_ name: String, _ value: String) -> String {
-        credentialParameters.contains(where: { HTTPHeaders.sameName($0, name) }) ? Fingerprint.of(value) : value
+        guard mayBeOne(of: credentialParameterLengths, name),
+            credentialParameters.contains(where: { HTTPHeaders.sameName($0, name) })
+        else { return value }
+        return Fingerprint.of(value)
     }
 }
