@@ -30,11 +30,13 @@ enum Redaction {
         guard HTTPHeaders.sameName(name, "authorization") || HTTPHeaders.sameName(name, "proxy-authorization") else {
             return Fingerprint.of(value)
         }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        if parts.count == 2 {
-            return parts[0] + " " + Fingerprint.of(String(parts[1]))
-        }
-        return Fingerprint.of(value)
+        // `Scheme credential`: the scheme (leading spaces skipped) kept, everything after the space that ends it
+        // fingerprinted whole; with nothing after that space, the whole value is. Cut as bytes, in place.
+        let bytes = value.utf8
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+            let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")), bytes.index(after: space) != bytes.endIndex
+        else { return Fingerprint.of(value) }
+        return String(Substring(bytes[start...space])) + Fingerprint.of(String(Substring(bytes[bytes.index(after: space)...])))
     }
 
     static func queryValue(_ name: String, _ value: String) -> String {

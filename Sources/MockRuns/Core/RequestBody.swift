@@ -37,12 +37,17 @@ extension HTTPRequest {
     }
 
     /// The credential of an `Authorization: <scheme> <credential>` header (scheme compared without regard to
-    /// case, white space trimmed); nil when there is none, the scheme differs or the credential is empty.
+    /// ASCII case, as a token is; white space trimmed); nil when there is none, the scheme differs or the
+    /// credential is empty. Read as bytes: no lower-cased copies, and no Unicode case mapping that would let
+    /// another character stand for a letter of the scheme (the Kelvin sign lower-cases to `k`).
     public func authorization(scheme: String) -> String? {
         guard let header = headers["Authorization"] else { return nil }
-        let parts = header.trimmingSpaces().split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == scheme.lowercased() else { return nil }
-        let credential = String(parts[1]).trimmingSpaces()
+        let value = header.trimmingSpaces()
+        let bytes = value.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+            bytes[..<space].elementsEqual(scheme.utf8, by: { $0.asciiLowercased == $1.asciiLowercased })
+        else { return nil }
+        let credential = String(Substring(bytes[bytes.index(after: space)...])).trimmingSpaces()
         return credential.isEmpty ? nil : credential
     }
 }

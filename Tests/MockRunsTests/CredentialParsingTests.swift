@@ -1,0 +1,51 @@
+import MockRunsHTTP
+import Testing
+
+@testable import MockRuns
+
+/// How a request's credential is read (`authorization(scheme:)`) and how the journal hides it (`Redaction`):
+/// both work on bytes, so what matches and what is kept does not depend on Unicode case mapping or graphemes.
+@Suite struct CredentialParsingTests {
+    func request(authorization: String) -> HTTPRequest {
+        HTTPRequest(method: "GET", path: "/", headers: HTTPHeaders([("Authorization", authorization)]))
+    }
+
+    @Test func theSchemeMatchesWithoutRegardToASCIICaseAndTheCredentialIsTrimmed() {
+        #expect(request(authorization: "Bearer tok").authorization(scheme: "Bearer") == "tok")
+        #expect(request(authorization: "bEARER   tok \t").authorization(scheme: "Bearer") == "tok")
+        #expect(request(authorization: "Api-Key k1").authorization(scheme: "api-key") == "k1")
+        #expect(request(authorization: "Bearer").authorization(scheme: "Bearer") == nil)
+        #expect(request(authorization: "Bearer   ").authorization(scheme: "Bearer") == nil)
+        #expect(request(authorization: "Bearerx tok").authorization(scheme: "Bearer") == nil)
+        #expect(request(authorization: "Basic dG9r").authorization(scheme: "Bearer") == nil)
+        #expect(HTTPRequest(method: "GET", path: "/").authorization(scheme: "Bearer") == nil)
+    }
+
+    /// `"K".lowercased()` is `"k"` (U+212A KELVIN SIGN): compared by Unicode lower-casing, `Api-Key` would
+    /// accept a scheme spelled with another character.
+    @Test func noOtherCharacterStandsForALetterOfTheScheme() {
+        #expect(request(authorization: "Api-\u{212A}ey k1").authorization(scheme: "Api-Key") == nil)
+        #expect(request(authorization: "Bearer\u{0}x tok").authorization(scheme: "Bearer") == nil)
+    }
+
+    @Test func trimmingCutsSpacesAndTabsAsBytes() {
+        #expect(" \t a b \t".trimmingSpaces() == "a b")
+        #expect("ab".trimmingSpaces() == "ab")
+        #expect(" \t ".trimmingSpaces() == "")
+        #expect(" \u{301}x".trimmingSpaces() == "\u{301}x")  // a space before a combining mark is a space
+    }
+
+    @Test func redactionKeepsTheSchemeAndFingerprintsTheRest() {
+        let fingerprint = Fingerprint.of("tok")
+        #expect(Redaction.headerValue("Authorization", "Bearer tok") == "Bearer " + fingerprint)
+        #expect(Redaction.headerValue("authorization", "Bearer  tok") == "Bearer " + Fingerprint.of(" tok"))
+        #expect(Redaction.headerValue("Authorization", "tok") == fingerprint)
+        #expect(Redaction.headerValue("Authorization", "Bearer ") == Fingerprint.of("Bearer "))
+        #expect(Redaction.headerValue("X-SBG-Auth-Token", "tok") == fingerprint)
+        #expect(Redaction.headerValue("X-Api-Key", "Bearer tok") == Fingerprint.of("Bearer tok"))  // a token header: whole
+        #expect(Redaction.headerValue("Accept", "Bearer tok") == "Bearer tok")
+        #expect(Redaction.headerValue("X-Api-Kez", "tok") == "tok")  // same length as a credential header, not one
+        #expect(Redaction.queryValue("API_KEY", "k") == Fingerprint.of("k"))
+        #expect(Redaction.queryValue("apikeys", "k") == "k")
+    }
+}
