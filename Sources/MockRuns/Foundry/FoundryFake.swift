@@ -55,11 +55,17 @@ public struct FoundryFake: APIFake {
     public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint {
         var endpoint = endpoint
         // The run a request is about is its key (from the query or the body), so faults can target one source.
-        if case .success(let values) = request.parameters(), let key = Self.key(from: values) {
+        if Self.queryOnly(request) {
+            // A status poll: its parameters are its query's, read in place (first of each name, as `parameters()`).
+            endpoint.runID = Self.key { request.queryValue($0) }
+        } else if case .success(let values) = request.parameters(), let key = Self.key(from: values) {
             endpoint.runID = key
         }
         return endpoint
     }
+
+    /// A request whose parameters can only be in its query (no body, no form).
+    private static func queryOnly(_ request: HTTPRequest) -> Bool { request.body.isEmpty && request.form == nil }
 
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse
@@ -87,7 +93,9 @@ public struct FoundryFake: APIFake {
         guard let status2Match = values["status2Match"], Self.statusMatches.contains(status2Match) else {
             throw APIError(400, "Invalid status2Match \"\(values["status2Match"] ?? "")\"; allowed: error, finished")
         }
-        let key = Self.key(from: values) ?? ""
+        // A status poll's values are its query's, from which `refine` already made the key.
+        let polled = endpoint.name == "run_status" && Self.queryOnly(request)
+        let key = (polled ? endpoint.runID : nil) ?? Self.key(from: values) ?? ""
         return endpoint.name == "run" ? try run(values, key: key, context: context) : try status(values, key: key, context: context)
     }
 
@@ -148,9 +156,17 @@ public struct FoundryFake: APIFake {
     }
 
     static func key(from values: [String: String]) -> String? {
-        let parts = requiredParameters.map { values[$0] ?? "" }
-        guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        return parts.joined(separator: "/")
+        key { values[$0] }
+    }
+
+    /// The run's key, `sourceID/status2Match/stepName`; nil when one of them is missing or empty.
+    static func key(_ value: (String) -> String?) -> String? {
+        var key = ""
+        for name in requiredParameters {
+            guard let part = value(name), !part.isEmpty else { return nil }
+            key += key.isEmpty ? part : "/" + part
+        }
+        return key
     }
 
     /// Foundry's errors are plain text ("Response Body: (error message)"); a 403 may be empty by setting.
