@@ -11,6 +11,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         self.fields = fields
     }
 
+    /// Room for `count` fields without regrowing (a response gathers several, one at a time).
+    public mutating func reserveCapacity(_ count: Int) {
+        fields.reserveCapacity(count)
+    }
+
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value

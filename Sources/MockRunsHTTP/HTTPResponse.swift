@@ -18,6 +18,16 @@ public struct HTTPResponse: Sendable {
         self.body = .bytes(body)
     }
 
+    /// The fields most answers end with (their type, `X-Content-Type-Options`, `Date`, an id, Retry-After ...):
+    /// room made once, instead of the array regrowing field by field on every answer.
+    static let typicalHeaderCount = 6
+
+    private static func roomy(_ headers: HTTPHeaders) -> HTTPHeaders {
+        var headers = headers
+        if headers.fields.isEmpty { headers.reserveCapacity(typicalHeaderCount) }
+        return headers
+    }
+
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), stream: any ResponseStream) {
         self.status = status
         self.headers = headers
@@ -26,7 +36,7 @@ public struct HTTPResponse: Sendable {
 
     /// A `text/plain` answer.
     public static func text(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
-        var headers = headers
+        var headers = roomy(headers)
         headers.set("Content-Type", "text/plain; charset=utf-8")
         return HTTPResponse(status: status, headers: headers, body: Array(text.utf8))
     }
@@ -35,7 +45,7 @@ public struct HTTPResponse: Sendable {
     public static func json(
         _ status: Int, _ json: [UInt8], contentType: String = "application/json", headers: HTTPHeaders = HTTPHeaders()
     ) -> HTTPResponse {
-        var headers = headers
+        var headers = roomy(headers)
         headers.set("Content-Type", contentType)
         return HTTPResponse(status: status, headers: headers, body: json)
     }

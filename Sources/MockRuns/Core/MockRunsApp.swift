@@ -56,7 +56,9 @@ public final class MockRunsApp: HTTPResponder {
             if Self.isSessionPath(request.path) { return respondInSession(request) }
             if request.path.hasPrefix(Self.adminPrefix) || request.path == "/__mockruns" {
                 // Admin requests steer the server; the journal is for what the client under test sent.
-                return Reply(stamped(guardedAdmin(request), in: root))
+                var response = guardedAdmin(request)
+                stamp(&response, in: root)
+                return Reply(response)
             }
         }
         var reply = route(request, in: root)
@@ -113,7 +115,7 @@ public final class MockRunsApp: HTTPResponder {
 
     /// Adds the Date header from the session's scenario clock, so answers are the same bytes on every run, and
     /// `X-Content-Type-Options: nosniff`, so a browser never reads an answer as anything but its declared type.
-    func stamped(_ response: HTTPResponse, in session: Session) -> HTTPResponse {
+    func stamped(_ response: consuming HTTPResponse, in session: Session) -> HTTPResponse {
         var response = response
         stamp(&response, in: session)
         return response
