@@ -68,9 +68,10 @@ extension MockRunsApp {
     }
 
     func admin(_ request: HTTPRequest) -> HTTPResponse {
-        let path = String(request.path.dropFirst("/__mockruns".count)).trimmingTrailingSlash()
+        // Cut as bytes: the prefixes are ASCII, and the caller checked that the path starts with the first.
+        let path = String(Substring(request.path.utf8.dropFirst("/__mockruns".utf8.count))).trimmingTrailingSlash()
         if path == "/sessions" || path.hasPrefix("/sessions/") {
-            return sessionsAdmin(request, path: String(path.dropFirst("/sessions".count)))
+            return sessionsAdmin(request, path: String(Substring(path.utf8.dropFirst("/sessions".utf8.count))))
         }
         return admin(request, path: path, in: root)
     }
@@ -285,6 +286,7 @@ extension MockRunsApp {
 
 extension String {
     fileprivate func trimmingTrailingSlash() -> String {
+        guard utf8.last == UInt8(ascii: "/") else { return self }  // most paths: nothing to cut, nothing copied
         var s = self
         while s.hasSuffix("/") { s.removeLast() }
         return s
