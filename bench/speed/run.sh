@@ -12,6 +12,9 @@
 #   startup       exec -> first 200 on /__mockruns/health (embedded default scenario) vs the floor's first 200,
 #                 median of RUNS starts a round, the two taking turns (bench/host/run.sh's /dev/tcp probe)
 #   --threads 2   the polls and health again, as their own rows, when the binary has that option
+# Beside req/s, each row shows the server's CPU time per request (user + system, from /proc/PID/stat around the
+# wrk run): the server thread is the bottleneck here, so this says how much of a request is mockruns' own work
+# (user) and how much the kernel's TCP (system), which no server on this host can take out.
 # Every measured request is checked first with curl (its first answer must be 200/201), and a wrk run with any
 # non-2xx answer fails the benchmark: a fast 404 is not a benchmark.
 # Targets (mockruns / floor): status polls >= 0.85x req/s, health >= 0.95x, submit >= 0.5x, every p99 <= 1.2x the
@@ -176,10 +179,22 @@ to_us() {
     printf "%.1f\n", n * f }'
 }
 
-# measure SIDE(M|F|T) PORT ROW: 1 s warm-up, then DURATION s; appends req/s and p99 (µs) to the row's results.
+# cpu_ticks PID: the server process's user and system CPU so far, in clock ticks (/proc/PID/stat fields 14, 15;
+# read after the ')' that ends the command name, which may hold spaces).
+cpu_ticks() {
+  local stat
+  stat=$(<"/proc/$1/stat") || die "cannot read /proc/$1/stat"
+  stat=${stat##*) }
+  read -r -a fields <<<"$stat"
+  echo "${fields[11]} ${fields[12]}"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# measure SIDE(M|F|T) PORT ROW: 1 s warm-up, then DURATION s; appends req/s, p99 (µs) and the server's CPU per
+# request (user and system µs: where a request's time goes, beside the floor's) to the row's results.
 # Any non-2xx answer fails the benchmark; socket errors are reported.
 measure() {
-  local side=$1 port=$2 id kind target header wout=$OUT/wrk.out rps p99 non2xx errs
+  local side=$1 port=$2 id kind target header wout=$OUT/wrk.out rps p99 non2xx errs pid before after requests
   IFS='|' read -r id _ _ kind target header <<<"$3"
   target=$(fill "$target") header=$(fill "$header")
   local args=(-t1 -c"$CONNECTIONS" --latency)
@@ -191,8 +206,12 @@ measure() {
   fi
   local rest=()
   [[ $kind == submit ]] && rest=(-- "$target" "$WORKSPACE")
+  pid=$MOCK_PID; [[ $side == F ]] && pid=$FLOOR_PID
   wrk "${args[@]}" -d1s "$url" "${rest[@]}" >/dev/null
+  before=$(cpu_ticks "$pid")
   wrk "${args[@]}" -d"${DURATION}s" "$url" "${rest[@]}" >"$wout"
+  after=$(cpu_ticks "$pid")
+  requests=$(awk '/ requests in / { print $1 }' "$wout")
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$wout")
   p99=$(awk '$1 == "99%" { print $2 }' "$wout")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$wout")
@@ -202,7 +221,12 @@ measure() {
   [[ -z $errs ]] || echo "   $id ($side): socket errors: $errs" >&2
   echo "$rps" >>"$RES/$id.$side.rps"
   to_us "$p99" >>"$RES/$id.$side.p99"
-  printf '   %-22s %-3s %10.0f req/s  p99 %s\n' "$id" "$side" "$rps" "$p99" >&2
+  # shellcheck disable=SC2086 # two numbers each
+  set -- $before $after
+  awk -v u=$(($3 - $1)) -v k=$(($4 - $2)) -v n="$requests" -v t="$TICK_US" \
+    'BEGIN { printf "%.2f %.2f\n", u * t / n, k * t / n }' >>"$RES/$id.$side.cpu"
+  printf '   %-22s %-3s %10.0f req/s  p99 %-9s server CPU per request: %s us user, %s us system\n' "$id" "$side" "$rps" "$p99" \
+    $(tail -1 "$RES/$id.$side.cpu") >&2
 }
 
 # turns ROUND MPORT FPORT SUFFIX ROW...: each row on both servers, who goes first alternating by round.
@@ -295,7 +319,10 @@ else
 fi
 "$MOCKRUNS_BIN" validate "$SCENARIO" >/dev/null || die "$SCENARIO does not validate"
 THREADS=0
-"$MOCKRUNS_BIN" serve --help 2>&1 | grep -q -- --threads && THREADS=1
+# Read whole, then searched: `grep -q` in a pipe stops reading early, the help writer dies of SIGPIPE, and
+# pipefail then counted the option as missing.
+HELP=$("$MOCKRUNS_BIN" serve --help 2>&1 || true)
+[[ $HELP == *--threads* ]] && THREADS=1
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== $ROUNDS rounds of wrk -t1 -c$CONNECTIONS -d${DURATION}s, servers taking turns; $RUNS starts a round" >&2
@@ -342,7 +369,14 @@ verdict() { # verdict VALUE OP LIMIT: "ok" or "MISSED"
 }
 fmt_us() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%.0f us", v }'; }
 
-line() { printf '%-10s %-58s %14s %11s %6s %12s %10s %9s  %s\n' "$@"; }
+line() { printf '%-10s %-58s %14s %11s %6s %12s %10s %9s %17s %15s  %s\n' "$@"; }
+
+# cpu_median FILE: "total (user+system)" µs per request, each the median over the rounds.
+cpu_median() {
+  local u k
+  u=$(cut -d' ' -f1 "$1" | median) k=$(cut -d' ' -f2 "$1" | median)
+  awk -v u="$u" -v k="$k" 'BEGIN { printf "%.1f (%.1f+%.1f)", u + k, u, k }'
+}
 
 # row_line ID API ENDPOINT RPS_TARGET
 row_line() {
@@ -352,7 +386,7 @@ row_line() {
   ratio=$(awk -v a="$m" -v b="$f" 'BEGIN { printf "%.2f", a / b }')
   pratio=$(awk -v a="$mp" -v b="$fp" 'BEGIN { printf "%.2f", a / b }')
   line "$api" "$endpoint" "$(printf '%.0f' "$m")" "$(printf '%.0f' "$f")" "$ratio" "$(fmt_us "$mp")" "$(fmt_us "$fp")" "$pratio" \
-    "req/s >=${target}x $(verdict "$ratio" ">=" "$target"), p99 <=1.2x $(verdict "$pratio" "<=" 1.2)"
+    "$(cpu_median "$RES/$id.M.cpu")" "$(cpu_median "$RES/$id.F.cpu")" "req/s >=${target}x $(verdict "$ratio" ">=" "$target"), p99 <=1.2x $(verdict "$pratio" "<=" 1.2)"
 }
 
 row_parts() { IFS='|' read -r R_ID R_API R_ENDPOINT R_KIND _ <<<"$1"; }
@@ -364,9 +398,11 @@ echo "machine:  $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/
 echo "mockruns: $BUILT, $("$MOCKRUNS_BIN" --version 2>/dev/null | head -1); libmicrohttpd $(pkg-config --modversion libmicrohttpd)"
 echo "method:   wrk -t1 -c$CONNECTIONS keep-alive, ${DURATION} s after 1 s warm-up; $ROUNDS rounds, the servers taking turns; medians over the rounds"
 echo "          mockruns ${MOCKRUNS_ARGS[*]} --scenario bench/speed/scenario.json (the default's seed runs, kept 200)"
+echo "          CPU/req: the server process's CPU time per answered request, µs (user+system, /proc/PID/stat); the"
+echo "          system part is the kernel's TCP work, which the floor pays too: only the user part is mockruns' own"
 echo
-line "API" "endpoint" "mockruns req/s" "floor req/s" "ratio" "mockruns p99" "floor p99" "p99 ratio" "targets"
-line "---" "--------" "--------------" "-----------" "-----" "------------" "---------" "---------" "-------"
+line "API" "endpoint" "mockruns req/s" "floor req/s" "ratio" "mockruns p99" "floor p99" "p99 ratio" "mockruns CPU/req" "floor CPU/req" "targets"
+line "---" "--------" "--------------" "-----------" "-----" "------------" "---------" "---------" "----------------" "-------------" "-------"
 for row in "${POLL_ROWS[@]}" "$HEALTH_ROW"; do
   row_parts "$row"
   target=0.85; [[ $R_KIND == health ]] && target=0.95
@@ -389,7 +425,7 @@ if ((THREADS)); then
 fi
 SM=$(median <"$RES/startup.M.rps") SF=$(median <"$RES/startup.F.rps")
 SR=$(awk -v a="$SM" -v b="$SF" 'BEGIN { printf "%.2f", a / b }')
-line "startup" "exec -> first 200 (embedded default; time, not req/s)" "$(fmt_us "$SM")" "$(fmt_us "$SF")" "$SR" "-" "-" "-" \
+line "startup" "exec -> first 200 (embedded default; time, not req/s)" "$(fmt_us "$SM")" "$(fmt_us "$SF")" "$SR" "-" "-" "-" "-" "-" \
   "time <=1.5x $(verdict "$SR" "<=" 1.5)"
 echo
 ((THREADS)) || echo "--threads: this binary has no such option (mockruns serve --help); no --threads rows."
