@@ -48,4 +48,17 @@ import Testing
         #expect(Redaction.queryValue("API_KEY", "k") == Fingerprint.of("k"))
         #expect(Redaction.queryValue("apikeys", "k") == "k")
     }
+
+    /// The journal's lists: every credential redacted wherever it stands, everything else as sent, in order.
+    @Test func redactedListsChangeOnlyTheCredentials() {
+        let headers = [("Host", "h"), ("X-SBG-Auth-Token", "t1"), ("Accept", "a"), ("Cookie", "c=1"), ("Authorization", "Bearer t2")]
+        let journalled = Redaction.headers(headers.map { (name: $0.0, value: $0.1) })
+        #expect(journalled.map(\.name) == headers.map(\.0))
+        #expect(journalled.map(\.value) == ["h", Fingerprint.of("t1"), "a", Fingerprint.of("c=1"), "Bearer " + Fingerprint.of("t2")])
+        let plain = [(name: "Host", value: "h"), (name: "Accept", value: "a")]
+        #expect(Redaction.headers(plain).map(\.value) == ["h", "a"])
+        let query = Redaction.query([(name: "sourceID", value: "s"), (name: "apiKey", value: "k"), (name: "token", value: "t")])
+        #expect(query.map(\.value) == ["s", Fingerprint.of("k"), Fingerprint.of("t")])
+        #expect(Redaction.query([(name: "resourceID", value: "r")]).map(\.value) == ["r"])
+    }
 }

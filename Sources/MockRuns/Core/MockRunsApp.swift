@@ -345,8 +345,7 @@ public final class MockRunsApp: HTTPResponder {
         // Built as the optional the journal takes it from, so it is moved into the ring, never copied.
         var recorded: Journal.Entry? = Journal.Entry(
             at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
-            query: request.query.map { (name: $0.name, value: Redaction.queryValue($0.name, $0.value)) },
-            headers: request.headers.fields.map { (name: $0.name, value: Redaction.headerValue($0.name, $0.value)) },
+            query: Redaction.query(request.query), headers: Redaction.headers(request.headers.fields),
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: observation, credential: credential, status: status,
             retryAfter: tagged.drop == nil ? tagged.response.headers["Retry-After"] : nil, fault: fault,

@@ -20,11 +20,42 @@ enum Redaction {
         return count < 64 && lengths & 1 << UInt64(count) != 0
     }
 
+    /// Request headers as the journal keeps them: the same array, not a copy, when none is a credential.
+    static func headers(_ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        guard let first = fields.firstIndex(where: { isCredentialHeader($0.name) }) else { return fields }
+        var kept = fields
+        for index in first..<kept.count where index == first || isCredentialHeader(kept[index].name) {
+            kept[index].value = credentialHeaderValue(kept[index].name, kept[index].value)
+        }
+        return kept
+    }
+
+    /// Query arguments as the journal keeps them: the same array when none is a credential.
+    static func query(_ pairs: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        guard let first = pairs.firstIndex(where: { isCredentialParameter($0.name) }) else { return pairs }
+        var kept = pairs
+        for index in first..<kept.count where index == first || isCredentialParameter(kept[index].name) {
+            kept[index].value = Fingerprint.of(kept[index].value)
+        }
+        return kept
+    }
+
+    private static func isCredentialHeader(_ name: String) -> Bool {
+        mayBeOne(of: credentialHeaderLengths, name) && credentialHeaders.contains(where: { HTTPHeaders.sameName($0, name) })
+    }
+
+    private static func isCredentialParameter(_ name: String) -> Bool {
+        mayBeOne(of: credentialParameterLengths, name)
+            && credentialParameters.contains(where: { HTTPHeaders.sameName($0, name) })
+    }
+
     static func headerValue(_ name: String, _ value: String) -> String {
         // Compared without lower-casing (no allocation per header of every request).
-        guard mayBeOne(of: credentialHeaderLengths, name),
-            credentialHeaders.contains(where: { HTTPHeaders.sameName($0, name) })
-        else { return value }
+        isCredentialHeader(name) ? credentialHeaderValue(name, value) : value
+    }
+
+    /// The value of a credential header (`name` is one) as the journal shows it.
+    private static func credentialHeaderValue(_ name: String, _ value: String) -> String {
         // Keep an Authorization scheme (`Bearer`, `Api-Key`): which scheme a client used matters. (Only those
         // headers are split: a token header's value is fingerprinted whole.)
         guard HTTPHeaders.sameName(name, "authorization") || HTTPHeaders.sameName(name, "proxy-authorization") else {
@@ -40,9 +71,6 @@ enum Redaction {
     }
 
     static func queryValue(_ name: String, _ value: String) -> String {
-        guard mayBeOne(of: credentialParameterLengths, name),
-            credentialParameters.contains(where: { HTTPHeaders.sameName($0, name) })
-        else { return value }
-        return Fingerprint.of(value)
+        isCredentialParameter(name) ? Fingerprint.of(value) : value
     }
 }
