@@ -3,8 +3,9 @@ import Testing
 
 @testable import MockRuns
 
-/// How a request's credential is read (`authorization(scheme:)`) and how the journal hides it (`Redaction`):
-/// both work on bytes, so what matches and what is kept does not depend on Unicode case mapping or graphemes.
+/// How a request's credential is read (`authorization(scheme:)`), how the journal hides it (`Redaction`), and
+/// how its media type is read: all work on bytes, so what matches and what is kept does not depend on Unicode
+/// case mapping or graphemes.
 @Suite struct CredentialParsingTests {
     func request(authorization: String) -> HTTPRequest {
         HTTPRequest(method: "GET", path: "/", headers: HTTPHeaders([("Authorization", authorization)]))
@@ -26,6 +27,16 @@ import Testing
     @Test func noOtherCharacterStandsForALetterOfTheScheme() {
         #expect(request(authorization: "Api-\u{212A}ey k1").authorization(scheme: "Api-Key") == nil)
         #expect(request(authorization: "Bearer\u{0}x tok").authorization(scheme: "Bearer") == nil)
+    }
+
+    @Test func theMediaTypeIsTheLowerCasedTokenBeforeTheParameters() {
+        func type(_ value: String) -> String? { HTTPHeaders([("Content-Type", value)]).mediaType }
+        #expect(type("multipart/form-data; boundary=----X7MA4YWxkTrZu0gW") == "multipart/form-data")
+        #expect(type(" Application/JSON ;charset=utf-8") == "application/json")
+        #expect(type("text/plain") == "text/plain")
+        #expect(type(";charset=utf-8") == "")
+        #expect(type("APPLICATION/\u{212A}") == "application/\u{212A}")  // only ASCII letters change case
+        #expect(HTTPHeaders().mediaType == nil)
     }
 
     @Test func trimmingCutsSpacesAndTabsAsBytes() {
