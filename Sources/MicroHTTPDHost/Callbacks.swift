@@ -84,20 +84,15 @@ func mrConnectionNotified(
     }
 }
 
-/// Collects (name, value) pairs from MHD_get_connection_values.
-final class PairCollector {
-    var pairs: [(name: String, value: String)] = []
-}
-
+/// MHD_KeyValueIterator: appends one (name, value) pair to the array `cls` points to (`RequestContext.values`).
 func mrCollectPair(
     _ cls: UnsafeMutableRawPointer?,
     _ kind: MHD_ValueKind,
     _ key: UnsafePointer<CChar>?,
     _ value: UnsafePointer<CChar>?
 ) -> MHD_Result {
-    guard let cls else { return .NO }
-    let collector = Unmanaged<PairCollector>.fromOpaque(cls).takeUnretainedValue()
-    collector.pairs.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
+    guard let pairs = cls?.assumingMemoryBound(to: [(name: String, value: String)].self) else { return .NO }
+    pairs.pointee.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
     return .YES
 }
 

@@ -270,12 +270,19 @@ final class RequestContext {
 
     private var mediaType: String? { headers.mediaType }
 
+    /// The values of one kind (headers, query arguments) in the order they came. Counted first (a nil iterator
+    /// only counts) so the array is allocated once at its size and a request without any allocates nothing;
+    /// filled through a pointer to it for the call's duration rather than through a collector object. (A
+    /// collector class and an array grown by appending cost ~2,900 more instructions a WES status poll.)
     private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
-        let collector = PairCollector()
-        withExtendedLifetime(collector) {
-            _ = MHD_get_connection_values(connection, kind, mrCollectPair, Unmanaged.passUnretained(collector).toOpaque())
+        let count = MHD_get_connection_values(connection, kind, nil, nil)
+        guard count > 0 else { return [] }
+        var pairs: [(name: String, value: String)] = []
+        pairs.reserveCapacity(Int(count))
+        withUnsafeMutablePointer(to: &pairs) { pairs in
+            _ = MHD_get_connection_values(connection, kind, mrCollectPair, pairs)
         }
-        return collector.pairs
+        return pairs
     }
 
     private func destroyPostProcessor() {
