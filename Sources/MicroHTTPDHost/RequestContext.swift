@@ -24,6 +24,9 @@ final class RequestContext {
     private var phase = Phase.reading
 
     private var headers = HTTPHeaders()
+    /// `headers.mediaType`, worked out once when the headers are in: begin, the body's errors and makeRequest
+    /// all ask (each look is a header scan, a split, a trim and a lower-casing).
+    private var mediaType: String?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
     /// Why the request is refused as malformed, if it is.
@@ -56,6 +59,7 @@ final class RequestContext {
     func begin(hiddenBytes: Bool) -> MHD_Result {
         core.watch.headersArrived(connection)
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
+        mediaType = headers.mediaType
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
             malformed = problem
             return answer(refusal())
@@ -267,8 +271,6 @@ final class RequestContext {
     private func header(_ name: String) -> String? {
         MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
     }
-
-    private var mediaType: String? { headers.mediaType }
 
     /// The values of one kind (headers, query arguments) in the order they came. Counted first (a nil iterator
     /// only counts) so the array is allocated once at its size and a request without any allocates nothing;
