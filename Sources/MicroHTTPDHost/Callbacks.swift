@@ -59,11 +59,14 @@ func mrRequestCompleted(
     // The request ended before the access handler ran (only `mr_uri_log`'s marker is there): nothing to release.
     if slot == mr_hidden_bytes_marker() { return }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
-    context.close(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */)
+    let completed = termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */
+    // One reading of the clock for the exchange's end, the watch and the log (each read it before).
+    let now = ContinuousClock.now
+    context.close(completed: completed, at: now)
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    if let connection { core.watch.requestEnded(connection) }
+    if let connection { core.watch.requestEnded(connection, at: now) }
     if let log = core.onRequestCompleted {
-        log(context.logEntry(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */))
+        log(context.logEntry(completed: completed, at: now))
     }
 }
 

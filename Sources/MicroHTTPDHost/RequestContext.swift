@@ -20,6 +20,7 @@ final class RequestContext {
     let path: String
     private let connection: OpaquePointer
     private let core: ServerCore
+    /// When the headers were in (the context is made then): the exchange's start, and the watch's too.
     private let started = ContinuousClock.now
     private var phase = Phase.reading
 
@@ -57,7 +58,7 @@ final class RequestContext {
     /// raw NUL hid part of the request line or of a header) and an announced oversized body whose client waits
     /// for `100 Continue` (it has not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
-        core.watch.headersArrived(connection)
+        core.watch.headersArrived(connection, at: started)
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         mediaType = headers.mediaType
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
@@ -292,18 +293,18 @@ final class RequestContext {
         postProcessor = nil
     }
 
-    /// The exchange is over (completion callback): `completed` when libmicrohttpd wrote the whole answer.
-    func close(completed: Bool) {
+    /// The exchange is over (completion callback, `now`): `completed` when libmicrohttpd wrote the whole answer.
+    func close(completed: Bool, at now: ContinuousClock.Instant) {
         destroyPostProcessor()
         if let tag {
             core.finished(
-                tag: tag, ExchangeEnd(duration: ContinuousClock.now - started, delivered: completed && drop == nil, dropped: drop != nil))
+                tag: tag, ExchangeEnd(duration: now - started, delivered: completed && drop == nil, dropped: drop != nil))
         }
     }
 
-    func logEntry(completed: Bool) -> RequestLogEntry {
+    func logEntry(completed: Bool, at now: ContinuousClock.Instant) -> RequestLogEntry {
         RequestLogEntry(
-            method: method, path: path, status: status, duration: ContinuousClock.now - started, drop: drop,
+            method: method, path: path, status: status, duration: now - started, drop: drop,
             completed: completed && drop == nil)
     }
 }
