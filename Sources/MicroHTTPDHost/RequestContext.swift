@@ -60,7 +60,7 @@ final class RequestContext {
     func begin(hiddenBytes: Bool) -> MHD_Result {
         core.watch.headersArrived(connection, at: started)
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
-        mediaType = headers.mediaType
+        mediaType = Self.mediaType(of: headers)
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
             malformed = problem
             return answer(refusal())
@@ -306,6 +306,30 @@ final class RequestContext {
         RequestLogEntry(
             method: method, path: path, status: status, duration: now - started, drop: drop,
             completed: completed && drop == nil)
+    }
+}
+
+extension RequestContext {
+    /// `headers.mediaType` (the media type of `Content-Type`, lower-cased, without parameters), worked out on
+    /// the bytes when the value is ASCII without a CR, as every client sends it: there each Character is one
+    /// byte, so splitting at the first `;`, trimming blanks and lower-casing bytes gives the same string.
+    /// `HTTPHeaders.mediaType` does it Character by Character: ~12,000 instructions for a multipart
+    /// Content-Type with its boundary. Any other value is left to it.
+    static func mediaType(of headers: HTTPHeaders) -> String? {
+        guard let value = headers["Content-Type"] else { return nil }
+        // On the native string's own buffer: walking the String.UTF8View instead cost ~3,800 more.
+        let byBytes = value.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            // CR LF would be one Character of two bytes; every other ASCII byte is a Character of its own.
+            guard bytes.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) else { return nil }
+            // The same split as HTTPHeaders' (empty pieces omitted, so ";a" gives "a"), on bytes.
+            let type = bytes.split(separator: UInt8(ascii: ";"), maxSplits: 1).first ?? bytes[...]
+            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            guard let first = type.firstIndex(where: { !isBlank($0) }), let last = type.lastIndex(where: { !isBlank($0) })
+            else { return "" }
+            return String(decoding: type[first...last].map(\.asciiLowercased), as: UTF8.self)
+        }
+        if let byBytes, let byBytes { return byBytes }
+        return headers.mediaType
     }
 }
 
