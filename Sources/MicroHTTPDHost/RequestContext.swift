@@ -65,7 +65,7 @@ final class RequestContext {
             malformed = problem
             return answer(refusal())
         }
-        if let length = header("Content-Length").flatMap({ Int($0.trimmingSpaces()) }),
+        if let length = header("Content-Length").flatMap({ Int(RequestContext.trimmingSpaces($0)) }),
             length > core.maxBodyBytes,
             header("Expect")?.lowercased().contains("100-continue") == true
         {
@@ -191,7 +191,7 @@ final class RequestContext {
     /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
     private func framingProblem() -> String? {
         // Lazily: most requests have one Content-Length or none, and nothing is gathered for them.
-        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
+        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { RequestContext.trimmingSpaces($0.value) }
         guard let first = lengths.first else { return nil }
         if lengths.contains(where: { $0 != first }) {
             return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
@@ -330,6 +330,17 @@ extension RequestContext {
         }
         if let byBytes, let byBytes { return byBytes }
         return headers.mediaType
+    }
+
+    /// `value.trimmingSpaces()`, skipping its Character walk (~900 instructions, three times for a request with
+    /// a body) when neither end is a blank byte, as in every Content-Length sent: a string whose first (last)
+    /// byte is not a space or a tab cannot start (end) with a " " or "\t" Character, which are one byte each.
+    static func trimmingSpaces(_ value: String) -> String {
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = value.utf8.first, let last = value.utf8.last, !isBlank(first) && !isBlank(last) else {
+            return value.trimmingSpaces()
+        }
+        return value
     }
 }
 

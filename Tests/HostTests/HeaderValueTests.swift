@@ -31,3 +31,17 @@ import Testing
         #expect(RequestContext.mediaType(of: HTTPHeaders([("Content-Type", ";;a;b")])) == "a")
     }
 }
+
+/// `RequestContext.trimmingSpaces` skips the Character walk when neither end is a blank byte; it must give what
+/// `String.trimmingSpaces()` gives for every value (a Content-Length is the client's).
+@Suite struct TrimmingSpacesTests {
+    static let values: [String] = [
+        "", " ", "\t", "12", " 12", "12 ", "\t12\t", " \t 12 \t ", "1 2", "00012", "-3", "+4", "1e3", "12\r\n",
+        "\u{301}12", "12\u{301}", " \u{301}12", "12 \u{301}", "١٢", "\u{0}12", "12\u{0}", "x", "\t \t",
+    ]
+
+    @Test(arguments: values)
+    func sameAsTheStringsOwn(_ value: String) {
+        #expect(RequestContext.trimmingSpaces(value) == value.trimmingSpaces())
+    }
+}
