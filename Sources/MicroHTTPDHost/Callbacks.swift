@@ -59,11 +59,14 @@ func mrRequestCompleted(
     // The request ended before the access handler ran (only `mr_uri_log`'s marker is there): nothing to release.
     if slot == mr_hidden_bytes_marker() { return }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
-    context.close(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */)
+    let completed = termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */
+    // One reading of the clock for the exchange's end, the watch and the log (each read it before).
+    let now = ContinuousClock.now
+    context.close(completed: completed, at: now)
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    if let connection { core.watch.requestEnded(connection) }
+    if let connection { core.watch.requestEnded(connection, at: now) }
     if let log = core.onRequestCompleted {
-        log(context.logEntry(completed: termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */))
+        log(context.logEntry(completed: completed, at: now))
     }
 }
 
@@ -84,20 +87,15 @@ func mrConnectionNotified(
     }
 }
 
-/// Collects (name, value) pairs from MHD_get_connection_values.
-final class PairCollector {
-    var pairs: [(name: String, value: String)] = []
-}
-
+/// MHD_KeyValueIterator: appends one (name, value) pair to the array `cls` points to (`RequestContext.values`).
 func mrCollectPair(
     _ cls: UnsafeMutableRawPointer?,
     _ kind: MHD_ValueKind,
     _ key: UnsafePointer<CChar>?,
     _ value: UnsafePointer<CChar>?
 ) -> MHD_Result {
-    guard let cls else { return .NO }
-    let collector = Unmanaged<PairCollector>.fromOpaque(cls).takeUnretainedValue()
-    collector.pairs.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
+    guard let pairs = cls?.assumingMemoryBound(to: [(name: String, value: String)].self) else { return .NO }
+    pairs.pointee.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
     return .YES
 }
 

@@ -75,9 +75,8 @@ final class ConnectionWatch: Sendable {
         _ = state.withLock { $0.connections.removeValue(forKey: Self.key(connection)) }
     }
 
-    /// The request's headers are in.
-    func headersArrived(_ connection: OpaquePointer) {
-        let now = clock.now
+    /// The request's headers are in (at `now`, the caller's reading of the clock: one fewer a request).
+    func headersArrived(_ connection: OpaquePointer, at now: ContinuousClock.Instant) {
         update(connection) { watched in
             if case .awaiting = watched.phase {
                 watched.phase = .receiving
@@ -93,9 +92,8 @@ final class ConnectionWatch: Sendable {
         }
     }
 
-    /// The exchange is over; a keep-alive connection now waits for its next request.
-    func requestEnded(_ connection: OpaquePointer) {
-        let now = clock.now
+    /// The exchange is over (at `now`, read by the caller); a keep-alive connection now waits for its next request.
+    func requestEnded(_ connection: OpaquePointer, at now: ContinuousClock.Instant) {
         update(connection) { watched in
             if case .ending = watched.phase { return }
             watched.phase = .awaiting(firstRequest: false)
