@@ -60,12 +60,12 @@ final class RequestContext {
     func begin(hiddenBytes: Bool) -> MHD_Result {
         core.watch.headersArrived(connection, at: started)
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
-        mediaType = Self.mediaType(of: headers)
+        mediaType = headers.mediaType
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
             malformed = problem
             return answer(refusal())
         }
-        if let length = header("Content-Length").flatMap({ Int(RequestContext.trimmingSpaces($0)) }),
+        if let length = header("Content-Length").flatMap({ Int($0.trimmingSpaces()) }),
             length > core.maxBodyBytes,
             header("Expect")?.lowercased().contains("100-continue") == true
         {
@@ -191,7 +191,7 @@ final class RequestContext {
     /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
     private func framingProblem() -> String? {
         // Lazily: most requests have one Content-Length or none, and nothing is gathered for them.
-        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { RequestContext.trimmingSpaces($0.value) }
+        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
         guard let first = lengths.first else { return nil }
         if lengths.contains(where: { $0 != first }) {
             return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
@@ -306,41 +306,6 @@ final class RequestContext {
         RequestLogEntry(
             method: method, path: path, status: status, duration: now - started, drop: drop,
             completed: completed && drop == nil)
-    }
-}
-
-extension RequestContext {
-    /// `headers.mediaType` (the media type of `Content-Type`, lower-cased, without parameters), worked out on
-    /// the bytes when the value is ASCII without a CR, as every client sends it: there each Character is one
-    /// byte, so splitting at the first `;`, trimming blanks and lower-casing bytes gives the same string.
-    /// `HTTPHeaders.mediaType` does it Character by Character: ~12,000 instructions for a multipart
-    /// Content-Type with its boundary. Any other value is left to it.
-    static func mediaType(of headers: HTTPHeaders) -> String? {
-        guard let value = headers["Content-Type"] else { return nil }
-        // On the native string's own buffer: walking the String.UTF8View instead cost ~3,800 more.
-        let byBytes = value.utf8.withContiguousStorageIfAvailable { bytes -> String? in
-            // CR LF would be one Character of two bytes; every other ASCII byte is a Character of its own.
-            guard bytes.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\r") }) else { return nil }
-            // The same split as HTTPHeaders' (empty pieces omitted, so ";a" gives "a"), on bytes.
-            let type = bytes.split(separator: UInt8(ascii: ";"), maxSplits: 1).first ?? bytes[...]
-            let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-            guard let first = type.firstIndex(where: { !isBlank($0) }), let last = type.lastIndex(where: { !isBlank($0) })
-            else { return "" }
-            return String(decoding: type[first...last].map(\.asciiLowercased), as: UTF8.self)
-        }
-        if let byBytes, let byBytes { return byBytes }
-        return headers.mediaType
-    }
-
-    /// `value.trimmingSpaces()`, skipping its Character walk (~900 instructions, three times for a request with
-    /// a body) when neither end is a blank byte, as in every Content-Length sent: a string whose first (last)
-    /// byte is not a space or a tab cannot start (end) with a " " or "\t" Character, which are one byte each.
-    static func trimmingSpaces(_ value: String) -> String {
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let first = value.utf8.first, let last = value.utf8.last, !isBlank(first) && !isBlank(last) else {
-            return value.trimmingSpaces()
-        }
-        return value
     }
 }
 

@@ -67,11 +67,19 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// bytes: a multipart type carries a long boundary parameter, and splitting it by `Character` and lower-casing
     /// it by Unicode cost a sixth of a submission; a media type is a token, so ASCII case is its only case.
     public var mediaType: String? {
-        guard let value = self["Content-Type"] else { return nil }
-        let bytes = value.utf8
-        let type = String(Substring(bytes[..<(bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex)])).trimmingSpaces()
-        guard type.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return type }
-        return String(decoding: type.utf8.map(\.asciiLowercased), as: UTF8.self)
+        guard var value = self["Content-Type"] else { return nil }
+        // On the string's own contiguous bytes (walking the UTF8View cost thousands more), written once.
+        return value.withUTF8 { bytes in
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for index in start..<end { out[index - start] = bytes[index].asciiLowercased }
+                return end - start
+            }
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

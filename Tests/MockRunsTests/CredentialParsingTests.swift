@@ -37,6 +37,15 @@ import Testing
         #expect(type(";charset=utf-8") == "")
         #expect(type("APPLICATION/\u{212A}") == "application/\u{212A}")  // only ASCII letters change case
         #expect(HTTPHeaders().mediaType == nil)
+        // Odd and hostile values: always the bytes before the first ';', blanks trimmed, nothing invented.
+        let odd: [(String, String)] = [
+            (";;a;b", ""), (" ; a", ""), ("a;", "a"), ("\ttext/plain\t;\tq=1", "text/plain"), (" \t \t", ""),
+            ("TEXT/PLAIN\r\n; x", "text/plain\r\n"), ("Ä/Ö; x", "Ä/Ö"), (" \u{301}text/plain", "\u{301}text/plain"),
+            ("text/\u{0}plain; a", "text/\u{0}plain"), ("\u{1F600}/X; y", "\u{1F600}/x"),
+        ]
+        for (value, expected) in odd { #expect(type(value) == expected, "\(value.debugDescription)") }
+        // The first Content-Type is the one read.
+        #expect(HTTPHeaders([("content-type", "A/B"), ("Content-Type", "c/d")]).mediaType == "a/b")
     }
 
     @Test func trimmingCutsSpacesAndTabsAsBytes() {
