@@ -118,6 +118,26 @@ import Testing
         expectProblem(try await server.send("POST", path + "/cancel", headers: Self.key), 409, code: "invalid_state")
     }
 
+    /// A run's answer tells its output file's size without making the file: the size told is the size served,
+    /// for the default CSV (which names the document, the run and its state) too.
+    @Test func theDefaultOutputsSizeIsTheSizeServed() async throws {
+        let server = try MockServer.start(json: #"""
+            {"name": "default-output", "apis": {"workspace": {"defaultRun": {"timeline": [
+              {"state": "queued", "polls": 1}, {"state": "succeeded"}]}}}}
+            """#)
+        let id = try await createdID(server)
+        let path = "\(Self.runs)/\(id)"
+        var run = object(try await get(server, path))
+        for _ in 0..<3 where run["status"] as? String != "succeeded" { run = object(try await get(server, path)) }
+        #expect(run["status"] as? String == "succeeded")
+        let told = (run["output"] as? [String: Any])?["size_bytes"] as? Int
+        let file = try await get(server, path + "/output/download")
+        #expect(file.status == 200)
+        #expect(file.text == "document_id,run_id,status\n\(Self.doc),\(id),succeeded\n")
+        #expect(told == file.body.count)
+        #expect(object(try await get(server, path + "/output"))["size_bytes"] as? Int == file.body.count)
+    }
+
     @Test func failedScenarioRetriesThenFails() async throws {
         let server = try MockServer.start(bundled: "workspace-failed")
         let id = try await createdID(server)

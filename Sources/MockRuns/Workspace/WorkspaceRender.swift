@@ -48,7 +48,15 @@ struct WorkspaceRender {
     }
 
     func path(_ runID: String) -> String {
-        basePath + "/api/v1/workspaces/\(workspace)/runs/\(runID)"
+        // Concatenated into room made once (an interpolation grew its buffer piece by piece, on every answer).
+        var path = ""
+        path.reserveCapacity(basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 24)
+        path += basePath
+        path += "/api/v1/workspaces/"
+        path += workspace
+        path += "/runs/"
+        path += runID
+        return path
     }
 
     /// Pydantic-style times: `2025-01-01T00:00:05Z`, with microseconds when there is a fraction.
@@ -77,25 +85,39 @@ struct WorkspaceRender {
     func outputFile(_ view: RunView) -> OutputFile {
         let f = view.fields
         let ready = outputReady(view)
-        let document = f["document_id"]?.stringValue ?? view.request["document_id"]?.stringValue ?? ""
-        let content = f["output_content"]?.stringValue ?? "document_id,run_id,status\n\(document),\(view.id),\(view.state)\n"
-        return OutputFile(
-            ready: ready, filename: f["output_filename"]?.stringValue ?? "output.csv",
-            contentType: f["output_content_type"]?.stringValue ?? "text/csv", bytes: Array(content.utf8))
+        let content = f["output_content"]?.stringValue ?? defaultContent(view)
+        return OutputFile(ready: ready, filename: filename(of: view), contentType: contentType(of: view), bytes: Array(content.utf8))
+    }
+
+    private func filename(of view: RunView) -> String { view.fields["output_filename"]?.stringValue ?? "output.csv" }
+    private func contentType(of view: RunView) -> String { view.fields["output_content_type"]?.stringValue ?? "text/csv" }
+
+    /// The CSV a run's output holds when the scenario gives none.
+    private func defaultContent(_ view: RunView) -> String {
+        "document_id,run_id,status\n\(document(of: view)),\(view.id),\(view.state)\n"
+    }
+
+    private func document(of view: RunView) -> String {
+        view.fields["document_id"]?.stringValue ?? view.request["document_id"]?.stringValue ?? ""
+    }
+
+    /// `outputFile(view).bytes.count`, without making the file: the run's answer tells the size on every poll.
+    private func outputSize(_ view: RunView) -> Int {
+        if let content = view.fields["output_content"]?.stringValue { return content.utf8.count }
+        // "document_id,run_id,status\n" then "DOCUMENT,ID,STATE\n"
+        return 26 + document(of: view).utf8.count + 1 + view.id.utf8.count + 1 + view.state.utf8.count + 1
     }
 
     func outputObject(_ view: RunView) -> [(String, JSON)] {
-        // Readiness first: the file (its text made to tell its size) only for a run whose output is ready, not
-        // on every poll of a run still going.
+        // Readiness first, and the file's size counted, not made: this is in every answer about the run.
         guard outputReady(view) else {
             return [
                 ("ready", false), ("filename", .null), ("content_type", .null), ("size_bytes", .null), ("download_url", .null),
             ]
         }
-        let file = outputFile(view)
         return [
-            ("ready", true), ("filename", .string(file.filename)), ("content_type", .string(file.contentType)),
-            ("size_bytes", .int(file.bytes.count)), ("download_url", .string(path(view.id) + "/output/download")),
+            ("ready", true), ("filename", .string(filename(of: view))), ("content_type", .string(contentType(of: view))),
+            ("size_bytes", .int(outputSize(view))), ("download_url", .string(path(view.id) + "/output/download")),
         ]
     }
 
