@@ -323,7 +323,7 @@ public final class MockRunsApp: HTTPResponder {
     /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: consuming Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        seen: (Timestamp, Observation)? = nil, in session: Session
+        seen: consuming (Timestamp, Observation)? = nil, in session: Session
     ) -> Reply {
         let (at, observed) = seen ?? session.scenario.withEngine { ($0.now, $0.observation) }
         // Only an admitted request (one with an endpoint) started an observation of its own.
@@ -337,6 +337,8 @@ public final class MockRunsApp: HTTPResponder {
         let deviations = observation.deviations
         observation.credential = nil
         observation.deviations = []
+        // Read before the entry takes the observation (read after, it made the entry take a copy of it).
+        let submission = observation.created ? Self.submissionFingerprint(request) : nil
         var tagged = reply
         if tagged.drop == nil, tagged.response.headers["Date"] == nil {
             // The scenario time just read: no second engine lock for `stamped`'s Date header.
@@ -349,7 +351,7 @@ public final class MockRunsApp: HTTPResponder {
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: observation, credential: credential, status: status,
             retryAfter: tagged.drop == nil ? tagged.response.headers["Retry-After"] : nil, fault: fault,
-            deviations: deviations, submission: observation.created ? Self.submissionFingerprint(request) : nil)
+            deviations: deviations, submission: submission)
         tagged.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
         return tagged
     }

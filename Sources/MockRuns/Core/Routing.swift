@@ -153,11 +153,11 @@ public struct RouteTable: Sendable {
         // By index: binding each route to a constant copied (retained and released) its strings, route by route.
         for index in routes.indices {
             guard let parameters = routes[index].path.match(path) else { continue }
-            let route = routes[index]
-            if route.method == method {
-                return Endpoint(route.endpoint, runID: route.runParameter.flatMap { parameters[$0] }, parameters: parameters)
+            if routes[index].method == method {
+                let runID = routes[index].runParameter.flatMap { parameters[$0] }
+                return Endpoint(routes[index].endpoint, runID: runID, parameters: parameters)
             }
-            if !allowed.contains(route.method) { allowed.append(route.method) }
+            if !allowed.contains(routes[index].method) { allowed.append(routes[index].method) }
         }
         if !allowed.isEmpty { throw APIError.methodNotAllowed(request.method, request.path, allowed: allowed) }
         let claimed = claimedPatterns.contains { prefix in
