@@ -16,11 +16,10 @@ public struct Engine: Sendable {
     private var admitted = 0
     private var offsetSeconds = 0.0
     private var wallStart = 0.0
-    /// Per-API state in an array, found through `slots`, and always changed in place (`apis[slot].field`):
+    /// Per-API state in an array, found by `slot(_:)`, and always changed in place (`apis[slot].field`):
     /// copying an `APIState` out and back would copy its dictionaries on every request (copy-on-write), making
     /// each request slower with every run and id the engine has seen.
     private var apis: [APIState] = []
-    private var slots: [String: Int] = [:]
 
     /// The most runs each API keeps: past it, creating a run forgets the oldest one a client created.
     public let maximumRuns: Int
@@ -61,11 +60,9 @@ public struct Engine: Sendable {
         offsetSeconds = 0
         wallStart = time.seconds()
         apis = []
-        slots = [:]
         for name in descriptors.keys.sorted() {
             guard let descriptor = descriptors[name] else { continue }
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
-            slots[name] = apis.count
             apis.append(APIState(
                     name: name, script: script, terminalStates: descriptor.terminalStates, seed: scenario.seed,
                     maximumRuns: maximumRuns))
@@ -80,6 +77,17 @@ public struct Engine: Sendable {
                 apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
         }
+    }
+
+    /// Where `api`'s state is in `apis`: a handful of APIs, compared by length, then by name. A `[String: Int]`
+    /// hashed the name (SipHash) on each of the five or so look-ups a request makes: ~1,500 instructions of a WES
+    /// status poll's 106,654 (bench/speed/instructions.sh wes).
+    private func slot(_ api: String) -> Int? {
+        let length = api.utf8.count
+        for index in apis.indices where apis[index].name.utf8.count == length && apis[index].name == api {
+            return index
+        }
+        return nil
     }
 
     /// Replaces the scenario and starts it from the beginning.
@@ -120,7 +128,7 @@ public struct Engine: Sendable {
     public mutating func admit(api: String, endpoint: String, runID: String? = nil, request: RequestFacts? = nil) -> Admission {
         observation = Observation()
         admitted += 1
-        guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
+        guard let slot = slot(api) else { return Admission(delay: .zero, fault: nil) }
         apis[slot].endpointCounts[endpoint, default: 0] += 1
         apis[slot].endpointCounts["*", default: 0] += 1
         if let runID, apis[slot].faultRuns.contains(runID) {
@@ -208,7 +216,7 @@ public struct Engine: Sendable {
         guard let credential, !credential.isEmpty else { return .missing }
         // A control character (a NUL above all) never belongs to a credential, even where any key is accepted.
         if credential.containsControlCharacters { return .invalid }
-        guard let slot = slots[api] else { return .granted }
+        guard let slot = slot(api) else { return .granted }
         guard let credentials = apis[slot].script.auth.credentials else { return .granted }
         // Compared as bytes: a look-alike (another Unicode normalisation) is another key.
         let key = ExactKey(credential)
@@ -266,7 +274,7 @@ public struct Engine: Sendable {
     /// starts that run afresh.
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
-        guard let slot = slots[api], let descriptor = descriptors[api] else {
+        guard let slot = slot(api), let descriptor = descriptors[api] else {
             preconditionFailure("createRun for API \(api), which the engine was not given")
         }
         var chosen: Int?
@@ -324,7 +332,7 @@ public struct Engine: Sendable {
         observation.run = id
         observation.statusRead = true
         // The phase the answer shows may slow it down or send Retry-After.
-        if let slot = slots[api], let phase {
+        if let slot = slot(api), let phase {
             observation.retryAfter = phase.retryAfter
             if let latency = phase.latency {
                 let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
@@ -352,7 +360,7 @@ public struct Engine: Sendable {
 
     /// The read's result and the pace of the phase the run is in after it (nil for an unknown run).
     private mutating func readRun(api: String, id: String) -> (ReadResult, ReadPace?) {
-        guard let slot = slots[api] else { return (.notFound, nil) }
+        guard let slot = slot(api) else { return (.notFound, nil) }
         // Only the terminal states, kept with the API's state: copying the whole descriptor out of `descriptors`
         // retained and released each of its fields on every poll.
         let terminal = apis[slot].terminalStates
@@ -369,13 +377,13 @@ public struct Engine: Sendable {
     /// The run as it stands, without counting a poll (for lists and logs).
     public mutating func peek(api: String, id: String) -> RunView? {
         settle(api: api, id: id)
-        guard let slot = slots[api], let run = apis[slot].runs[id] else { return nil }
+        guard let slot = slot(api), let run = apis[slot].runs[id] else { return nil }
         return run.view(apis[slot].terminalStates)
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
     public mutating func runs(api: String) -> [RunView] {
-        guard let slot = slots[api] else { return [] }
+        guard let slot = slot(api) else { return [] }
         return apis[slot].orderedIDs.compactMap { peek(api: api, id: $0) }
     }
 
@@ -442,7 +450,7 @@ public struct Engine: Sendable {
     /// How many held runs of `api` satisfy `matches(fields, request)` (the run's scripted fields, the request that
     /// created it), without building a view of each: a scan a fake can afford on a request.
     public func countRuns(api: String, where matches: (_ fields: JSON, _ request: JSON) -> Bool) -> Int {
-        guard let slot = slots[api] else { return 0 }
+        guard let slot = slot(api) else { return 0 }
         var count = 0
         for run in apis[slot].runs.values where matches(run.script.fields, run.request) { count += 1 }
         return count
@@ -450,18 +458,20 @@ public struct Engine: Sendable {
 
     /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.
     public func stored(api: String, _ key: String) -> JSON? {
-        slots[api].flatMap { apis[$0].store[key] }
+        slot(api).flatMap { apis[$0].store[key] }
     }
 
     /// Keeps (or, with nil, forgets) a value for the life of the scenario; see `stored(api:_:)`.
     public mutating func store(api: String, _ key: String, _ value: JSON?) {
-        guard let slot = slots[api] else { return }
+        guard let slot = slot(api) else { return }
         apis[slot].store[key] = value
     }
 
     /// The API's settings, every default filled in.
     public func settings(api: String) -> [String: JSON] {
-        scenario.apis[api]?.settings ?? [:]
+        // The API's script is the scenario's (or, for an API the file leaves out, one without settings).
+        guard let slot = slot(api) else { return scenario.apis[api]?.settings ?? [:] }
+        return apis[slot].script.settings
     }
 
     private mutating func settle(api: String, id: String) {
@@ -472,7 +482,7 @@ public struct Engine: Sendable {
     /// Changes run `id` in place: one look-up of its id and no copy of the run (every read, event and rewind).
     /// `body` must not touch the engine: it runs while the run table is being changed.
     private mutating func changeRun<T>(api: String, id: String, _ body: (inout RunState) -> T) -> T? {
-        guard let slot = slots[api] else { return nil }
+        guard let slot = slot(api) else { return nil }
         return Engine.change(&apis[slot].runs[id], body)
     }
 
@@ -617,7 +627,7 @@ private struct APIState {
     let name: String
     /// The descriptor's terminal states (a status read needs nothing else of it).
     let terminalStates: Set<String>
-    var script: APIScript
+    let script: APIScript
     var runs: [String: RunState] = [:]
     /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
     private var order: [String?] = []
