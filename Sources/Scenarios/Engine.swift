@@ -328,50 +328,56 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
-        let (result, phase) = readRun(api: api, id: id)
         observation.run = id
         observation.statusRead = true
-        // The phase the answer shows may slow it down or send Retry-After.
-        if let slot = slot(api), let phase {
-            observation.retryAfter = phase.retryAfter
-            if let latency = phase.latency {
-                let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
-                let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
-                observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
-            }
-        }
-        switch result {
-        case .found(let view):
-            observation.state = view.state
-            observation.terminal = view.isTerminal
-        case .gone(let view):
-            observation.state = view.state
-            observation.terminal = true
-            observation.gone = true
-        case .notFound:
+        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else {
             observation.unknownRun = true
+            return .notFound
         }
+        let terminal = apis[slot].terminalStates
+        let now = self.now
+        // The run changed in place through its index, by a plain function: the closure and `??` of `changeRun`
+        // copied the generic result (a RunView inside) through value witnesses: ~1,900 instructions a poll.
+        // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
+        let (result, read) = Engine.read(&apis[slot].runs.values[index], now: now, terminalStates: terminal)
+        // The phase the answer shows may slow it down or send Retry-After.
+        observation.retryAfter = read.retryAfter
+        if let latency = read.latency {
+            let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
+            let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
+            observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
+        }
+        observation.state = read.state
+        observation.terminal = read.isTerminal || read.gone
+        observation.gone = read.gone
         return result
     }
 
-    /// What a status read takes from the phase the run is in after it: only these two, not a copy of the phase
-    /// (its fields, log and fault) on every poll.
-    private typealias ReadPace = (retryAfter: Int?, latency: Latency?)
+    /// What one status read did besides its answer: what the journal notes of it, and the pace of the phase the
+    /// run is in after it (only these two of the phase, not a copy of its fields, log and fault on every poll).
+    private struct StatusRead {
+        var state: String
+        var isTerminal: Bool
+        var gone: Bool
+        var retryAfter: Int?
+        var latency: Latency?
+    }
 
-    /// The read's result and the pace of the phase the run is in after it (nil for an unknown run).
-    private mutating func readRun(api: String, id: String) -> (ReadResult, ReadPace?) {
-        guard let slot = slot(api) else { return (.notFound, nil) }
-        // Only the terminal states, kept with the API's state: copying the whole descriptor out of `descriptors`
-        // retained and released each of its fields on every poll.
-        let terminal = apis[slot].terminalStates
-        let now = self.now
-        return changeRun(api: api, id: id) { run -> (ReadResult, ReadPace?) in
-            run.settle(now: now)
-            if run.gone { return (.gone(run.view(terminal)), (run.phase.retryAfter, run.phase.latency)) }
-            run.readOnce(now: now, terminalStates: terminal)
-            let view = run.view(terminal)
-            return (run.gone ? .gone(view) : .found(view), (run.phase.retryAfter, run.phase.latency))
-        } ?? (.notFound, nil)
+    private static func read(_ run: inout RunState, now: Timestamp, terminalStates: Set<String>) -> (ReadResult, StatusRead) {
+        run.settle(now: now)
+        let isTerminal: Bool
+        // A run already gone answers so without counting a read.
+        if run.gone {
+            isTerminal = terminalStates.contains(run.state)
+        } else {
+            isTerminal = run.readOnce(now: now, terminalStates: terminalStates)
+        }
+        let view = run.view(isTerminal: isTerminal)
+        return (
+            run.gone ? .gone(view) : .found(view),
+            StatusRead(
+                state: run.state, isTerminal: isTerminal, gone: run.gone, retryAfter: run.phase.retryAfter,
+                latency: run.phase.latency))
     }
 
     /// The run as it stands, without counting a poll (for lists and logs).
@@ -873,24 +879,31 @@ private struct RunState {
         return true
     }
 
-    mutating func readOnce(now: Timestamp, terminalStates: Set<String>) {
+    /// Counts one status read; whether the state it shows is terminal (looked up once a read).
+    mutating func readOnce(now: Timestamp, terminalStates: Set<String>) -> Bool {
         if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
             settle(now: now)
         }
         reads += 1
         readsInPhase += 1
-        if terminalStates.contains(state) {
+        let isTerminal = terminalStates.contains(state)
+        if isTerminal {
             if let limit = script.notFoundAfter, terminalReads >= limit {
                 gone = true
-                return
+                return true
             }
             terminalReads += 1
         }
+        return isTerminal
     }
 
     func view(_ terminalStates: Set<String>) -> RunView {
+        view(isTerminal: terminalStates.contains(state))
+    }
+
+    func view(isTerminal: Bool) -> RunView {
         RunView(
-            id: id, api: api, state: state, isTerminal: terminalStates.contains(state),
+            id: id, api: api, state: state, isTerminal: isTerminal,
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
             log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
             trail: trail)
