@@ -73,7 +73,10 @@ public struct Engine: Sendable {
             for (index, run) in apis[slot].script.runs.enumerated() {
                 guard let id = run.id else { continue }
                 apis[slot].claimed.insert(index)
-                apis[slot].add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+                apis[slot].add(
+                    RunState(
+                        id: id, api: name, script: run, request: .object([]), createdAt: now,
+                        terminalStates: apis[slot].terminalStates))
                 apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
         }
@@ -305,12 +308,14 @@ public struct Engine: Sendable {
             draws += 1
         }
         apis[slot].created += 1
-        let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
+        let run = RunState(
+            id: runID, api: api, script: script, request: request, createdAt: now,
+            terminalStates: descriptor.terminalStates)
         apis[slot].add(run)
         apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }
-        let view = run.view(descriptor.terminalStates)
+        let view = run.view()
         observation.run = view.id
         observation.created = true
         observation.state = view.state
@@ -334,12 +339,11 @@ public struct Engine: Sendable {
             observation.unknownRun = true
             return .notFound
         }
-        let terminal = apis[slot].terminalStates
         let now = self.now
         // The run changed in place through its index, by a plain function: the closure and `??` of `changeRun`
         // copied the generic result (a RunView inside) through value witnesses: ~1,900 instructions a poll.
         // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
-        let (result, read) = Engine.read(&apis[slot].runs.values[index], now: now, terminalStates: terminal)
+        let (result, read) = Engine.read(&apis[slot].runs.values[index], now: now)
         // The phase the answer shows may slow it down or send Retry-After.
         observation.retryAfter = read.retryAfter
         if let latency = read.latency {
@@ -363,20 +367,15 @@ public struct Engine: Sendable {
         var latency: Latency?
     }
 
-    private static func read(_ run: inout RunState, now: Timestamp, terminalStates: Set<String>) -> (ReadResult, StatusRead) {
+    private static func read(_ run: inout RunState, now: Timestamp) -> (ReadResult, StatusRead) {
         run.settle(now: now)
-        let isTerminal: Bool
         // A run already gone answers so without counting a read.
-        if run.gone {
-            isTerminal = terminalStates.contains(run.state)
-        } else {
-            isTerminal = run.readOnce(now: now, terminalStates: terminalStates)
-        }
-        let view = run.view(isTerminal: isTerminal)
+        if !run.gone { run.readOnce(now: now) }
+        let view = run.view()
         return (
             run.gone ? .gone(view) : .found(view),
             StatusRead(
-                state: run.state, isTerminal: isTerminal, gone: run.gone, retryAfter: run.phase.retryAfter,
+                state: run.state, isTerminal: run.isTerminal, gone: run.gone, retryAfter: run.phase.retryAfter,
                 latency: run.phase.latency))
     }
 
@@ -384,7 +383,7 @@ public struct Engine: Sendable {
     public mutating func peek(api: String, id: String) -> RunView? {
         settle(api: api, id: id)
         guard let slot = slot(api), let run = apis[slot].runs[id] else { return nil }
-        return run.view(apis[slot].terminalStates)
+        return run.view()
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
@@ -425,15 +424,15 @@ public struct Engine: Sendable {
             if run.gone { return .notFound }
             // An event with no phases (only a descriptor could give one) is refused rather than trap.
             guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
-                return .refused(run.view(descriptor.terminalStates))
+                return .refused(run.view())
             }
             if run.activeEvent == event {
-                return .repeated(run.view(descriptor.terminalStates))
+                return .repeated(run.view())
             }
-            let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
-            guard allowed else { return .refused(run.view(descriptor.terminalStates)) }
+            let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !run.isTerminal
+            guard allowed else { return .refused(run.view()) }
             run.start(timeline: script.timeline, event: event, now: now)
-            return .accepted(run.view(descriptor.terminalStates))
+            return .accepted(run.view())
         } ?? .notFound
     }
 
@@ -449,7 +448,7 @@ public struct Engine: Sendable {
             if timeline.indices.contains(index) {
                 run.start(timeline: timeline, event: event, now: now, at: index)
             }
-            return run.view(descriptor.terminalStates)
+            return run.view()
         }
     }
 
@@ -799,9 +798,14 @@ private struct RunState {
     var history: [(state: String, at: Timestamp)] = []
     var log: [(at: Timestamp, line: String)] = []
     var trail: [(phase: Phase, at: Timestamp)] = []
+    /// The API's terminal states, and whether the current phase's state is one: looked up once a phase, on
+    /// entering it. Looked up on every read, it hashed the state each poll (~400 instructions of a WES status poll).
+    let terminalStates: Set<String>
+    private(set) var isTerminal = false
 
-    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp) {
+    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp, terminalStates: Set<String>) {
         self.id = id
+        self.terminalStates = terminalStates
         self.api = api
         self.script = script
         self.request = request
@@ -820,6 +824,7 @@ private struct RunState {
     mutating func enter(at time: Timestamp) {
         enteredAt = time
         readsInPhase = 0
+        isTerminal = terminalStates.contains(phase.state)
         if history.last?.state != phase.state { history.append((phase.state, time)) }
         if history.count > RunState.memory { history.removeFirst(history.count - RunState.memory) }
         trail.append((phase, time))
@@ -879,29 +884,22 @@ private struct RunState {
         return true
     }
 
-    /// Counts one status read; whether the state it shows is terminal (looked up once a read).
-    mutating func readOnce(now: Timestamp, terminalStates: Set<String>) -> Bool {
+    mutating func readOnce(now: Timestamp) {
         if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
             settle(now: now)
         }
         reads += 1
         readsInPhase += 1
-        let isTerminal = terminalStates.contains(state)
         if isTerminal {
             if let limit = script.notFoundAfter, terminalReads >= limit {
                 gone = true
-                return true
+                return
             }
             terminalReads += 1
         }
-        return isTerminal
     }
 
-    func view(_ terminalStates: Set<String>) -> RunView {
-        view(isTerminal: terminalStates.contains(state))
-    }
-
-    func view(isTerminal: Bool) -> RunView {
+    func view() -> RunView {
         RunView(
             id: id, api: api, state: state, isTerminal: isTerminal,
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
