@@ -334,15 +334,14 @@ public struct Engine: Sendable {
     public mutating func read(api: String, id: String) -> ReadResult {
         observation.run = id
         observation.statusRead = true
-        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else {
+        guard let place = place(api: api, id: id) else {
             observation.unknownRun = true
             return .notFound
         }
+        let slot = place.slot
         let now = self.now
-        // The run changed in place through its index, by a plain function: the closure and `??` of `changeRun`
-        // copied the generic result (a RunView inside) through value witnesses: ~1,900 instructions a poll.
         // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
-        let (result, read) = Engine.read(&apis[slot].runs.values[index], now: now)
+        let (result, read) = Engine.read(&apis[slot].runs.values[place.index], now: now)
         // The phase the answer shows may slow it down or send Retry-After.
         observation.retryAfter = read.retryAfter
         if let latency = read.latency {
@@ -381,11 +380,11 @@ public struct Engine: Sendable {
     /// The run as it stands, without counting a poll (for lists and logs).
     public mutating func peek(api: String, id: String) -> RunView? {
         let now = self.now
-        // One look-up of the id, the run settled and viewed in place: settling through `changeRun` and then
+        // One look-up of the id, the run settled and viewed in place: settling through a generic closure and then
         // copying the run out of the table cost ~3,600 instructions a workspace status read.
-        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return nil }
-        apis[slot].runs.values[index].settle(now: now)
-        return apis[slot].runs.values[index].view()
+        guard let place = place(api: api, id: id) else { return nil }
+        apis[place.slot].runs.values[place.index].settle(now: now)
+        return apis[place.slot].runs.values[place.index].view()
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
@@ -421,21 +420,26 @@ public struct Engine: Sendable {
     private mutating func sendEvent(_ event: String, api: String, id: String) -> EventResult {
         guard let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        return changeRun(api: api, id: id) { run -> EventResult in
-            run.settle(now: now)
-            if run.gone { return .notFound }
-            // An event with no phases (only a descriptor could give one) is refused rather than trap.
-            guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
-                return .refused(run.view())
-            }
-            if run.activeEvent == event {
-                return .repeated(run.view())
-            }
-            let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !run.isTerminal
-            guard allowed else { return .refused(run.view()) }
-            run.start(timeline: script.timeline, event: event, now: now)
-            return .accepted(run.view())
-        } ?? .notFound
+        guard let place = place(api: api, id: id) else { return .notFound }
+        return Engine.send(event, to: &apis[place.slot].runs.values[place.index], defaults: descriptor.events, now: now)
+    }
+
+    private static func send(_ event: String, to run: inout RunState, defaults: [String: EventScript], now: Timestamp)
+        -> EventResult
+    {
+        run.settle(now: now)
+        if run.gone { return .notFound }
+        // An event with no phases (only a descriptor could give one) is refused rather than trap.
+        guard let script = run.script.events[event] ?? defaults[event], !script.timeline.isEmpty else {
+            return .refused(run.view())
+        }
+        if run.activeEvent == event {
+            return .repeated(run.view())
+        }
+        let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !run.isTerminal
+        guard allowed else { return .refused(run.view()) }
+        run.start(timeline: script.timeline, event: event, now: now)
+        return .accepted(run.view())
     }
 
     /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
@@ -444,14 +448,21 @@ public struct Engine: Sendable {
     public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
         guard let descriptor = descriptors[api] else { return nil }
         let now = self.now
-        return changeRun(api: api, id: id) { run in
-            run.settle(now: now)
-            let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
-            if timeline.indices.contains(index) {
-                run.start(timeline: timeline, event: event, now: now, at: index)
-            }
-            return run.view()
+        guard let place = place(api: api, id: id) else { return nil }
+        return Engine.rewind(
+            &apis[place.slot].runs.values[place.index], toPhase: index, event: event, defaults: descriptor.events,
+            now: now)
+    }
+
+    private static func rewind(
+        _ run: inout RunState, toPhase index: Int, event: String?, defaults: [String: EventScript], now: Timestamp
+    ) -> RunView {
+        run.settle(now: now)
+        let timeline = event.flatMap { (run.script.events[$0] ?? defaults[$0])?.timeline } ?? run.script.timeline
+        if timeline.indices.contains(index) {
+            run.start(timeline: timeline, event: event, now: now, at: index)
         }
+        return run.view()
     }
 
     /// How many held runs of `api` satisfy `matches(fields, request)` (the run's scripted fields, the request that
@@ -483,20 +494,17 @@ public struct Engine: Sendable {
 
     private mutating func settle(api: String, id: String) {
         let now = self.now
-        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return }
-        apis[slot].runs.values[index].settle(now: now)
+        guard let place = place(api: api, id: id) else { return }
+        apis[place.slot].runs.values[place.index].settle(now: now)
     }
 
-    /// Changes run `id` in place: one look-up of its id and no copy of the run (every read, event and rewind).
-    /// `body` must not touch the engine: it runs while the run table is being changed.
-    private mutating func changeRun<T>(api: String, id: String, _ body: (inout RunState) -> T) -> T? {
-        guard let slot = slot(api) else { return nil }
-        return Engine.change(&apis[slot].runs[id], body)
-    }
-
-    private static func change<T>(_ run: inout RunState?, _ body: (inout RunState) -> T) -> T? {
-        guard run != nil else { return nil }
-        return body(&run!)
+    /// Where run `id` of `api` is: its API's slot and its index in that API's run table. Every change to a run
+    /// goes through them (`apis[slot].runs.values[index]`, handed to a plain function): one look-up of the id
+    /// and no copy of the run. A generic closure over the run's optional copied its result (a RunView inside)
+    /// through value witnesses: ~1,900 instructions a WES status poll.
+    private func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
+        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return nil }
+        return (slot, index)
     }
 }
 
