@@ -351,7 +351,8 @@ public struct Engine: Sendable {
         }
         observation.state = read.state
         observation.terminal = read.isTerminal || read.gone
-        observation.gone = read.gone
+        // Set, never cleared: a fake may have noted the run gone itself (`noteGone`).
+        if read.gone { observation.gone = true }
         return result
     }
 
