@@ -34,7 +34,40 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Timestamp.civil(fromDays: days)
         let seconds = msOfDay / 1000
-        // Written as bytes: answers carry several (a workspace run has five), and interpolation was most of their cost.
+        // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value must
+        // not allocate a huge string.
+        let fraction = fractionDigits > 0 ? min(fractionDigits, 9) : 0
+        if (0...9999).contains(year) {
+            // Written straight into the string's own storage, as `httpDate` is: through an array first, then
+            // decoded into a string, cost ~1,000 more instructions a time (a workspace answer carries three or more).
+            let length = 19 + (fraction > 0 ? 1 + fraction : 0) + (zulu ? 1 : 0)
+            return String(unsafeUninitializedCapacity: length) { out in
+                Timestamp.put(year, 4, at: 0, in: out)
+                out[4] = UInt8(ascii: "-")
+                Timestamp.put(month, 2, at: 5, in: out)
+                out[7] = UInt8(ascii: "-")
+                Timestamp.put(day, 2, at: 8, in: out)
+                out[10] = UInt8(ascii: "T")
+                Timestamp.put(seconds / 3600, 2, at: 11, in: out)
+                out[13] = UInt8(ascii: ":")
+                Timestamp.put(seconds / 60 % 60, 2, at: 14, in: out)
+                out[16] = UInt8(ascii: ":")
+                Timestamp.put(seconds % 60, 2, at: 17, in: out)
+                var end = 19
+                if fraction > 0 {
+                    out[end] = UInt8(ascii: ".")
+                    Timestamp.put(msOfDay % 1000, 3, at: end + 1, in: out, keeping: fraction)
+                    for index in 3..<max(fraction, 3) { out[end + 1 + index] = UInt8(ascii: "0") }
+                    end += 1 + fraction
+                }
+                if zulu {
+                    out[end] = UInt8(ascii: "Z")
+                    end += 1
+                }
+                return end
+            }
+        }
+        // Years outside 0...9999 (a sign, more digits): written through an array, as `pad` writes them.
         var out: [UInt8] = []
         out.reserveCapacity(30)
         Timestamp.digits(year, 4, &out)
@@ -44,14 +77,11 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         Timestamp.digits(day, 2, &out)
         out.append(UInt8(ascii: "T"))
         Timestamp.timeOfDay(seconds, &out)
-        if fractionDigits > 0 {
-            // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value
-            // must not allocate a huge string.
-            let fractionDigits = min(fractionDigits, 9)
+        if fraction > 0 {
             out.append(UInt8(ascii: "."))
             var millis: [UInt8] = []
             Timestamp.digits(msOfDay % 1000, 3, &millis)
-            for index in 0..<fractionDigits { out.append(index < 3 ? millis[index] : UInt8(ascii: "0")) }
+            for index in 0..<fraction { out.append(index < 3 ? millis[index] : UInt8(ascii: "0")) }
         }
         if zulu { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
@@ -68,13 +98,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             // Every answer carries one: its 29 bytes are written straight into the string's own storage (through
             // an array they cost more than the rest of a small answer).
             return String(unsafeUninitializedCapacity: 29) { out in
-                func put(_ value: Int64, _ width: Int, at start: Int) {
-                    var value = value
-                    for index in (start..<start + width).reversed() {
-                        out[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                        value /= 10
-                    }
-                }
+                func put(_ value: Int64, _ width: Int, at start: Int) { Timestamp.put(value, width, at: start, in: out) }
                 for index in 0..<3 {
                     out[index] = Timestamp.weekdayNames[weekday + index]
                     out[8 + index] = Timestamp.monthNames[monthAt + index]
@@ -107,6 +131,18 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         Timestamp.timeOfDay(seconds, &out)
         out.append(contentsOf: " GMT".utf8)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes `value` (0 ≤ value < 10^width) as `width` zero-padded digits at `start` of `out`, or only its first
+    /// `keeping` digits (a fraction shown to fewer places than it has).
+    private static func put(
+        _ value: Int64, _ width: Int, at start: Int, in out: UnsafeMutableBufferPointer<UInt8>, keeping: Int = .max
+    ) {
+        var value = value
+        for index in (0..<width).reversed() {
+            if index < keeping { out[start + index] = UInt8(ascii: "0") + UInt8(value % 10) }
+            value /= 10
+        }
     }
 
     private static let weekdayNames = Array("ThuFriSatSunMonTueWed".utf8)

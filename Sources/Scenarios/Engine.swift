@@ -16,11 +16,10 @@ public struct Engine: Sendable {
     private var admitted = 0
     private var offsetSeconds = 0.0
     private var wallStart = 0.0
-    /// Per-API state in an array, found through `slots`, and always changed in place (`apis[slot].field`):
+    /// Per-API state in an array, found by `slot(_:)`, and always changed in place (`apis[slot].field`):
     /// copying an `APIState` out and back would copy its dictionaries on every request (copy-on-write), making
     /// each request slower with every run and id the engine has seen.
     private var apis: [APIState] = []
-    private var slots: [String: Int] = [:]
 
     /// The most runs each API keeps: past it, creating a run forgets the oldest one a client created.
     public let maximumRuns: Int
@@ -61,11 +60,9 @@ public struct Engine: Sendable {
         offsetSeconds = 0
         wallStart = time.seconds()
         apis = []
-        slots = [:]
         for name in descriptors.keys.sorted() {
             guard let descriptor = descriptors[name] else { continue }
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
-            slots[name] = apis.count
             apis.append(APIState(
                     name: name, script: script, terminalStates: descriptor.terminalStates, seed: scenario.seed,
                     maximumRuns: maximumRuns))
@@ -76,10 +73,24 @@ public struct Engine: Sendable {
             for (index, run) in apis[slot].script.runs.enumerated() {
                 guard let id = run.id else { continue }
                 apis[slot].claimed.insert(index)
-                apis[slot].add(RunState(id: id, api: name, script: run, request: .object([]), createdAt: now))
+                apis[slot].add(
+                    RunState(
+                        id: id, api: name, script: run, request: .object([]), createdAt: now,
+                        terminalStates: apis[slot].terminalStates))
                 apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
         }
+    }
+
+    /// Where `api`'s state is in `apis`: a handful of APIs, compared by length, then by name. A `[String: Int]`
+    /// hashed the name (SipHash) on each of the five or so look-ups a request makes: ~1,500 instructions of a WES
+    /// status poll's 106,654 (bench/speed/instructions.sh wes).
+    private func slot(_ api: String) -> Int? {
+        let length = api.utf8.count
+        for index in apis.indices where apis[index].name.utf8.count == length && apis[index].name == api {
+            return index
+        }
+        return nil
     }
 
     /// Replaces the scenario and starts it from the beginning.
@@ -120,9 +131,8 @@ public struct Engine: Sendable {
     public mutating func admit(api: String, endpoint: String, runID: String? = nil, request: RequestFacts? = nil) -> Admission {
         observation = Observation()
         admitted += 1
-        guard let slot = slots[api] else { return Admission(delay: .zero, fault: nil) }
-        apis[slot].endpointCounts[endpoint, default: 0] += 1
-        apis[slot].endpointCounts["*", default: 0] += 1
+        guard let slot = slot(api) else { return Admission(delay: .zero, fault: nil) }
+        apis[slot].countRequest(to: endpoint)
         if let runID, apis[slot].faultRuns.contains(runID) {
             apis[slot].runCounts[RunCounter(endpoint: endpoint, run: runID), default: 0] += 1
             apis[slot].runCounts[RunCounter(endpoint: "*", run: runID), default: 0] += 1
@@ -139,7 +149,7 @@ public struct Engine: Sendable {
                 guard run == runID else { continue }
                 count = apis[slot].runCounts[RunCounter(endpoint: rule.endpoint, run: run), default: 0]
             } else {
-                count = apis[slot].endpointCounts[rule.endpoint, default: 0]
+                count = apis[slot].requests(to: rule.endpoint)
             }
             // A rule with `when` counts only the requests it matches.
             if let when = rule.when {
@@ -174,7 +184,7 @@ public struct Engine: Sendable {
     /// runs fault rules name). For tests and diagnostics: it stays bounded by the scenario file, whatever ids
     /// clients ask about.
     public var requestCounterCount: Int {
-        apis.reduce(0) { $0 + $1.endpointCounts.count + $1.runCounts.count }
+        apis.reduce(0) { $0 + $1.endpointCounts.count + ($1.allRequests > 0 ? 1 : 0) + $1.runCounts.count }
     }
 
     private static func draw(_ latency: Latency, _ random: inout SeededRandom) -> Double {
@@ -208,7 +218,7 @@ public struct Engine: Sendable {
         guard let credential, !credential.isEmpty else { return .missing }
         // A control character (a NUL above all) never belongs to a credential, even where any key is accepted.
         if credential.containsControlCharacters { return .invalid }
-        guard let slot = slots[api] else { return .granted }
+        guard let slot = slot(api) else { return .granted }
         guard let credentials = apis[slot].script.auth.credentials else { return .granted }
         // Compared as bytes: a look-alike (another Unicode normalisation) is another key.
         let key = ExactKey(credential)
@@ -266,7 +276,7 @@ public struct Engine: Sendable {
     /// starts that run afresh.
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
-        guard let slot = slots[api], let descriptor = descriptors[api] else {
+        guard let slot = slot(api), let descriptor = descriptors[api] else {
             preconditionFailure("createRun for API \(api), which the engine was not given")
         }
         var chosen: Int?
@@ -297,12 +307,14 @@ public struct Engine: Sendable {
             draws += 1
         }
         apis[slot].created += 1
-        let run = RunState(id: runID, api: api, script: script, request: request, createdAt: now)
+        let run = RunState(
+            id: runID, api: api, script: script, request: request, createdAt: now,
+            terminalStates: descriptor.terminalStates)
         apis[slot].add(run)
         apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }
-        let view = run.view(descriptor.terminalStates)
+        let view = run.view()
         observation.run = view.id
         observation.created = true
         observation.state = view.state
@@ -320,62 +332,65 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
-        let (result, phase) = readRun(api: api, id: id)
         observation.run = id
         observation.statusRead = true
-        // The phase the answer shows may slow it down or send Retry-After.
-        if let slot = slots[api], let phase {
-            observation.retryAfter = phase.retryAfter
-            if let latency = phase.latency {
-                let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
-                let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
-                observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
-            }
-        }
-        switch result {
-        case .found(let view):
-            observation.state = view.state
-            observation.terminal = view.isTerminal
-        case .gone(let view):
-            observation.state = view.state
-            observation.terminal = true
-            observation.gone = true
-        case .notFound:
+        guard let place = place(api: api, id: id) else {
             observation.unknownRun = true
+            return .notFound
         }
+        let slot = place.slot
+        let now = self.now
+        // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
+        let (result, read) = Engine.read(&apis[slot].runs.values[place.index], now: now)
+        // The phase the answer shows may slow it down or send Retry-After.
+        observation.retryAfter = read.retryAfter
+        if let latency = read.latency {
+            let drawn = Engine.draw(latency, &apis[slot].latencyRandom)
+            let bounded = min(max(drawn.isNaN ? 0 : drawn, 0), Latency.maximumMilliseconds)
+            observation.phaseDelay = .milliseconds(Int64(bounded.rounded()))
+        }
+        observation.state = read.state
+        observation.terminal = read.isTerminal || read.gone
+        // Set, never cleared: a fake may have noted the run gone itself (`noteGone`).
+        if read.gone { observation.gone = true }
         return result
     }
 
-    /// What a status read takes from the phase the run is in after it: only these two, not a copy of the phase
-    /// (its fields, log and fault) on every poll.
-    private typealias ReadPace = (retryAfter: Int?, latency: Latency?)
+    /// What one status read did besides its answer: what the journal notes of it, and the pace of the phase the
+    /// run is in after it (only these two of the phase, not a copy of its fields, log and fault on every poll).
+    private struct StatusRead {
+        var state: String
+        var isTerminal: Bool
+        var gone: Bool
+        var retryAfter: Int?
+        var latency: Latency?
+    }
 
-    /// The read's result and the pace of the phase the run is in after it (nil for an unknown run).
-    private mutating func readRun(api: String, id: String) -> (ReadResult, ReadPace?) {
-        guard let slot = slots[api] else { return (.notFound, nil) }
-        // Only the terminal states, kept with the API's state: copying the whole descriptor out of `descriptors`
-        // retained and released each of its fields on every poll.
-        let terminal = apis[slot].terminalStates
-        let now = self.now
-        return changeRun(api: api, id: id) { run -> (ReadResult, ReadPace?) in
-            run.settle(now: now)
-            if run.gone { return (.gone(run.view(terminal)), (run.phase.retryAfter, run.phase.latency)) }
-            run.readOnce(now: now, terminalStates: terminal)
-            let view = run.view(terminal)
-            return (run.gone ? .gone(view) : .found(view), (run.phase.retryAfter, run.phase.latency))
-        } ?? (.notFound, nil)
+    private static func read(_ run: inout RunState, now: Timestamp) -> (ReadResult, StatusRead) {
+        run.settle(now: now)
+        // A run already gone answers so without counting a read.
+        if !run.gone { run.readOnce(now: now) }
+        let view = run.view()
+        return (
+            run.gone ? .gone(view) : .found(view),
+            StatusRead(
+                state: run.state, isTerminal: run.isTerminal, gone: run.gone, retryAfter: run.phase.retryAfter,
+                latency: run.phase.latency))
     }
 
     /// The run as it stands, without counting a poll (for lists and logs).
     public mutating func peek(api: String, id: String) -> RunView? {
-        settle(api: api, id: id)
-        guard let slot = slots[api], let run = apis[slot].runs[id] else { return nil }
-        return run.view(apis[slot].terminalStates)
+        let now = self.now
+        // One look-up of the id, the run settled and viewed in place: settling through a generic closure and then
+        // copying the run out of the table cost ~3,600 instructions a workspace status read.
+        guard let place = place(api: api, id: id) else { return nil }
+        apis[place.slot].runs.values[place.index].settle(now: now)
+        return apis[place.slot].runs.values[place.index].view()
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
     public mutating func runs(api: String) -> [RunView] {
-        guard let slot = slots[api] else { return [] }
+        guard let slot = slot(api) else { return [] }
         return apis[slot].orderedIDs.compactMap { peek(api: api, id: $0) }
     }
 
@@ -406,21 +421,26 @@ public struct Engine: Sendable {
     private mutating func sendEvent(_ event: String, api: String, id: String) -> EventResult {
         guard let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
-        return changeRun(api: api, id: id) { run -> EventResult in
-            run.settle(now: now)
-            if run.gone { return .notFound }
-            // An event with no phases (only a descriptor could give one) is refused rather than trap.
-            guard let script = run.script.events[event] ?? descriptor.events[event], !script.timeline.isEmpty else {
-                return .refused(run.view(descriptor.terminalStates))
-            }
-            if run.activeEvent == event {
-                return .repeated(run.view(descriptor.terminalStates))
-            }
-            let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !descriptor.terminalStates.contains(run.state)
-            guard allowed else { return .refused(run.view(descriptor.terminalStates)) }
-            run.start(timeline: script.timeline, event: event, now: now)
-            return .accepted(run.view(descriptor.terminalStates))
-        } ?? .notFound
+        guard let place = place(api: api, id: id) else { return .notFound }
+        return Engine.send(event, to: &apis[place.slot].runs.values[place.index], defaults: descriptor.events, now: now)
+    }
+
+    private static func send(_ event: String, to run: inout RunState, defaults: [String: EventScript], now: Timestamp)
+        -> EventResult
+    {
+        run.settle(now: now)
+        if run.gone { return .notFound }
+        // An event with no phases (only a descriptor could give one) is refused rather than trap.
+        guard let script = run.script.events[event] ?? defaults[event], !script.timeline.isEmpty else {
+            return .refused(run.view())
+        }
+        if run.activeEvent == event {
+            return .repeated(run.view())
+        }
+        let allowed = script.allowedFrom.map { $0.contains(run.state) } ?? !run.isTerminal
+        guard allowed else { return .refused(run.view()) }
+        run.start(timeline: script.timeline, event: event, now: now)
+        return .accepted(run.view())
     }
 
     /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
@@ -429,20 +449,27 @@ public struct Engine: Sendable {
     public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
         guard let descriptor = descriptors[api] else { return nil }
         let now = self.now
-        return changeRun(api: api, id: id) { run in
-            run.settle(now: now)
-            let timeline = event.flatMap { (run.script.events[$0] ?? descriptor.events[$0])?.timeline } ?? run.script.timeline
-            if timeline.indices.contains(index) {
-                run.start(timeline: timeline, event: event, now: now, at: index)
-            }
-            return run.view(descriptor.terminalStates)
+        guard let place = place(api: api, id: id) else { return nil }
+        return Engine.rewind(
+            &apis[place.slot].runs.values[place.index], toPhase: index, event: event, defaults: descriptor.events,
+            now: now)
+    }
+
+    private static func rewind(
+        _ run: inout RunState, toPhase index: Int, event: String?, defaults: [String: EventScript], now: Timestamp
+    ) -> RunView {
+        run.settle(now: now)
+        let timeline = event.flatMap { (run.script.events[$0] ?? defaults[$0])?.timeline } ?? run.script.timeline
+        if timeline.indices.contains(index) {
+            run.start(timeline: timeline, event: event, now: now, at: index)
         }
+        return run.view()
     }
 
     /// How many held runs of `api` satisfy `matches(fields, request)` (the run's scripted fields, the request that
     /// created it), without building a view of each: a scan a fake can afford on a request.
     public func countRuns(api: String, where matches: (_ fields: JSON, _ request: JSON) -> Bool) -> Int {
-        guard let slot = slots[api] else { return 0 }
+        guard let slot = slot(api) else { return 0 }
         var count = 0
         for run in apis[slot].runs.values where matches(run.script.fields, run.request) { count += 1 }
         return count
@@ -450,35 +477,35 @@ public struct Engine: Sendable {
 
     /// A value a fake keeps for the life of the scenario (issued tokens, counters); reset and load clear it.
     public func stored(api: String, _ key: String) -> JSON? {
-        slots[api].flatMap { apis[$0].store[key] }
+        slot(api).flatMap { apis[$0].store[key] }
     }
 
     /// Keeps (or, with nil, forgets) a value for the life of the scenario; see `stored(api:_:)`.
     public mutating func store(api: String, _ key: String, _ value: JSON?) {
-        guard let slot = slots[api] else { return }
+        guard let slot = slot(api) else { return }
         apis[slot].store[key] = value
     }
 
     /// The API's settings, every default filled in.
     public func settings(api: String) -> [String: JSON] {
-        scenario.apis[api]?.settings ?? [:]
+        // The API's script is the scenario's (or, for an API the file leaves out, one without settings).
+        guard let slot = slot(api) else { return scenario.apis[api]?.settings ?? [:] }
+        return apis[slot].script.settings
     }
 
     private mutating func settle(api: String, id: String) {
         let now = self.now
-        _ = changeRun(api: api, id: id) { $0.settle(now: now) }
+        guard let place = place(api: api, id: id) else { return }
+        apis[place.slot].runs.values[place.index].settle(now: now)
     }
 
-    /// Changes run `id` in place: one look-up of its id and no copy of the run (every read, event and rewind).
-    /// `body` must not touch the engine: it runs while the run table is being changed.
-    private mutating func changeRun<T>(api: String, id: String, _ body: (inout RunState) -> T) -> T? {
-        guard let slot = slots[api] else { return nil }
-        return Engine.change(&apis[slot].runs[id], body)
-    }
-
-    private static func change<T>(_ run: inout RunState?, _ body: (inout RunState) -> T) -> T? {
-        guard run != nil else { return nil }
-        return body(&run!)
+    /// Where run `id` of `api` is: its API's slot and its index in that API's run table. Every change to a run
+    /// goes through them (`apis[slot].runs.values[index]`, handed to a plain function): one look-up of the id
+    /// and no copy of the run. A generic closure over the run's optional copied its result (a RunView inside)
+    /// through value witnesses: ~1,900 instructions a WES status poll.
+    private func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
+        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return nil }
+        return (slot, index)
     }
 }
 
@@ -617,7 +644,7 @@ private struct APIState {
     let name: String
     /// The descriptor's terminal states (a status read needs nothing else of it).
     let terminalStates: Set<String>
-    var script: APIScript
+    let script: APIScript
     var runs: [String: RunState] = [:]
     /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
     private var order: [String?] = []
@@ -625,8 +652,25 @@ private struct APIState {
     private var holes = 0
     var claimed: Set<Int> = []
     var created = 0
-    /// Requests per endpoint name and `*`.
-    var endpointCounts: [String: Int] = [:]
+    /// Requests per endpoint name; `*` (all of them) is `allRequests`.
+    private(set) var endpointCounts: [String: Int] = [:]
+    /// A plain count, not a `*` entry of `endpointCounts`: that hashed "*" on every request (~380 instructions).
+    private(set) var allRequests = 0
+
+    mutating func countRequest(to endpoint: String) {
+        // A request to an endpoint named `*` counts twice under `*`, as it always has (no fake names one so).
+        if endpoint == "*" {
+            allRequests += 2
+            return
+        }
+        endpointCounts[endpoint, default: 0] += 1
+        allRequests += 1
+    }
+
+    /// Requests counted for `endpoint` (`*`: all of them).
+    func requests(to endpoint: String) -> Int {
+        endpoint == "*" ? allRequests : endpointCounts[endpoint, default: 0]
+    }
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
     /// How many requests each fault rule with `times` has answered (by its index in `rules`).
@@ -783,9 +827,14 @@ private struct RunState {
     var history: [(state: String, at: Timestamp)] = []
     var log: [(at: Timestamp, line: String)] = []
     var trail: [(phase: Phase, at: Timestamp)] = []
+    /// The API's terminal states, and whether the current phase's state is one: looked up once a phase, on
+    /// entering it. Looked up on every read, it hashed the state each poll (~400 instructions of a WES status poll).
+    let terminalStates: Set<String>
+    private(set) var isTerminal = false
 
-    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp) {
+    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp, terminalStates: Set<String>) {
         self.id = id
+        self.terminalStates = terminalStates
         self.api = api
         self.script = script
         self.request = request
@@ -804,6 +853,7 @@ private struct RunState {
     mutating func enter(at time: Timestamp) {
         enteredAt = time
         readsInPhase = 0
+        isTerminal = terminalStates.contains(phase.state)
         if history.last?.state != phase.state { history.append((phase.state, time)) }
         if history.count > RunState.memory { history.removeFirst(history.count - RunState.memory) }
         trail.append((phase, time))
@@ -863,13 +913,13 @@ private struct RunState {
         return true
     }
 
-    mutating func readOnce(now: Timestamp, terminalStates: Set<String>) {
+    mutating func readOnce(now: Timestamp) {
         if case .polls(let n) = phase.duration, readsInPhase >= n, moveOn(at: now) {
             settle(now: now)
         }
         reads += 1
         readsInPhase += 1
-        if terminalStates.contains(state) {
+        if isTerminal {
             if let limit = script.notFoundAfter, terminalReads >= limit {
                 gone = true
                 return
@@ -878,9 +928,9 @@ private struct RunState {
         }
     }
 
-    func view(_ terminalStates: Set<String>) -> RunView {
+    func view() -> RunView {
         RunView(
-            id: id, api: api, state: state, isTerminal: terminalStates.contains(state),
+            id: id, api: api, state: state, isTerminal: isTerminal,
             fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
             log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
             trail: trail)

@@ -1,0 +1,69 @@
+import Scenarios
+import Testing
+
+/// What the status-read path keeps for speed (API slots by name, the all-requests counter, the terminal flag a
+/// run notes on entering a phase, peeking in place) must answer as a plain look-up would.
+@Suite struct EngineHotPathTests {
+    /// `settings(api:)` reads the API's own script: the same as the scenario's settings, for an API the file
+    /// sets, one it leaves out and one the engine was not given.
+    @Test func settingsAreTheScenariosForEveryAPI() throws {
+        for text in ["{}", #"{"apis": {"jobs": {"settings": {"style": "snake"}}}}"#] {
+            let e = try engine(text)
+            for api in ["jobs", "other", "nosuch", ""] {
+                #expect(e.settings(api: api) == (e.scenario.apis[api]?.settings ?? [:]), "\(api) in \(text)")
+            }
+        }
+        #expect(try engine(#"{"apis": {"jobs": {"settings": {"style": "snake"}}}}"#).settings(api: "jobs")["style"] == "snake")
+    }
+
+    /// A `*` rule counts every request of its API once, whichever endpoint; other APIs' requests do not count.
+    @Test func starRuleCountsEachRequestOnce() throws {
+        var e = try engine(#"{"apis": {"jobs": {"faults": [{"endpoint": "*", "every": 3, "respond": {"status": 503}}]}}}"#)
+        var hits: [Int] = []
+        for (n, endpoint) in ["status", "create", "cancel", "status", "other", "status"].enumerated() {
+            _ = e.admit(api: "other", endpoint: "status")
+            if e.admit(api: "jobs", endpoint: endpoint).fault?.status == 503 { hits.append(n + 1) }
+        }
+        #expect(hits == [3, 6])
+        // status, create, cancel, other and * for jobs; status and * for other.
+        #expect(e.requestCounterCount == 7)
+    }
+
+    /// Whether a run is terminal follows every way it changes phase: polls, events, rewinds, time.
+    @Test func terminalFlagFollowsEveryPhaseChange() throws {
+        var e = try engine(#"{"apis": {"jobs": {"runs": [{"id": "timed", "timeline": [{"state": "RUNNING", "seconds": 5}, {"state": "DONE"}]}]}}}"#)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        var shown: [String] = []
+        for _ in 0..<5 {
+            guard case .found(let run) = e.read(api: "jobs", id: id) else { Issue.record("not found"); return }
+            #expect(run.isTerminal == (run.state == "DONE"))
+            #expect(e.observation.terminal == run.isTerminal)
+            #expect(e.peek(api: "jobs", id: id)?.isTerminal == run.isTerminal)
+            shown.append(run.state)
+        }
+        #expect(shown == ["QUEUED", "RUNNING", "RUNNING", "DONE", "DONE"])
+        #expect(e.rewind(api: "jobs", id: id, toPhase: 0)?.isTerminal == false)
+        guard case .accepted(let cancelling) = e.send("cancel", api: "jobs", id: id) else { Issue.record("refused"); return }
+        #expect(cancelling.state == "CANCELLING" && !cancelling.isTerminal)
+        #expect(e.states(id, reads: 2) == ["CANCELLING", "CANCELLED"])
+        #expect(e.peek(api: "jobs", id: id)?.isTerminal == true)
+        // A timed phase ends with the clock, not a read: peek sees it.
+        #expect(e.peek(api: "jobs", id: "timed")?.isTerminal == false)
+        e.advance(seconds: 5)
+        #expect(e.peek(api: "jobs", id: "timed")?.state == "DONE")
+        #expect(e.peek(api: "jobs", id: "timed")?.isTerminal == true)
+    }
+
+    /// Peeking settles the run in place but counts no read; reading counts one; unknown ids stay unknown.
+    @Test func peekCountsNoRead() throws {
+        var e = try engine("{}")
+        let id = e.createRun(api: "jobs", request: [:]).id
+        for _ in 0..<3 { #expect(e.peek(api: "jobs", id: id)?.reads == 0) }
+        _ = e.read(api: "jobs", id: id)
+        #expect(e.peek(api: "jobs", id: id)?.reads == 1)
+        #expect(e.peek(api: "jobs", id: "nosuch") == nil)
+        #expect(e.peek(api: "nosuch", id: id) == nil)
+        guard case .notFound = e.read(api: "nosuch", id: id) else { Issue.record("found under another API"); return }
+        #expect(e.observation.unknownRun)
+    }
+}
