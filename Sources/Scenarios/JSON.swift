@@ -130,6 +130,12 @@ public enum JSON: Sendable, Equatable {
     /// escaped, so the text cannot split, recolour or reorder a line of output. Longer text shows its first
     /// `limit` characters and then `…` after the closing quote.
     public static func quotedForMessage(_ text: String, limit: Int = 80) -> String {
+        // Most names are short printable ASCII with nothing to escape: quoted whole, without a walk by scalar.
+        if text.utf8.count <= limit,
+            !text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        {
+            return "\"" + text + "\""
+        }
         var out = "\""
         var count = 0
         var truncated = false

@@ -54,6 +54,17 @@ import Testing
         return steps
     }
 
+    /// Plain printable ASCII is quoted whole (the short way); at the limit it is whole, past it cut with `…`.
+    @Test func plainTextIsQuotedWholeUpToTheLimit() {
+        #expect(JSON.quotedForMessage("workflow_url") == "\"workflow_url\"")
+        #expect(JSON.quotedForMessage("") == "\"\"")
+        #expect(JSON.quotedForMessage("a b~{}", limit: 6) == "\"a b~{}\"")
+        #expect(JSON.quotedForMessage("abcdefg", limit: 6) == "\"abcdef\"…")
+        #expect(JSON.quotedForMessage("say \"hi\"") == #""say \"hi\"""#)
+        #expect(JSON.quotedForMessage("é", limit: 1) == "\"é\"")
+        #expect(JSON.quotedForMessage("\u{7f}") == "\"\\u007F\"")
+    }
+
     @Test func hostileKeysAreQuotedAndPathsRoundTrip() throws {
         for key in Self.hostile {
             let name = JSON.string(key).serialized()
