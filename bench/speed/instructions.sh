@@ -7,7 +7,7 @@
 # its per-connection memory pool: the fixed-answer C floor of bench/speed/run.sh pays that too).
 #
 # usage: bench/speed/instructions.sh [KIND...]   kinds: wes workspace foundry controller solvexia health submit-wes
-#   (default: all). Environment: MOCKRUNS_BIN (default .build/release/mockruns), REQUESTS (10000). Needs valgrind.
+#   submit-workspace (default: all). Environment: MOCKRUNS_BIN (default .build/release/mockruns), REQUESTS (10000). Needs valgrind.
 # Compare two builds: MOCKRUNS_BIN=/tmp/old bench/speed/instructions.sh wes; then the new one.
 set -euo pipefail
 
@@ -44,7 +44,7 @@ count() {
 }
 
 kinds=("$@")
-((${#kinds[@]})) || kinds=(wes workspace foundry controller solvexia health submit-wes)
+((${#kinds[@]})) || kinds=(wes workspace foundry controller solvexia health submit-wes submit-workspace)
 echo "instructions per request on the server's threads (callgrind; $BIN)"
 for kind in "${kinds[@]}"; do
   count "$kind" 1000

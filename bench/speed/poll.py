@@ -45,6 +45,9 @@ requests = {
     "health": ("GET", "/__mockruns/health", None, {}),
     "submit-wes": ("POST", "/ga4gh/wes/v1/runs", multipart,
                    {"X-SBG-Auth-Token": "tok", "Content-Type": "multipart/form-data; boundary=" + boundary}),
+    "submit-workspace": ("POST", f"/api/v1/workspaces/{WORKSPACE}/runs",
+                         json.dumps({"inputDocumentId": DOCUMENT, "options": {"operation": "process"}}),
+                         {"X-API-Key": "bench-key", "Content-Type": "application/json"}),
 }
 if kind not in requests:
     sys.exit(f"unknown kind {kind}; one of: {', '.join(requests)}")
