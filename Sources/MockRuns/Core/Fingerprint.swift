@@ -7,17 +7,26 @@ public enum Fingerprint {
         if let known = memo.withLock({ $0.last(secret) }) { return known }
         let key = Array(secret.utf8)  // bytes, not String equality: canonically equal secrets differ here
         if let known = memo.withLock({ $0.remember(secret, $0.table[key]) }) { return known }
-        let digest = sha256(key)
-        let fingerprint = "sha256:" + digest.prefix(4).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let fingerprint = text(of: key)
         memo.withLock { memo in
-            if memo.table.count >= memoCapacity { memo.table.removeAll(keepingCapacity: true) }
-            memo.table[key] = fingerprint
+            memo.keep(key, fingerprint)
             _ = memo.remember(secret, fingerprint)
         }
         return fingerprint
+    }
+
+    /// The fingerprint of a text already in UTF-8 (a submission's summary, built as bytes): no String made.
+    static func of(utf8 key: [UInt8]) -> String {
+        if let known = memo.withLock({ $0.table[key] }) { return known }
+        let fingerprint = text(of: key)
+        memo.withLock { $0.keep(key, fingerprint) }
+        return fingerprint
+    }
+
+    /// `sha256:` and the first 4 bytes of the digest in lower-case hex: the first word, zero-padded.
+    private static func text(of key: [UInt8]) -> String {
+        let hex = String(sha256Words(key)[0], radix: 16)
+        return "sha256:" + String(repeating: "0", count: 8 - hex.utf8.count) + hex
     }
 
     /// A client sends the same credential on every poll: hashing it each time cost a fifth of a status poll.
@@ -32,6 +41,11 @@ public enum Fingerprint {
             return latest.fingerprint
         }
 
+        mutating func keep(_ key: [UInt8], _ fingerprint: String) {
+            if table.count >= memoCapacity { table.removeAll(keepingCapacity: true) }
+            table[key] = fingerprint
+        }
+
         mutating func remember(_ secret: String, _ fingerprint: String?) -> String? {
             if let fingerprint { latest = (secret, fingerprint) }
             return fingerprint
@@ -42,27 +56,54 @@ public enum Fingerprint {
     private static let memoCapacity = 1024
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
+    /// The padding is read in place and the state kept in locals: the padded copy, state array and per-word
+    /// digest arrays this once made cost more than the 64 rounds for a short credential.
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
-        var h: [UInt32] = [
-            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-        ]
-        var data = message
-        let bitLength = UInt64(message.count) &* 8
-        data.append(0x80)
-        while data.count % 64 != 56 { data.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        let words = sha256Words(message)
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for word in words {
+            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return digest
+    }
+
+    /// The eight words of `message`'s SHA-256, first word first.
+    static func sha256Words(_ message: [UInt8]) -> [UInt32] {
+        var (h0, h1, h2, h3, h4, h5, h6, h7): (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
+        )
+        let count = message.count
+        // The padded message: the bytes, 0x80, zeros, then the length in bits as 8 big-endian bytes, to a
+        // multiple of 64. Bytes past `count` are worked out, not stored.
+        let paddedCount = (count + 8) / 64 * 64 + 64
+        let bitLength = UInt64(count) &* 8
+        func byte(_ index: Int) -> UInt32 {
+            if index < count { return UInt32(message[index]) }
+            if index == count { return 0x80 }
+            let fromEnd = paddedCount - 1 - index
+            return fromEnd < 8 ? UInt32(truncatingIfNeeded: bitLength >> UInt64(8 * fromEnd)) : 0
+        }
         var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: data.count, by: 64) {
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(data[j]) << 24 | UInt32(data[j + 1]) << 16 | UInt32(data[j + 2]) << 8 | UInt32(data[j + 3])
+        for chunk in stride(from: 0, to: paddedCount, by: 64) {
+            if chunk + 64 <= count {
+                for i in 0..<16 {
+                    let j = chunk + i * 4
+                    w[i] = UInt32(message[j]) << 24 | UInt32(message[j + 1]) << 16 | UInt32(message[j + 2]) << 8
+                        | UInt32(message[j + 3])
+                }
+            } else {
+                for i in 0..<16 {
+                    let j = chunk + i * 4
+                    w[i] = byte(j) << 24 | byte(j + 1) << 16 | byte(j + 2) << 8 | byte(j + 3)
+                }
             }
             for i in 16..<64 {
                 let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
                 let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
                 w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
             }
-            var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+            var (a, b, c, d, e, f, g, hh) = (h0, h1, h2, h3, h4, h5, h6, h7)
             for i in 0..<64 {
                 let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
                 let ch = (e & f) ^ (~e & g)
@@ -72,9 +113,9 @@ public enum Fingerprint {
                 let t2 = s0 &+ maj
                 (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
             }
-            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+            h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
         }
-        return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+        return [h0, h1, h2, h3, h4, h5, h6, h7]
     }
 
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
