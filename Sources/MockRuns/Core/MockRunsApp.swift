@@ -358,17 +358,43 @@ public final class MockRunsApp: HTTPResponder {
 
     /// Equal for two submissions of the same request: method, path and body, a form's fields rather than its raw
     /// bytes (a multipart boundary is drawn afresh for every request, so a retry's bytes differ).
+    /// The summary hashed is built as UTF-8 bytes in one buffer, not a String grown by `+` (WES multipart
+    /// submit 232,082 -> 207,016 instructions).
     static func submissionFingerprint(_ request: HTTPRequest) -> String {
-        var text = request.method + " " + request.path + "\n"
+        // `Credentials.printable(text)`'s bytes: a short printable ASCII name (nearly every one) is quoted whole,
+        // by the test `JSON.quotedForMessage` itself makes, without making its String.
+        func appendPrintable(_ text: String, to summary: inout [UInt8]) {
+            let bytes = text.utf8
+            if bytes.count <= 200,
+                !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            {
+                summary.append(UInt8(ascii: "\""))
+                summary += bytes
+                summary.append(UInt8(ascii: "\""))
+            } else {
+                summary += Credentials.printable(text).utf8
+            }
+        }
+        var summary: [UInt8] = []
+        summary.reserveCapacity(
+            request.method.utf8.count + request.path.utf8.count + 2 + (request.form?.count ?? 0) * 64 + request.body.count)
+        summary += request.method.utf8
+        summary.append(UInt8(ascii: " "))
+        summary += request.path.utf8
+        summary.append(UInt8(ascii: "\n"))
         if let form = request.form {
             for field in form {
-                text += Credentials.printable(field.name) + " " + Credentials.printable(field.filename ?? "") + " "
-                    + Fingerprint.of(field.text) + "\n"
+                appendPrintable(field.name, to: &summary)
+                summary.append(UInt8(ascii: " "))
+                appendPrintable(field.filename ?? "", to: &summary)
+                summary.append(UInt8(ascii: " "))
+                summary += Fingerprint.of(field.text).utf8
+                summary.append(UInt8(ascii: "\n"))
             }
         } else {
-            text += request.bodyText
+            summary += request.bodyText.utf8
         }
-        return Fingerprint.of(text)
+        return Fingerprint.of(utf8: summary)
     }
 
     public func finished(tag: Int, _ end: ExchangeEnd) {
