@@ -115,6 +115,22 @@ import Testing
         return "sha256:" + hex(Array(PlainSHA256.digest(Array(text.utf8)).prefix(4)))
     }
 
+    @Test func asciiContainsAnswersWhatACharacterSearchAnswers() {
+        let texts = [
+            "", ":", "https://x", "main.cwl", "a..b", "..", ".", "a.b.c", "x\r\n:", "x:\r\n", "no colon", "...",
+            "é:", "x:\u{301}", ".\u{301}.", "..\u{301}", "dir/../x", "\r\n..",
+        ]
+        for text in texts {
+            for part in [":", ".."] {
+                if let answer = WESSubmission.asciiContains(text, part) {
+                    #expect(answer == text.contains(part), "\(text.debugDescription) contains \(part)")
+                } else {
+                    #expect(text.utf8.contains { $0 >= 0x80 }, "only non-ASCII text is left to the Character search")
+                }
+            }
+        }
+    }
+
     /// A colon or dots followed by a combining mark are another Character: the checks still see them that way.
     @Test func aWESSubmissionStillComparesItsURLAndFilenamesAsCharacters() throws {
         func submit(url: String, attachment: String? = nil) -> Result<WESSubmission, APIError> {

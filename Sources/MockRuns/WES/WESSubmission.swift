@@ -10,7 +10,6 @@ struct WESSubmission {
         ("WDL", ["draft-2", "1.0", "1.1"]),
     ]
     static let jsonFields = ["workflow_params", "tags", "workflow_engine_parameters"]
-    static let stringFields = ["workflow_type", "workflow_type_version", "workflow_url", "workflow_engine", "workflow_engine_version"]
 
     /// The echo, in the RunRequest's field order.
     var runRequest: JSON
@@ -27,8 +26,10 @@ struct WESSubmission {
         let form = request.form ?? []
         func first(_ name: String) -> FormField? { form.first { $0.name == name && $0.filename == nil } ?? form.first { $0.name == name } }
 
-        var objects: [String: JSON] = [:]
-        for name in Self.jsonFields {
+        // The three objects and five strings held in locals, not dictionaries keyed by name (hashing each name
+        // twice per submission).
+        var objects: [JSON?] = [nil, nil, nil]
+        for (slot, name) in Self.jsonFields.enumerated() {
             guard let field = first(name) else { continue }
             let parsed: JSON
             do {
@@ -42,33 +43,33 @@ struct WESSubmission {
             if name != "workflow_params", let bad = members.first(where: { $0.1.stringValue == nil }) {
                 throw APIError(400, "\(name) must map names to strings; \"\(bad.0)\" is \(bad.1.kindName)")
             }
-            objects[name] = parsed
+            objects[slot] = parsed
         }
-        var strings: [String: String] = [:]
-        for name in Self.stringFields {
-            if let field = first(name) { strings[name] = field.text }
-        }
-        guard let url = strings["workflow_url"], !url.isEmpty else {
+        let type = first("workflow_type")?.text
+        let version = first("workflow_type_version")?.text
+        guard let url = first("workflow_url")?.text, !url.isEmpty else {
             throw APIError(400, "workflow_url is required")
         }
-        let attachments = form.filter { $0.name == "workflow_attachment" }
+        let engine = first("workflow_engine")?.text
+        let engineVersion = first("workflow_engine_version")?.text
+        let attachments = form.lazy.filter { $0.name == "workflow_attachment" }
         for file in attachments {
             guard let filename = file.filename, !filename.isEmpty else {
                 throw APIError(400, "each workflow_attachment part needs a filename in its Content-Disposition")
             }
-            if filename.contains("..") {
+            if Self.asciiContains(filename, "..") ?? filename.contains("..") {
                 throw APIError(400, "workflow_attachment filename \"\(filename)\" refers to a parent directory ('..')")
             }
         }
-        if !url.contains(":"), !attachments.contains(where: { $0.filename == url }) {
+        if !(Self.asciiContains(url, ":") ?? url.contains(":")), !attachments.contains(where: { $0.filename == url }) {
             throw APIError(400, "workflow_url \"\(url)\" is a relative URL but no workflow_attachment has that filename")
         }
         if requireType {
-            guard let type = strings["workflow_type"], !type.isEmpty else {
+            guard let type, !type.isEmpty else {
                 let known = Self.workflowTypes.map(\.0).joined(separator: ", ")
                 throw APIError(400, "workflow_type is required (a WES RunRequest names its workflow language); supported: \(known)")
             }
-            if (strings["workflow_type_version"] ?? "").isEmpty {
+            if (version ?? "").isEmpty {
                 let versions = Self.workflowTypes.first { $0.0 == type }?.1 ?? []
                 throw APIError(
                     400,
@@ -76,25 +77,40 @@ struct WESSubmission {
                         + (versions.isEmpty ? "" : "; supported for \(type): \(versions.joined(separator: ", "))"))
             }
         }
-        if let type = strings["workflow_type"] {
+        if let type {
             guard let versions = Self.workflowTypes.first(where: { $0.0 == type })?.1 else {
                 let known = Self.workflowTypes.map(\.0).joined(separator: ", ")
                 throw APIError(400, "workflow_type \"\(type)\" is not supported; supported: \(known)")
             }
-            if let version = strings["workflow_type_version"], !versions.contains(version) {
+            if let version, !versions.contains(version) {
                 throw APIError(
                     400, "workflow_type_version \"\(version)\" of \(type) is not supported; supported: \(versions.joined(separator: ", "))")
             }
         }
-        var members: [(String, JSON)] = [("workflow_params", objects["workflow_params"] ?? .object([]))]
-        if let type = strings["workflow_type"] { members.append(("workflow_type", .string(type))) }
-        if let version = strings["workflow_type_version"] { members.append(("workflow_type_version", .string(version))) }
-        members.append(("tags", objects["tags"] ?? .object([])))
-        members.append(("workflow_engine_parameters", objects["workflow_engine_parameters"] ?? .object([])))
+        var members: [(String, JSON)] = [("workflow_params", objects[0] ?? .object([]))]
+        members.reserveCapacity(7)
+        if let type { members.append(("workflow_type", .string(type))) }
+        if let version { members.append(("workflow_type_version", .string(version))) }
+        members.append(("tags", objects[1] ?? .object([])))
+        members.append(("workflow_engine_parameters", objects[2] ?? .object([])))
         members.append(("workflow_url", .string(url)))
-        for name in ["workflow_engine", "workflow_engine_version"] {
-            if let value = strings[name] { members.append((name, .string(value))) }
-        }
+        if let engine { members.append(("workflow_engine", .string(engine))) }
+        if let engineVersion { members.append(("workflow_engine_version", .string(engineVersion))) }
         runRequest = .object(members)
+    }
+
+    /// Whether ASCII `text` holds `part` (ASCII, no CR or LF), by bytes; nil when `text` is not ASCII.
+    /// In ASCII every Character but CR LF is one byte, so this answers what `text.contains(part)` answers, without
+    /// its walk by grapheme; other text is left to that walk (a combining mark after ':' makes another Character).
+    static func asciiContains(_ text: String, _ part: String) -> Bool? {
+        let bytes = text.utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard let head = part.utf8.first else { return true }
+        var start = bytes.startIndex
+        while let at = bytes[start...].firstIndex(of: head) {
+            if bytes[at...].starts(with: part.utf8) { return true }
+            start = bytes.index(after: at)
+        }
+        return false
     }
 }
