@@ -388,7 +388,10 @@ public final class MockRunsApp: HTTPResponder {
                 summary.append(UInt8(ascii: " "))
                 appendPrintable(field.filename ?? "", to: &summary)
                 summary.append(UInt8(ascii: " "))
-                summary += Fingerprint.of(field.text).utf8
+                // An ASCII value is its own UTF-8 text: looked up as the bytes it came in, not copied into a String
+                // and back (any other value goes through `text`, which repairs invalid UTF-8 as before).
+                let value = field.value.allSatisfy { $0 < 0x80 } ? Fingerprint.of(utf8: field.value) : Fingerprint.of(field.text)
+                summary += value.utf8
                 summary.append(UInt8(ascii: "\n"))
             }
         } else {
