@@ -103,14 +103,16 @@ struct WESSubmission {
     /// In ASCII every Character but CR LF is one byte, so this answers what `text.contains(part)` answers, without
     /// its walk by grapheme; other text is left to that walk (a combining mark after ':' makes another Character).
     static func asciiContains(_ text: String, _ part: String) -> Bool? {
-        let bytes = text.utf8
-        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-        guard let head = part.utf8.first else { return true }
-        var start = bytes.startIndex
-        while let at = bytes[start...].firstIndex(of: head) {
-            if bytes[at...].starts(with: part.utf8) { return true }
-            start = bytes.index(after: at)
+        var text = text
+        return text.withUTF8 { bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            guard let head = part.utf8.first else { return true }
+            var start = 0
+            while let at = bytes[start...].firstIndex(of: head) {
+                if bytes[at...].starts(with: part.utf8) { return true }
+                start = at + 1
+            }
+            return false
         }
-        return false
     }
 }
