@@ -364,16 +364,17 @@ public final class MockRunsApp: HTTPResponder {
         // `Credentials.printable(text)`'s bytes: a short printable ASCII name (nearly every one) is quoted whole,
         // by the test `JSON.quotedForMessage` itself makes, without making its String.
         func appendPrintable(_ text: String, to summary: inout [UInt8]) {
-            let bytes = text.utf8
-            if bytes.count <= 200,
-                !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-            {
+            var text = text
+            let quotedWhole = text.withUTF8 { bytes in
+                guard bytes.count <= 200,
+                    !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+                else { return false }
                 summary.append(UInt8(ascii: "\""))
                 summary += bytes
                 summary.append(UInt8(ascii: "\""))
-            } else {
-                summary += Credentials.printable(text).utf8
+                return true
             }
+            if !quotedWhole { summary += Credentials.printable(text).utf8 }
         }
         var summary: [UInt8] = []
         summary.reserveCapacity(
