@@ -165,6 +165,19 @@ import Testing
                 == #"{"workflow_params":{},"workflow_type":"CWL","workflow_type_version":"v1.0","tags":{},"workflow_engine_parameters":{},"workflow_url":"https://x/a"}"#
         )
     }
+
+    /// A plain field wins over a file part of the same name wherever it comes; a file part alone is still read.
+    @Test func aWESSubmissionReadsThePlainFieldBeforeAFilePartOfTheSameName() throws {
+        let file = FormField(name: "workflow_url", value: Array("https://file/part".utf8), filename: "url.txt")
+        let plain = FormField(name: "workflow_url", value: Array("https://plain/field".utf8))
+        let later = FormField(name: "workflow_url", value: Array("https://later/field".utf8))
+        func url(_ fields: [FormField]) throws -> String? {
+            try WESSubmission(Self.form(fields), requireType: false).runRequest["workflow_url"]?.stringValue
+        }
+        #expect(try url([file, plain, later]) == "https://plain/field")
+        #expect(try url([plain, file]) == "https://plain/field")
+        #expect(try url([file]) == "https://file/part")
+    }
 }
 
 /// A seeded generator, so the random lengths are the same on every run.

@@ -24,7 +24,15 @@ struct WESSubmission {
         }
         if let problem = request.formError { throw APIError(400, "the form body could not be read: \(problem)") }
         let form = request.form ?? []
-        func first(_ name: String) -> FormField? { form.first { $0.name == name && $0.filename == nil } ?? form.first { $0.name == name } }
+        // The first plain field of that name, else the first file part of it: one pass, not two.
+        func first(_ name: String) -> FormField? {
+            var filePart: FormField?
+            for field in form where field.name == name {
+                if field.filename == nil { return field }
+                if filePart == nil { filePart = field }
+            }
+            return filePart
+        }
 
         // The three objects and five strings held in locals, not dictionaries keyed by name (hashing each name
         // twice per submission).
