@@ -46,7 +46,7 @@ requests = {
     "submit-wes": ("POST", "/ga4gh/wes/v1/runs", multipart,
                    {"X-SBG-Auth-Token": "tok", "Content-Type": "multipart/form-data; boundary=" + boundary}),
     "submit-workspace": ("POST", f"/api/v1/workspaces/{WORKSPACE}/runs",
-                         json.dumps({"inputDocumentId": DOCUMENT, "options": {"operation": "process"}}),
+                         json.dumps({"inputDocumentId": DOCUMENT, "options": {"operation": "process"}}, separators=(",", ":")),
                          {"X-API-Key": "bench-key", "Content-Type": "application/json"}),
 }
 if kind not in requests:

@@ -56,8 +56,8 @@ public enum Fingerprint {
     private static let memoCapacity = 1024
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
-    /// The padding is read in place and the state kept in locals: the padded copy, state array and per-word
-    /// digest arrays this once made cost more than the 64 rounds for a short credential.
+    /// The padding is read in place and the state kept in locals: no padded copy grown byte by byte, no state
+    /// array, no array per digest word; one schedule array per call is left.
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
         let words = sha256Words(message)
         var digest: [UInt8] = []
