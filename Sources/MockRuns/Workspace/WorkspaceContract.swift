@@ -13,7 +13,10 @@ enum WorkspaceContract {
     /// refuses with 422. The `seed` body style also ignores unknown top-level fields and takes camelCase option
     /// names, where the server's model forbids extra fields (422 `extra_forbidden`). The `strict` body style
     /// refuses those already.
-    static func create(_ request: HTTPRequest, bodyStyle: String, context: FakeContext) throws(APIError) {
+    /// `body` is `request.jsonBody()`, read once by the caller.
+    static func create(
+        _ request: HTTPRequest, body: Result<JSON, BodyProblem>, bodyStyle: String, context: FakeContext
+    ) throws(APIError) {
         if let media = request.mediaType, !request.declaresJSON {
             try context.contract(
                 "POST .../runs: JSON body sent as \(media) — the server reads the body as JSON only with Content-Type application/json and answers 422",
@@ -25,7 +28,7 @@ enum WorkspaceContract {
                             code: "model_attributes_type")
                     ]))
         }
-        guard bodyStyle != "strict", case .success(.object(let members)) = request.jsonBody() else { return }
+        guard bodyStyle != "strict", case .success(.object(let members)) = body else { return }
         var extra: [APIError.FieldError] = []
         for (key, _) in members where !seedTopLevel.contains(key) {
             extra.append(.init(path: key, message: "Extra inputs are not permitted", code: "extra_forbidden"))

@@ -190,9 +190,10 @@ public struct WorkspaceFake: APIFake {
     private func create(
         _ request: HTTPRequest, workspace: String, settings: [String: JSON], render: WorkspaceRender, context: FakeContext
     ) throws(APIError) -> HTTPResponse {
-        try WorkspaceContract.create(request, bodyStyle: settings["bodyStyle"]?.stringValue ?? "seed", context: context)
+        let read = request.jsonBody()  // once: the contract check and the run both look at it
+        try WorkspaceContract.create(request, body: read, bodyStyle: settings["bodyStyle"]?.stringValue ?? "seed", context: context)
         let body: JSON
-        switch request.jsonBody() {
+        switch read {
         case .success(let json): body = json
         case .failure(let problem): throw APIError(400, "Malformed request body: \(problem.message)")
         }
