@@ -69,6 +69,18 @@ import Testing
         #expect(Redaction.queryValue("apikeys", "k") == "k")
     }
 
+    /// Repeated credentials are remembered; large texts (a submitted body) are hashed each time, never kept, so
+    /// a client posting new bodies cannot grow the memo by a body each.
+    @Test func theFingerprintMemoKeepsNoLargeText() {
+        var memo = Fingerprint.Memo()
+        memo.keep(Array(repeating: 0x61, count: Fingerprint.memoKeyLimit), "small enough")
+        memo.keep(Array(repeating: 0x62, count: Fingerprint.memoKeyLimit + 1), "too large")
+        #expect(memo.table.values.sorted() == ["small enough"])
+        let large = String(repeating: "b", count: 100_000)
+        #expect(Fingerprint.of(large) == Fingerprint.of(large))  // the same answer, hashed again
+        #expect(Fingerprint.of(large) != Fingerprint.of(large + "c"))
+    }
+
     /// The journal's lists: every credential redacted wherever it stands, everything else as sent, in order.
     @Test func redactedListsChangeOnlyTheCredentials() {
         let headers = [("Host", "h"), ("X-SBG-Auth-Token", "t1"), ("Accept", "a"), ("Cookie", "c=1"), ("Authorization", "Bearer t2")]

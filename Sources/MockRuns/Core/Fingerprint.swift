@@ -32,7 +32,7 @@ public enum Fingerprint {
     /// A client sends the same credential on every poll: hashing it each time cost a fifth of a status poll.
     /// Bounded, so a client sending a new secret per request cannot grow it. The last secret is compared first,
     /// as bytes: no array made and nothing hashed for the poll that repeats it.
-    private struct Memo {
+    struct Memo {
         var table: [[UInt8]: String] = [:]
         var latest: (secret: String, fingerprint: String)?
 
@@ -41,7 +41,10 @@ public enum Fingerprint {
             return latest.fingerprint
         }
 
+        /// Only keys of up to `memoKeyLimit` bytes are kept: credentials and form summaries repeat, a body seldom
+        /// does, and a table of a thousand bodies of up to the body limit each would hold gigabytes.
         mutating func keep(_ key: [UInt8], _ fingerprint: String) {
+            guard key.count <= memoKeyLimit else { return }
             if table.count >= memoCapacity { table.removeAll(keepingCapacity: true) }
             table[key] = fingerprint
         }
@@ -54,6 +57,7 @@ public enum Fingerprint {
 
     private static let memo = Locked(Memo())
     private static let memoCapacity = 1024
+    static let memoKeyLimit = 4096
 
     /// SHA-256 (FIPS 180-4) of `message`; small inputs only (credentials, request bodies up to the body limit).
     /// The padding is read in place and the state kept in locals: no padded copy grown byte by byte, no state
