@@ -131,11 +131,7 @@ public enum JSON: Sendable, Equatable {
     /// `limit` characters and then `…` after the closing quote.
     public static func quotedForMessage(_ text: String, limit: Int = 80) -> String {
         // Most names are short printable ASCII with nothing to escape: quoted whole, without a walk by scalar.
-        if text.utf8.count <= limit,
-            !text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        {
-            return "\"" + text + "\""
-        }
+        if quotesWhole(text.utf8, limit: limit) { return "\"" + text + "\"" }
         var out = "\""
         var count = 0
         var truncated = false
@@ -160,6 +156,20 @@ public enum JSON: Sendable, Equatable {
         }
         out += "\""
         return truncated ? out + "…" : out
+    }
+
+    /// Whether `quotedForMessage` of this text is the text itself in quotes: at most `limit` bytes of printable
+    /// ASCII without a quote or a backslash (so a caller writing bytes can quote it without making the String).
+    @inlinable
+    public static func quotesWhole(_ bytes: some Sequence<UInt8>, limit: Int = 80) -> Bool {
+        var count = 0
+        for byte in bytes {
+            count += 1
+            if count > limit || byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+        }
+        return true
     }
 
     /// This object with `key` set to `value` (replacing in place or appending).

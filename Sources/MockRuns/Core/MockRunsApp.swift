@@ -367,9 +367,7 @@ public final class MockRunsApp: HTTPResponder {
         func appendPrintable(_ text: String, to summary: inout [UInt8]) {
             var text = text
             let quotedWhole = text.withUTF8 { bytes in
-                guard bytes.count <= 200,
-                    !bytes.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-                else { return false }
+                guard JSON.quotesWhole(bytes, limit: 200) else { return false }  // `Credentials.printable`'s limit
                 summary.append(UInt8(ascii: "\""))
                 summary += bytes
                 summary.append(UInt8(ascii: "\""))
