@@ -18,6 +18,12 @@ public struct HTTPResponse: Sendable {
         self.body = .bytes(body)
     }
 
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), stream: any ResponseStream) {
+        self.status = status
+        self.headers = headers
+        self.body = .stream(stream)
+    }
+
     /// The fields most answers end with (their type, `X-Content-Type-Options`, `Date`, an id, Retry-After ...):
     /// room made once, instead of the array regrowing field by field on every answer.
     static let typicalHeaderCount = 6
@@ -26,12 +32,6 @@ public struct HTTPResponse: Sendable {
         var headers = headers
         if headers.fields.isEmpty { headers.reserveCapacity(typicalHeaderCount) }
         return headers
-    }
-
-    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), stream: any ResponseStream) {
-        self.status = status
-        self.headers = headers
-        self.body = .stream(stream)
     }
 
     /// A `text/plain` answer.
