@@ -213,6 +213,22 @@ public final class ProbeSession {
         if !value.isEmpty { extraSecrets.append(value) }
     }
 
+    /// Two checks where the second works on what the first makes (a run's id: one check creates a run, the next
+    /// polls or reads it): the second is skipped, naming the first, when the first made nothing, and both are
+    /// skipped for `needs`. `what` says what the first makes (`a submitted run`). Returns what it made.
+    @discardableResult
+    public func check(
+        _ id: String, _ summary: String, needs: String? = nil, makes what: String, _ make: (ProbeCheck) throws -> String,
+        then next: (id: String, summary: String), _ use: (ProbeCheck, String) throws -> Void
+    ) -> String? {
+        var made: String?
+        check(id, summary, needs: needs) { c in made = try make(c) }
+        check(next.id, next.summary, needs: needs ?? (made == nil ? "needs \(what) (\(id) failed)" : nil)) { c in
+            if let made { try use(c, made) }
+        }
+        return made
+    }
+
     /// Runs the check `id` (`wes.status.unknown-run-404`) unless `needs` names what it lacks, recording its result.
     /// `body` records differences through the check; throwing `ProbeStop.skip` skips it.
     @discardableResult

@@ -118,15 +118,12 @@ extension SolvexiaFake {
             }
             return id
         }
-        var started: String?
-        session.check("solvexia.start.shape", "a created run starts: Process Run, then ProcessRunStatus Scheduled", needs: needsWrites) { c in
-            started = try createAndStart(c)
-        }
         session.check(
-            "solvexia.start.poll-terminal", "the started run ends Finished, Cancelled or TimedOut; every read is a ProcessRunStatus",
-            needs: needsWrites ?? (started == nil ? "needs a started run (solvexia.start.shape failed)" : nil)
-        ) { c in
-            let path = "/api/v1/processruns/\(started!)/runstatus"
+            "solvexia.start.shape", "a created run starts: Process Run, then ProcessRunStatus Scheduled", needs: needsWrites,
+            makes: "a started run", createAndStart,
+            then: ("solvexia.start.poll-terminal", "the started run ends Finished, Cancelled or TimedOut; every read is a ProcessRunStatus")
+        ) { c, started in
+            let path = "/api/v1/processruns/\(started)/runstatus"
             let last = try c.poll(ProbeRequest("GET", path, headers: authorized()), "GET \(path)") { answer in
                 guard answer.status == 200 else { return answer.retryAfterSeconds == nil }
                 let status = answer.json?["status"]?.stringValue ?? ""
@@ -135,23 +132,23 @@ extension SolvexiaFake {
             try c.expectStatus(last, [200], "GET \(path)")
             expectDocumentedRunStatus(c, c.expectJSON(last, docs.schema("GET", "runstatus", status: 200), "GET \(path)"), "GET \(path)")
         }
-        var cancelled: String?
-        session.check("solvexia.cancel.shape", "POST .../cancel of a started run answers 200 ProcessRunStatus Cancelled (runDurationInSec)", needs: needsWrites) { c in
-            let id = try createAndStart(c)
-            let answer = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/cancel", headers: authorized()))
-            try c.expectStatus(answer, [200], "POST /api/v1/processruns/\(id)/cancel")
-            let json = c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST /api/v1/processruns/\(id)/cancel")
-            expectDocumentedRunStatus(c, json, "POST /api/v1/processruns/\(id)/cancel", duration: "runDurationInSec")
-            if let status = json?["status"]?.stringValue, status != "Cancelled" {
-                c.fail("POST /api/v1/processruns/\(id)/cancel: $.status is \(status), expected Cancelled")
-            }
-            cancelled = id
-        }
         session.check(
-            "solvexia.cancel.state-after", "after cancel the run's status reads Cancelled",
-            needs: needsWrites ?? (cancelled == nil ? "needs a cancelled run (solvexia.cancel.shape failed)" : nil)
-        ) { c in
-            let path = "/api/v1/processruns/\(cancelled!)/runstatus"
+            "solvexia.cancel.shape", "POST .../cancel of a started run answers 200 ProcessRunStatus Cancelled (runDurationInSec)",
+            needs: needsWrites, makes: "a cancelled run",
+            { c in
+                let id = try createAndStart(c)
+                let answer = try c.send(ProbeRequest("POST", "/api/v1/processruns/\(id)/cancel", headers: authorized()))
+                try c.expectStatus(answer, [200], "POST /api/v1/processruns/\(id)/cancel")
+                let json = c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST /api/v1/processruns/\(id)/cancel")
+                expectDocumentedRunStatus(c, json, "POST /api/v1/processruns/\(id)/cancel", duration: "runDurationInSec")
+                if let status = json?["status"]?.stringValue, status != "Cancelled" {
+                    c.fail("POST /api/v1/processruns/\(id)/cancel: $.status is \(status), expected Cancelled")
+                }
+                return id
+            },
+            then: ("solvexia.cancel.state-after", "after cancel the run's status reads Cancelled")
+        ) { c, cancelled in
+            let path = "/api/v1/processruns/\(cancelled)/runstatus"
             let answer = try c.send(ProbeRequest("GET", path, headers: authorized()))
             try c.expectStatus(answer, [200], "GET \(path)")
             if let status = c.expectJSON(answer, docs.schema("GET", "runstatus", status: 200), "GET \(path)")?["status"]?.stringValue, status != "Cancelled" {

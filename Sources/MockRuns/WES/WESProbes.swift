@@ -94,35 +94,32 @@ extension WESFake {
             guard let id = c.expectJSON(answer, docs.schema("POST", "run_workflow", status: 200), "POST /runs")?["run_id"]?.stringValue else { throw .failed }
             return id
         }
-        var submitted: String?
-        session.check("wes.submit.shape", "POST /runs (multipart) answers 200 with a RunId", needs: needsWrites) { c in
-            submitted = try submit(c)
-        }
         session.check(
-            "wes.submit.poll-terminal", "the submitted run reaches a terminal state; every status read is a RunStatus",
-            needs: needsWrites ?? (submitted == nil ? "needs a submitted run (wes.submit.shape failed)" : nil)
-        ) { c in
-            let last = try c.poll(get("/runs/\(submitted!)/status"), "GET /runs/\(submitted!)/status") { answer in
+            "wes.submit.shape", "POST /runs (multipart) answers 200 with a RunId", needs: needsWrites, makes: "a submitted run",
+            submit,
+            then: ("wes.submit.poll-terminal", "the submitted run reaches a terminal state; every status read is a RunStatus")
+        ) { c, submitted in
+            let last = try c.poll(get("/runs/\(submitted)/status"), "GET /runs/\(submitted)/status") { answer in
                 guard answer.status == 200, let state = answer.json?["state"]?.stringValue else { return answer.status != 200 && answer.retryAfterSeconds == nil }
                 return Self.terminalStates.contains(state) || !Self.states.contains(state)
             }
-            try c.expectStatus(last, [200], "GET /runs/\(submitted!)/status")
-            c.expectJSON(last, docs.schema("GET", "get_run_status", status: 200), "GET /runs/\(submitted!)/status")
-        }
-        var cancelled: String?
-        session.check("wes.cancel.shape", "POST /runs/{id}/cancel of a new run answers 200 with a RunId", needs: needsWrites) { c in
-            let id = try submit(c)
-            let answer = try c.send(ProbeRequest("POST", base + "/runs/\(id)/cancel", headers: auth))
-            try c.expectStatus(answer, [200], "POST /runs/\(id)/cancel")
-            let json = c.expectJSON(answer, docs.schema("POST", "cancel_run", status: 200), "POST /runs/\(id)/cancel")
-            if let echoed = json?["run_id"]?.stringValue, echoed != id { c.fail("POST /runs/\(id)/cancel: $.run_id is \(echoed), expected \(id)") }
-            cancelled = id
+            try c.expectStatus(last, [200], "GET /runs/\(submitted)/status")
+            c.expectJSON(last, docs.schema("GET", "get_run_status", status: 200), "GET /runs/\(submitted)/status")
         }
         session.check(
-            "wes.cancel.state-after", "after cancel the run shows CANCELING, then CANCELED",
-            needs: needsWrites ?? (cancelled == nil ? "needs a cancelled run (wes.cancel.shape failed)" : nil)
-        ) { c in
-            let path = "/runs/\(cancelled!)/status"
+            "wes.cancel.shape", "POST /runs/{id}/cancel of a new run answers 200 with a RunId", needs: needsWrites,
+            makes: "a cancelled run",
+            { c in
+                let id = try submit(c)
+                let answer = try c.send(ProbeRequest("POST", base + "/runs/\(id)/cancel", headers: auth))
+                try c.expectStatus(answer, [200], "POST /runs/\(id)/cancel")
+                let json = c.expectJSON(answer, docs.schema("POST", "cancel_run", status: 200), "POST /runs/\(id)/cancel")
+                if let echoed = json?["run_id"]?.stringValue, echoed != id { c.fail("POST /runs/\(id)/cancel: $.run_id is \(echoed), expected \(id)") }
+                return id
+            },
+            then: ("wes.cancel.state-after", "after cancel the run shows CANCELING, then CANCELED")
+        ) { c, cancelled in
+            let path = "/runs/\(cancelled)/status"
             let first = try c.send(get(path))
             try c.expectStatus(first, [200], "GET \(path)")
             let state = c.expectJSON(first, docs.schema("GET", "get_run_status", status: 200), "GET \(path)")?["state"]?.stringValue

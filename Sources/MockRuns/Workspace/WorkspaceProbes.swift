@@ -83,38 +83,35 @@ extension WorkspaceFake {
             guard let id = c.expectJSON(answer, docs.schema("POST", "create", status: 201), "POST .../runs")?["id"]?.stringValue else { throw .failed }
             return id
         }
-        var created: String?
-        session.check("workspace.submit.shape", "POST .../runs answers 201 with a RunResource", needs: needsWrites) { c in
-            created = try create(c)
-        }
         session.check(
-            "workspace.submit.poll-terminal", "the created run ends succeeded, failed or cancelled; every read is a RunResource",
-            needs: needsWrites ?? (created == nil ? "needs a created run (workspace.submit.shape failed)" : nil)
-        ) { c in
-            let last = try c.poll(get("/\(created!)"), "GET .../runs/\(created!)") { answer in
+            "workspace.submit.shape", "POST .../runs answers 201 with a RunResource", needs: needsWrites, makes: "a created run",
+            create,
+            then: ("workspace.submit.poll-terminal", "the created run ends succeeded, failed or cancelled; every read is a RunResource")
+        ) { c, created in
+            let last = try c.poll(get("/\(created)"), "GET .../runs/\(created)") { answer in
                 guard answer.status == 200 else { return answer.retryAfterSeconds == nil }
                 let status = answer.json?["status"]?.stringValue ?? ""
                 return Self.terminal.contains(status) || !Self.states.contains(status)
             }
-            try c.expectStatus(last, [200], "GET .../runs/\(created!)")
-            c.expectJSON(last, docs.schema("GET", "get", status: 200), "GET .../runs/\(created!)")
-        }
-        var cancelled: String?
-        session.check("workspace.cancel.shape", "POST .../runs/{id}/cancel of a new run answers 200 with the RunResource", needs: needsWrites) { c in
-            let id = try create(c)
-            let answer = try c.send(ProbeRequest("POST", runs + "/\(id)/cancel", headers: auth))
-            try c.expectStatus(answer, [200], "POST .../runs/\(id)/cancel")
-            c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST .../runs/\(id)/cancel")
-            cancelled = id
+            try c.expectStatus(last, [200], "GET .../runs/\(created)")
+            c.expectJSON(last, docs.schema("GET", "get", status: 200), "GET .../runs/\(created)")
         }
         session.check(
-            "workspace.cancel.state-after", "after cancel the run reads cancelled",
-            needs: needsWrites ?? (cancelled == nil ? "needs a cancelled run (workspace.cancel.shape failed)" : nil)
-        ) { c in
-            let answer = try c.send(get("/\(cancelled!)"))
-            try c.expectStatus(answer, [200], "GET .../runs/\(cancelled!)")
-            if let status = c.expectJSON(answer, docs.schema("GET", "get", status: 200), "GET .../runs/\(cancelled!)")?["status"]?.stringValue, status != "cancelled" {
-                c.fail("GET .../runs/\(cancelled!) after cancel: $.status is \(status), expected cancelled")
+            "workspace.cancel.shape", "POST .../runs/{id}/cancel of a new run answers 200 with the RunResource", needs: needsWrites,
+            makes: "a cancelled run",
+            { c in
+                let id = try create(c)
+                let answer = try c.send(ProbeRequest("POST", runs + "/\(id)/cancel", headers: auth))
+                try c.expectStatus(answer, [200], "POST .../runs/\(id)/cancel")
+                c.expectJSON(answer, docs.schema("POST", "cancel", status: 200), "POST .../runs/\(id)/cancel")
+                return id
+            },
+            then: ("workspace.cancel.state-after", "after cancel the run reads cancelled")
+        ) { c, cancelled in
+            let answer = try c.send(get("/\(cancelled)"))
+            try c.expectStatus(answer, [200], "GET .../runs/\(cancelled)")
+            if let status = c.expectJSON(answer, docs.schema("GET", "get", status: 200), "GET .../runs/\(cancelled)")?["status"]?.stringValue, status != "cancelled" {
+                c.fail("GET .../runs/\(cancelled) after cancel: $.status is \(status), expected cancelled")
             }
         }
     }
