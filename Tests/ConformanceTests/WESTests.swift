@@ -69,15 +69,10 @@ import Testing
 
         var contentType: String { "multipart/form-data; boundary=\(boundary)" }
 
+        /// Encoded as `mockruns contract` encodes its own submissions (one multipart writer for both).
         var bytes: [UInt8] {
-            var text = ""
-            for part in parts {
-                text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
-                if let filename = part.filename { text += "; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream" }
-                text += "\r\n\r\n\(part.value)\r\n"
-            }
-            text += "--\(boundary)--\r\n"
-            return Array(text.utf8)
+            ProbeRequest.multipart("/", fields: parts.map { (name: $0.name, filename: $0.filename, value: $0.value) }, boundary: boundary)
+                .body
         }
     }
 
