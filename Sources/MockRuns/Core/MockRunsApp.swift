@@ -79,16 +79,24 @@ public final class MockRunsApp: HTTPResponder {
 
     /// `/__sessions/NAME/<API path>`: the API path served as at the root, against session NAME's state.
     private func respondInSession(_ request: HTTPRequest) -> Reply {
-        let (name, rest) = Self.splitSessionPath(request.path)
-        guard let session = session(named: name) else {
+        let (name, session, inner) = sessionRequest(request)
+        guard let session else {
             return Reply(stamped(unknownSession(name), in: root))
         }
-        var inner = request
-        inner.path = rest
-        inner.basePath = Self.sessionPrefix + name  // as the client named it: `default` too
         var reply = route(inner, in: session)
         stamp(&reply.response, in: session)
         return reply
+    }
+
+    /// A request under `sessionPrefix`: the session it names (nil when there is none) and the request as that
+    /// session serves it, the prefix taken off its path and kept as `basePath` (as the client named it: `default`
+    /// too).
+    private func sessionRequest(_ request: HTTPRequest) -> (name: String, session: Session?, inner: HTTPRequest) {
+        let (name, rest) = Self.splitSessionPath(request.path)
+        var inner = request
+        inner.path = rest
+        inner.basePath = Self.sessionPrefix + name
+        return (name, session(named: name), inner)
     }
 
     /// The session's name and the API path after it (`/` when nothing follows), from a path under `sessionPrefix`.
@@ -170,11 +178,9 @@ public final class MockRunsApp: HTTPResponder {
         var request = request
         var session = root
         if Self.isSessionPath(request.path) {
-            let (name, rest) = Self.splitSessionPath(request.path)
-            guard let named = self.session(named: name) else { return stamped(adminError(refusal.status, refusal.message), in: root) }
-            session = named
-            request.path = rest
-            request.basePath = Self.sessionPrefix + name
+            let (_, named, inner) = sessionRequest(request)
+            guard let named else { return stamped(adminError(refusal.status, refusal.message), in: root) }
+            (session, request) = (named, inner)
         }
         if case .endpoint(let index, _)? = router.match(request) {
             let fake = fakes[index]
