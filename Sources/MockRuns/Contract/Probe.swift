@@ -71,24 +71,11 @@ public struct ProbeAnswer: Sendable {
         return max(0, then - now)
     }
 
-    /// Seconds since 1970 of an IMF-fixdate (`Wed, 01 Jan 2025 00:00:30 GMT`), the form HTTP/1.1 servers send.
+    /// Seconds since 1970 of an IMF-fixdate (`Wed, 01 Jan 2025 00:00:30 GMT`), the form HTTP/1.1 servers send;
+    /// read by the engine's own parser of the form (`Timestamp(httpDate:)`), years from 1970 on.
     static func httpDate(_ text: String) -> Int? {
-        let parts = text.trimmingSpaces().split(separator: " ")
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
-            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].firstIndex(of: String(parts[2])),
-            (1...31).contains(day), (1970...9999).contains(year)
-        else { return nil }
-        let time = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard time.count == 3, (0...23).contains(time[0]), (0...59).contains(time[1]), (0...60).contains(time[2]) else { return nil }
-        // Days from civil (Howard Hinnant's algorithm), March-based years.
-        let m = month + 1
-        let y = m <= 2 ? year - 1 : year
-        let era = y / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return days * 86_400 + time[0] * 3600 + time[1] * 60 + time[2]
+        guard let time = Timestamp(httpDate: text.trimmingSpaces()), time.milliseconds >= 0 else { return nil }
+        return Int(time.milliseconds / 1000)
     }
 }
 
