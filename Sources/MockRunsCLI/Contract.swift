@@ -87,9 +87,9 @@ struct Contract: ParsableCommand {
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw usage("--cacert \(cacert) cannot be read") }
 
         var options = ProbeOptions()
-        options.token = try plain(token ?? environment("MOCKRUNS_CONTRACT_TOKEN"), "--token")
+        options.token = try plain(token ?? environmentValue("MOCKRUNS_CONTRACT_TOKEN"), "--token")
         options.clientID = try plain(clientId, "--client-id")
-        options.clientSecret = try plain(clientSecret ?? environment("MOCKRUNS_CONTRACT_CLIENT_SECRET"), "--client-secret")
+        options.clientSecret = try plain(clientSecret ?? environmentValue("MOCKRUNS_CONTRACT_CLIENT_SECRET"), "--client-secret")
         options.runID = try plain(runId, "--run-id")
         options.allowWrites = allowWrites
         options.rate = rate
@@ -174,10 +174,6 @@ struct Contract: ParsableCommand {
     }
 
     private func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
-
-    private func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
 
     /// `value` when it has no control characters (which could end or forge a header line); names only `what`
     /// in the error, never the value (it may be a secret).

@@ -78,6 +78,12 @@ struct CommandFailure: Error {
     var exitCode: Int32 = 1
 }
 
+/// A secret or setting an option may also take from the environment (so it stays out of the process list):
+/// the variable's value, nil when it is unset or empty.
+func environmentValue(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+}
+
 /// Where the CLI writes: stdout for machine-read lines, stderr for people. Each line goes out in one write(2),
 /// unbuffered, so lines from several threads never interleave and the ready line is out before it returns.
 enum Console {

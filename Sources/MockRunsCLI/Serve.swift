@@ -50,7 +50,7 @@ struct Serve: ParsableCommand {
 
     /// `--admin-token`, else `MOCKRUNS_ADMIN_TOKEN`.
     var effectiveAdminToken: String? {
-        adminToken ?? getenv("MOCKRUNS_ADMIN_TOKEN").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        adminToken ?? environmentValue("MOCKRUNS_ADMIN_TOKEN")
     }
 
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")

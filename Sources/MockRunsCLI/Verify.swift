@@ -41,7 +41,7 @@ struct Verify: ParsableCommand {
             }
             body = Array(data)
         }
-        let token = adminToken ?? getenv("MOCKRUNS_ADMIN_TOKEN").map { String(cString: $0) }
+        let token = adminToken ?? environmentValue("MOCKRUNS_ADMIN_TOKEN")  // as serve reads it
         let answer: OutboundResponse
         do {
             let server = try OutboundURL.parse(url).get()
