@@ -179,6 +179,14 @@ static inline int mr_connection_fd(struct MHD_Connection *connection)
   return info == NULL ? -1 : (int) info->connect_fd;
 }
 
+/* What MHD_OPTION_NOTIFY_CONNECTION put in the connection's socket_context when it opened, or NULL. */
+static inline void *mr_connection_socket_context(struct MHD_Connection *connection)
+{
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info == NULL ? NULL : info->socket_context;
+}
+
 /* Resets a connection (the client sees ECONNRESET rather than a clean end of stream). Returns 0 or errno.
    SO_LINGER {1, 0} makes close() send a RST, but libmicrohttpd calls shutdown(SHUT_WR) before close(), which
    sends a FIN first and the client sees a clean EOF. So also disconnect the socket at once: on Linux, connect()

@@ -25,11 +25,16 @@ func mrAccessHandler(
     let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
     guard let slot = conCls.pointee, !hiddenInRequestLine else {
         core.noteServerThread()
+        // The connection's memo (a fresh one should libmicrohttpd not have kept the socket context).
+        let memo = mr_connection_socket_context(connection).map {
+            Unmanaged<ConnectionMemo>.fromOpaque($0).takeUnretainedValue()
+        } ?? ConnectionMemo()
         let context = RequestContext(
             method: method.map { String(cString: $0) } ?? "GET",
             path: url.map { String(cString: $0) } ?? "/",
             connection: connection,
-            core: core)
+            core: core,
+            memo: memo)
         // Balanced in mrRequestCompleted.
         conCls.pointee = Unmanaged.passRetained(context).toOpaque()
         let hidden = hiddenInRequestLine || mr_headers_hide_bytes(connection, method) != 0
@@ -71,7 +76,7 @@ func mrRequestCompleted(
 }
 
 /// MHD_OPTION_NOTIFY_CONNECTION: a connection opened or closed, for the watch that bounds how long a request may
-/// take to arrive.
+/// take to arrive, and the connection's memo (its socket context).
 func mrConnectionNotified(
     _ cls: UnsafeMutableRawPointer?,
     _ connection: OpaquePointer?,
@@ -82,8 +87,14 @@ func mrConnectionNotified(
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
     if code.rawValue == 0 /* MHD_CONNECTION_NOTIFY_STARTED */ {
         core.watch.opened(connection, fd: mr_connection_fd(connection))
+        // Balanced below when the connection closes.
+        socketContext?.pointee = Unmanaged.passRetained(ConnectionMemo()).toOpaque()
     } else {
         core.watch.closed(connection)
+        if let socketContext, let memo = socketContext.pointee {
+            socketContext.pointee = nil
+            Unmanaged<ConnectionMemo>.fromOpaque(memo).release()
+        }
     }
 }
 

@@ -20,6 +20,8 @@ final class RequestContext {
     let path: String
     private let connection: OpaquePointer
     private let core: ServerCore
+    /// The connection's memo: its last answer.
+    private let memo: ConnectionMemo
     /// When the headers were in (the context is made then): the exchange's start, and the watch's too.
     private let started = ContinuousClock.now
     private var phase = Phase.reading
@@ -45,11 +47,12 @@ final class RequestContext {
     /// The responder's tag for this exchange, handed back when it ends.
     private var tag: Int?
 
-    init(method: String, path: String, connection: OpaquePointer, core: ServerCore) {
+    init(method: String, path: String, connection: OpaquePointer, core: ServerCore, memo: ConnectionMemo) {
         self.method = method
         self.path = path
         self.connection = connection
         self.core = core
+        self.memo = memo
     }
 
     // MARK: - Reading
@@ -242,6 +245,11 @@ final class RequestContext {
         var isStream = false
         switch response.body {
         case .bytes(let bytes):
+            if let kept = memo.response(headers: response.headers, body: bytes) {
+                guard (100...999).contains(response.status) else { return .NO }
+                status = response.status
+                return MHD_queue_response(connection, UInt32(response.status), kept)
+            }
             handle = bytes.withUnsafeBytes { raw in
                 MHD_create_response_from_buffer(
                     raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
@@ -254,13 +262,19 @@ final class RequestContext {
             if handle == nil { Unmanaged<StreamState>.fromOpaque(cls).release() }
         }
         guard let handle else { return .NO }
-        defer { MHD_destroy_response(handle) }
         for field in response.headers {
             if HTTPHeaders.sameName(field.name, "content-length") { continue }  // MHD computes it
             if isStream && HTTPHeaders.sameName(field.name, "transfer-encoding") { continue }  // MHD chunks itself
             // withCString lends a native string's own bytes (NUL-terminated) instead of copying each into an array.
             _ = field.name.withCString { name in field.value.withCString { MHD_add_response_header(handle, name, $0) } }
         }
+        // Kept for the connection's next answer when it is the same (the memo owns it then), else ours to destroy
+        // once queued (MHD holds its own reference while sending).
+        var kept = false
+        if case .bytes(let bytes) = response.body {
+            kept = memo.keep(handle, headers: response.headers, body: bytes)
+        }
+        defer { if !kept { MHD_destroy_response(handle) } }
         guard (100...999).contains(response.status) else { return .NO }
         status = response.status
         return MHD_queue_response(connection, UInt32(response.status), handle)

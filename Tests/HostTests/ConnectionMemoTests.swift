@@ -1,0 +1,120 @@
+import CMicroHTTPD
+import Foundation
+@testable import MicroHTTPDHost
+import MockRunsHTTP
+import MockRunsTesting
+import Testing
+
+/// The per-connection memo: a kept answer or string is only ever handed back for exactly the bytes it was made
+/// from, and what it keeps is bounded.
+@Suite struct ConnectionMemoTests {
+    private func makeResponse(_ body: [UInt8]) -> OpaquePointer {
+        body.withUnsafeBytes { raw in
+            MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)!
+        }
+    }
+
+    private let headers = HTTPHeaders([("Content-Type", "application/json"), ("Date", "Wed, 01 Jan 2025 00:00:01 GMT")])
+
+    @Test func aKeptAnswerIsOnlyGivenForTheSameHeadersAndBody() {
+        let memo = ConnectionMemo()
+        let body = Array(#"{"state":"RUNNING"}"#.utf8)
+        #expect(memo.response(headers: headers, body: body) == nil)
+        let response = makeResponse(body)
+        #expect(memo.keep(response, headers: headers, body: body))
+        #expect(memo.response(headers: headers, body: body) == response)
+        // One byte changed at the same length, a header value, a header's place, one header more or less.
+        #expect(memo.response(headers: headers, body: Array(#"{"state":"RUNNINH"}"#.utf8)) == nil)
+        #expect(memo.response(headers: headers, body: Array(body.dropLast())) == nil)
+        #expect(memo.response(headers: headers, body: []) == nil)
+        #expect(
+            memo.response(
+                headers: HTTPHeaders([("Content-Type", "application/json"), ("Date", "Wed, 01 Jan 2025 00:00:02 GMT")]),
+                body: body) == nil)
+        #expect(
+            memo.response(
+                headers: HTTPHeaders([("Date", "Wed, 01 Jan 2025 00:00:01 GMT"), ("Content-Type", "application/json")]),
+                body: body) == nil)
+        #expect(memo.response(headers: HTTPHeaders([("Content-Type", "application/json")]), body: body) == nil)
+        var more = headers
+        more.add("X-Content-Type-Options", "nosniff")
+        #expect(memo.response(headers: more, body: body) == nil)
+        // Still there for the same answer.
+        #expect(memo.response(headers: headers, body: body) == response)
+    }
+
+    @Test func anEmptyBodyIsKeptToo() {
+        let memo = ConnectionMemo()
+        let response = makeResponse([])
+        #expect(memo.keep(response, headers: headers, body: []))
+        #expect(memo.response(headers: headers, body: []) == response)
+        #expect(memo.response(headers: headers, body: [0]) == nil)
+    }
+
+    @Test func anAnswerOverTheLimitIsNotKept() {
+        let memo = ConnectionMemo()
+        let headerBytes = headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        let largest = [UInt8](repeating: 0x61, count: ConnectionMemo.answerLimit - headerBytes)
+        let tooLarge = largest + [0x61]
+        let refused = makeResponse(tooLarge)
+        #expect(!memo.keep(refused, headers: headers, body: tooLarge))
+        MHD_destroy_response(refused)  // not kept: still the caller's
+        #expect(memo.response(headers: headers, body: tooLarge) == nil)
+        let kept = makeResponse(largest)
+        #expect(memo.keep(kept, headers: headers, body: largest))
+        #expect(memo.response(headers: headers, body: largest) == kept)
+    }
+
+    @Test func answersThatKeepChangingAreLeftUnkeptForAWhile() {
+        let memo = ConnectionMemo()
+        func answer(_ second: Int) -> (headers: HTTPHeaders, body: [UInt8]) {
+            (HTTPHeaders([("Date", "second \(second)")]), Array("same".utf8))
+        }
+        var second = 0
+        func next() -> Bool {
+            second += 1
+            let (headers, body) = answer(second)
+            #expect(memo.response(headers: headers, body: body) == nil)
+            let response = makeResponse(body)
+            let kept = memo.keep(response, headers: headers, body: body)
+            if !kept { MHD_destroy_response(response) }
+            return kept
+        }
+        #expect(next())  // kept
+        #expect(!next())  // the kept one went unused: dropped, and a pause begins
+        for _ in 0..<ConnectionMemo.pauseLength { #expect(!next()) }
+        #expect(next())  // kept again after the pause
+        // A kept answer that is used keeps the memo keeping.
+        let (headers, body) = answer(second)
+        #expect(memo.response(headers: headers, body: body) != nil)
+        #expect(next())
+    }
+
+    /// On the wire, through one keep-alive connection: requests that differ in one byte, and answers that differ
+    /// in one byte at the same length, each get their own.
+    @Test func pipelinedRequestsOnOneConnectionEachGetTheirOwnAnswer() async throws {
+        let server = try TestServer { request in
+            let seen = "\(request.method) \(request.path) \(request.query.map { "\($0.name)=\($0.value)" }) "
+                + (request.headers["X-V"] ?? "-")
+            return Reply(.text(200, seen, headers: HTTPHeaders([("X-Seen", request.headers["X-V"] ?? "-")])))
+        }
+        func get(_ target: String, _ value: String, close: Bool = false) -> String {
+            "GET \(target) HTTP/1.1\r\nHost: x\r\nX-V: \(value)\r\n\(close ? "Connection: close\r\n" : "")\r\n"
+        }
+        let exchange = try await server.sendRaw(
+            get("/a?x=1", "aaaa") + get("/a?x=1", "aaaa") + get("/a?x=2", "aaaa") + get("/a?x=1", "aaab")
+                + get("/b?x=1", "aaab") + "POST /b?x=1 HTTP/1.1\r\nHost: x\r\nX-V: aaab\r\nContent-Length: 0\r\n\r\n"
+                + get("/a?x=1", "aaaa", close: true),
+            timeout: 10)
+        #expect(exchange.ending == .closed)
+        let bodies = exchange.text.components(separatedBy: "HTTP/1.1 200 OK").dropFirst().map {
+            $0.components(separatedBy: "\r\n\r\n").last ?? ""
+        }
+        #expect(bodies == [
+            #"GET /a ["x=1"] aaaa"#, #"GET /a ["x=1"] aaaa"#, #"GET /a ["x=2"] aaaa"#, #"GET /a ["x=1"] aaab"#,
+            #"GET /b ["x=1"] aaab"#, #"POST /b ["x=1"] aaab"#, #"GET /a ["x=1"] aaaa"#,
+        ])
+        let seen = exchange.text.components(separatedBy: "\r\n").filter { $0.hasPrefix("X-Seen: ") }
+        #expect(seen == ["aaaa", "aaaa", "aaaa", "aaab", "aaab", "aaab", "aaaa"].map { "X-Seen: \($0)" })
+    }
+}
