@@ -119,6 +119,46 @@ static inline int mr_headers_hide_bytes(struct MHD_Connection *connection, const
   return scan.hidden;
 }
 
+/* One request value (a header, a query argument) where libmicrohttpd keeps it for the request's life, with the
+   lengths String(cString:) would read (to the first NUL; an absent name or value is empty). */
+struct mr_value {
+  const char *key;
+  size_t key_size;
+  const char *value;
+  size_t value_size;
+};
+
+struct mr_value_list {
+  struct mr_value *items;
+  size_t capacity;
+  size_t count;
+};
+
+static inline enum MHD_Result mr_list_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+  (void) kind;
+  struct mr_value_list *list = (struct mr_value_list *) cls;
+  if (list->count < list->capacity) {
+    struct mr_value *item = &list->items[list->count];
+    item->key = key;
+    item->key_size = key == NULL ? 0 : strlen(key);
+    item->value = value;
+    item->value_size = value == NULL ? 0 : strlen(value);
+  }
+  list->count++;
+  return MHD_YES;
+}
+
+/* The values of one kind in the order they came: fills up to `capacity` of `items`, returns how many there are
+   (call again with room for all when that is more). */
+static inline size_t mr_list_values(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                    struct mr_value *items, size_t capacity)
+{
+  struct mr_value_list list = { items, capacity, 0 };
+  MHD_get_connection_values(connection, kind, mr_list_value, &list);
+  return list.count;
+}
+
 /* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY).
    thread_pool_size > 1 asks for that many polling threads (MHD_OPTION_THREAD_POOL_SIZE); tls_cert and tls_key
    (PEM, both or neither; `flags` must then hold MHD_USE_TLS) make it serve HTTPS. The caller keeps both strings

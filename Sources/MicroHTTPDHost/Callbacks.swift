@@ -30,8 +30,8 @@ func mrAccessHandler(
             Unmanaged<ConnectionMemo>.fromOpaque($0).takeUnretainedValue()
         } ?? ConnectionMemo()
         let context = RequestContext(
-            method: method.map { String(cString: $0) } ?? "GET",
-            path: url.map { String(cString: $0) } ?? "/",
+            method: method.map { memo.method($0) } ?? "GET",
+            path: url.map { memo.path($0) } ?? "/",
             connection: connection,
             core: core,
             memo: memo)
@@ -96,18 +96,6 @@ func mrConnectionNotified(
             Unmanaged<ConnectionMemo>.fromOpaque(memo).release()
         }
     }
-}
-
-/// MHD_KeyValueIterator: appends one (name, value) pair to the array `cls` points to (`RequestContext.values`).
-func mrCollectPair(
-    _ cls: UnsafeMutableRawPointer?,
-    _ kind: MHD_ValueKind,
-    _ key: UnsafePointer<CChar>?,
-    _ value: UnsafePointer<CChar>?
-) -> MHD_Result {
-    guard let pairs = cls?.assumingMemoryBound(to: [(name: String, value: String)].self) else { return .NO }
-    pairs.pointee.append((name: key.map { String(cString: $0) } ?? "", value: value.map { String(cString: $0) } ?? ""))
-    return .YES
 }
 
 /// MHD_PostDataIterator: one piece of one form field (a field may come in several pieces; `offset` > 0 continues it).

@@ -26,6 +26,18 @@ final class ConnectionMemo {
     /// Answers not kept after one that was never used again.
     static let pauseLength = 15
 
+    /// The last request's method, path, header fields and query arguments, as the Strings handed on: the next
+    /// request takes each again when its bytes are the same (a retain instead of a validating copy, ~200
+    /// instructions a string; the whole list when nothing changed). Bounded by libmicrohttpd, which holds a
+    /// request's line and headers in the connection's fixed-size memory pool.
+    /// (Unchecked exclusivity: they are only ever lent to the static helpers below, by the one thread serving the
+    /// connection, never reentrantly; the run-time check of each such access cost ~65 instructions, four times a
+    /// request.)
+    @exclusivity(unchecked) private var method = ""
+    @exclusivity(unchecked) private var path = ""
+    @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
+    @exclusivity(unchecked) private var query: [(name: String, value: String)] = []
+
     init() {}
 
     deinit {
@@ -81,5 +93,84 @@ final class ConnectionMemo {
         keptBody = body
         uses = 0
         return true
+    }
+
+    // MARK: - Request values
+
+    /// The request's method (a C string from libmicrohttpd), the last request's String when the bytes are the same.
+    func method(_ text: UnsafePointer<CChar>) -> String { Self.string(text, strlen(text), reusing: &method) }
+
+    /// The request's path, like `method(_:)`.
+    func path(_ text: UnsafePointer<CChar>) -> String { Self.string(text, strlen(text), reusing: &path) }
+
+    /// The request's values of `kind` (headers, query arguments) in the order they came.
+    func values(of kind: MHD_ValueKind, on connection: OpaquePointer) -> [(name: String, value: String)] {
+        // Room for a usual request on the stack; more (rare) in a second pass with room for all.
+        let room = 24
+        return withUnsafeTemporaryAllocation(of: mr_value.self, capacity: room) { buffer in
+            let count = mr_list_values(connection, kind, buffer.baseAddress, room)
+            if count <= room {
+                return fields(UnsafeBufferPointer(rebasing: buffer[..<count]), kind: kind)
+            }
+            let all = [mr_value](unsafeUninitializedCapacity: count) { all, initialized in
+                initialized = min(count, mr_list_values(connection, kind, all.baseAddress, count))
+            }
+            return all.withUnsafeBufferPointer { fields($0, kind: kind) }
+        }
+    }
+
+    private func fields(_ items: UnsafeBufferPointer<mr_value>, kind: MHD_ValueKind) -> [(name: String, value: String)] {
+        kind == .HEADER_KIND ? Self.fields(items, reusing: &headers) : Self.fields(items, reusing: &query)
+    }
+
+    /// `items` as Strings: `kept` itself when every name and value is the same, else a new list taking what is
+    /// the same at the same place from `kept` (and then kept in its place).
+    static func fields(
+        _ items: UnsafeBufferPointer<mr_value>, reusing kept: inout [(name: String, value: String)]
+    ) -> [(name: String, value: String)] {
+        if items.count == kept.count {
+            var unchanged = true
+            for index in items.indices where !same(kept[index], items[index]) {
+                unchanged = false
+                break
+            }
+            if unchanged { return kept }
+        }
+        if items.isEmpty {
+            kept = []
+            return []
+        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(items.count)
+        for index in items.indices {
+            let item = items[index]
+            var name = index < kept.count ? kept[index].name : ""
+            var value = index < kept.count ? kept[index].value : ""
+            fields.append(
+                (name: string(item.key, item.key_size, reusing: &name),
+                    value: string(item.value, item.value_size, reusing: &value)))
+        }
+        kept = fields
+        return fields
+    }
+
+    private static func same(_ field: (name: String, value: String), _ item: mr_value) -> Bool {
+        same(field.name, item.key, item.key_size) && same(field.value, item.value, item.value_size)
+    }
+
+    /// `count` bytes at `text` as a String: `kept` when its UTF-8 is those bytes, else a new one (invalid UTF-8
+    /// repaired, as `String(cString:)` does), which replaces `kept`.
+    static func string(_ text: UnsafePointer<CChar>?, _ count: Int, reusing kept: inout String) -> String {
+        if same(kept, text, count) { return kept }
+        kept = text.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""
+        return kept
+    }
+
+    /// Whether `string`'s UTF-8 is exactly the `count` bytes at `text` (valid UTF-8 then, so a String made from
+    /// them would be this one).
+    private static func same(_ string: String, _ text: UnsafePointer<CChar>?, _ count: Int) -> Bool {
+        guard string.utf8.count == count else { return false }
+        guard count > 0, let text else { return true }
+        return string.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, text, count) == 0 } ?? false
     }
 }

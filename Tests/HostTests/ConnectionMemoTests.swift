@@ -90,6 +90,72 @@ import Testing
         #expect(next())
     }
 
+    // MARK: - Request values
+
+    /// `texts` as libmicrohttpd lists them (nil: an absent value), for the call's duration.
+    private func withItems<T>(
+        _ texts: [(String, String?)], _ body: (UnsafeBufferPointer<mr_value>) -> T
+    ) -> T {
+        let copies = texts.map { (strdup($0.0)!, $0.1.map { strdup($0)! }) }
+        defer { for (key, value) in copies { free(key); free(value) } }
+        let items = copies.map { key, value in
+            mr_value(
+                key: UnsafePointer(key), key_size: strlen(key), value: value.map { UnsafePointer($0) },
+                value_size: value.map { strlen($0) } ?? 0)
+        }
+        return items.withUnsafeBufferPointer(body)
+    }
+
+    private func names(_ fields: [(name: String, value: String)]) -> [String] {
+        fields.map { "\($0.name)=\($0.value)" }
+    }
+
+    @Test func requestValuesFollowEveryChangeOfBytes() {
+        var kept: [(name: String, value: String)] = []
+        let first: [(String, String?)] = [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaa")]
+        #expect(names(withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }) == [
+            "Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa",
+        ])
+        #expect(names(withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }) == [
+            "Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa",
+        ])
+        // Same length, one byte changed; shorter; longer; a name's case; one field more; fewer; none.
+        let changes: [[(String, String?)]] = [
+            [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaab")],
+            [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaa")],
+            [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaaa")],
+            [("host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaaa")],
+            [("host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaaa"), ("Accept", "*/*")],
+            [("Accept", "*/*")],
+            [],
+            [("X-SBG-Auth-Token", "token-aaaa")],
+        ]
+        for change in changes {
+            let got = withItems(change) { ConnectionMemo.fields($0, reusing: &kept) }
+            #expect(names(got) == change.map { "\($0.0)=\($0.1 ?? "")" })
+            #expect(names(kept) == names(got))
+        }
+    }
+
+    @Test func anAbsentValueIsEmptyAndInvalidUTF8IsRepairedAsCStringsAre() {
+        var kept: [(name: String, value: String)] = [(name: "flag", value: "was set")]
+        let got = withItems([("flag", nil), ("empty", "")]) { ConnectionMemo.fields($0, reusing: &kept) }
+        #expect(names(got) == ["flag=", "empty="])
+        // Invalid UTF-8: the same String as String(cString:) makes, each time (the repaired String's bytes differ
+        // from the request's, so it is never taken for them without a look).
+        let invalid: [CChar] = [0x61, CChar(bitPattern: 0xFF), 0x62, CChar(bitPattern: 0xC3), 0]
+        var text = ""
+        for _ in 0..<2 {
+            let string = invalid.withUnsafeBufferPointer {
+                ConnectionMemo.string($0.baseAddress, strlen($0.baseAddress!), reusing: &text)
+            }
+            #expect(string == invalid.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        var path = "/runs/abc"
+        let other = "/runs/abd".withCString { ConnectionMemo.string($0, strlen($0), reusing: &path) }
+        #expect(other == "/runs/abd" && path == "/runs/abd")
+    }
+
     /// On the wire, through one keep-alive connection: requests that differ in one byte, and answers that differ
     /// in one byte at the same length, each get their own.
     @Test func pipelinedRequestsOnOneConnectionEachGetTheirOwnAnswer() async throws {
