@@ -28,7 +28,7 @@ func mrAccessHandler(
         // The connection's memo (a fresh one should libmicrohttpd not have kept the socket context).
         let memo = mr_connection_socket_context(connection).map {
             Unmanaged<ConnectionMemo>.fromOpaque($0).takeUnretainedValue()
-        } ?? ConnectionMemo()
+        } ?? ConnectionMemo(watched: core.watch.watched(connection))
         let context = RequestContext(
             method: method.map { memo.method($0) } ?? "GET",
             path: url.map { memo.path($0) } ?? "/",
@@ -69,7 +69,6 @@ func mrRequestCompleted(
     let now = ContinuousClock.now
     context.close(completed: completed, at: now)
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    if let connection { core.watch.requestEnded(connection, at: now) }
     if let log = core.onRequestCompleted {
         log(context.logEntry(completed: completed, at: now))
     }
@@ -86,9 +85,9 @@ func mrConnectionNotified(
     guard let cls, let connection else { return }
     let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
     if code.rawValue == 0 /* MHD_CONNECTION_NOTIFY_STARTED */ {
-        core.watch.opened(connection, fd: mr_connection_fd(connection))
+        let watched = core.watch.opened(connection, fd: mr_connection_fd(connection))
         // Balanced below when the connection closes.
-        socketContext?.pointee = Unmanaged.passRetained(ConnectionMemo()).toOpaque()
+        socketContext?.pointee = Unmanaged.passRetained(ConnectionMemo(watched: watched)).toOpaque()
     } else {
         core.watch.closed(connection)
         if let socketContext, let memo = socketContext.pointee {

@@ -38,7 +38,12 @@ final class ConnectionMemo {
     @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
     @exclusivity(unchecked) private var query: [(name: String, value: String)] = []
 
-    init() {}
+    /// The connection's entry in the server's `ConnectionWatch`; nil when it is not watched.
+    let watched: ConnectionWatch.Watched?
+
+    init(watched: ConnectionWatch.Watched?) {
+        self.watched = watched
+    }
 
     deinit {
         if let keptResponse { MHD_destroy_response(keptResponse) }

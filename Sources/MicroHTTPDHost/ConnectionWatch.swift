@@ -19,7 +19,7 @@ import MockRunsSync
 /// made early rather than late. With a thread pool libmicrohttpd splits each daemon's limit among its threads;
 /// a thread whose share is full stops accepting and the others take the newcomers.
 final class ConnectionWatch: Sendable {
-    private enum Phase {
+    fileprivate enum Phase {
         /// Waiting for a request's headers (a new connection, or a keep-alive one between requests).
         case awaiting(firstRequest: Bool)
         /// Headers in, body arriving.
@@ -30,10 +30,19 @@ final class ConnectionWatch: Sendable {
         case ending
     }
 
-    private struct Watched {
-        let fd: Int32
-        var phase: Phase
-        var since: ContinuousClock.Instant
+    /// One connection's deadline. The connection's memo holds it too, so that the thread serving the connection
+    /// changes it without looking it up (a hash of the key three times a request). Shared safely: its fields are
+    /// only read or written under the watch's lock.
+    final class Watched: @unchecked Sendable {
+        fileprivate let fd: Int32
+        fileprivate var phase: Phase
+        fileprivate var since: ContinuousClock.Instant
+
+        fileprivate init(fd: Int32, phase: Phase, since: ContinuousClock.Instant) {
+            self.fd = fd
+            self.phase = phase
+            self.since = since
+        }
     }
 
     private struct State {
@@ -63,12 +72,20 @@ final class ConnectionWatch: Sendable {
 
     // MARK: - Called by the thread serving the connection
 
-    func opened(_ connection: OpaquePointer, fd: Int32) {
+    /// Watches a new connection; the entry returned is what the calls about its requests take.
+    func opened(_ connection: OpaquePointer, fd: Int32) -> Watched {
         let now = clock.now
+        let watched = Watched(fd: fd, phase: .awaiting(firstRequest: true), since: now)
         state.withLock { state in
-            state.connections[Self.key(connection)] = Watched(fd: fd, phase: .awaiting(firstRequest: true), since: now)
+            state.connections[Self.key(connection)] = watched
             if state.connections.count >= crowdedAt { makeRoom(&state) }
         }
+        return watched
+    }
+
+    /// The entry of a connection being watched, looked up (`opened` hands it out; this is for a caller that lost it).
+    func watched(_ connection: OpaquePointer) -> Watched? {
+        state.withLock { $0.connections[Self.key(connection)] }
     }
 
     func closed(_ connection: OpaquePointer) {
@@ -76,8 +93,8 @@ final class ConnectionWatch: Sendable {
     }
 
     /// The request's headers are in (at `now`, the caller's reading of the clock: one fewer a request).
-    func headersArrived(_ connection: OpaquePointer, at now: ContinuousClock.Instant) {
-        update(connection) { watched in
+    func headersArrived(_ watched: Watched, at now: ContinuousClock.Instant) {
+        state.withLock { _ in
             if case .awaiting = watched.phase {
                 watched.phase = .receiving
                 watched.since = now
@@ -86,26 +103,18 @@ final class ConnectionWatch: Sendable {
     }
 
     /// The request is complete; from now on it is the server's to answer.
-    func requestReceived(_ connection: OpaquePointer) {
-        update(connection) { watched in
+    func requestReceived(_ watched: Watched) {
+        state.withLock { _ in
             if case .receiving = watched.phase { watched.phase = .answering }
         }
     }
 
     /// The exchange is over (at `now`, read by the caller); a keep-alive connection now waits for its next request.
-    func requestEnded(_ connection: OpaquePointer, at now: ContinuousClock.Instant) {
-        update(connection) { watched in
+    func requestEnded(_ watched: Watched, at now: ContinuousClock.Instant) {
+        state.withLock { _ in
             if case .ending = watched.phase { return }
             watched.phase = .awaiting(firstRequest: false)
             watched.since = now
-        }
-    }
-
-    private func update(_ connection: OpaquePointer, _ change: (inout Watched) -> Void) {
-        state.withLock { state in
-            // Changed in place: one hash of the key, not a read and a write (three times a request).
-            guard let index = state.connections.index(forKey: Self.key(connection)) else { return }
-            change(&state.connections.values[index])
         }
     }
 
@@ -124,13 +133,12 @@ final class ConnectionWatch: Sendable {
     }
 
     private func end(_ key: UInt, _ state: inout State) {
-        guard var watched = state.connections[key] else { return }
+        guard let watched = state.connections[key] else { return }
         // Under the lock: libmicrohttpd removes the connection (in `closed`, under this lock) before it closes
         // the socket, so the descriptor cannot have been reused for another connection yet, by any thread: a
         // new connection can only get this number once the socket is closed.
         mr_shutdown_fd(watched.fd)
         watched.phase = .ending
-        state.connections[key] = watched
         state.ended += 1
     }
 

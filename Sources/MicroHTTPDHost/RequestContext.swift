@@ -61,7 +61,7 @@ final class RequestContext {
     /// raw NUL hid part of the request line or of a header) and an announced oversized body whose client waits
     /// for `100 Continue` (it has not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
-        core.watch.headersArrived(connection, at: started)
+        if let watched = memo.watched { core.watch.headersArrived(watched, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         mediaType = headers.mediaType
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
@@ -160,7 +160,7 @@ final class RequestContext {
             return deliver(reply)
         case .reading:
             let reply: Reply
-            core.watch.requestReceived(connection)
+            if let watched = memo.watched { core.watch.requestReceived(watched) }
             if bodyTooLarge {
                 reply = Reply(refusal())
             } else {
@@ -294,12 +294,14 @@ final class RequestContext {
     }
 
     /// The exchange is over (completion callback, `now`): `completed` when libmicrohttpd wrote the whole answer.
+    /// A keep-alive connection now waits for its next request.
     func close(completed: Bool, at now: ContinuousClock.Instant) {
         destroyPostProcessor()
         if let tag {
             core.finished(
                 tag: tag, ExchangeEnd(duration: now - started, delivered: completed && drop == nil, dropped: drop != nil))
         }
+        if let watched = memo.watched { core.watch.requestEnded(watched, at: now) }
     }
 
     func logEntry(completed: Bool, at now: ContinuousClock.Instant) -> RequestLogEntry {

@@ -17,7 +17,7 @@ import Testing
     private let headers = HTTPHeaders([("Content-Type", "application/json"), ("Date", "Wed, 01 Jan 2025 00:00:01 GMT")])
 
     @Test func aKeptAnswerIsOnlyGivenForTheSameHeadersAndBody() {
-        let memo = ConnectionMemo()
+        let memo = ConnectionMemo(watched: nil)
         let body = Array(#"{"state":"RUNNING"}"#.utf8)
         #expect(memo.response(headers: headers, body: body) == nil)
         let response = makeResponse(body)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func anEmptyBodyIsKeptToo() {
-        let memo = ConnectionMemo()
+        let memo = ConnectionMemo(watched: nil)
         let response = makeResponse([])
         #expect(memo.keep(response, headers: headers, body: []))
         #expect(memo.response(headers: headers, body: []) == response)
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func anAnswerOverTheLimitIsNotKept() {
-        let memo = ConnectionMemo()
+        let memo = ConnectionMemo(watched: nil)
         let headerBytes = headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
         let largest = [UInt8](repeating: 0x61, count: ConnectionMemo.answerLimit - headerBytes)
         let tooLarge = largest + [0x61]
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func answersThatKeepChangingAreLeftUnkeptForAWhile() {
-        let memo = ConnectionMemo()
+        let memo = ConnectionMemo(watched: nil)
         func answer(_ second: Int) -> (headers: HTTPHeaders, body: [UInt8]) {
             (HTTPHeaders([("Date", "second \(second)")]), Array("same".utf8))
         }
