@@ -37,6 +37,8 @@ final class ConnectionMemo {
     @exclusivity(unchecked) private var path = ""
     @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
     @exclusivity(unchecked) private var query: [(name: String, value: String)] = []
+    /// The facts of `headers`, once asked for; forgotten when the headers change.
+    private var facts: HeaderFacts?
 
     /// The connection's entry in the server's `ConnectionWatch`; nil when it is not watched.
     let watched: ConnectionWatch.Watched?
@@ -124,26 +126,37 @@ final class ConnectionMemo {
         }
     }
 
-    private func fields(_ items: UnsafeBufferPointer<mr_value>, kind: MHD_ValueKind) -> [(name: String, value: String)] {
-        kind == .HEADER_KIND ? Self.fields(items, reusing: &headers) : Self.fields(items, reusing: &query)
+    func fields(_ items: UnsafeBufferPointer<mr_value>, kind: MHD_ValueKind) -> [(name: String, value: String)] {
+        if kind != .HEADER_KIND { return Self.fields(items, reusing: &query).fields }
+        let (fields, changed) = Self.fields(items, reusing: &headers)
+        if changed { facts = nil }
+        return fields
+    }
+
+    /// The facts of `headers`, which must be the list the last `values(of: .HEADER_KIND)` gave.
+    func facts(of headers: HTTPHeaders) -> HeaderFacts {
+        if let facts { return facts }
+        let facts = HeaderFacts(headers)
+        self.facts = facts
+        return facts
     }
 
     /// `items` as Strings: `kept` itself when every name and value is the same, else a new list taking what is
-    /// the same at the same place from `kept` (and then kept in its place).
+    /// the same at the same place from `kept` (and then kept in its place; `changed`).
     static func fields(
         _ items: UnsafeBufferPointer<mr_value>, reusing kept: inout [(name: String, value: String)]
-    ) -> [(name: String, value: String)] {
+    ) -> (fields: [(name: String, value: String)], changed: Bool) {
         if items.count == kept.count {
             var unchanged = true
             for index in items.indices where !same(kept[index], items[index]) {
                 unchanged = false
                 break
             }
-            if unchanged { return kept }
+            if unchanged { return (kept, false) }
         }
         if items.isEmpty {
             kept = []
-            return []
+            return ([], true)
         }
         var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(items.count)
@@ -156,7 +169,7 @@ final class ConnectionMemo {
                     value: string(item.value, item.value_size, reusing: &value)))
         }
         kept = fields
-        return fields
+        return (fields, true)
     }
 
     private static func same(_ field: (name: String, value: String), _ item: mr_value) -> Bool {

@@ -63,16 +63,13 @@ final class RequestContext {
     func begin(hiddenBytes: Bool) -> MHD_Result {
         if let watched = memo.watched { core.watch.headersArrived(watched, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
-        mediaType = headers.mediaType
-        if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : framingProblem() {
+        let facts = memo.facts(of: headers)
+        mediaType = facts.mediaType
+        if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : facts.framingProblem {
             malformed = problem
             return answer(refusal())
         }
-        // From the headers as collected (the first of the name, ASCII case aside, as MHD's own look-up finds it).
-        if let length = headers["Content-Length"].flatMap({ Int($0.trimmingSpaces()) }),
-            length > core.maxBodyBytes,
-            headers["Expect"]?.lowercased().contains("100-continue") == true
-        {
+        if let length = facts.contentLength, length > core.maxBodyBytes, facts.expectsContinue {
             bodyTooLarge = true
             return answer(refusal())
         }
@@ -191,21 +188,6 @@ final class RequestContext {
         return core.refusal(why, for: request)
     }
 
-    /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),
-    /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
-    private func framingProblem() -> String? {
-        // Lazily: most requests have one Content-Length or none, and nothing is gathered for them.
-        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
-        guard let first = lengths.first else { return nil }
-        if lengths.contains(where: { $0 != first }) {
-            return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
-        }
-        if headers["Transfer-Encoding"] != nil {
-            return "both Content-Length and Transfer-Encoding; send one"
-        }
-        return nil
-    }
-
     private func makeRequest() -> HTTPRequest {
         if postProcessor != nil {
             if MHD_destroy_post_processor(postProcessor) != .YES {
@@ -308,6 +290,42 @@ final class RequestContext {
         RequestLogEntry(
             method: method, path: path, status: status, duration: now - started, drop: drop,
             completed: completed && drop == nil)
+    }
+}
+
+/// What `begin` works out from a request's header fields alone; a connection's memo keeps it while the fields
+/// stay the same (a poll sends the same ones each time: ~500 instructions a request).
+struct HeaderFacts {
+    /// `HTTPHeaders.mediaType`.
+    let mediaType: String?
+    /// Why the body's length is ambiguous, if it is (see `framingProblem(of:)`).
+    let framingProblem: String?
+    /// The first `Content-Length` as a number (the first of the name, ASCII case aside, as MHD's own look-up
+    /// finds it).
+    let contentLength: Int?
+    /// `Expect: 100-continue`, looked at only when there is a Content-Length.
+    let expectsContinue: Bool
+
+    init(_ headers: HTTPHeaders) {
+        mediaType = headers.mediaType
+        framingProblem = Self.framingProblem(of: headers)
+        contentLength = headers["Content-Length"].flatMap { Int($0.trimmingSpaces()) }
+        expectsContinue = contentLength != nil && headers["Expect"]?.lowercased().contains("100-continue") == true
+    }
+
+    /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),
+    /// proxies and servers may disagree on where the request ends: refuse instead of guessing.
+    static func framingProblem(of headers: HTTPHeaders) -> String? {
+        // Lazily: most requests have one Content-Length or none, and nothing is gathered for them.
+        let lengths = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Content-Length") }.map { $0.value.trimmingSpaces() }
+        guard let first = lengths.first else { return nil }
+        if lengths.contains(where: { $0 != first }) {
+            return "conflicting Content-Length headers (\(lengths.joined(separator: ", "))); send one"
+        }
+        if headers["Transfer-Encoding"] != nil {
+            return "both Content-Length and Transfer-Encoding; send one"
+        }
+        return nil
     }
 }
 

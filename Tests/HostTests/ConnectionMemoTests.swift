@@ -113,12 +113,10 @@ import Testing
     @Test func requestValuesFollowEveryChangeOfBytes() {
         var kept: [(name: String, value: String)] = []
         let first: [(String, String?)] = [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaa")]
-        #expect(names(withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }) == [
-            "Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa",
-        ])
-        #expect(names(withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }) == [
-            "Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa",
-        ])
+        let made = withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }
+        #expect(names(made.fields) == ["Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa"] && made.changed)
+        let again = withItems(first) { ConnectionMemo.fields($0, reusing: &kept) }
+        #expect(names(again.fields) == ["Host=127.0.0.1:8080", "X-SBG-Auth-Token=token-aaaa"] && !again.changed)
         // Same length, one byte changed; shorter; longer; a name's case; one field more; fewer; none.
         let changes: [[(String, String?)]] = [
             [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaab")],
@@ -132,14 +130,15 @@ import Testing
         ]
         for change in changes {
             let got = withItems(change) { ConnectionMemo.fields($0, reusing: &kept) }
-            #expect(names(got) == change.map { "\($0.0)=\($0.1 ?? "")" })
-            #expect(names(kept) == names(got))
+            #expect(names(got.fields) == change.map { "\($0.0)=\($0.1 ?? "")" })
+            #expect(got.changed)
+            #expect(names(kept) == names(got.fields))
         }
     }
 
     @Test func anAbsentValueIsEmptyAndInvalidUTF8IsRepairedAsCStringsAre() {
         var kept: [(name: String, value: String)] = [(name: "flag", value: "was set")]
-        let got = withItems([("flag", nil), ("empty", "")]) { ConnectionMemo.fields($0, reusing: &kept) }
+        let got = withItems([("flag", nil), ("empty", "")]) { ConnectionMemo.fields($0, reusing: &kept).fields }
         #expect(names(got) == ["flag=", "empty="])
         // Invalid UTF-8: the same String as String(cString:) makes, each time (the repaired String's bytes differ
         // from the request's, so it is never taken for them without a look).
@@ -154,6 +153,32 @@ import Testing
         var path = "/runs/abc"
         let other = "/runs/abd".withCString { ConnectionMemo.string($0, strlen($0), reusing: &path) }
         #expect(other == "/runs/abd" && path == "/runs/abd")
+    }
+
+    @Test func headerFactsAreThoseOfTheHeadersAndForgottenWhenTheyChange() {
+        let memo = ConnectionMemo(watched: nil)
+        func facts(_ texts: [(String, String?)]) -> HeaderFacts {
+            withItems(texts) { memo.facts(of: HTTPHeaders(fields: memo.fields($0, kind: .HEADER_KIND))) }
+        }
+        let plain = facts([("Host", "x"), ("Accept", "*/*")])
+        #expect(plain.mediaType == nil && plain.framingProblem == nil && plain.contentLength == nil && !plain.expectsContinue)
+        // The same fields again: the same facts. Then each change is seen.
+        #expect(facts([("Host", "x"), ("Accept", "*/*")]).contentLength == nil)
+        let multipart = facts([("Content-Type", "Multipart/Form-Data; boundary=b"), ("Content-Length", " 12 ")])
+        #expect(multipart.mediaType == "multipart/form-data" && multipart.contentLength == 12)
+        #expect(multipart.framingProblem == nil && !multipart.expectsContinue)
+        let waiting = facts([("Content-Length", "12"), ("Expect", "100-Continue")])
+        #expect(waiting.contentLength == 12 && waiting.expectsContinue && waiting.mediaType == nil)
+        #expect(!facts([("Expect", "100-continue")]).expectsContinue)  // nothing announced: nothing to wait for
+        #expect(
+            facts([("Content-Length", "12"), ("content-length", "13")]).framingProblem
+                == "conflicting Content-Length headers (12, 13); send one")
+        #expect(
+            facts([("Content-Length", "12"), ("Transfer-Encoding", "chunked")]).framingProblem
+                == "both Content-Length and Transfer-Encoding; send one")
+        #expect(facts([("Content-Length", "12"), ("Content-Length", " 12")]).framingProblem == nil)
+        #expect(facts([("Content-Length", "x")]).contentLength == nil)
+        #expect(facts([]).framingProblem == nil)
     }
 
     /// On the wire, through one keep-alive connection: requests that differ in one byte, and answers that differ
