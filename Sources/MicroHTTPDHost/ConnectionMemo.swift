@@ -8,7 +8,8 @@ import MockRunsHTTP
 /// the same request again and again, and gets the same answer until the run's state or the scenario's clock
 /// moves on. Made when the connection opens (libmicrohttpd's socket context, see `mrConnectionNotified`) and
 /// released when it closes; only touched by the thread serving the connection, like `RequestContext`.
-/// Everything kept is bounded: one answer of at most `answerLimit` bytes.
+/// Everything kept is bounded: one answer of at most `answerLimit` bytes, and one request's line, headers and
+/// query, which libmicrohttpd holds in the connection's fixed-size memory pool.
 final class ConnectionMemo {
     /// The largest answer (body and header bytes) kept; a larger one is built for its request and dropped.
     static let answerLimit = 4 * 1024
@@ -126,6 +127,7 @@ final class ConnectionMemo {
         }
     }
 
+    /// Listed `items` of `kind` as Strings, reusing and keeping the last request's (internal for the tests).
     func fields(_ items: UnsafeBufferPointer<mr_value>, kind: MHD_ValueKind) -> [(name: String, value: String)] {
         if kind != .HEADER_KIND { return Self.fields(items, reusing: &query).fields }
         let (fields, changed) = Self.fields(items, reusing: &headers)
