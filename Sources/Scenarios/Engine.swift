@@ -307,7 +307,7 @@ public struct Engine: Sendable {
             draws += 1
         }
         apis[slot].created += 1
-        let run = RunState(
+        var run = RunState(
             id: runID, api: api, script: script, request: request, createdAt: now,
             terminalStates: descriptor.terminalStates)
         apis[slot].add(run)
@@ -576,42 +576,123 @@ public enum EventResult: Sendable {
 }
 
 /// What a fake needs to render a run: its state, the fields its phase shows, its history.
+///
+/// What changes only when the run enters a phase lives in one shared, immutable `PhasePart`, made once a phase
+/// (`RunState.view()`); only the read counts are the view's own. Each view then retains one object, where copying
+/// its dozen strings, arrays and JSON values retained and released each of them on every poll.
 public struct RunView: Sendable {
-    public var id: String
-    public var api: String
-    public var state: String
-    public var isTerminal: Bool
-    /// Run fields with the current phase's fields laid over them.
-    public var fields: JSON
-    /// The fields of the client's creation request.
-    public var request: JSON
-    public var createdAt: Timestamp
-    /// Every state the run has shown, with when it entered it; the last entry is the current state.
-    public var history: [(state: String, at: Timestamp)]
-    /// Log lines written so far, oldest first.
-    public var log: [(at: Timestamp, line: String)]
-    /// The event whose timeline the run follows (`cancel`), if any.
-    public var event: String?
-    /// Index of the current phase in the timeline it follows.
-    public var phaseIndex: Int
+    /// A view's phase-long values: the same object for every view of the run until it enters another phase.
+    final class PhasePart: Sendable {
+        let values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    struct Values: Sendable {
+        var id: String
+        var api: String
+        var state: String
+        var isTerminal: Bool
+        var fields: JSON
+        var request: JSON
+        var createdAt: Timestamp
+        var history: [(state: String, at: Timestamp)]
+        var log: [(at: Timestamp, line: String)]
+        var event: String?
+        var phaseIndex: Int
+        var script: RunScript
+        var trail: [(phase: Phase, at: Timestamp)]
+    }
+
+    private(set) var part: PhasePart
     /// Status reads answered so far.
     public var reads: Int
     /// Status reads that showed the current terminal state (0 while the run is not terminal).
     public var terminalReads: Int
     public var gone: Bool
+
+    init(part: PhasePart, reads: Int, terminalReads: Int, gone: Bool) {
+        self.part = part
+        self.reads = reads
+        self.terminalReads = terminalReads
+        self.gone = gone
+    }
+
+    /// Changes one phase-long value of this view only (the shared part is never written: it is replaced).
+    private mutating func edit(_ change: (inout Values) -> Void) {
+        var values = part.values
+        change(&values)
+        part = PhasePart(values)
+    }
+
+    public var id: String {
+        get { part.values.id }
+        set { edit { $0.id = newValue } }
+    }
+    public var api: String {
+        get { part.values.api }
+        set { edit { $0.api = newValue } }
+    }
+    public var state: String {
+        get { part.values.state }
+        set { edit { $0.state = newValue } }
+    }
+    public var isTerminal: Bool {
+        get { part.values.isTerminal }
+        set { edit { $0.isTerminal = newValue } }
+    }
+    /// Run fields with the current phase's fields laid over them.
+    public var fields: JSON {
+        get { part.values.fields }
+        set { edit { $0.fields = newValue } }
+    }
+    /// The fields of the client's creation request.
+    public var request: JSON {
+        get { part.values.request }
+        set { edit { $0.request = newValue } }
+    }
+    public var createdAt: Timestamp {
+        get { part.values.createdAt }
+        set { edit { $0.createdAt = newValue } }
+    }
+    /// Every state the run has shown, with when it entered it; the last entry is the current state.
+    public var history: [(state: String, at: Timestamp)] {
+        get { part.values.history }
+        set { edit { $0.history = newValue } }
+    }
+    /// Log lines written so far, oldest first.
+    public var log: [(at: Timestamp, line: String)] {
+        get { part.values.log }
+        set { edit { $0.log = newValue } }
+    }
+    /// The event whose timeline the run follows (`cancel`), if any.
+    public var event: String? {
+        get { part.values.event }
+        set { edit { $0.event = newValue } }
+    }
+    /// Index of the current phase in the timeline it follows.
+    public var phaseIndex: Int {
+        get { part.values.phaseIndex }
+        set { edit { $0.phaseIndex = newValue } }
+    }
     /// The script the run plays (its events, its own timeline).
-    public var script: RunScript
+    public var script: RunScript {
+        get { part.values.script }
+        set { edit { $0.script = newValue } }
+    }
     /// Every phase the run has entered, across timelines and rewinds, with when: oldest first.
-    public var trail: [(phase: Phase, at: Timestamp)]
+    public var trail: [(phase: Phase, at: Timestamp)] {
+        get { part.values.trail }
+        set { edit { $0.trail = newValue } }
+    }
 
     /// When the run first entered `state`, if it has.
     public func entered(_ state: String) -> Timestamp? {
-        history.first { $0.state == state }?.at
+        part.values.history.first { $0.state == state }?.at
     }
 
     /// When the run first entered any of `states`.
     public func entered(anyOf states: Set<String>) -> Timestamp? {
-        history.first { states.contains($0.state) }?.at
+        part.values.history.first { states.contains($0.state) }?.at
     }
 }
 
@@ -851,6 +932,7 @@ private struct RunState {
     var state: String { phase.state }
 
     mutating func enter(at time: Timestamp) {
+        phasePart = nil
         enteredAt = time
         readsInPhase = 0
         isTerminal = terminalStates.contains(phase.state)
@@ -864,6 +946,7 @@ private struct RunState {
 
     mutating func start(timeline: [Phase], event: String?, now: Timestamp, at index: Int = 0) {
         guard timeline.indices.contains(index) else { return }
+        phasePart = nil
         self.timeline = timeline
         phaseIndex = index
         activeEvent = event
@@ -928,11 +1011,22 @@ private struct RunState {
         }
     }
 
-    func view() -> RunView {
-        RunView(
-            id: id, api: api, state: state, isTerminal: isTerminal,
-            fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
-            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
-            trail: trail)
+    /// The view's phase-long part, made on the first view after the run entered its phase (`enter` and `start`
+    /// drop it): every read of the same phase shares it, and the phase's fields are merged over the run's once.
+    private var phasePart: RunView.PhasePart?
+
+    mutating func view() -> RunView {
+        let part: RunView.PhasePart
+        if let made = phasePart {
+            part = made
+        } else {
+            part = RunView.PhasePart(
+                RunView.Values(
+                    id: id, api: api, state: state, isTerminal: isTerminal, fields: script.fields.merging(phase.fields),
+                    request: request, createdAt: createdAt, history: history, log: log, event: activeEvent,
+                    phaseIndex: phaseIndex, script: script, trail: trail))
+            phasePart = part
+        }
+        return RunView(part: part, reads: reads, terminalReads: terminalReads, gone: gone)
     }
 }
