@@ -259,6 +259,8 @@ extension JSON {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
+    fileprivate static func writeLiteral(_ literal: StaticString, to out: inout [UInt8]) { append(literal, to: &out) }
+
     private static func newline(_ out: inout [UInt8], _ indent: Bool, _ level: Int) {
         guard indent else { return }
         out.append(UInt8(ascii: "\n"))
@@ -289,7 +291,7 @@ extension JSON {
     }
 
     /// A JSON string literal: `"`, `\` and control characters escaped, every other byte of the UTF-8 text as it is.
-    private static func writeString(_ s: String, to out: inout [UInt8]) {
+    static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         if let clean = s.utf8.withContiguousStorageIfAvailable({ text -> Bool in
             // Most keys and values need no escape: one scan, one copy.
@@ -324,6 +326,52 @@ extension JSON {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<text.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+// MARK: - Writing straight as bytes
+
+/// Compact JSON written member by member into one buffer, for answers of a fixed shape: the same bytes
+/// `JSON.bytes` gives for the tree of those members, without building the tree (an array of members, each value
+/// wrapped and retained) only to walk it once. Keys are static text needing no escape; values are escaped as
+/// `JSON.bytes` escapes them. Commas are put in by `key` and `item` themselves.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 1_000) {  // JSON.answerCapacity: see there why 1,000
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func openObject() { bytes.append(UInt8(ascii: "{")) }
+    public mutating func closeObject() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func openArray() { bytes.append(UInt8(ascii: "[")) }
+    public mutating func closeArray() { bytes.append(UInt8(ascii: "]")) }
+
+    /// `"key":`, after a comma unless it is the object's first member.
+    public mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { text in
+            assert(JSON.quotesWhole(text, limit: .max), "a JSONWriter key must need no escape")
+            bytes.append(contentsOf: text)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Before an array's item: a comma unless it is the first.
+    public mutating func item() { separate() }
+
+    public mutating func string(_ text: String) { JSON.writeString(text, to: &bytes) }
+    public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
+    public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
+    public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
+    /// Any value, as `JSON.bytes` writes it.
+    public mutating func value(_ json: JSON) { json.write(to: &bytes) }
+
+    private mutating func separate() {
+        if let last = bytes.last, last != UInt8(ascii: "{"), last != UInt8(ascii: "[") { bytes.append(UInt8(ascii: ",")) }
     }
 }
 

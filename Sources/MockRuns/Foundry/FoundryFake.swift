@@ -138,12 +138,20 @@ public struct FoundryFake: APIFake {
         case .gone:
             throw APIError(404, "No run scheduled for \(description) (the run already finished)")
         case .found(let run):
-            var members: [(String, JSON)] = [("status", .string(run.state))]
-            members.append(("logMessage", run.fields["logMessage"] ?? .string(defaultLog(run.state))))
+            // Written straight as bytes: a poll's answer needs no value tree.
+            let fields = run.fields
+            var out = JSONWriter()
+            out.openObject()
+            out.key("status")
+            out.string(run.state)
+            out.key("logMessage")
+            if let message = fields["logMessage"] { out.value(message) } else { out.string(defaultLog(run.state)) }
             if run.state == "ERROR" {
-                members.append(("errMessage", run.fields["errMessage"] ?? .string("the pipeline step failed")))
+                out.key("errMessage")
+                if let message = fields["errMessage"] { out.value(message) } else { out.string("the pipeline step failed") }
             }
-            return .json(200, JSON.object(members).bytes)
+            out.closeObject()
+            return .json(200, out.bytes)
         }
     }
 

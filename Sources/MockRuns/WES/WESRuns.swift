@@ -102,9 +102,17 @@ struct WESRuns {
         return .json(200, body.bytes)
     }
 
+    /// `{"run_id", "state"}`, written straight as bytes: the most polled answer of all.
     func status(_ id: String) throws(APIError) -> HTTPResponse {
         let run = try read(id)
-        return .json(200, JSON.object([("run_id", .string(run.id)), ("state", .string(run.state))]).bytes)
+        var out = JSONWriter()
+        out.openObject()
+        out.key("run_id")
+        out.string(run.id)
+        out.key("state")
+        out.string(run.state)
+        out.closeObject()
+        return .json(200, out.bytes)
     }
 
     func cancel(_ id: String) throws(APIError) -> HTTPResponse {
