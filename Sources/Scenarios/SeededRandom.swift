@@ -17,6 +17,30 @@ public struct SeededRandom: Sendable, RandomNumberGenerator {
         state = seed ^ hash
     }
 
+    /// The stream `init(seed:stream:)` gives for `label` followed by `number` in decimal (`"token/7"`), without
+    /// making that text: the label's hash goes on over the number's digits.
+    public init(seed: UInt64, stream label: String, number: Int) {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in label.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        if number < 0 {
+            hash ^= UInt64(UInt8(ascii: "-"))
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        // The digits, most significant first: the largest power of ten not above the magnitude, then down.
+        let magnitude = number.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            hash ^= UInt64(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            hash = hash &* 0x0000_0100_0000_01b3
+            divisor /= 10
+        }
+        state = seed ^ hash
+    }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

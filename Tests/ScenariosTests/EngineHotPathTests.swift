@@ -67,3 +67,27 @@ import Testing
         #expect(e.observation.unknownRun)
     }
 }
+
+/// `incrementStored` is `stored` then `store` of one more, in one look-up.
+@Suite struct StoredCounterTests {
+    @Test func countsFromWhateverIsStored() throws {
+        var e = try engine("{}")
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+        #expect(e.incrementStored(api: "jobs", "n") == 2)
+        #expect(e.stored(api: "jobs", "n") == .int(2))
+        // Another key, another API: counted apart.
+        #expect(e.incrementStored(api: "jobs", "m") == 1)
+        #expect(e.incrementStored(api: "other", "n") == 1)
+        // Not a whole number: counts as 0, as `stored(...)?.intValue ?? 0` does.
+        e.store(api: "jobs", "n", "text")
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+        e.store(api: "jobs", "n", .int(41))
+        #expect(e.incrementStored(api: "jobs", "n") == 42)
+        // An API the engine was not given keeps nothing, as `store` does.
+        #expect(e.incrementStored(api: "nosuch", "n") == 1)
+        #expect(e.incrementStored(api: "nosuch", "n") == 1)
+        #expect(e.stored(api: "nosuch", "n") == nil)
+        e.reset()
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+    }
+}
