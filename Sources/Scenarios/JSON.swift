@@ -293,13 +293,18 @@ extension JSON {
     /// A JSON string literal: `"`, `\` and control characters escaped, every other byte of the UTF-8 text as it is.
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        writeStringContents(s, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// What goes between a JSON string literal's quotes: `s` escaped.
+    static func writeStringContents(_ s: String, to out: inout [UInt8]) {
         if let clean = s.utf8.withContiguousStorageIfAvailable({ text -> Bool in
             // Most keys and values need no escape: one scan, one copy.
             guard !text.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
             out.append(contentsOf: text)
             return true
         }), clean {
-            out.append(UInt8(ascii: "\""))
             return
         }
         var s = s
@@ -325,7 +330,6 @@ extension JSON {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<text.count]))
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -360,6 +364,13 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    /// `"name":` for a key that is not static text (escaped as any string is).
+    public mutating func key(named name: String) {
+        separate()
+        JSON.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
     /// Before an array's item: a comma unless it is the first.
     public mutating func item() { separate() }
 
@@ -367,6 +378,17 @@ public struct JSONWriter {
     public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
     public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
     public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
+    /// A string written in parts: `openString()`, `stringPart(_:)` for each, `closeString()` give the string
+    /// of the parts joined, without making it.
+    public mutating func openString() { bytes.append(UInt8(ascii: "\"")) }
+    public mutating func stringPart(_ text: String) { JSON.writeStringContents(text, to: &bytes) }
+    public mutating func closeString() { bytes.append(UInt8(ascii: "\"")) }
+    /// `string(time.iso8601(fractionDigits:zulu:))`, without making the String.
+    public mutating func iso8601(_ time: Timestamp, fractionDigits: Int = 0, zulu: Bool = true) {
+        bytes.append(UInt8(ascii: "\""))
+        time.appendISO8601(fractionDigits: fractionDigits, zulu: zulu, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
     /// Any value, as `JSON.bytes` writes it.
     public mutating func value(_ json: JSON) { json.write(to: &bytes) }
 
