@@ -3,9 +3,9 @@ import Testing
 @testable import MockRuns
 @testable import Scenarios
 
-/// The answers written straight as bytes (the workspace RunResource and output) must be the bytes of the value
-/// trees they were built as before: the trees are written out here, as they were, and both are compared for runs
-/// in every state, with scripted fields, fractions of a second and each setting that changes them.
+/// The answers written straight as bytes (workspace RunResource and output, Solvexia ProcessRunStatus) must be the
+/// bytes of the value trees they were built as before: the trees are written out here, as they were, and both are
+/// compared for runs in every state, with scripted fields, fractions of a second and each setting that changes them.
 @Suite struct AnswerBytesTests {
     // MARK: workspace
 
@@ -110,5 +110,67 @@ import Testing
             engine.advance(seconds: 0.4)
         }
         #expect(compared == 64)
+    }
+
+    // MARK: solvexia
+
+    /// The ProcessRunStatus as a tree, as `SolvexiaRender.runStatus` built it before it wrote bytes.
+    func treeRunStatus(_ render: SolvexiaRender, _ view: RunView, answer: SolvexiaRender.Answer) -> JSON {
+        let start = render.started(view)
+        let end = render.finished(view)
+        let duration = SolvexiaRender.seconds(from: start, to: end ?? view.history.last?.at ?? view.createdAt)
+        let key = render.durationKey(answer)
+        if answer == .cancel {
+            let documented = (render.settings["emptyDates"]?.stringValue ?? "documented") == "documented"
+            return .object([
+                ("id", .string(view.id)), ("dateFinished", documented ? .null : render.date(end, .runStatus)),
+                ("dateStarted", render.date(start, .runStatus, emptyWhenDocumented: true)),
+                (key, start == nil ? .null : SolvexiaRender.seconds(from: start, to: end ?? render.now)),
+                ("status", .string(view.state)),
+            ])
+        }
+        return .object([
+            ("id", .string(view.id)), ("dateStarted", render.date(start, .runStatus)),
+            ("dateFinished", render.date(end, .runStatus)),
+            (key, end == nil ? (start == nil ? .null : SolvexiaRender.seconds(from: start, to: render.now)) : duration),
+            ("status", .string(view.state)),
+        ])
+    }
+
+    @Test func solvexiaRunStatusIsTheTreesBytes() throws {
+        let fake = SolvexiaFake()
+        let loader = ScenarioLoader(apis: [fake.descriptor])
+        let file = #"{"clock": {"mode": "polls", "tick": 0.37}, "apis": {"solvexia": {"runs": [{"id": "pr-1"}]}}}"#
+        var engine = Engine(
+            scenario: try loader.load(Array(file.utf8), file: "t.json"), apis: [fake.descriptor], time: ManualTimeSource())
+        var settingsList: [[String: JSON]] = [engine.settings(api: "solvexia")]
+        for (key, values) in [
+            ("timestampFormat", ["dotnet7", "millis", "trimmedZ", "iso8601Z"]), ("emptyDates", ["null", "empty"]),
+            ("durationField", ["runDurationInSeconds", "runDurationInSec"]), ("runStatusShape", ["array"]),
+        ] {
+            for value in values {
+                var settings = engine.settings(api: "solvexia")
+                settings[key] = .string(value)
+                settingsList.append(settings)
+            }
+        }
+        var compared = 0
+        for step in 0..<8 {
+            if step == 1 { _ = engine.send("start", api: "solvexia", id: "pr-1") }
+            if step == 6 { _ = engine.send("cancel", api: "solvexia", id: "pr-1") }
+            guard case .found(let view) = engine.read(api: "solvexia", id: "pr-1") else { Issue.record("pr-1 gone"); return }
+            for settings in settingsList {
+                let render = SolvexiaRender(settings: settings, now: engine.now)
+                for answer in [SolvexiaRender.Answer.start, .cancel, .runstatus] {
+                    #expect(render.runStatus(view, answer: answer) == treeRunStatus(render, view, answer: answer).bytes)
+                }
+                var items = [treeRunStatus(render, view, answer: .runstatus)]
+                for stepItem in render.steps(view) { items.append(stepItem.status(render, view: view, answer: .runstatus)) }
+                let tree = settings["runStatusShape"] == "array" ? JSON.array(items) : items[0]
+                #expect(render.runStatusAnswer(view) == tree.bytes, "\(view.state) \(settings)")
+                compared += 1
+            }
+        }
+        #expect(compared == 8 * settingsList.count)
     }
 }
