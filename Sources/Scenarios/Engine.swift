@@ -518,8 +518,8 @@ public struct Engine: Sendable {
     /// goes through them (`apis[slot].runs.values[index]`, handed to a plain function): one look-up of the id
     /// and no copy of the run. A generic closure over the run's optional copied its result (a RunView inside)
     /// through value witnesses: ~1,900 instructions a WES status poll.
-    private func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
-        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return nil }
+    private mutating func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
+        guard let slot = slot(api), let index = apis[slot].index(of: id) else { return nil }
         return (slot, index)
     }
 }
@@ -741,7 +741,22 @@ private struct APIState {
     /// The descriptor's terminal states (a status read needs nothing else of it).
     let terminalStates: Set<String>
     let script: APIScript
+    /// The API's runs by id. Which runs it holds changes only in `add` and `forgetOldestCreatedRun` (they drop
+    /// `lastFound`); a run itself is changed in place, through `runs.values[index]`.
     var runs: [String: RunState] = [:]
+    /// The run `index(of:)` found last, and where it is: a client polls one run over and over, and comparing its
+    /// id's bytes costs less than hashing them (SipHash: ~800 instructions of a WES status poll's 36-byte id).
+    /// One entry, so nothing a client sends grows it.
+    private var lastFound: (id: String, index: Dictionary<String, RunState>.Index)?
+
+    /// Where run `id` is in `runs`: `runs.index(forKey: id)`, remembered for the next look-up of the same id.
+    /// Byte-equal ids are equal Strings, so the remembered answer is the one the table would give.
+    mutating func index(of id: String) -> Dictionary<String, RunState>.Index? {
+        if let last = lastFound, JSON.sameKey(last.id, id) { return last.index }
+        guard let index = runs.index(forKey: id) else { return nil }
+        lastFound = (id, index)
+        return index
+    }
     /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
     private var order: [String?] = []
     private var position: [String: Int] = [:]
@@ -856,6 +871,8 @@ private struct APIState {
     private var evictionCursor = 0
 
     mutating func add(_ run: RunState) {
+        // A Dictionary index is valid only until the table gains or loses a key (or is resized).
+        lastFound = nil
         if let old = position[run.id] {
             order[old] = nil
             holes += 1
@@ -882,6 +899,7 @@ private struct APIState {
         while evictionCursor < order.count {
             defer { evictionCursor += 1 }
             guard let id = order[evictionCursor], let run = runs[id], run.script.id == nil else { continue }
+            lastFound = nil
             runs[id] = nil
             position[id] = nil
             order[evictionCursor] = nil
