@@ -763,8 +763,10 @@ private struct APIState {
     private var holes = 0
     var claimed: Set<Int> = []
     var created = 0
-    /// Requests per endpoint name; `*` (all of them) is `allRequests`.
-    private(set) var endpointCounts: [String: Int] = [:]
+    /// Requests per endpoint name; `*` (all of them) is `allRequests`. A short list searched by name, not a
+    /// `[String: Int]`: an API has a handful of endpoints (the names its route table gives, never a client's
+    /// text), and hashing the name (SipHash) on every request cost more.
+    private(set) var endpointCounts: [(endpoint: String, count: Int)] = []
     /// A plain count, not a `*` entry of `endpointCounts`: that hashed "*" on every request (~380 instructions).
     private(set) var allRequests = 0
 
@@ -774,13 +776,23 @@ private struct APIState {
             allRequests += 2
             return
         }
-        endpointCounts[endpoint, default: 0] += 1
         allRequests += 1
+        if let index = endpointIndex(endpoint) {
+            endpointCounts[index].count += 1
+        } else {
+            endpointCounts.append((endpoint, 1))
+        }
     }
 
     /// Requests counted for `endpoint` (`*`: all of them).
     func requests(to endpoint: String) -> Int {
-        endpoint == "*" ? allRequests : endpointCounts[endpoint, default: 0]
+        if endpoint == "*" { return allRequests }
+        return endpointIndex(endpoint).map { endpointCounts[$0].count } ?? 0
+    }
+
+    /// Where `endpoint` is in `endpointCounts`; names equal as Strings are one endpoint, as dictionary keys were.
+    private func endpointIndex(_ endpoint: String) -> Int? {
+        endpointCounts.firstIndex { $0.endpoint == endpoint }
     }
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
