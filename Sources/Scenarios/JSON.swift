@@ -389,11 +389,27 @@ public struct JSONWriter {
     public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
     public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
     public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
-    /// A string written in parts: `openString()`, `stringPart(_:)` for each, `closeString()` give the string
-    /// of the parts joined, without making it.
-    public mutating func openString() { bytes.append(UInt8(ascii: "\"")) }
-    public mutating func stringPart(_ text: String) { JSON.writeStringContents(text, to: &bytes) }
-    public mutating func closeString() { bytes.append(UInt8(ascii: "\"")) }
+    /// Text escaped once as a JSON string's contents, to write into several strings of an answer (a run's path
+    /// in each of its links) without escaping it again.
+    public struct EscapedText {
+        fileprivate var bytes: [UInt8] = []
+
+        public init() {}
+
+        /// Adds `text`, escaped.
+        public mutating func append(_ text: String) { JSON.writeStringContents(text, to: &bytes) }
+    }
+
+    /// The string `text` and then `suffix` (static text needing no escape) make.
+    public mutating func string(_ text: EscapedText, _ suffix: StaticString) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: text.bytes)
+        suffix.withUTF8Buffer { suffix in
+            assert(JSON.quotesWhole(suffix, limit: .max), "a JSONWriter suffix must need no escape")
+            bytes.append(contentsOf: suffix)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
     /// `string(time.iso8601(fractionDigits:zulu:))`, without making the String.
     public mutating func iso8601(_ time: Timestamp, fractionDigits: Int = 0, zulu: Bool = true) {
         bytes.append(UInt8(ascii: "\""))

@@ -125,4 +125,21 @@ import Testing
         #expect(out.bytes == tree.bytes)
         #expect(String(decoding: out.bytes, as: UTF8.self) == #"[{"name":"a","inner":{"x":1}},{"name":"b","inner":{"x":1}}]"#)
     }
+
+    /// Text escaped once and written with several suffixes is the string of the parts joined, escaped as a whole.
+    @Test func escapedTextWithSuffixesIsTheJoinedString() {
+        for parts in [["", ""], ["/__sessions/s", "/api/v1/", "a\"b\\c\n", "é漢😀"], [String(repeating: "y", count: 1500)]] {
+            var text = JSONWriter.EscapedText()
+            for part in parts { text.append(part) }
+            var out = JSONWriter()
+            out.openArray()
+            for suffix: StaticString in ["", "/output/download"] {
+                out.item()
+                out.string(text, suffix)
+            }
+            out.closeArray()
+            let joined = parts.joined()
+            #expect(out.bytes == JSON.array([.string(joined), .string(joined + "/output/download")]).bytes)
+        }
+    }
 }

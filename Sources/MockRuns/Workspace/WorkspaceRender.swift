@@ -19,19 +19,23 @@ struct WorkspaceRender {
     var basePath = ""
 
     static func isUUID(_ s: String) -> Bool {
-        // Read from the text's own bytes (an array of them, and an array of the dash positions, cost two
-        // allocations on every request).
+        // Read from the text's own UTF-8 buffer (an array of its bytes and one of the dash positions cost two
+        // allocations on every request, and walking String.UTF8View ~80 instructions a byte).
         guard s.utf8.count == 36 else { return false }
-        for (i, c) in s.utf8.enumerated() {
-            switch i {
-            case 8, 13, 18, 23:
-                guard c == UInt8(ascii: "-") else { return false }
-            default:
-                let hex = (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
-                guard hex else { return false }
+        var s = s
+        return s.withUTF8 { bytes in
+            for i in 0..<36 {
+                let c = bytes[i]
+                switch i {
+                case 8, 13, 18, 23:
+                    guard c == UInt8(ascii: "-") else { return false }
+                default:
+                    let hex = (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+                    guard hex else { return false }
+                }
             }
+            return true
         }
-        return true
     }
 
     /// The workspace a run belongs to: scripted `workspace_id`, else the one it was created in; a scripted run
@@ -61,16 +65,15 @@ struct WorkspaceRender {
         return path
     }
 
-    /// Writes the run's link `path(runID) + suffix` as a JSON string, without making it.
-    private func writeLink(_ runID: String, _ suffix: String, to out: inout JSONWriter) {
-        out.openString()
-        out.stringPart(basePath)
-        out.stringPart("/api/v1/workspaces/")
-        out.stringPart(workspace)
-        out.stringPart("/runs/")
-        out.stringPart(runID)
-        out.stringPart(suffix)
-        out.closeString()
+    /// `path(runID)`, escaped once for the links of an answer (each is this and a fixed suffix).
+    private func linkPath(_ runID: String) -> JSONWriter.EscapedText {
+        var path = JSONWriter.EscapedText()
+        path.append(basePath)
+        path.append("/api/v1/workspaces/")
+        path.append(workspace)
+        path.append("/runs/")
+        path.append(runID)
+        return path
     }
 
     /// Pydantic-style times: `2025-01-01T00:00:05Z`, with microseconds when there is a fraction.
@@ -131,7 +134,7 @@ struct WorkspaceRender {
     }
 
     /// The output object's members, written into an object already open.
-    private func writeOutputMembers(_ view: RunView, to out: inout JSONWriter) {
+    private func writeOutputMembers(_ view: RunView, link: JSONWriter.EscapedText, to out: inout JSONWriter) {
         // Readiness first, and the file's size counted, not made: this is in every answer about the run.
         guard outputReady(view) else {
             out.key("ready")
@@ -155,7 +158,7 @@ struct WorkspaceRender {
         out.key("size_bytes")
         out.int(outputSize(view))
         out.key("download_url")
-        writeLink(view.id, "/output/download", to: &out)
+        out.string(link, "/output/download")
     }
 
     /// GET .../output: `{"run_id", ready, filename, content_type, size_bytes, download_url}`.
@@ -164,7 +167,7 @@ struct WorkspaceRender {
         out.openObject()
         out.key("run_id")
         out.string(view.id)
-        writeOutputMembers(view, to: &out)
+        writeOutputMembers(view, link: linkPath(view.id), to: &out)
         out.closeObject()
         return out.bytes
     }
@@ -236,22 +239,25 @@ struct WorkspaceRender {
         out.key("active_sheet_only")
         out.value(options?["active_sheet_only"] ?? false)
         out.closeObject()
+        // Six links share the run's path: escaped once, then written with each suffix (each written from its
+        // parts, and the workspace id read through String.UTF8View, ~9,800 instructions more).
+        let link = linkPath(view.id)
         out.key("output")
         out.openObject()
-        writeOutputMembers(view, to: &out)
+        writeOutputMembers(view, link: link, to: &out)
         out.closeObject()
         out.key("links")
         out.openObject()
         out.key("self")
-        writeLink(view.id, "", to: &out)
+        out.string(link, "")
         out.key("events")
-        writeLink(view.id, "/events/stream", to: &out)
+        out.string(link, "/events/stream")
         out.key("output")
-        writeLink(view.id, "/output", to: &out)
+        out.string(link, "/output")
         out.key("output_download")
-        writeLink(view.id, "/output/download", to: &out)
+        out.string(link, "/output/download")
         out.key("cancel")
-        writeLink(view.id, "/cancel", to: &out)
+        out.string(link, "/cancel")
         out.closeObject()
         out.closeObject()
     }
