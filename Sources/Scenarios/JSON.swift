@@ -389,6 +389,7 @@ public struct JSONWriter {
     public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
     public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
     public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
+
     /// Text escaped once as a JSON string's contents, to write into several strings of an answer (a run's path
     /// in each of its links) without escaping it again.
     public struct EscapedText {
@@ -410,12 +411,14 @@ public struct JSONWriter {
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
     /// `string(time.iso8601(fractionDigits:zulu:))`, without making the String.
     public mutating func iso8601(_ time: Timestamp, fractionDigits: Int = 0, zulu: Bool = true) {
         bytes.append(UInt8(ascii: "\""))
         time.appendISO8601(fractionDigits: fractionDigits, zulu: zulu, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
+
     /// Any value, as `JSON.bytes` writes it.
     public mutating func value(_ json: JSON) { json.write(to: &bytes) }
 
