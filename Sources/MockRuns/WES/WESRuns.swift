@@ -83,7 +83,12 @@ struct WESRuns {
         let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
         let submission = try WESSubmission(request, requireType: requireType)
         let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
-        return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
+        var out = JSONWriter()
+        out.openObject()
+        out.key("run_id")
+        out.string(run.id)
+        out.closeObject()
+        return .json(200, out.bytes)
     }
 
     /// GET /runs/{id}: counts as a status read, like /status (a client may poll either).
