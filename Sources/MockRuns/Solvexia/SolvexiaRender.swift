@@ -157,10 +157,10 @@ struct SolvexiaRender {
             out.key("dateFinished")
             writeDate(end, .runStatus, to: &out)
             out.key(named: durationKey(answer))
-            if end == nil {
-                out.value(start == nil ? .null : Self.seconds(from: start, to: now))
+            if let end {
+                out.value(Self.seconds(from: start, to: end))
             } else {
-                out.value(Self.seconds(from: start, to: end ?? view.history.last?.at ?? view.createdAt))
+                out.value(start == nil ? .null : Self.seconds(from: start, to: now))
             }
         }
         out.key("status")
