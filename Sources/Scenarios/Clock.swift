@@ -31,60 +31,99 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     /// `2025-01-01T00:00:05Z`, or with `fractionDigits` (1–7) `2025-01-01T00:00:05.000Z`; `zulu: false` omits
     /// the `Z` (as some APIs print local-looking times).
     public func iso8601(fractionDigits: Int = 0, zulu: Bool = true) -> String {
-        let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
-        let (year, month, day) = Timestamp.civil(fromDays: days)
-        let seconds = msOfDay / 1000
-        // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value must
-        // not allocate a huge string.
-        let fraction = fractionDigits > 0 ? min(fractionDigits, 9) : 0
-        if (0...9999).contains(year) {
+        let parts = ISO8601Parts(self, fractionDigits: fractionDigits, zulu: zulu)
+        if let length = parts.length {
             // Written straight into the string's own storage, as `httpDate` is: through an array first, then
             // decoded into a string, cost ~1,000 more instructions a time (a workspace answer carries three or more).
-            let length = 19 + (fraction > 0 ? 1 + fraction : 0) + (zulu ? 1 : 0)
-            return String(unsafeUninitializedCapacity: length) { out in
-                Timestamp.put(year, 4, at: 0, in: out)
-                out[4] = UInt8(ascii: "-")
-                Timestamp.put(month, 2, at: 5, in: out)
-                out[7] = UInt8(ascii: "-")
-                Timestamp.put(day, 2, at: 8, in: out)
-                out[10] = UInt8(ascii: "T")
-                Timestamp.put(seconds / 3600, 2, at: 11, in: out)
-                out[13] = UInt8(ascii: ":")
-                Timestamp.put(seconds / 60 % 60, 2, at: 14, in: out)
-                out[16] = UInt8(ascii: ":")
-                Timestamp.put(seconds % 60, 2, at: 17, in: out)
-                var end = 19
-                if fraction > 0 {
-                    out[end] = UInt8(ascii: ".")
-                    Timestamp.put(msOfDay % 1000, 3, at: end + 1, in: out, keeping: fraction)
-                    for index in 3..<max(fraction, 3) { out[end + 1 + index] = UInt8(ascii: "0") }
-                    end += 1 + fraction
-                }
-                if zulu {
-                    out[end] = UInt8(ascii: "Z")
-                    end += 1
-                }
-                return end
+            return String(unsafeUninitializedCapacity: length) { parts.write(into: $0) }
+        }
+        return String(decoding: parts.generalBytes(), as: UTF8.self)
+    }
+
+    /// Appends the text `iso8601(fractionDigits:zulu:)` gives to `out`, without making the String (an answer
+    /// written as bytes puts its times straight in).
+    public func appendISO8601(fractionDigits: Int = 0, zulu: Bool = true, to out: inout [UInt8]) {
+        let parts = ISO8601Parts(self, fractionDigits: fractionDigits, zulu: zulu)
+        guard let length = parts.length else {
+            out.append(contentsOf: parts.generalBytes())
+            return
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        out.withUnsafeMutableBufferPointer { buffer in
+            _ = parts.write(into: UnsafeMutableBufferPointer(rebasing: buffer[start..<start + length]))
+        }
+    }
+
+    /// An instant's calendar fields, worked out once for either way of writing its ISO 8601 text.
+    private struct ISO8601Parts {
+        let year, month, day, seconds, msOfDay: Int64
+        let fraction: Int
+        let zulu: Bool
+
+        init(_ time: Timestamp, fractionDigits: Int, zulu: Bool) {
+            let (days, msOfDay) = time.milliseconds.floorDivided(by: 86_400_000)
+            (year, month, day) = Timestamp.civil(fromDays: days)
+            self.msOfDay = msOfDay
+            seconds = msOfDay / 1000
+            // Capped at nine digits (nanoseconds): past that there is nothing to show and a caller's huge value
+            // must not allocate a huge string.
+            fraction = fractionDigits > 0 ? min(fractionDigits, 9) : 0
+            self.zulu = zulu
+        }
+
+        /// The text's length when the year has four digits (the fixed layout `write` fills); nil otherwise.
+        var length: Int? {
+            (0...9999).contains(year) ? 19 + (fraction > 0 ? 1 + fraction : 0) + (zulu ? 1 : 0) : nil
+        }
+
+        /// Fills `out` (`length` bytes) and returns how many it wrote.
+        func write(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            Timestamp.put(year, 4, at: 0, in: out)
+            out[4] = UInt8(ascii: "-")
+            Timestamp.put(month, 2, at: 5, in: out)
+            out[7] = UInt8(ascii: "-")
+            Timestamp.put(day, 2, at: 8, in: out)
+            out[10] = UInt8(ascii: "T")
+            Timestamp.put(seconds / 3600, 2, at: 11, in: out)
+            out[13] = UInt8(ascii: ":")
+            Timestamp.put(seconds / 60 % 60, 2, at: 14, in: out)
+            out[16] = UInt8(ascii: ":")
+            Timestamp.put(seconds % 60, 2, at: 17, in: out)
+            var end = 19
+            if fraction > 0 {
+                out[end] = UInt8(ascii: ".")
+                Timestamp.put(msOfDay % 1000, 3, at: end + 1, in: out, keeping: fraction)
+                for index in 3..<max(fraction, 3) { out[end + 1 + index] = UInt8(ascii: "0") }
+                end += 1 + fraction
             }
+            if zulu {
+                out[end] = UInt8(ascii: "Z")
+                end += 1
+            }
+            return end
         }
-        // Years outside 0...9999 (a sign, more digits): written through an array, as `pad` writes them.
-        var out: [UInt8] = []
-        out.reserveCapacity(30)
-        Timestamp.digits(year, 4, &out)
-        out.append(UInt8(ascii: "-"))
-        Timestamp.digits(month, 2, &out)
-        out.append(UInt8(ascii: "-"))
-        Timestamp.digits(day, 2, &out)
-        out.append(UInt8(ascii: "T"))
-        Timestamp.timeOfDay(seconds, &out)
-        if fraction > 0 {
-            out.append(UInt8(ascii: "."))
-            var millis: [UInt8] = []
-            Timestamp.digits(msOfDay % 1000, 3, &millis)
-            for index in 0..<fraction { out.append(index < 3 ? millis[index] : UInt8(ascii: "0")) }
+
+        /// Years outside 0...9999 (a sign, more digits): written through an array, as `pad` writes them.
+        func generalBytes() -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(30)
+            Timestamp.digits(year, 4, &out)
+            out.append(UInt8(ascii: "-"))
+            Timestamp.digits(month, 2, &out)
+            out.append(UInt8(ascii: "-"))
+            Timestamp.digits(day, 2, &out)
+            out.append(UInt8(ascii: "T"))
+            Timestamp.timeOfDay(seconds, &out)
+            if fraction > 0 {
+                out.append(UInt8(ascii: "."))
+                var millis: [UInt8] = []
+                Timestamp.digits(msOfDay % 1000, 3, &millis)
+                for index in 0..<fraction { out.append(index < 3 ? millis[index] : UInt8(ascii: "0")) }
+            }
+            if zulu { out.append(UInt8(ascii: "Z")) }
+            return out
         }
-        if zulu { out.append(UInt8(ascii: "Z")) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The HTTP `Date` header form (RFC 9110 IMF-fixdate): `Wed, 01 Jan 2025 00:00:05 GMT`.

@@ -307,7 +307,7 @@ public struct Engine: Sendable {
             draws += 1
         }
         apis[slot].created += 1
-        let run = RunState(
+        var run = RunState(
             id: runID, api: api, script: script, request: request, createdAt: now,
             terminalStates: descriptor.terminalStates)
         apis[slot].add(run)
@@ -480,6 +480,21 @@ public struct Engine: Sendable {
         slot(api).flatMap { apis[$0].store[key] }
     }
 
+    /// Adds one to the whole number stored under `key` (none, or not a whole number, counts as 0), keeps it and
+    /// returns it: `store(api:key:.int(n))` after `stored(api:key:)`, with one look-up of the key instead of two
+    /// (the workspace fake counts every answer so).
+    public mutating func incrementStored(api: String, _ key: String) -> Int {
+        guard let slot = slot(api) else { return 1 }
+        var count = 0
+        Engine.increment(&apis[slot].store[key, default: .null], into: &count)
+        return count
+    }
+
+    private static func increment(_ value: inout JSON, into count: inout Int) {
+        count = (value.intValue ?? 0) + 1
+        value = .int(count)
+    }
+
     /// Keeps (or, with nil, forgets) a value for the life of the scenario; see `stored(api:_:)`.
     public mutating func store(api: String, _ key: String, _ value: JSON?) {
         guard let slot = slot(api) else { return }
@@ -503,8 +518,8 @@ public struct Engine: Sendable {
     /// goes through them (`apis[slot].runs.values[index]`, handed to a plain function): one look-up of the id
     /// and no copy of the run. A generic closure over the run's optional copied its result (a RunView inside)
     /// through value witnesses: ~1,900 instructions a WES status poll.
-    private func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
-        guard let slot = slot(api), let index = apis[slot].runs.index(forKey: id) else { return nil }
+    private mutating func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
+        guard let slot = slot(api), let index = apis[slot].index(of: id) else { return nil }
         return (slot, index)
     }
 }
@@ -576,42 +591,123 @@ public enum EventResult: Sendable {
 }
 
 /// What a fake needs to render a run: its state, the fields its phase shows, its history.
+///
+/// What changes only when the run enters a phase lives in one shared, immutable `PhasePart`, made once a phase
+/// (`RunState.view()`); only the read counts are the view's own. Each view then retains one object, where copying
+/// its dozen strings, arrays and JSON values retained and released each of them on every poll.
 public struct RunView: Sendable {
-    public var id: String
-    public var api: String
-    public var state: String
-    public var isTerminal: Bool
-    /// Run fields with the current phase's fields laid over them.
-    public var fields: JSON
-    /// The fields of the client's creation request.
-    public var request: JSON
-    public var createdAt: Timestamp
-    /// Every state the run has shown, with when it entered it; the last entry is the current state.
-    public var history: [(state: String, at: Timestamp)]
-    /// Log lines written so far, oldest first.
-    public var log: [(at: Timestamp, line: String)]
-    /// The event whose timeline the run follows (`cancel`), if any.
-    public var event: String?
-    /// Index of the current phase in the timeline it follows.
-    public var phaseIndex: Int
+    /// A view's phase-long values: the same object for every view of the run until it enters another phase.
+    final class PhasePart: Sendable {
+        let values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    struct Values: Sendable {
+        var id: String
+        var api: String
+        var state: String
+        var isTerminal: Bool
+        var fields: JSON
+        var request: JSON
+        var createdAt: Timestamp
+        var history: [(state: String, at: Timestamp)]
+        var log: [(at: Timestamp, line: String)]
+        var event: String?
+        var phaseIndex: Int
+        var script: RunScript
+        var trail: [(phase: Phase, at: Timestamp)]
+    }
+
+    private(set) var part: PhasePart
     /// Status reads answered so far.
     public var reads: Int
     /// Status reads that showed the current terminal state (0 while the run is not terminal).
     public var terminalReads: Int
     public var gone: Bool
+
+    init(part: PhasePart, reads: Int, terminalReads: Int, gone: Bool) {
+        self.part = part
+        self.reads = reads
+        self.terminalReads = terminalReads
+        self.gone = gone
+    }
+
+    /// Changes one phase-long value of this view only (the shared part is never written: it is replaced).
+    private mutating func edit(_ change: (inout Values) -> Void) {
+        var values = part.values
+        change(&values)
+        part = PhasePart(values)
+    }
+
+    public var id: String {
+        get { part.values.id }
+        set { edit { $0.id = newValue } }
+    }
+    public var api: String {
+        get { part.values.api }
+        set { edit { $0.api = newValue } }
+    }
+    public var state: String {
+        get { part.values.state }
+        set { edit { $0.state = newValue } }
+    }
+    public var isTerminal: Bool {
+        get { part.values.isTerminal }
+        set { edit { $0.isTerminal = newValue } }
+    }
+    /// Run fields with the current phase's fields laid over them.
+    public var fields: JSON {
+        get { part.values.fields }
+        set { edit { $0.fields = newValue } }
+    }
+    /// The fields of the client's creation request.
+    public var request: JSON {
+        get { part.values.request }
+        set { edit { $0.request = newValue } }
+    }
+    public var createdAt: Timestamp {
+        get { part.values.createdAt }
+        set { edit { $0.createdAt = newValue } }
+    }
+    /// Every state the run has shown, with when it entered it; the last entry is the current state.
+    public var history: [(state: String, at: Timestamp)] {
+        get { part.values.history }
+        set { edit { $0.history = newValue } }
+    }
+    /// Log lines written so far, oldest first.
+    public var log: [(at: Timestamp, line: String)] {
+        get { part.values.log }
+        set { edit { $0.log = newValue } }
+    }
+    /// The event whose timeline the run follows (`cancel`), if any.
+    public var event: String? {
+        get { part.values.event }
+        set { edit { $0.event = newValue } }
+    }
+    /// Index of the current phase in the timeline it follows.
+    public var phaseIndex: Int {
+        get { part.values.phaseIndex }
+        set { edit { $0.phaseIndex = newValue } }
+    }
     /// The script the run plays (its events, its own timeline).
-    public var script: RunScript
+    public var script: RunScript {
+        get { part.values.script }
+        set { edit { $0.script = newValue } }
+    }
     /// Every phase the run has entered, across timelines and rewinds, with when: oldest first.
-    public var trail: [(phase: Phase, at: Timestamp)]
+    public var trail: [(phase: Phase, at: Timestamp)] {
+        get { part.values.trail }
+        set { edit { $0.trail = newValue } }
+    }
 
     /// When the run first entered `state`, if it has.
     public func entered(_ state: String) -> Timestamp? {
-        history.first { $0.state == state }?.at
+        part.values.history.first { $0.state == state }?.at
     }
 
     /// When the run first entered any of `states`.
     public func entered(anyOf states: Set<String>) -> Timestamp? {
-        history.first { states.contains($0.state) }?.at
+        part.values.history.first { states.contains($0.state) }?.at
     }
 }
 
@@ -645,15 +741,32 @@ private struct APIState {
     /// The descriptor's terminal states (a status read needs nothing else of it).
     let terminalStates: Set<String>
     let script: APIScript
+    /// The API's runs by id. Which runs it holds changes only in `add` and `forgetOldestCreatedRun` (they drop
+    /// `lastFound`); a run itself is changed in place, through `runs.values[index]`.
     var runs: [String: RunState] = [:]
+    /// The run `index(of:)` found last, and where it is: a client polls one run over and over, and comparing its
+    /// id's bytes costs less than hashing them (SipHash: ~800 instructions of a WES status poll's 36-byte id).
+    /// One entry, so nothing a client sends grows it.
+    private var lastFound: (id: String, index: Dictionary<String, RunState>.Index)?
+
+    /// Where run `id` is in `runs`: `runs.index(forKey: id)`, remembered for the next look-up of the same id.
+    /// Byte-equal ids are equal Strings, so the remembered answer is the one the table would give.
+    mutating func index(of id: String) -> Dictionary<String, RunState>.Index? {
+        if let last = lastFound, JSON.sameKey(last.id, id) { return last.index }
+        guard let index = runs.index(forKey: id) else { return nil }
+        lastFound = (id, index)
+        return index
+    }
     /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
     private var order: [String?] = []
     private var position: [String: Int] = [:]
     private var holes = 0
     var claimed: Set<Int> = []
     var created = 0
-    /// Requests per endpoint name; `*` (all of them) is `allRequests`.
-    private(set) var endpointCounts: [String: Int] = [:]
+    /// Requests per endpoint name; `*` (all of them) is `allRequests`. A short list searched by name, not a
+    /// `[String: Int]`: an API has a handful of endpoints (the names its route table gives, never a client's
+    /// text), and hashing the name (SipHash) on every request cost more.
+    private(set) var endpointCounts: [(endpoint: String, count: Int)] = []
     /// A plain count, not a `*` entry of `endpointCounts`: that hashed "*" on every request (~380 instructions).
     private(set) var allRequests = 0
 
@@ -663,13 +776,23 @@ private struct APIState {
             allRequests += 2
             return
         }
-        endpointCounts[endpoint, default: 0] += 1
         allRequests += 1
+        if let index = endpointIndex(endpoint) {
+            endpointCounts[index].count += 1
+        } else {
+            endpointCounts.append((endpoint, 1))
+        }
     }
 
     /// Requests counted for `endpoint` (`*`: all of them).
     func requests(to endpoint: String) -> Int {
-        endpoint == "*" ? allRequests : endpointCounts[endpoint, default: 0]
+        if endpoint == "*" { return allRequests }
+        return endpointIndex(endpoint).map { endpointCounts[$0].count } ?? 0
+    }
+
+    /// Where `endpoint` is in `endpointCounts`; names equal as Strings are one endpoint, as dictionary keys were.
+    private func endpointIndex(_ endpoint: String) -> Int? {
+        endpointCounts.firstIndex { $0.endpoint == endpoint }
     }
     /// Requests per endpoint (and `*`) about each run in `faultRuns`; no other run is counted.
     var runCounts: [RunCounter: Int] = [:]
@@ -760,6 +883,8 @@ private struct APIState {
     private var evictionCursor = 0
 
     mutating func add(_ run: RunState) {
+        // A Dictionary index is valid only until the table gains or loses a key (or is resized).
+        lastFound = nil
         if let old = position[run.id] {
             order[old] = nil
             holes += 1
@@ -786,6 +911,7 @@ private struct APIState {
         while evictionCursor < order.count {
             defer { evictionCursor += 1 }
             guard let id = order[evictionCursor], let run = runs[id], run.script.id == nil else { continue }
+            lastFound = nil
             runs[id] = nil
             position[id] = nil
             order[evictionCursor] = nil
@@ -851,6 +977,7 @@ private struct RunState {
     var state: String { phase.state }
 
     mutating func enter(at time: Timestamp) {
+        phasePart = nil
         enteredAt = time
         readsInPhase = 0
         isTerminal = terminalStates.contains(phase.state)
@@ -864,6 +991,7 @@ private struct RunState {
 
     mutating func start(timeline: [Phase], event: String?, now: Timestamp, at index: Int = 0) {
         guard timeline.indices.contains(index) else { return }
+        phasePart = nil
         self.timeline = timeline
         phaseIndex = index
         activeEvent = event
@@ -928,11 +1056,22 @@ private struct RunState {
         }
     }
 
-    func view() -> RunView {
-        RunView(
-            id: id, api: api, state: state, isTerminal: isTerminal,
-            fields: script.fields.merging(phase.fields), request: request, createdAt: createdAt, history: history,
-            log: log, event: activeEvent, phaseIndex: phaseIndex, reads: reads, terminalReads: terminalReads, gone: gone, script: script,
-            trail: trail)
+    /// The view's phase-long part, made on the first view after the run entered its phase (`enter` and `start`
+    /// drop it): every read of the same phase shares it, and the phase's fields are merged over the run's once.
+    private var phasePart: RunView.PhasePart?
+
+    mutating func view() -> RunView {
+        let part: RunView.PhasePart
+        if let made = phasePart {
+            part = made
+        } else {
+            part = RunView.PhasePart(
+                RunView.Values(
+                    id: id, api: api, state: state, isTerminal: isTerminal, fields: script.fields.merging(phase.fields),
+                    request: request, createdAt: createdAt, history: history, log: log, event: activeEvent,
+                    phaseIndex: phaseIndex, script: script, trail: trail))
+            phasePart = part
+        }
+        return RunView(part: part, reads: reads, terminalReads: terminalReads, gone: gone)
     }
 }

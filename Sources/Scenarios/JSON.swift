@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A JSON value that keeps object keys in the order they were written, so answers built from scenario files
 /// read like the documentation they copy and serialise to the same bytes every time.
 ///
@@ -116,9 +122,14 @@ public enum JSON: Sendable, Equatable {
     static func sameKey(_ a: String, _ b: String) -> Bool {
         // The lengths first (most keys differ there), then native strings' bytes as buffers: the generic walk of
         // two UTF-8 views cost hundreds of instructions a key, and a workspace answer looks up two dozen.
-        guard a.utf8.count == b.utf8.count else { return false }
+        // (memcmp, not `elementsEqual`: that walked the buffers through their iterators, ~30 instructions a byte,
+        // 1,100 for a WES run id.)
+        let count = a.utf8.count
+        guard count == b.utf8.count else { return false }
         if let same = a.utf8.withContiguousStorageIfAvailable({ x in
-            b.utf8.withContiguousStorageIfAvailable { y in x.elementsEqual(y) }
+            b.utf8.withContiguousStorageIfAvailable { y in
+                count == 0 || memcmp(x.baseAddress!, y.baseAddress!, count) == 0
+            }
         }), let same {
             return same
         }
@@ -259,6 +270,8 @@ extension JSON {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
+    fileprivate static func writeLiteral(_ literal: StaticString, to out: inout [UInt8]) { append(literal, to: &out) }
+
     private static func newline(_ out: inout [UInt8], _ indent: Bool, _ level: Int) {
         guard indent else { return }
         out.append(UInt8(ascii: "\n"))
@@ -289,15 +302,20 @@ extension JSON {
     }
 
     /// A JSON string literal: `"`, `\` and control characters escaped, every other byte of the UTF-8 text as it is.
-    private static func writeString(_ s: String, to out: inout [UInt8]) {
+    static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        writeStringContents(s, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// What goes between a JSON string literal's quotes: `s` escaped.
+    static func writeStringContents(_ s: String, to out: inout [UInt8]) {
         if let clean = s.utf8.withContiguousStorageIfAvailable({ text -> Bool in
             // Most keys and values need no escape: one scan, one copy.
             guard !text.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
             out.append(contentsOf: text)
             return true
         }), clean {
-            out.append(UInt8(ascii: "\""))
             return
         }
         var s = s
@@ -323,7 +341,89 @@ extension JSON {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<text.count]))
         }
-        out.append(UInt8(ascii: "\""))
+    }
+}
+
+// MARK: - Writing straight as bytes
+
+/// Compact JSON written member by member into one buffer, for answers of a fixed shape: the same bytes
+/// `JSON.bytes` gives for the tree of those members, without building the tree (an array of members, each value
+/// wrapped and retained) only to walk it once. Keys are static text needing no escape; values are escaped as
+/// `JSON.bytes` escapes them. Commas are put in by `key` and `item` themselves.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 1_000) {  // JSON.answerCapacity: see there why 1,000
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func openObject() { bytes.append(UInt8(ascii: "{")) }
+    public mutating func closeObject() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func openArray() { bytes.append(UInt8(ascii: "[")) }
+    public mutating func closeArray() { bytes.append(UInt8(ascii: "]")) }
+
+    /// `"key":`, after a comma unless it is the object's first member.
+    public mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { text in
+            assert(JSON.quotesWhole(text, limit: .max), "a JSONWriter key must need no escape")
+            bytes.append(contentsOf: text)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// `"name":` for a key that is not static text (escaped as any string is).
+    public mutating func key(named name: String) {
+        separate()
+        JSON.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Before an array's item: a comma unless it is the first.
+    public mutating func item() { separate() }
+
+    public mutating func string(_ text: String) { JSON.writeString(text, to: &bytes) }
+    public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
+    public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
+    public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
+
+    /// Text escaped once as a JSON string's contents, to write into several strings of an answer (a run's path
+    /// in each of its links) without escaping it again.
+    public struct EscapedText {
+        fileprivate var bytes: [UInt8] = []
+
+        public init() {}
+
+        /// Adds `text`, escaped.
+        public mutating func append(_ text: String) { JSON.writeStringContents(text, to: &bytes) }
+    }
+
+    /// The string `text` and then `suffix` (static text needing no escape) make.
+    public mutating func string(_ text: EscapedText, _ suffix: StaticString) {
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: text.bytes)
+        suffix.withUTF8Buffer { suffix in
+            assert(JSON.quotesWhole(suffix, limit: .max), "a JSONWriter suffix must need no escape")
+            bytes.append(contentsOf: suffix)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `string(time.iso8601(fractionDigits:zulu:))`, without making the String.
+    public mutating func iso8601(_ time: Timestamp, fractionDigits: Int = 0, zulu: Bool = true) {
+        bytes.append(UInt8(ascii: "\""))
+        time.appendISO8601(fractionDigits: fractionDigits, zulu: zulu, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Any value, as `JSON.bytes` writes it.
+    public mutating func value(_ json: JSON) { json.write(to: &bytes) }
+
+    private mutating func separate() {
+        if let last = bytes.last, last != UInt8(ascii: "{"), last != UInt8(ascii: "[") { bytes.append(UInt8(ascii: ",")) }
     }
 }
 

@@ -9,10 +9,32 @@ public struct SeededRandom: Sendable, RandomNumberGenerator {
 
     /// A stream of its own for `label` (e.g. "ids/wes"): the same seed and label give the same numbers.
     public init(seed: UInt64, stream label: String) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in label.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
+        var hash = Self.labelHashStart
+        for byte in label.utf8 { Self.hash(byte, into: &hash) }
+        state = seed ^ hash
+    }
+
+    /// A stream's label is hashed with FNV-1a (64 bits): its offset basis, then each byte mixed in.
+    private static let labelHashStart: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    private static func hash(_ byte: UInt8, into hash: inout UInt64) {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01b3
+    }
+
+    /// The stream `init(seed:stream:)` gives for `label` followed by `number` in decimal (`"token/7"`), without
+    /// making that text: the label's hash goes on over the number's digits.
+    public init(seed: UInt64, stream label: String, number: Int) {
+        var hash = Self.labelHashStart
+        for byte in label.utf8 { Self.hash(byte, into: &hash) }
+        if number < 0 { Self.hash(UInt8(ascii: "-"), into: &hash) }
+        // The digits, most significant first: the largest power of ten not above the magnitude, then down.
+        let magnitude = number.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            Self.hash(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10), into: &hash)
+            divisor /= 10
         }
         state = seed ^ hash
     }

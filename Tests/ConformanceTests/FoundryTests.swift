@@ -54,6 +54,25 @@ import Testing
         #expect(try await statuses(server, count: 4) == ["RUNNING", "RUNNING", "FINISHED", "404"])
     }
 
+    /// A status poll's parameters are its query's, the first of each name (later repeats are ignored), for the
+    /// key, the status match and the apiKey alike.
+    @Test func aPollReadsTheFirstOfEachRepeatedParameter() async throws {
+        let server = try MockServer.start(json: "{}")
+        _ = try await startRun(server)
+        let repeated = try await status(server, params: Self.params + "&status2Match=bogus&sourceID=other&stepName=&apiKey=")
+        #expect(repeated.status == 200)
+        #expect(repeated.jsonObject?["status"] as? String == "RUNNING")
+        let badFirst = try await status(server, params: "status2Match=bogus&" + Self.params)
+        #expect(badFirst.status == 400)
+        #expect(badFirst.text == #"Invalid status2Match "bogus"; allowed: error, finished"#)
+        let otherRun = try await status(server, params: "sourceID=other&" + Self.params)
+        #expect(otherRun.status == 404)
+        #expect(otherRun.text == "No run scheduled for sourceID=other status2Match=error stepName=transform")
+        let emptyStep = try await status(server, params: "stepName=&" + Self.params)
+        #expect(emptyStep.status == 400)
+        #expect(emptyStep.text == "Missing required parameter(s): stepName")
+    }
+
     @Test func finishedForeverSettingAndScenario() async throws {
         let inline = try MockServer.start(json: #"{"apis":{"foundry":{"settings":{"runStatusAfterFinish":"finished"}}}}"#)
         _ = try await startRun(inline)

@@ -67,3 +67,76 @@ import Testing
         #expect(e.observation.unknownRun)
     }
 }
+
+/// `incrementStored` is `stored` then `store` of one more, in one look-up.
+@Suite struct StoredCounterTests {
+    @Test func countsFromWhateverIsStored() throws {
+        var e = try engine("{}")
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+        #expect(e.incrementStored(api: "jobs", "n") == 2)
+        #expect(e.stored(api: "jobs", "n") == .int(2))
+        // Another key, another API: counted apart.
+        #expect(e.incrementStored(api: "jobs", "m") == 1)
+        #expect(e.incrementStored(api: "other", "n") == 1)
+        // Not a whole number: counts as 0, as `stored(...)?.intValue ?? 0` does.
+        e.store(api: "jobs", "n", "text")
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+        e.store(api: "jobs", "n", .int(41))
+        #expect(e.incrementStored(api: "jobs", "n") == 42)
+        // An API the engine was not given keeps nothing, as `store` does.
+        #expect(e.incrementStored(api: "nosuch", "n") == 1)
+        #expect(e.incrementStored(api: "nosuch", "n") == 1)
+        #expect(e.stored(api: "nosuch", "n") == nil)
+        e.reset()
+        #expect(e.incrementStored(api: "jobs", "n") == 1)
+    }
+}
+
+/// The run looked up last is remembered with where it is in its table: every change to which runs the table holds
+/// (a creation, a re-creation of the same id, the table growing, a run forgotten) must forget that, and ids that
+/// are equal Strings in other bytes must find what the table finds.
+@Suite struct LastFoundRunTests {
+    @Test func theTableGrowingPastItsReserveKeepsEveryRunFound() throws {
+        var e = try engine("{}")
+        let first = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(first, reads: 1) == ["QUEUED"])
+        // Past 4,096 runs the table is sized for all it may keep: every index it gave before is stale.
+        for _ in 0..<4_200 {
+            _ = e.createRun(api: "jobs", request: [:])
+            if e.runCount % 700 == 0 { #expect(e.states(first, reads: 1) != ["404"]) }
+        }
+        let state = e.peek(api: "jobs", id: first)
+        #expect(state?.id == first && state?.reads == 7)
+    }
+
+    @Test func aForgottenRunIsNotFoundEvenRightAfterBeingFound() throws {
+        var e = Engine(scenario: try scenario("{}"), apis: [testAPI, otherAPI], time: ManualTimeSource(), maximumRuns: 2)
+        let a = e.createRun(api: "jobs", request: [:]).id
+        let b = e.createRun(api: "jobs", request: [:]).id
+        #expect(e.states(a, reads: 2) == ["QUEUED", "RUNNING"])
+        _ = e.createRun(api: "jobs", request: [:])  // forgets a, the oldest
+        #expect(e.states(a, reads: 1) == ["404"])
+        #expect(e.peek(api: "jobs", id: a) == nil)
+        #expect(e.states(b, reads: 1) == ["QUEUED"])
+    }
+
+    @Test func aRecreatedIDShowsTheNewRun() throws {
+        var e = try engine("{}")
+        let id = e.createRun(api: "jobs", request: [:], id: "same").id
+        #expect(e.states(id, reads: 3) == ["QUEUED", "RUNNING", "RUNNING"])
+        _ = e.createRun(api: "jobs", request: ["name": "again"], id: "same")
+        #expect(e.states(id, reads: 1) == ["QUEUED"])
+        #expect(e.peek(api: "jobs", id: id)?.request["name"] == "again")
+    }
+
+    /// "é" precomposed and "e" with a combining accent are one dictionary key: found the same, whichever came last.
+    @Test func canonicallyEqualIDsFindTheSameRun() throws {
+        var e = try engine("{}")
+        _ = e.createRun(api: "jobs", request: [:], id: "caf\u{E9}")
+        for id in ["caf\u{E9}", "cafe\u{301}", "caf\u{E9}", "cafe", "cafe\u{301}"] {
+            let found = e.peek(api: "jobs", id: id)
+            #expect((found != nil) == (id != "cafe"), "\(Array(id.unicodeScalars))")
+        }
+        #expect(e.peek(api: "other", id: "caf\u{E9}") == nil)
+    }
+}

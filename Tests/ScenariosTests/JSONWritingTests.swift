@@ -65,3 +65,81 @@ import Testing
         #expect(Timestamp(milliseconds: -1).iso8601(fractionDigits: 3) == "1969-12-31T23:59:59.999Z")
     }
 }
+
+/// `JSONWriter` writes the bytes `JSON.bytes` writes for the same members, commas and escapes included.
+@Suite struct JSONWriterTests {
+    @Test func writesWhatTheTreeWrites() {
+        let texts = ["", "plain", "a\"b\\c\nd\u{01}", "é漢😀", String(repeating: "x", count: 2000)]
+        for text in texts {
+            var out = JSONWriter()
+            out.openObject()
+            out.key("s")
+            out.string(text)
+            out.key("n")
+            out.int(-12)
+            out.key("b")
+            out.bool(true)
+            out.key("z")
+            out.null()
+            out.key("v")
+            out.value(["k": [1, "two", nil]])
+            out.key("list")
+            out.openArray()
+            for item in [1, 2, 3] {
+                out.item()
+                out.int(item)
+            }
+            out.closeArray()
+            out.key("empty")
+            out.openObject()
+            out.closeObject()
+            out.key("emptyList")
+            out.openArray()
+            out.closeArray()
+            out.closeObject()
+            let tree: JSON = .object([
+                ("s", .string(text)), ("n", -12), ("b", true), ("z", nil), ("v", ["k": [1, "two", nil]]), ("list", [1, 2, 3]),
+                ("empty", [:]), ("emptyList", []),
+            ])
+            #expect(out.bytes == tree.bytes, "\(text.prefix(20))")
+        }
+    }
+
+    @Test func nestedObjectsAndArraysOfObjects() {
+        var out = JSONWriter()
+        out.openArray()
+        for name in ["a", "b"] {
+            out.item()
+            out.openObject()
+            out.key("name")
+            out.string(name)
+            out.key("inner")
+            out.openObject()
+            out.key("x")
+            out.int(1)
+            out.closeObject()
+            out.closeObject()
+        }
+        out.closeArray()
+        let tree: JSON = [["name": "a", "inner": ["x": 1]], ["name": "b", "inner": ["x": 1]]]
+        #expect(out.bytes == tree.bytes)
+        #expect(String(decoding: out.bytes, as: UTF8.self) == #"[{"name":"a","inner":{"x":1}},{"name":"b","inner":{"x":1}}]"#)
+    }
+
+    /// Text escaped once and written with several suffixes is the string of the parts joined, escaped as a whole.
+    @Test func escapedTextWithSuffixesIsTheJoinedString() {
+        for parts in [["", ""], ["/__sessions/s", "/api/v1/", "a\"b\\c\n", "é漢😀"], [String(repeating: "y", count: 1500)]] {
+            var text = JSONWriter.EscapedText()
+            for part in parts { text.append(part) }
+            var out = JSONWriter()
+            out.openArray()
+            for suffix: StaticString in ["", "/output/download"] {
+                out.item()
+                out.string(text, suffix)
+            }
+            out.closeArray()
+            let joined = parts.joined()
+            #expect(out.bytes == JSON.array([.string(joined), .string(joined + "/output/download")]).bytes)
+        }
+    }
+}

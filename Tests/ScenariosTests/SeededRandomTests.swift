@@ -22,6 +22,22 @@ import Testing
         return text
     }
 
+    /// A numbered stream is the stream of its label with the number written after it, for every kind of number.
+    @Test func numberedStreamsAreTheirLabelsStreams() {
+        var numbers = [0, 1, 9, 10, 11, 99, 100, 101, 999_999, 1_000_000, -1, -10, Int.max, Int.min, Int.max - 1]
+        var random = SeededRandom(seed: 7, stream: "numbers")
+        for _ in 0..<300 { numbers.append(Int(truncatingIfNeeded: random.next()) >> Int(random.next() % 64)) }
+        for seed: UInt64 in [0, 1, UInt64.max] {
+            for label in ["requestId/workspace/", "", "é/"] {
+                for number in numbers {
+                    var numbered = SeededRandom(seed: seed, stream: label, number: number)
+                    var plain = SeededRandom(seed: seed, stream: label + String(number))
+                    #expect(numbered.next() == plain.next(), "\(seed) \(label) \(number)")
+                }
+            }
+        }
+    }
+
     @Test func uuidsAreTheSeedsAndWellFormed() {
         for seed in [0, 1, 42, UInt64.max] {
             var random = SeededRandom(seed: seed, stream: "ids/wes")

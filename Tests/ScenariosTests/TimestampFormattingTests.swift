@@ -41,3 +41,28 @@ import Testing
         #expect(checked > 30)
     }
 }
+
+/// `appendISO8601` appends exactly the text `iso8601` makes, for every layout and for years in and out of 0...9999.
+@Suite struct ISO8601AppendingTests {
+    @Test func appendsWhatIso8601Writes() {
+        var instants: [Int64] = [
+            0, -1, 1, 999, 1_000, 951_782_400_000, 951_868_799_999, 1_735_689_599_999, 1_735_689_600_000,
+            -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999, 253_402_300_800_000, .max, .min,
+        ]
+        var random = SeededRandom(seed: 3, stream: "instants")
+        for _ in 0..<400 { instants.append(Int64(truncatingIfNeeded: random.next()) >> Int64(random.next() % 24)) }
+        for ms in instants {
+            let t = Timestamp(milliseconds: ms)
+            for digits in [-1, 0, 1, 3, 6, 7, 9, 12] {
+                for zulu in [true, false] {
+                    var out: [UInt8] = Array("x".utf8)
+                    t.appendISO8601(fractionDigits: digits, zulu: zulu, to: &out)
+                    #expect(out == Array(("x" + t.iso8601(fractionDigits: digits, zulu: zulu)).utf8), "\(ms) \(digits) \(zulu)")
+                }
+            }
+            var writer = JSONWriter()
+            writer.iso8601(t, fractionDigits: 3)
+            #expect(writer.bytes == JSON.string(t.iso8601(fractionDigits: 3)).bytes)
+        }
+    }
+}

@@ -108,7 +108,12 @@ public struct ControllerFake: APIFake {
         case .notFound, .gone: status = Self.noRun
         case .found(let run): status = run.fields["status"]?.stringValue ?? run.state
         }
-        return .json(200, JSON.object([("status", .string(status))]).bytes)
+        var out = JSONWriter()
+        out.openObject()
+        out.key("status")
+        out.string(status)
+        out.closeObject()
+        return .json(200, out.bytes)
     }
 
     /// Every error is Flask's `{"message": "..."}` (double-quoted JSON, whatever the docs' Python quoting shows).

@@ -142,7 +142,11 @@ public struct SolvexiaFake: APIFake {
     }
 
     private func ok(_ json: JSON) -> HTTPResponse {
-        .json(200, json.bytes, contentType: "application/json; charset=utf-8")
+        ok(json.bytes)
+    }
+
+    private func ok(_ bytes: [UInt8]) -> HTTPResponse {
+        .json(200, bytes, contentType: "application/json; charset=utf-8")
     }
 
     // MARK: runs
@@ -165,7 +169,7 @@ public struct SolvexiaFake: APIFake {
         APIError(404, "Process run \(id) doesn't exist or has been deleted")
     }
 
-    private func start(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> JSON {
+    private func start(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> [UInt8] {
         switch context.scenario.withEngine({ $0.send("start", api: Self.api, id: id) }) {
         case .accepted(let view):
             return render.runStatus(view, answer: .start)
@@ -180,7 +184,7 @@ public struct SolvexiaFake: APIFake {
         }
     }
 
-    private func cancel(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> JSON {
+    private func cancel(_ id: String, render: SolvexiaRender, context: FakeContext) throws(APIError) -> [UInt8] {
         switch context.scenario.withEngine({ $0.send("cancel", api: Self.api, id: id) }) {
         case .accepted(let view), .repeated(let view):
             return render.runStatus(view, answer: .cancel)
@@ -196,7 +200,7 @@ public struct SolvexiaFake: APIFake {
     static let cancelRequests: Set<String> = ["ProcessRun_CancelRq", "cancelRun"]
 
     private func deprecatedRequest(_ request: HTTPRequest, render: SolvexiaRender, context: FakeContext) throws(APIError)
-        -> JSON
+        -> [UInt8]
     {
         try SolvexiaContract.jsonBody(request, endpoint: "POST /api/v1/requests", context: context)
         let body: JSON

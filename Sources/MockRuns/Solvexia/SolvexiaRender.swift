@@ -18,7 +18,9 @@ struct SolvexiaRender {
 
     // MARK: formats
 
-    func timestamp(_ t: Timestamp, _ kind: Kind) -> String {
+    /// The ISO 8601 layout of `kind`'s dates under the `timestampFormat` setting; nil for `trimmedZ` (seven
+    /// fraction digits with the trailing zeros cut, then `Z`), which is no fixed layout.
+    private func layout(_ kind: Kind) -> (fractionDigits: Int, zulu: Bool)? {
         var format = settings["timestampFormat"]?.stringValue ?? "documented"
         if format == "documented" {
             switch kind {
@@ -28,15 +30,19 @@ struct SolvexiaRender {
             }
         }
         switch format {
-        case "dotnet7": return t.iso8601(fractionDigits: 7, zulu: false)
-        case "millis": return t.iso8601(fractionDigits: 3, zulu: false)
-        case "iso8601Z": return t.iso8601(fractionDigits: 3, zulu: true)
-        default:
-            var text = t.iso8601(fractionDigits: 7, zulu: false)
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-            return text + "Z"
+        case "dotnet7": return (7, false)
+        case "millis": return (3, false)
+        case "iso8601Z": return (3, true)
+        default: return nil
         }
+    }
+
+    func timestamp(_ t: Timestamp, _ kind: Kind) -> String {
+        if let layout = layout(kind) { return t.iso8601(fractionDigits: layout.fractionDigits, zulu: layout.zulu) }
+        var text = t.iso8601(fractionDigits: 7, zulu: false)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + "Z"
     }
 
     func date(_ t: Timestamp?, _ kind: Kind, emptyWhenDocumented: Bool = false) -> JSON {
@@ -45,6 +51,15 @@ struct SolvexiaRender {
         case "empty": return ""
         case "null": return .null
         default: return emptyWhenDocumented ? "" : .null
+        }
+    }
+
+    /// `date(t, kind, ...)` written into an answer, a fixed layout's text without making the String.
+    func writeDate(_ t: Timestamp?, _ kind: Kind, emptyWhenDocumented: Bool = false, to out: inout JSONWriter) {
+        if let t, let layout = layout(kind) {
+            out.iso8601(t, fractionDigits: layout.fractionDigits, zulu: layout.zulu)
+        } else {
+            out.value(date(t, kind, emptyWhenDocumented: emptyWhenDocumented))
         }
     }
 
@@ -112,36 +127,60 @@ struct SolvexiaRender {
         view.isTerminal ? view.history.last?.at : nil
     }
 
-    func runStatus(_ view: RunView, answer: Answer) -> JSON {
+    /// The ProcessRunStatus answer's bytes.
+    func runStatus(_ view: RunView, answer: Answer) -> [UInt8] {
+        var out = JSONWriter()
+        writeRunStatus(view, answer: answer, to: &out)
+        return out.bytes
+    }
+
+    /// Writes the ProcessRunStatus object straight as bytes (every runstatus poll answers one: as a value tree,
+    /// then walked, with a String for each date, it cost ~2,400 instructions more: bench/speed/instructions.sh solvexia).
+    func writeRunStatus(_ view: RunView, answer: Answer, to out: inout JSONWriter) {
         let start = started(view)
         let end = finished(view)
-        let duration = Self.seconds(from: start, to: end ?? view.history.last?.at ?? view.createdAt)
-        let key = durationKey(answer)
+        out.openObject()
+        out.key("id")
+        out.string(view.id)
         if answer == .cancel {
             // The documented cancel answer: dateFinished first and null (the run is still stopping), dateStarted "".
             let documented = (settings["emptyDates"]?.stringValue ?? "documented") == "documented"
-            return .object([
-                ("id", .string(view.id)),
-                ("dateFinished", documented ? .null : date(end, .runStatus)),
-                ("dateStarted", date(start, .runStatus, emptyWhenDocumented: true)),
-                (key, start == nil ? .null : Self.seconds(from: start, to: end ?? now)),
-                ("status", .string(view.state)),
-            ])
+            out.key("dateFinished")
+            if documented { out.null() } else { writeDate(end, .runStatus, to: &out) }
+            out.key("dateStarted")
+            writeDate(start, .runStatus, emptyWhenDocumented: true, to: &out)
+            out.key(named: durationKey(answer))
+            out.value(start == nil ? .null : Self.seconds(from: start, to: end ?? now))
+        } else {
+            out.key("dateStarted")
+            writeDate(start, .runStatus, to: &out)
+            out.key("dateFinished")
+            writeDate(end, .runStatus, to: &out)
+            out.key(named: durationKey(answer))
+            if let end {
+                out.value(Self.seconds(from: start, to: end))
+            } else {
+                out.value(start == nil ? .null : Self.seconds(from: start, to: now))
+            }
         }
-        return .object([
-            ("id", .string(view.id)),
-            ("dateStarted", date(start, .runStatus)),
-            ("dateFinished", date(end, .runStatus)),
-            (key, end == nil ? (start == nil ? .null : Self.seconds(from: start, to: now)) : duration),
-            ("status", .string(view.state)),
-        ])
+        out.key("status")
+        out.string(view.state)
+        out.closeObject()
     }
 
-    func runStatusAnswer(_ view: RunView) -> JSON {
+    /// GET .../runstatus: the ProcessRunStatus object, or by setting an array of it and the step statuses.
+    func runStatusAnswer(_ view: RunView) -> [UInt8] {
         guard settings["runStatusShape"] == "array" else { return runStatus(view, answer: .runstatus) }
-        var items = [runStatus(view, answer: .runstatus)]
-        for step in steps(view) { items.append(step.status(self, view: view, answer: .runstatus)) }
-        return .array(items)
+        var out = JSONWriter()
+        out.openArray()
+        out.item()
+        writeRunStatus(view, answer: .runstatus, to: &out)
+        for step in steps(view) {
+            out.item()
+            out.value(step.status(self, view: view, answer: .runstatus))
+        }
+        out.closeArray()
+        return out.bytes
     }
 
     // MARK: steps

@@ -83,7 +83,12 @@ struct WESRuns {
         let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
         let submission = try WESSubmission(request, requireType: requireType)
         let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
-        return .json(200, JSON.object([("run_id", .string(run.id))]).bytes)
+        var out = JSONWriter()
+        out.openObject()
+        out.key("run_id")
+        out.string(run.id)
+        out.closeObject()
+        return .json(200, out.bytes)
     }
 
     /// GET /runs/{id}: counts as a status read, like /status (a client may poll either).
@@ -102,9 +107,17 @@ struct WESRuns {
         return .json(200, body.bytes)
     }
 
+    /// `{"run_id", "state"}`, written straight as bytes: the most polled answer of all.
     func status(_ id: String) throws(APIError) -> HTTPResponse {
         let run = try read(id)
-        return .json(200, JSON.object([("run_id", .string(run.id)), ("state", .string(run.state))]).bytes)
+        var out = JSONWriter()
+        out.openObject()
+        out.key("run_id")
+        out.string(run.id)
+        out.key("state")
+        out.string(run.state)
+        out.closeObject()
+        return .json(200, out.bytes)
     }
 
     func cancel(_ id: String) throws(APIError) -> HTTPResponse {
