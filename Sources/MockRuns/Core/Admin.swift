@@ -70,7 +70,7 @@ extension MockRunsApp {
     func admin(_ request: HTTPRequest) -> HTTPResponse {
         // Cut as bytes: the prefixes are ASCII, and the caller checked that the path starts with the first.
         let path = String(Substring(request.path.utf8.dropFirst("/__mockruns".utf8.count))).trimmingTrailingSlash()
-        if path == "/sessions" || path.hasPrefix("/sessions/") {
+        if path == "/sessions" || path.hasASCIIPrefix("/sessions/") {
             return sessionsAdmin(request, path: String(Substring(path.utf8.dropFirst("/sessions".utf8.count))))
         }
         return admin(request, path: path, in: root)
@@ -113,7 +113,7 @@ extension MockRunsApp {
             let allowed = session === root ? Self.adminRoutes : Self.sessionAdminRoutes
             response = adminError(404, "no admin route \(request.method) \(Credentials.printable(request.path))", allowed: allowed)
         }
-        return stamped(response, in: session)
+        return dated(response, in: session)
     }
 
     func ok(_ members: [(String, JSON)], status: Int = 200) -> HTTPResponse {

@@ -1,0 +1,46 @@
+import MockRunsHTTP
+import Scenarios
+import Testing
+
+@testable import MockRuns
+
+/// Every answer's `X-Content-Type-Options` and `Date`, in the order clients have always seen them, from the
+/// responder itself (the host writes the fields in this order).
+@Suite struct AnswerStampTests {
+    let app = MockRunsApp(
+        scenario: ScenarioCatalog(loader: ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))).defaultScenario(),
+        time: ManualTimeSource())
+
+    func names(_ method: String, _ path: String, _ headers: [(String, String)] = []) -> [String] {
+        app.respond(to: HTTPRequest(method: method, path: path, headers: HTTPHeaders(headers))).response.headers.fields.map(\.name)
+    }
+
+    @Test func apiAnswersEndWithDateThenNosniff() {
+        let status = names("GET", "/ga4gh/wes/v1/runs/40a9c1a6-9263-4982-a574-e494f7c4b621/status", [("X-SBG-Auth-Token", "t")])
+        #expect(status.suffix(2) == ["Date", "X-Content-Type-Options"])
+        #expect(status.filter { $0 == "Date" }.count == 1)
+        #expect(names("GET", "/nothing") == ["Content-Type", "Date", "X-Content-Type-Options"])
+    }
+
+    @Test func adminAnswersPutNosniffLastAfterCORSHeaders() {
+        #expect(names("GET", "/__mockruns/health") == ["Content-Type", "Date", "X-Content-Type-Options"])
+        #expect(
+            names("GET", "/__mockruns/health", [("Host", "127.0.0.1:9"), ("Origin", "http://127.0.0.1:9")])
+                == ["Content-Type", "Date", "Access-Control-Allow-Origin", "Vary", "X-Content-Type-Options"])
+        #expect(names("GET", "/__mockruns/sessions/default/nope") == ["Content-Type", "Date", "X-Content-Type-Options"])
+    }
+
+    @Test func refusalsBeforeTheAdminRoutesCarryNosniffThenDate() {
+        #expect(names("GET", "/__mockruns/health", [("Host", "example.com")]) == ["Content-Type", "X-Content-Type-Options", "Date"])
+        #expect(names("DELETE", "/__mockruns/sessions/default") == ["Content-Type", "X-Content-Type-Options", "Date"])
+        #expect(names("GET", "/__sessions/none/ga4gh/wes/v1/service-info") == ["Content-Type", "X-Content-Type-Options", "Date"])
+    }
+
+    /// A prefix compared as bytes answers as `hasPrefix` does, also where a combining mark follows it.
+    @Test func asciiPrefixAnswersAsHasPrefix() {
+        for text in ["/__mockruns/", "/__mockruns/health", "/__mockruns", "/__mockruns/\u{301}x", "/__mockruns/é", "/__mock", "", "/__sessions/a"] {
+            #expect(text.hasASCIIPrefix("/__mockruns/") == text.hasPrefix("/__mockruns/"), "\(text)")
+            #expect(text.hasBytePrefix("/__mockruns/") == text.utf8.starts(with: "/__mockruns/".utf8), "\(text)")
+        }
+    }
+}
