@@ -44,3 +44,18 @@ import Testing
         }
     }
 }
+
+/// The Date memo writes what `Timestamp.httpDate` writes for every second, across days, before the epoch and
+/// past year 9999, whichever second it was asked for before.
+@Suite struct HTTPDateMemoTests {
+    @Test func everySecondAsTimestampWritesIt() {
+        var memo = HTTPDateMemo()
+        var random = SeededRandom(seed: 7)
+        var seconds: [Int64] = Array(86_390...86_410) + Array(-5...5) + [-86_401, -86_400, -86_399, 0, 0, 59, 3_599, 3_600]
+        seconds += [253_402_300_790, 253_402_300_799, 253_402_300_800, 253_402_300_801, 1_735_689_600, 1_735_689_600]
+        for _ in 0..<2_000 { seconds.append(Int64(random.unit() * 4e9) - 1_000_000_000) }
+        for second in seconds {
+            #expect(memo.text(second: second) == Timestamp(milliseconds: second * 1000).httpDate, "\(second)")
+        }
+    }
+}
