@@ -358,7 +358,9 @@ public final class MockRunsApp: HTTPResponder {
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
         let status = reply.drop == nil ? reply.response.status : 0
         // Only the credential's fingerprint is kept, and the deviations once, as the entry's own.
-        let credential = observation.credential.map(Fingerprint.of)
+        // (The secret kept only while the headers are redacted: the header that carried it takes its fingerprint.)
+        let known = observation.credential.map { (secret: $0, fingerprint: Fingerprint.of($0)) }
+        let credential = known?.fingerprint
         let deviations = observation.deviations
         observation.credential = nil
         observation.deviations = []
@@ -372,7 +374,7 @@ public final class MockRunsApp: HTTPResponder {
         // Built as the optional the journal takes it from, so it is moved into the ring, never copied.
         var recorded: Journal.Entry? = Journal.Entry(
             at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
-            query: Redaction.query(request.query), headers: Redaction.headers(request.headers.fields),
+            query: Redaction.query(request.query, known: known), headers: Redaction.headers(request.headers.fields, known: known),
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: observation, credential: credential, status: status,
             retryAfter: tagged.drop == nil ? tagged.response.headers["Retry-After"] : nil, fault: fault,
