@@ -186,9 +186,11 @@ public final class MockRunsApp: HTTPResponder {
             let fake = fakes[index]
             return journalled(
                 Reply(finishedError(error, fake: fake, request: request, in: session)), request, api: apiNames[index],
-                endpoint: nil, in: session)
+                endpoint: nil, at: session.scenario.withEngine { $0.now }, observation: Observation(), in: session)
         case nil:
-            return journalled(Reply(notFound(request)), request, api: nil, endpoint: nil, in: session)
+            return journalled(
+                Reply(notFound(request)), request, api: nil, endpoint: nil, at: session.scenario.withEngine { $0.now },
+                observation: Observation(), in: session)
         }
     }
 
@@ -224,12 +226,15 @@ public final class MockRunsApp: HTTPResponder {
         var faultNote: String?
         if let fault = admission.fault {
             if fault.hang {
-                return journalled(.hung(), request, api: api, endpoint: endpoint, fault: "hang", in: session)
+                let (at, observation) = observed(in: session)
+                return journalled(
+                    .hung(), request, api: api, endpoint: endpoint, fault: "hang", at: at, observation: observation, in: session)
             }
             if let drop = fault.drop {
+                let (at, observation) = observed(in: session)
                 return journalled(
                     .dropped(drop == .reset ? .reset : .empty, after: admission.delay), request, api: api, endpoint: endpoint,
-                    fault: "drop \(drop.rawValue)", in: session)
+                    fault: "drop \(drop.rawValue)", at: at, observation: observation, in: session)
             }
             if fault.answersNormally {
                 faultNote = [
@@ -239,9 +244,10 @@ public final class MockRunsApp: HTTPResponder {
                 var response = fake.finish(
                     faultResponse(fault, fake: fake, request: request, in: session), to: request, scenario: scenario)
                 dress(&response, fault, now: now)
+                let (at, observation) = observed(in: session)
                 return journalled(
                     Reply(response, delay: admission.delay), request, api: api, endpoint: endpoint,
-                    fault: "status \(response.status)", in: session)
+                    fault: "status \(response.status)", at: at, observation: observation, in: session)
             }
         }
         let context = FakeContext(
@@ -257,18 +263,24 @@ public final class MockRunsApp: HTTPResponder {
         Self.trickle(&finished, admission.fault)
         // What the fake did, read once for the phase's answer and for the journal. A status read's phase may send
         // Retry-After and set the read's delay.
-        let seen = scenario.withEngine { ($0.now, $0.observation) }
-        if let seconds = seen.1.retryAfter, finished.headers["Retry-After"] == nil {
+        let (at, observation) = observed(in: session)
+        if let seconds = observation.retryAfter, finished.headers["Retry-After"] == nil {
             finished.headers.set("Retry-After", String(seconds))
         }
         var delay = admission.delay
-        if let phaseDelay = seen.1.phaseDelay {
+        if let phaseDelay = observation.phaseDelay {
             // Instead of the endpoint's latency; a fault's own delay still adds to it.
             let faultDelay = admission.fault?.delay ?? 0
             delay = phaseDelay + .milliseconds(Int64(faultDelay.rounded()))
         }
         return journalled(
-            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote, seen: seen, in: session)
+            Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote, at: at,
+            observation: observation, in: session)
+    }
+
+    /// The scenario time and what the engine saw of the request being served: its journal entry's.
+    private func observed(in session: Session) -> (at: Timestamp, observation: Observation) {
+        session.scenario.withEngine { ($0.now, $0.observation) }
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
@@ -344,15 +356,15 @@ public final class MockRunsApp: HTTPResponder {
         return .json(404, body.bytes)
     }
 
-    /// Journals `reply` to `request` (what the engine observed while serving it included) and tags the reply
-    /// with the entry's number, so the host's report of how the exchange ended lands on the same entry.
+    /// Journals `reply` to `request` (what the engine observed while serving it: `observation`, empty for a
+    /// request no endpoint admitted, and the scenario time `at`) and tags the reply with the entry's number, so
+    /// the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: consuming Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        seen: consuming (Timestamp, Observation)? = nil, in session: Session
+        at: Timestamp, observation: consuming Observation, in session: Session
     ) -> Reply {
-        let (at, observed) = seen ?? session.scenario.withEngine { ($0.now, $0.observation) }
-        // Only an admitted request (one with an endpoint) started an observation of its own.
-        var observation = endpoint == nil ? Observation() : observed
+        // Taken, not copied: passed in an optional pair, the observation was copied out of it (~470 instructions).
+        var observation = observation
         if observation.run == nil { observation.run = endpoint?.runID }
         // The journal keeps its last entries: bound what each keeps of the client's path.
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
