@@ -22,6 +22,22 @@ import Testing
         #expect(names("GET", "/nothing") == ["Content-Type", "Date", "X-Content-Type-Options"])
     }
 
+    /// A phase's Retry-After comes before the Date; a fault's own headers too.
+    @Test func retryAfterComesBeforeDate() throws {
+        let loader = ScenarioLoader(apis: APIRegistry.fakes.map(\.descriptor))
+        let scenario = try loader.load(
+            Array(
+                #"{"apis": {"wes": {"runs": [{"id": "r1", "timeline": [{"state": "RUNNING", "retryAfter": 7}]}], "faults": [{"endpoint": "service_info", "nth": 1, "respond": {"status": 429, "retryAfter": 5}}]}}}"#
+                    .utf8), file: "test")
+        let app = MockRunsApp(scenario: scenario, time: ManualTimeSource())
+        let poll = app.respond(to: HTTPRequest(method: "GET", path: "/ga4gh/wes/v1/runs/r1/status", headers: HTTPHeaders([("X-SBG-Auth-Token", "t")])))
+        #expect(poll.response.headers.fields.map(\.name).suffix(3) == ["Retry-After", "Date", "X-Content-Type-Options"])
+        #expect(poll.response.headers["Retry-After"] == "7")
+        let fault = app.respond(to: HTTPRequest(method: "GET", path: "/ga4gh/wes/v1/service-info", headers: HTTPHeaders([("X-SBG-Auth-Token", "t")])))
+        #expect(fault.response.status == 429)
+        #expect(fault.response.headers.fields.map(\.name).suffix(3) == ["Retry-After", "Date", "X-Content-Type-Options"])
+    }
+
     @Test func adminAnswersPutNosniffLastAfterCORSHeaders() {
         #expect(names("GET", "/__mockruns/health") == ["Content-Type", "Date", "X-Content-Type-Options"])
         #expect(
