@@ -365,23 +365,23 @@ public final class MockRunsApp: HTTPResponder {
     /// the host's report of how the exchange ended lands on the same entry.
     func journalled(
         _ reply: consuming Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        at: Timestamp, observation: consuming Observation, in session: Session
+        at: Timestamp, observation seen: consuming Observation, in session: Session
     ) -> Reply {
-        // Taken, not copied: passed in an optional pair, the observation was copied out of it (~470 instructions).
-        var observation = observation
-        if observation.run == nil { observation.run = endpoint?.runID }
+        // Changed where it was handed in, and handed on with `consume`: passed in an optional pair, or copied into
+        // a variable of its own, the observation was copied (~470 instructions).
+        if seen.run == nil { seen.run = endpoint?.runID }
         // The journal keeps its last entries: bound what each keeps of the client's path.
         let path = request.path.utf8.count > 2048 ? String(request.path.prefix(2048)) + "…" : request.path
         let status = reply.drop == nil ? reply.response.status : 0
         // Only the credential's fingerprint is kept, and the deviations once, as the entry's own.
         // (The secret kept only while the headers are redacted: the header that carried it takes its fingerprint.)
-        let known = observation.credential.map { (secret: $0, fingerprint: Fingerprint.of($0)) }
+        let known = seen.credential.map { (secret: $0, fingerprint: Fingerprint.of($0)) }
         let credential = known?.fingerprint
-        let deviations = observation.deviations
-        observation.credential = nil
-        observation.deviations = []
+        let deviations = seen.deviations
+        seen.credential = nil
+        seen.deviations = []
         // Read before the entry takes the observation (read after, it made the entry take a copy of it).
-        let submission = observation.created ? Self.submissionFingerprint(request) : nil
+        let submission = seen.created ? Self.submissionFingerprint(request) : nil
         if reply.drop == nil, reply.response.headers["Date"] == nil {
             // The scenario time just read: no second engine lock for `stamped`'s Date header.
             reply.response.headers.add("Date", session.httpDate(at: at))
@@ -391,7 +391,7 @@ public final class MockRunsApp: HTTPResponder {
             at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
             query: Redaction.query(request.query, known: known), headers: Redaction.headers(request.headers.fields, known: known),
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
-            observation: observation, credential: credential, status: status,
+            observation: consume seen, credential: credential, status: status,
             retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
             deviations: deviations, submission: submission)
         reply.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
