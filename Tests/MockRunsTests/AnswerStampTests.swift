@@ -69,6 +69,7 @@ import Testing
         var random = SeededRandom(seed: 7)
         var seconds: [Int64] = Array(86_390...86_410) + Array(-5...5) + [-86_401, -86_400, -86_399, 0, 0, 59, 3_599, 3_600]
         seconds += [253_402_300_790, 253_402_300_799, 253_402_300_800, 253_402_300_801, 1_735_689_600, 1_735_689_600]
+        seconds += [Int64.min / 1000, Int64.min / 1000 + 1, Int64.max / 1000, Int64.max / 1000 - 1, 0]
         for _ in 0..<2_000 { seconds.append(Int64(random.unit() * 4e9) - 1_000_000_000) }
         for second in seconds {
             #expect(memo.text(second: second) == Timestamp(milliseconds: second * 1000).httpDate, "\(second)")

@@ -132,7 +132,7 @@ public final class MockRunsApp: HTTPResponder {
     /// `stamped` in place: a reply's own response changed where it lies (a copy to change shared its headers'
     /// storage with the reply, so the first header set copied the whole array).
     /// `nosniff` replaces any the answer had and goes last, before a Date the answer lacked. Both names are looked
-    /// for in one pass over the fields (a `set` and a look-up walked them twice: health 73,861 -> 73,100
+    /// for in one pass over the fields (a `set` and a look-up walked them twice: health 73,861 -> 71,994
     /// instructions with `date`, bench/speed/instructions.sh health).
     func stamp(_ response: inout HTTPResponse, in session: Session) {
         var hasNosniff = false, hasDate = false

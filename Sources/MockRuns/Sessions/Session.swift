@@ -65,7 +65,9 @@ struct HTTPDateMemo {
         let ofDay = remainder < 0 ? remainder + 86_400 : remainder
         if day != self.day {
             self.day = day
-            let text = Timestamp(milliseconds: day * 86_400_000).httpDate
+            // (A day whose start is past Int64's milliseconds, near the ends of time, is formatted whole.)
+            let (start, overflow) = day.multipliedReportingOverflow(by: 86_400_000)
+            let text = overflow ? "" : Timestamp(milliseconds: start).httpDate
             dayBytes = text.utf8.count == Self.length ? Array(text.utf8) : []
         }
         self.second = second
