@@ -119,9 +119,9 @@ public struct Journal: Sendable {
         // Moved into the ring, not copied: an entry is dozens of strings (a copy and its release were ~8 % of a
         // status poll).
         if ring.count < capacity {
-            ring.append(entry)
+            ring.append(consume entry)
         } else {
-            ring[oldest] = entry
+            ring[oldest] = consume entry
             oldest = (oldest + 1) % capacity
         }
         return sequence
@@ -131,7 +131,7 @@ public struct Journal: Sendable {
     @discardableResult
     public mutating func record(taking entry: inout Entry?) -> Int {
         guard let taken = entry.take() else { return 0 }
-        return record(taken)
+        return record(consume taken)
     }
 
     /// The end of the exchange `sequence` (see `Entry.durationMs`), if it is still kept.

@@ -1,4 +1,10 @@
 import MockRunsHTTP
+import MockRunsSync
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A request path cut once into its segments, as UTF-8 bytes (empty segments dropped, so a trailing slash or a
 /// doubled one is ignored). Routing compares bytes against precompiled patterns: no lower-casing, no `Character`
@@ -197,7 +203,7 @@ public struct RouteTable: Sendable {
 /// exactly as if every table were tried in turn). Built once per server.
 public struct Router: Sendable {
     /// What a request is for.
-    public enum Match {
+    public enum Match: Sendable {
         /// Fake number `fake` (its index in the list the router was built from) serves `endpoint`.
         case endpoint(fake: Int, Endpoint)
         /// The path is fake number `fake`'s, but wrong (405, or 404 under a claimed prefix).
@@ -213,6 +219,19 @@ public struct Router: Sendable {
     private var buckets: [Bucket] = []
     /// Fakes whose tables must see every path (a route starting with a capture), in registry order.
     private var everywhere: [Int] = []
+
+    /// The last request matched and what it matched. A client polling a run sends the same method and path
+    /// again and again, and what they match depends on nothing else; matching anew (cutting the path, trying the
+    /// routes, making the captures' strings) was ~3,000 instructions of a WES status poll. One entry, of a path
+    /// of at most `memoPathLimit` bytes, compared byte for byte (canonically equal paths are other paths here).
+    private let last = Locked<LastMatch?>(nil)
+    static let memoPathLimit = 2048
+
+    private struct LastMatch {
+        let method: String
+        let path: String
+        let match: Match?
+    }
 
     public init(_ tables: [RouteTable]) {
         self.tables = tables
@@ -233,6 +252,21 @@ public struct Router: Sendable {
 
     /// The fake and endpoint for `request`, or nil when no fake's path it is.
     public func match(_ request: HTTPRequest) -> Match? {
+        let (method, path) = (request.method, request.path)
+        let remembered = last.withLock { last -> Match?? in
+            guard let last, last.method.hasSameUTF8(as: method), last.path.hasSameUTF8(as: path) else { return nil }
+            return .some(last.match)
+        }
+        if let remembered { return remembered }
+        let match = matchAnew(request)
+        if path.utf8.count <= Self.memoPathLimit {
+            last.withLock { $0 = LastMatch(method: method, path: path, match: match) }
+        }
+        return match
+    }
+
+    /// `match` without the memo.
+    func matchAnew(_ request: HTTPRequest) -> Match? {
         let path = PathSegments(request.path)
         return tryTables(candidates(path), request, path)
     }
@@ -266,5 +300,22 @@ public struct Router: Sendable {
             }
         }
         return nil
+    }
+}
+
+extension String {
+    /// Whether the two texts are the same bytes (`==` also equates canonically equal texts), compared on their
+    /// contiguous buffers by `memcmp` (`elementsEqual` on them was ~1,900 instructions for a WES status path).
+    func hasSameUTF8(as other: String) -> Bool {
+        let x = utf8, y = other.utf8
+        guard x.count == y.count else { return false }
+        if let same = x.withContiguousStorageIfAvailable({ x in
+            y.withContiguousStorageIfAvailable { y in
+                x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+            }
+        }), let same {
+            return same
+        }
+        return x.elementsEqual(y)
     }
 }
