@@ -61,12 +61,14 @@ final class ConnectionMemo {
         guard let keptResponse, keptBody.count == body.count else { return nil }
         let fields = headers.fields
         guard fields.count == keptHeaders.count else { return nil }
+        // Byte for byte: `==` takes canonically equal texts as equal, and an answer may echo a client's text (an
+        // Origin) that is another's bytes.
         for index in fields.indices {
-            guard fields[index].name == keptHeaders[index].name, fields[index].value == keptHeaders[index].value
+            guard Self.sameBytes(fields[index].name, keptHeaders[index].name),
+                Self.sameBytes(fields[index].value, keptHeaders[index].value)
             else { return nil }
         }
-        if body.isEmpty { return keptResponse }
-        let same = body.withUnsafeBytes { new in
+        let same = body.isEmpty || body.withUnsafeBytes { new in
             keptBody.withUnsafeBytes { old in memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0 }
         }
         if !same { return nil }
@@ -172,6 +174,12 @@ final class ConnectionMemo {
         }
         kept = fields
         return (fields, true)
+    }
+
+    /// Whether two Strings are the same UTF-8 bytes.
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var b = b
+        return b.withUTF8 { same(a, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, $0.count) }
     }
 
     private static func same(_ field: (name: String, value: String), _ item: mr_value) -> Bool {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A JSON value that keeps object keys in the order they were written, so answers built from scenario files
 /// read like the documentation they copy and serialise to the same bytes every time.
 ///
@@ -120,20 +114,9 @@ public enum JSON: Sendable, Equatable {
 
     /// Whether two object keys are the same key: the same Unicode scalars (see the type's note).
     static func sameKey(_ a: String, _ b: String) -> Bool {
-        // The lengths first (most keys differ there), then native strings' bytes as buffers: the generic walk of
-        // two UTF-8 views cost hundreds of instructions a key, and a workspace answer looks up two dozen.
-        // (memcmp, not `elementsEqual`: that walked the buffers through their iterators, ~30 instructions a byte,
-        // 1,100 for a WES run id.)
-        let count = a.utf8.count
-        guard count == b.utf8.count else { return false }
-        if let same = a.utf8.withContiguousStorageIfAvailable({ x in
-            b.utf8.withContiguousStorageIfAvailable { y in
-                count == 0 || memcmp(x.baseAddress!, y.baseAddress!, count) == 0
-            }
-        }), let same {
-            return same
-        }
-        return a.utf8.elementsEqual(b.utf8)
+        // As bytes: the generic walk of two UTF-8 views cost hundreds of instructions a key, and a workspace
+        // answer looks up two dozen.
+        a.hasSameUTF8(as: b)
     }
 
     /// `text` as a JSON string literal for messages that echo what a file or client wrote: quotes, backslashes,

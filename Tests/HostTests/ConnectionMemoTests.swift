@@ -43,6 +43,18 @@ import Testing
         #expect(memo.response(headers: headers, body: body) == response)
     }
 
+    /// A header value canonically equal to the kept one but of other bytes (an echoed Origin, say) is another
+    /// answer: Strings' `==` would take them as one.
+    @Test func aKeptAnswerIsNotGivenForCanonicallyEqualHeaders() {
+        let memo = ConnectionMemo(watched: nil)
+        let composed = HTTPHeaders([("Access-Control-Allow-Origin", "http://caf\u{E9}.test")])
+        let decomposed = HTTPHeaders([("Access-Control-Allow-Origin", "http://cafe\u{301}.test")])
+        let response = makeResponse([])
+        #expect(memo.keep(response, headers: composed, body: []))
+        #expect(memo.response(headers: decomposed, body: []) == nil)
+        #expect(memo.response(headers: composed, body: []) == response)
+    }
+
     @Test func anEmptyBodyIsKeptToo() {
         let memo = ConnectionMemo(watched: nil)
         let response = makeResponse([])

@@ -51,14 +51,6 @@ import Testing
         #expect(names("DELETE", "/__mockruns/sessions/default") == ["Content-Type", "X-Content-Type-Options", "Date"])
         #expect(names("GET", "/__sessions/none/ga4gh/wes/v1/service-info") == ["Content-Type", "X-Content-Type-Options", "Date"])
     }
-
-    /// A prefix compared as bytes answers as `hasPrefix` does, also where a combining mark follows it.
-    @Test func asciiPrefixAnswersAsHasPrefix() {
-        for text in ["/__mockruns/", "/__mockruns/health", "/__mockruns", "/__mockruns/\u{301}x", "/__mockruns/é", "/__mock", "", "/__sessions/a"] {
-            #expect(text.hasASCIIPrefix("/__mockruns/") == text.hasPrefix("/__mockruns/"), "\(text)")
-            #expect(text.hasBytePrefix("/__mockruns/") == text.utf8.starts(with: "/__mockruns/".utf8), "\(text)")
-        }
-    }
 }
 
 /// The Date memo writes what `Timestamp.httpDate` writes for every second, across days, before the epoch and

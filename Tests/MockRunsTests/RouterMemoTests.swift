@@ -41,11 +41,4 @@ import Testing
         let decomposed = router.match(HTTPRequest(method: "GET", path: "/ga4gh/wes/v1/runs/cafe\u{301}/status"))
         #expect(describe(composed) != describe(decomposed))
     }
-
-    @Test func sameUTF8IsByteEquality() {
-        let texts = ["", "a", "GET", "get", "caf\u{E9}", "cafe\u{301}", "a\u{0}", "a", String(repeating: "y", count: 40)]
-        for a in texts {
-            for b in texts { #expect(a.hasSameUTF8(as: b) == (Array(a.utf8) == Array(b.utf8)), "\(a) \(b)") }
-        }
-    }
 }

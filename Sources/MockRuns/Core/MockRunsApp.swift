@@ -451,31 +451,3 @@ public final class MockRunsApp: HTTPResponder {
     }
 
 }
-
-extension String {
-    /// Whether this text's UTF-8 starts with `prefix`'s, compared on the two contiguous buffers: `utf8.starts(with:)`
-    /// walked both views index by index (~300 instructions on every admin request).
-    func hasBytePrefix(_ prefix: String) -> Bool {
-        let bytes = utf8, wanted = prefix.utf8
-        guard bytes.count >= wanted.count else { return false }
-        if let same = bytes.withContiguousStorageIfAvailable({ text in
-            wanted.withContiguousStorageIfAvailable { head in
-                for index in 0..<head.count where text[index] != head[index] { return false }
-                return true
-            }
-        }), let same {
-            return same
-        }
-        return bytes.starts(with: wanted)
-    }
-
-    /// `hasPrefix(prefix)` for an ASCII `prefix`, mostly by bytes (`hasPrefix` compares Characters: ~260
-    /// instructions on every admin request). After an ASCII prefix's bytes a Character ends unless a non-ASCII
-    /// scalar follows (a combining mark joins the last one): there `hasPrefix` itself answers.
-    func hasASCIIPrefix(_ prefix: String) -> Bool {
-        guard hasBytePrefix(prefix) else { return false }
-        let bytes = utf8
-        let next = bytes.index(bytes.startIndex, offsetBy: prefix.utf8.count)
-        return next == bytes.endIndex || bytes[next] < 0x80 || hasPrefix(prefix)
-    }
-}

@@ -1,10 +1,6 @@
 import MockRunsHTTP
 import MockRunsSync
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import Scenarios
 
 /// A request path cut once into its segments, as UTF-8 bytes (empty segments dropped, so a trailing slash or a
 /// doubled one is ignored). Routing compares bytes against precompiled patterns: no lower-casing, no `Character`
@@ -300,22 +296,5 @@ public struct Router: Sendable {
             }
         }
         return nil
-    }
-}
-
-extension String {
-    /// Whether the two texts are the same bytes (`==` also equates canonically equal texts), compared on their
-    /// contiguous buffers by `memcmp` (`elementsEqual` on them was ~1,900 instructions for a WES status path).
-    func hasSameUTF8(as other: String) -> Bool {
-        let x = utf8, y = other.utf8
-        guard x.count == y.count else { return false }
-        if let same = x.withContiguousStorageIfAvailable({ x in
-            y.withContiguousStorageIfAvailable { y in
-                x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
-            }
-        }), let same {
-            return same
-        }
-        return x.elementsEqual(y)
     }
 }
