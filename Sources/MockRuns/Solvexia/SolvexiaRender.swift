@@ -330,8 +330,8 @@ struct SolvexiaRender {
 
 /// The settings that pick how Solvexia answers are spelled, each as `settings[name]?.stringValue` would read it
 /// (`documented` when unset or not a string; `runStatusShape` nil then). Read in one walk over the settings,
-/// names told apart by length first: four look-ups by name, each hashing its name, cost ~550 instructions apiece
-/// on every runstatus poll (bench/speed/instructions.sh solvexia).
+/// names told apart by length first: a look-up by name (hashing the name) wherever an answer needed one cost
+/// ~1,400 instructions more a runstatus poll, four look-ups (bench/speed/instructions.sh solvexia).
 struct SolvexiaSpelling: Equatable {
     var timestampFormat = "documented"
     var emptyDates = "documented"
