@@ -22,8 +22,9 @@ public protocol APIFake: Sendable {
     /// (`error.headers` are added by the caller.)
     func response(for error: APIError, to request: HTTPRequest, settings: [String: JSON]) -> HTTPResponse
     /// A last look at every answer this fake's paths get (answers, errors, scripted faults), e.g. to stamp a
-    /// request id on each. The default returns `response` unchanged.
-    func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
+    /// request id on each. The default returns `response` unchanged. `consuming`: borrowed, a fake that changes
+    /// the answer copied its header array first (workspace, every answer).
+    func finish(_ response: consuming HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse
     /// How `mockruns record` reads this API's traffic into a scenario; nil (the default): it cannot be recorded.
     var recording: (any RunRecording)? { get }
     /// Runs this API's named contract checks (`mockruns contract`) against a live server through `session`:
@@ -43,7 +44,7 @@ extension APIFake {
 
     public var probeParameters: KeyValuePairs<String, String> { [:] }
 
-    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+    public func finish(_ response: consuming HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         response
     }
 }
