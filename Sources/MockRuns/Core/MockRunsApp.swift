@@ -254,7 +254,7 @@ public final class MockRunsApp: HTTPResponder {
             strict: options.strict || scenarioStrict, deviationLog: deviationLog)
         let response: HTTPResponse
         do {
-            response = try fake.handle(request, at: endpoint, context: context)
+            response = try fake.handle(request, at: endpoint, context: consume context)
         } catch {
             response = errorResponse(error, fake: fake, request: request, in: session)
         }

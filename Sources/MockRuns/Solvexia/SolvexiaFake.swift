@@ -336,7 +336,7 @@ public struct SolvexiaFake: APIFake {
     }
 
     /// Gives each error body a supportId: a UUID from the scenario's seed and the count of errors so far.
-    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+    public func finish(_ response: consuming HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         guard response.status >= 300, case .bytes(let bytes) = response.body,
             let json = try? JSON.parse(bytes), json["supportId"] == .string("")
         else { return response }
@@ -346,8 +346,7 @@ public struct SolvexiaFake: APIFake {
             var random = SeededRandom(seed: engine.scenario.seed, stream: "supportId/solvexia/\(n)")
             return random.uuid()
         }
-        var finished = response
-        finished.body = .bytes(json.setting("supportId", .string(supportID)).bytes)
-        return finished
+        response.body = .bytes(json.setting("supportId", .string(supportID)).bytes)
+        return response
     }
 }

@@ -76,12 +76,12 @@ public struct WESFake: APIFake {
     ], claiming: [WESFake.base])
 
 
-    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
+    public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: consuming FakeContext) throws(APIError)
         -> HTTPResponse
     {
         let settings = context.settings
         try authorize(request, endpoint: endpoint, settings: settings, context: context)
-        let runs = WESRuns(context: context, settings: settings)
+        let runs = WESRuns(context: consume context, settings: settings)
         switch endpoint.name {
         case "service_info": return try runs.serviceInfo()
         case "list_runs": return try runs.list(request)

@@ -316,7 +316,7 @@ public struct WorkspaceFake: APIFake {
     /// Crockford's base 32, as the API's request ids use it.
     private static let requestIDAlphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
-    public func finish(_ response: HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
+    public func finish(_ response: consuming HTTPResponse, to request: HTTPRequest, scenario: LiveScenario) -> HTTPResponse {
         let (seed, n) = scenario.withEngine { engine in
             (engine.scenario.seed, engine.incrementStored(api: Self.api, "requests"))
         }
@@ -329,13 +329,12 @@ public struct WorkspaceFake: APIFake {
             for index in 4..<30 { out[index] = Self.requestIDAlphabet[Int(random.next() % 32)] }
             return 30
         }
-        var finished = response
-        finished.headers.set("X-Request-Id", requestID)
+        response.headers.set("X-Request-Id", requestID)
         if case .bytes(let bytes) = response.body, response.headers["Content-Type"] == "application/problem+json",
             let json = try? JSON.parse(bytes), json["requestId"] == .null
         {
-            finished.body = .bytes(json.setting("requestId", .string(requestID)).bytes)
+            response.body = .bytes(json.setting("requestId", .string(requestID)).bytes)
         }
-        return finished
+        return response
     }
 }
