@@ -177,9 +177,11 @@ final class ConnectionMemo {
     }
 
     /// Whether two Strings are the same UTF-8 bytes.
+    /// (Not contiguous UTF-8, which a native String always is: not the same, so the answer is made anew.)
     private static func sameBytes(_ a: String, _ b: String) -> Bool {
-        var b = b
-        return b.withUTF8 { same(a, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, $0.count) }
+        b.utf8.withContiguousStorageIfAvailable { bytes in
+            same(a, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, bytes.count)
+        } ?? false
     }
 
     private static func same(_ field: (name: String, value: String), _ item: mr_value) -> Bool {
