@@ -15,24 +15,6 @@ public enum Fingerprint {
         return fingerprint
     }
 
-    /// Whether two secrets are the same bytes (canonically equal texts are not), every byte compared whatever
-    /// differs: `Credentials.equal` read on the strings' own contiguous buffers, without copying either into a
-    /// `var` first (~320 instructions for a short token; this runs for each credential a request shows).
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        let x = a.utf8, y = b.utf8
-        guard x.count == y.count else { return false }
-        if let same = x.withContiguousStorageIfAvailable({ x in
-            y.withContiguousStorageIfAvailable { y in
-                var difference: UInt8 = 0
-                for index in 0..<x.count { difference |= x[index] ^ y[index] }
-                return difference == 0
-            }
-        }), let same {
-            return same
-        }
-        return Credentials.equal(a, b)
-    }
-
     /// The fingerprint of a text already in UTF-8 (a submission's summary, built as bytes): no String made.
     static func of(utf8 key: [UInt8]) -> String {
         if let known = memo.withLock({ $0.table[key] }) { return known }
@@ -55,7 +37,7 @@ public enum Fingerprint {
         var latest: (secret: String, fingerprint: String)?
 
         func last(_ secret: String) -> String? {
-            guard let latest, Fingerprint.sameBytes(latest.secret, secret) else { return nil }
+            guard let latest, Credentials.equal(latest.secret, secret) else { return nil }
             return latest.fingerprint
         }
 

@@ -58,7 +58,7 @@ enum Redaction {
 
     /// `secret`'s fingerprint: `known`'s when it is the same bytes, else the memo's.
     private static func fingerprint(_ secret: String, _ known: (secret: String, fingerprint: String)?) -> String {
-        if let known, Fingerprint.sameBytes(known.secret, secret) { return known.fingerprint }
+        if let known, Credentials.equal(known.secret, secret) { return known.fingerprint }
         return Fingerprint.of(secret)
     }
 
