@@ -228,7 +228,7 @@ final class RequestContext {
         var isStream = false
         switch response.body {
         case .bytes(let bytes):
-            if let kept = memo.response(headers: response.headers, body: bytes) {
+            if let kept = memo.restampedResponse(headers: response.headers, body: bytes) {
                 guard (100...999).contains(response.status) else { return .NO }
                 status = response.status
                 return MHD_queue_response(connection, UInt32(response.status), kept)
@@ -245,12 +245,7 @@ final class RequestContext {
             if handle == nil { Unmanaged<StreamState>.fromOpaque(cls).release() }
         }
         guard let handle else { return .NO }
-        for field in response.headers {
-            if HTTPHeaders.sameName(field.name, "content-length") { continue }  // MHD computes it
-            if isStream && HTTPHeaders.sameName(field.name, "transfer-encoding") { continue }  // MHD chunks itself
-            // withCString lends a native string's own bytes (NUL-terminated) instead of copying each into an array.
-            _ = field.name.withCString { name in field.value.withCString { MHD_add_response_header(handle, name, $0) } }
-        }
+        ConnectionMemo.addHeaders(response.headers, to: handle, isStream: isStream)
         // Kept for the connection's next answer when it is the same (the memo owns it then), else ours to destroy
         // once queued (MHD holds its own reference while sending).
         var kept = false
