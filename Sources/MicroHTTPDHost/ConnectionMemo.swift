@@ -145,18 +145,24 @@ final class ConnectionMemo {
             let field = new[index]
             guard slots[index] != nil, field.value.utf8.count == keptHeaders[index].value.utf8.count,
                 !HTTPHeaders.sameName(field.name, "connection"), !HTTPHeaders.sameName(field.name, "transfer-encoding"),
-                !field.value.utf8.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A })
+                Self.isPlainValue(field.value)
             else { return false }
         }
         for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
-            var value = new[index].value
-            value.withUTF8 { bytes in
-                slots[index]!.withMemoryRebound(to: UInt8.self, capacity: bytes.count) {
-                    $0.update(from: bytes.baseAddress!, count: bytes.count)
-                }
+            // Contiguous: isPlainValue said so.
+            _ = new[index].value.utf8.withContiguousStorageIfAvailable { bytes in
+                memcpy(slots[index]!, bytes.baseAddress!, bytes.count)
             }
         }
         return true
+    }
+
+    /// Whether a value is contiguous UTF-8 (a native String's is) without a byte libmicrohttpd would refuse (CR,
+    /// LF) or cut the value at (NUL). (Through the bytes: the String's own view took ~1,000 instructions a Date.)
+    private static func isPlainValue(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == 0 || $0 == 0x0D || $0 == 0x0A }
+        } ?? false
     }
 
     /// Where libmicrohttpd keeps the value of each of `fields` in `response`, made from them (nil for those it
