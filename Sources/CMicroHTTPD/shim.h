@@ -161,6 +161,21 @@ static inline size_t mr_list_values(struct MHD_Connection *connection, enum MHD_
   return list.count;
 }
 
+static inline enum MHD_Result mr_list_response_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                                     const char *value)
+{
+  return mr_list_value(cls, kind, key, value);
+}
+
+/* The headers of a response as libmicrohttpd keeps them, in its order (the order it sends them in), with their
+   values where it keeps them: fills up to `capacity` of `items`, returns how many there are. */
+static inline size_t mr_list_response_values(struct MHD_Response *response, struct mr_value *items, size_t capacity)
+{
+  struct mr_value_list list = { items, capacity, 0 };
+  (void) MHD_get_response_headers(response, mr_list_response_value, &list);
+  return list.count;
+}
+
 /* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY).
    thread_pool_size > 1 asks for that many polling threads (MHD_OPTION_THREAD_POOL_SIZE); tls_cert and tls_key
    (PEM, both or neither; `flags` must then hold MHD_USE_TLS) make it serve HTTPS. The caller keeps both strings
