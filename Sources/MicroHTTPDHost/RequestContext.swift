@@ -115,8 +115,9 @@ final class RequestContext {
     /// The post processor's buffer, which libmicrohttpd allocates zeroed for every multipart request: it holds
     /// a part's header lines (each must fit: Content-Disposition with the field's name and filename) and passes
     /// values on in pieces of at most this size. Its manual calls 256-1024 enough; 16 KiB cost ~16,000
-    /// instructions a WES submit in `calloc` alone.
-    static let formBufferBytes = 1024
+    /// instructions a WES submit in `calloc` alone, 1 KiB ~1,000. 4 KiB leaves a long filename room (the README
+    /// gives the limit) for ~3,000 of those instructions back.
+    static let formBufferBytes = 4096
 
     private var tooManyFields: String { "the body has more than \(HTTPRequest.maximumBodyValues) form fields" }
 
