@@ -700,6 +700,19 @@ public struct RunView: Sendable {
         set { edit { $0.trail = newValue } }
     }
 
+    /// Which phase-long part this view shows: equal for two views exactly when they share it, i.e. show the same
+    /// run in the same phase of the same engine, with nothing of it changed in between (entering a phase, an
+    /// event, a rewind, a reset or a reload each make a new part, and so does changing a view's own copy).
+    public var phaseStamp: PhaseStamp { PhaseStamp(part: part) }
+
+    /// See `phaseStamp`. Compared by identity; a stamp keeps its part alive, so while it is held no other part can
+    /// take its address and pass for it.
+    public struct PhaseStamp: Sendable, Equatable {
+        let part: PhasePart
+
+        public static func == (lhs: PhaseStamp, rhs: PhaseStamp) -> Bool { lhs.part === rhs.part }
+    }
+
     /// When the run first entered `state`, if it has.
     public func entered(_ state: String) -> Timestamp? {
         part.values.history.first { $0.state == state }?.at

@@ -12,6 +12,10 @@ import Scenarios
 public struct WorkspaceFake: APIFake {
     public init() {}
 
+    /// The run bodies of recent polls (`GET .../runs/{runId}`): a run's body changes only with its phase, its
+    /// duration's clock and its output's readiness.
+    let memo = RenderMemo()
+
     static let api = "workspace"
     static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
     static let terminal: Set<String> = ["succeeded", "failed", "cancelled"]
@@ -99,7 +103,7 @@ public struct WorkspaceFake: APIFake {
                 return engine.read(api: Self.api, id: runID)
             }
             guard case .found(let view) = read else { throw Self.runNotFound(runID) }
-            return .json(200, render.run(view))
+            return .json(200, memo.body(for: render.memoKey(view)) { render.run(view) })
         }
         // Every other run endpoint first checks that the run exists in this workspace, without counting a poll.
         let current = try peek(runID, workspace: workspace, context: context)
