@@ -185,4 +185,133 @@ import Testing
         let elsewhere = try #require(peekedElsewhere)
         #expect(elsewhere.phaseStamp != first.phaseStamp)
     }
+
+    // MARK: through the fakes
+
+    /// One request answered by `fake` against `scenario`, as the server hands it over (after `refine`).
+    func answer(
+        _ fake: some APIFake, _ request: HTTPRequest, endpoint: Endpoint, scenario: LiveScenario,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> String {
+        let endpoint = fake.refine(endpoint, for: request)
+        let (settings, now) = scenario.withEngine { ($0.settings(api: fake.descriptor.name), $0.now) }
+        let context = FakeContext(
+            scenario: scenario, request: request, options: ServerOptions(), settings: settings, now: now,
+            deviationLog: { _ in })
+        do {
+            let response = try fake.handle(request, at: endpoint, context: context)
+            guard case .bytes(let body) = response.body else { return "stream" }
+            return "\(response.status) \(String(decoding: body, as: UTF8.self))"
+        } catch {
+            return "error \(error.status) \(error.message)"
+        }
+    }
+
+    /// Two engines of one scenario driven in lockstep: one answered by a single fake (its memo kept throughout),
+    /// the other by a new fake for every request (an empty memo: a fresh render). Every answer must be the same.
+    func lockstep<Fake: APIFake>(
+        _ make: () -> Fake, scenario text: String, steps: [(request: HTTPRequest, endpoint: Endpoint)?],
+        between change: (Int, inout Engine) -> Void = { _, _ in }, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String] {
+        let kept = LiveScenario(try Self.engine(text)), fresh = LiveScenario(try Self.engine(text))
+        let fake = make()
+        var answers: [String] = []
+        for (index, step) in steps.enumerated() {
+            kept.withEngine { change(index, &$0) }
+            fresh.withEngine { change(index, &$0) }
+            guard let step else { continue }
+            let memoized = answer(fake, step.request, endpoint: step.endpoint, scenario: kept)
+            let rendered = answer(make(), step.request, endpoint: step.endpoint, scenario: fresh)
+            #expect(memoized == rendered, "step \(index)", sourceLocation: sourceLocation)
+            answers.append(memoized)
+        }
+        return answers
+    }
+
+    @Test func wesStatusThroughTheFake() throws {
+        func status(_ id: String) -> (request: HTTPRequest, endpoint: Endpoint)? {
+            var headers = HTTPHeaders()
+            headers.set("X-SBG-Auth-Token", "tok")
+            return (
+                HTTPRequest(method: "GET", path: "/ga4gh/wes/v1/runs/\(id)/status", headers: headers),
+                Endpoint("get_run_status", runID: id, parameters: ["run_id": id])
+            )
+        }
+        // Polls through each phase, a run of the same phases created in turn, a cancel, a reset, a reload.
+        let steps = [status("w"), status("w"), status("w"), status("w"), status("nope"), status("c"), status("w"),
+                     status("c"), status("c"), status("w"), status("c"), status("w")]
+        let answers = try lockstep(WESFake.init, scenario: Self.file, steps: steps) { index, engine in
+            switch index {
+            case 5: engine.createRun(api: "wes", request: .object([]), id: "c")
+            case 8: _ = engine.send("cancel", api: "wes", id: "c")
+            case 9: engine.reset()
+            case 10: engine.load(engine.scenario)
+            default: break
+            }
+        }
+        #expect(answers.prefix(4) == [
+            #"200 {"run_id":"w","state":"QUEUED"}"#, #"200 {"run_id":"w","state":"RUNNING"}"#,
+            #"200 {"run_id":"w","state":"COMPLETE"}"#, #"200 {"run_id":"w","state":"COMPLETE"}"#,
+        ])
+        #expect(answers[4].hasPrefix("error 404") && answers[9] == #"200 {"run_id":"w","state":"QUEUED"}"#)
+        #expect(answers[8].contains("CANCEL"), "\(answers)")
+    }
+
+    @Test func foundryStatusThroughTheFake() throws {
+        let file = #"""
+            {"clock": {"mode": "virtual"}, "apis": {"foundry": {"runs": [
+              {"match": {"sourceID": "S-1"}, "timeline": [{"state": "RUNNING", "seconds": 2, "fields": {"logMessage": "one"}},
+                                                         {"state": "RUNNING", "polls": 1, "fields": {"logMessage": "two"}},
+                                                         {"state": "ERROR"}]}]}}}
+            """#
+        func status(_ source: String) -> (request: HTTPRequest, endpoint: Endpoint)? {
+            let query = [("apiKey", "k"), ("sourceID", source), ("status2Match", "error"), ("stepName", "T")]
+            return (
+                HTTPRequest(method: "GET", path: "/dashboard/run_status", query: query.map { (name: $0.0, value: $0.1) }),
+                Endpoint("run_status")
+            )
+        }
+        let steps = [status("S-1"), status("S-1"), status("S-2"), status("S-1"), status("S-1"), status("S-2"),
+                     status("S-1"), status("S-1"), status("S-1")]
+        let answers = try lockstep(FoundryFake.init, scenario: file, steps: steps) { index, engine in
+            if index == 0 {
+                for source in ["S-1", "S-2"] {
+                    let request: JSON = .object([("sourceID", .string(source)), ("status2Match", "error"), ("stepName", "T")])
+                    engine.createRun(api: "foundry", request: request, id: "\(source)/error/T")
+                }
+            }
+            if index == 3 { engine.advance(seconds: 2) }
+            if index == 7 { engine.reset() }
+        }
+        #expect(answers[0] == #"200 {"status":"RUNNING","logMessage":"one"}"#)
+        #expect(answers[3] == #"200 {"status":"RUNNING","logMessage":"two"}"#)
+        #expect(answers[4].contains(#""status":"ERROR""#) && answers[4].contains("errMessage"))
+        #expect(answers[7].hasPrefix("error 404"))
+    }
+
+    @Test func workspaceRunThroughTheFake() throws {
+        func get(_ id: String, workspace: String = RenderMemoTests.workspace) -> (request: HTTPRequest, endpoint: Endpoint)? {
+            var headers = HTTPHeaders()
+            headers.set("X-API-Key", "key")
+            return (
+                HTTPRequest(method: "GET", path: "/api/v1/workspaces/\(workspace)/runs/\(id)", headers: headers),
+                Endpoint("get", runID: id, parameters: ["workspaceId": workspace, "runId": id])
+            )
+        }
+        let upper = Self.workspace.uppercased()
+        let steps = [get("timed"), get("long"), get("timed"), get("timed", workspace: upper), get("long"), get("timed"),
+                     get("timed"), get("long"), get("timed"), get("long"), get("timed")]
+        let answers = try lockstep(WorkspaceFake.init, scenario: Self.file, steps: steps) { index, engine in
+            switch index {
+            case 2, 5: engine.advance(seconds: 3)
+            case 8: engine.advance(seconds: 30)
+            case 7: _ = engine.send("cancel", api: "workspace", id: "long")
+            case 9: engine.reset()
+            default: break
+            }
+        }
+        #expect(answers[3].contains(upper) && !answers[2].contains(upper))
+        #expect(answers[7].contains(#""status":"cancelled""#) && answers[9].contains(#""status":"running""#))
+        #expect(answers[8].contains(#""ready":true"#) && answers[10].contains(#""status":"queued""#))
+    }
 }
