@@ -541,6 +541,10 @@ private struct JSONParser {
             index += 1
             return .object(members)
         }
+        // Room for two members at once: grown from one, a two-member object was allocated twice (~650 instructions
+        // of a workspace or WES submission, bench/speed/instructions.sh submit-workspace). Not more: a body of
+        // one-member objects would take that much more memory.
+        members.reserveCapacity(2)
         while true {
             skipSpace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
