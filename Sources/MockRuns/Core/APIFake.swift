@@ -212,7 +212,8 @@ public struct APIError: Error, Sendable, Equatable {
 /// A body is found again only by a key holding everything its render reads: the run's phase-long part
 /// (`RunView.phaseStamp`: the same run, phase and engine, unchanged since), the texts of the request the body
 /// echoes, and what it derives from the clock. A fake that renders from anything else must put it in the key.
-/// Bounded: `capacity` entries, replaced oldest first, and no body over `largestBody` bytes is kept.
+/// Bounded: `capacity` entries, replaced oldest first, and no body over `largestBody` bytes is kept (an entry
+/// keeps its run's phase part alive until it is replaced).
 final class RenderMemo: Sendable {
     struct Key: Sendable {
         var phase: RunView.PhaseStamp

@@ -178,7 +178,9 @@ struct WorkspaceRender {
     /// links echo, the clock while its duration runs, and whether its output is ready (which may change with the
     /// clock once it succeeded).
     func memoKey(_ view: RunView) -> RenderMemo.Key {
-        let running = view.entered("running") != nil && !(view.isTerminal && view.history.last != nil)
+        // As `write` reads them: the duration runs from the start until the run completes.
+        let completed = view.isTerminal ? view.history.last?.at : nil
+        let running = view.entered("running") != nil && completed == nil
         return RenderMemo.Key(
             view, echoing: workspace, basePath, clock: running ? now.milliseconds : 0, variant: outputReady(view) ? 1 : 0)
     }
