@@ -343,14 +343,33 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
-        observation.run = id
-        observation.statusRead = true
         guard let place = place(api: api, id: id) else {
+            observation.run = id
+            observation.statusRead = true
             observation.unknownRun = true
             return .notFound
         }
-        let slot = place.slot
         let now = self.now
+        return read(id, at: place, now: now)
+    }
+
+    /// A status read of run `id` only if `visible` accepts the run as it stands (settled, before the read):
+    /// otherwise `.notFound`, with nothing counted or observed, as for an id the engine does not hold. One look-up
+    /// and one settling where `peek`, then `read`, made two (a workspace hides other workspaces' runs so).
+    public mutating func read(api: String, id: String, if visible: (RunView) -> Bool) -> ReadResult {
+        let now = self.now
+        guard let place = place(api: api, id: id) else { return .notFound }
+        apis[place.slot].runs.values[place.index].settle(now: now)
+        guard visible(apis[place.slot].runs.values[place.index].view()) else { return .notFound }
+        return read(id, at: place, now: now)
+    }
+
+    private mutating func read(
+        _ id: String, at place: (slot: Int, index: Dictionary<String, RunState>.Index), now: Timestamp
+    ) -> ReadResult {
+        observation.run = id
+        observation.statusRead = true
+        let slot = place.slot
         // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
         let (result, read) = Engine.read(&apis[slot].runs.values[place.index], now: now)
         // The phase the answer shows may slow it down or send Retry-After.

@@ -97,10 +97,9 @@ public struct WorkspaceFake: APIFake {
 
         let runID = endpoint.parameters["runId"] ?? ""
         if endpoint.name == "get" {
-            // Checked and counted as a poll under one lock: a run of another workspace is not counted.
-            let read = context.scenario.withEngine { engine -> ReadResult in
-                guard Self.exists(engine.peek(api: Self.api, id: runID), in: workspace) else { return .notFound }
-                return engine.read(api: Self.api, id: runID)
+            // Checked and counted as a poll in one step: a run of another workspace is not counted.
+            let read = context.scenario.withEngine { engine in
+                engine.read(api: Self.api, id: runID) { Self.exists($0, in: workspace) }
             }
             guard case .found(let view) = read else { throw Self.runNotFound(runID) }
             return .json(200, memo.body(for: render.memoKey(view)) { render.run(view) })
