@@ -65,7 +65,7 @@ public struct Engine: Sendable {
             let script = scenario.apis[name] ?? APIScript(defaultRun: RunScript(timeline: descriptor.defaultTimeline))
             apis.append(APIState(
                     name: name, script: script, terminalStates: descriptor.terminalStates, seed: scenario.seed,
-                    maximumRuns: maximumRuns))
+                    maximumRuns: maximumRuns, makeID: descriptor.makeID))
         }
         let now = self.now
         for slot in apis.indices {
@@ -276,49 +276,60 @@ public struct Engine: Sendable {
     /// starts that run afresh.
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
-        guard let slot = slot(api), let descriptor = descriptors[api] else {
+        guard let slot = slot(api) else {
             preconditionFailure("createRun for API \(api), which the engine was not given")
         }
+        let now = self.now
+        let view = Engine.createRun(in: &apis[slot], api: api, request: request, id: id, now: now)
+        observation.run = view.id
+        observation.created = true
+        observation.state = view.state
+        observation.terminal = view.isTerminal
+        return view
+    }
+
+    /// `createRun`'s work on its API's state, changed in place (`apis[slot]` handed over inout): read through the
+    /// array, the state was copied whole and destroyed again, and the descriptor copied out of its dictionary.
+    private static func createRun(in state: inout APIState, api: String, request: JSON, id: String?, now: Timestamp)
+        -> RunView
+    {
         var chosen: Int?
-        let scripts = apis[slot].script.runs
-        for (index, run) in scripts.enumerated() where !apis[slot].claimed.contains(index) {
+        let scripts = state.script.runs
+        for (index, run) in scripts.enumerated() where !state.claimed.contains(index) {
             if let match = run.match, match.allSatisfy({ field, value in Engine.text(request[field]) == value }) {
                 chosen = index
                 break
             }
         }
         if chosen == nil {
-            chosen = scripts.indices.first { !apis[slot].claimed.contains($0) && scripts[$0].claimsByOrder }
+            chosen = scripts.indices.first { !state.claimed.contains($0) && scripts[$0].claimsByOrder }
         }
         let script: RunScript
         if let chosen {
-            apis[slot].claimed.insert(chosen)
+            state.claimed.insert(chosen)
             script = scripts[chosen]
         } else {
-            script = apis[slot].script.defaultRun
+            script = state.script.defaultRun
         }
-        let ordinal = apis[slot].created
-        var runID = id ?? descriptor.makeID(&apis[slot].idRandom, ordinal)
+        let ordinal = state.created
+        var runID = id ?? state.makeID(&state.idRandom, ordinal)
         // An id the engine made may repeat one it holds (Solvexia's six random digits do within a few thousand
         // runs): draw again, from the same seeded stream, so no created run silently replaces another.
         var draws = 1
-        while id == nil, apis[slot].runs[runID] != nil, draws < Self.idDraws {
-            runID = descriptor.makeID(&apis[slot].idRandom, ordinal)
+        while id == nil, state.runs.index(forKey: runID) != nil, draws < Self.idDraws {
+            runID = state.makeID(&state.idRandom, ordinal)
             draws += 1
         }
-        apis[slot].created += 1
+        state.created += 1
         var run = RunState(
             id: runID, api: api, script: script, request: request, createdAt: now,
-            terminalStates: descriptor.terminalStates)
-        apis[slot].add(run)
-        apis[slot].bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
+            terminalStates: state.terminalStates)
+        // Viewed before it is stored, so the run moves into the table instead of being copied there.
+        let view = run.view()
+        state.add(run)
+        state.bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }
-        let view = run.view()
-        observation.run = view.id
-        observation.created = true
-        observation.state = view.state
-        observation.terminal = view.isTerminal
         return view
     }
 
@@ -332,14 +343,33 @@ public struct Engine: Sendable {
 
     /// A status read: counts as a poll (which is what moves `polls` phases) and answers what the client sees.
     public mutating func read(api: String, id: String) -> ReadResult {
-        observation.run = id
-        observation.statusRead = true
         guard let place = place(api: api, id: id) else {
+            observation.run = id
+            observation.statusRead = true
             observation.unknownRun = true
             return .notFound
         }
-        let slot = place.slot
         let now = self.now
+        return read(id, at: place, now: now)
+    }
+
+    /// A status read of run `id` only if `visible` accepts the run as it stands (settled, before the read):
+    /// otherwise `.notFound`, with nothing counted or observed, as for an id the engine does not hold. One look-up
+    /// and one settling where `peek`, then `read`, made two (a workspace hides other workspaces' runs so).
+    public mutating func read(api: String, id: String, if visible: (RunView) -> Bool) -> ReadResult {
+        let now = self.now
+        guard let place = place(api: api, id: id) else { return .notFound }
+        apis[place.slot].runs.values[place.index].settle(now: now)
+        guard visible(apis[place.slot].runs.values[place.index].view()) else { return .notFound }
+        return read(id, at: place, now: now)
+    }
+
+    private mutating func read(
+        _ id: String, at place: (slot: Int, index: Dictionary<String, RunState>.Index), now: Timestamp
+    ) -> ReadResult {
+        observation.run = id
+        observation.statusRead = true
+        let slot = place.slot
         // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
         let (result, read) = Engine.read(&apis[slot].runs.values[place.index], now: now)
         // The phase the answer shows may slow it down or send Retry-After.
@@ -700,6 +730,19 @@ public struct RunView: Sendable {
         set { edit { $0.trail = newValue } }
     }
 
+    /// Which phase-long part this view shows: equal for two views exactly when they share it, i.e. show the same
+    /// run in the same phase of the same engine, with nothing of it changed in between (entering a phase, an
+    /// event, a rewind, a reset or a reload each make a new part, and so does changing a view's own copy).
+    public var phaseStamp: PhaseStamp { PhaseStamp(part: part) }
+
+    /// See `phaseStamp`. Compared by identity; a stamp keeps its part alive, so while it is held no other part can
+    /// take its address and pass for it.
+    public struct PhaseStamp: Sendable, Equatable {
+        let part: PhasePart
+
+        public static func == (lhs: PhaseStamp, rhs: PhaseStamp) -> Bool { lhs.part === rhs.part }
+    }
+
     /// When the run first entered `state`, if it has.
     public func entered(_ state: String) -> Timestamp? {
         part.values.history.first { $0.state == state }?.at
@@ -740,6 +783,8 @@ private struct APIState {
     let name: String
     /// The descriptor's terminal states (a status read needs nothing else of it).
     let terminalStates: Set<String>
+    /// The descriptor's id maker (a creation needs nothing else of it).
+    let makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     let script: APIScript
     /// The API's runs by id. Which runs it holds changes only in `add` and `forgetOldestCreatedRun` (they drop
     /// `lastFound`); a run itself is changed in place, through `runs.values[index]`.
@@ -843,8 +888,12 @@ private struct APIState {
     var latencyRandom: SeededRandom
     var faultRandom: SeededRandom
 
-    init(name: String, script: APIScript, terminalStates: Set<String>, seed: UInt64, maximumRuns: Int) {
+    init(
+        name: String, script: APIScript, terminalStates: Set<String>, seed: UInt64, maximumRuns: Int,
+        makeID: @escaping @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
+    ) {
         self.maximumRuns = maximumRuns
+        self.makeID = makeID
         self.name = name
         self.terminalStates = terminalStates
         self.script = script
@@ -882,10 +931,12 @@ private struct APIState {
     /// run starts.
     private var evictionCursor = 0
 
-    mutating func add(_ run: RunState) {
+    mutating func add(_ run: consuming RunState) {
         // A Dictionary index is valid only until the table gains or loses a key (or is resized).
         lastFound = nil
-        if let old = position[run.id] {
+        let id = run.id
+        // One look-up of the id sets its position and finds an earlier one (two hashed it twice).
+        if let old = position.updateValue(order.count, forKey: id) {
             order[old] = nil
             holes += 1
         }
@@ -897,9 +948,8 @@ private struct APIState {
             position.reserveCapacity(maximumRuns + 1)
             order.reserveCapacity(maximumRuns + 1)
         }
-        runs[run.id] = run
-        position[run.id] = order.count
-        order.append(run.id)
+        runs[id] = run
+        order.append(id)
         if runs.count > maximumRuns { forgetOldestCreatedRun() }
         if holes > 64, holes > order.count / 2 { compact() }
     }

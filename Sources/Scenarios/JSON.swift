@@ -453,7 +453,7 @@ private struct JSONParser {
     init(bytes: [UInt8], maxDepth: Int, maxValues: Int) {
         self.maxValues = maxValues
         // A UTF-8 byte order mark is allowed and skipped.
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             self.bytes = Array(bytes.dropFirst(3))
         } else {
             self.bytes = bytes
@@ -515,12 +515,13 @@ private struct JSONParser {
         return "byte 0x" + String(byte, radix: 16)
     }
 
-    mutating func literal(_ word: String, _ value: JSON) throws(JSONSyntaxError) -> JSON {
-        let utf8 = Array(word.utf8)
-        guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+    /// Compared in place, without making two arrays for every true, false and null.
+    mutating func literal(_ word: StaticString, _ value: JSON) throws(JSONSyntaxError) -> JSON {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count, (0..<count).allSatisfy({ bytes[index + $0] == word.utf8Start[$0] }) else {
             throw error("invalid literal; expected '\(word)'")
         }
-        index += utf8.count
+        index += count
         return value
     }
 
@@ -540,6 +541,10 @@ private struct JSONParser {
             index += 1
             return .object(members)
         }
+        // Room for two members at once: grown from one, a two-member object was allocated twice (~650 instructions
+        // of a workspace or WES submission, bench/speed/instructions.sh submit-workspace). Not more: a body of
+        // one-member objects would take that much more memory.
+        members.reserveCapacity(2)
         while true {
             skipSpace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -614,14 +619,26 @@ private struct JSONParser {
         index += 1
         // Fast path: no escapes and no control characters, so the bytes are the string.
         var end = index
+        var seen: UInt8 = 0
         while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            seen |= bytes[end]
             end += 1
         }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+            let start = index
+            index = end + 1
+            // ASCII is valid UTF-8 as it is: decoded without the validating (unspecialised) walk, ~950 instructions
+            // a short string (submit-wes 169,595 -> 165,272 with the literals below, bench/speed/instructions.sh).
+            // Other text is validated.
+            if seen < 0x80 {
+                return bytes.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self)
+                }
+            }
+            guard let text = String(validating: bytes[start..<end], as: UTF8.self) else {
+                index = start
                 throw error("invalid UTF-8 in a string")
             }
-            index = end + 1
             return text
         }
         var scalars = String.UnicodeScalarView()

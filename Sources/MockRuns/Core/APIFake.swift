@@ -1,4 +1,5 @@
 import MockRunsHTTP
+import MockRunsSync
 import Scenarios
 
 /// The one shape every faked API has. A fake says which requests are its own, answers them from the shared
@@ -202,4 +203,81 @@ public struct APIError: Error, Sendable, Equatable {
             405, "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))",
             headers: ["Allow": allowed.joined(separator: ", ")])
     }
+}
+
+/// The last few answer bodies a fake rendered from a run, kept for the next request that would render the same
+/// bytes: a run polled to its end (or between phase moves) answers one body over and over, and a workspace run's
+/// body cost ~32,000 instructions to write (of ~118,000 a poll, bench/speed/instructions.sh workspace).
+///
+/// A body is found again only by a key holding everything its render reads: the run's phase-long part
+/// (`RunView.phaseStamp`: the same run, phase and engine, unchanged since), the texts of the request the body
+/// echoes, and what it derives from the clock. A fake that renders from anything else must put it in the key.
+/// Bounded: `capacity` entries, replaced oldest first, and no body over `largestBody` bytes is kept (an entry
+/// keeps its run's phase part alive until it is replaced).
+final class RenderMemo: Sendable {
+    struct Key: Sendable {
+        var phase: RunView.PhaseStamp
+        var echo: String
+        var echo2: String
+        var clock: Int64
+        var variant: Int64
+
+        /// - Parameters:
+        ///   - echoing: up to two texts of the request the body shows (a path id, the session's base path).
+        ///   - clock: the clock-derived number the body shows (a running duration's end), 0 when it shows none.
+        ///   - variant: any other choice the body makes outside the view (output readiness), 0 when none.
+        init(_ view: RunView, echoing echo: String = "", _ echo2: String = "", clock: Int64 = 0, variant: Int64 = 0) {
+            phase = view.phaseStamp
+            self.echo = echo
+            self.echo2 = echo2
+            self.clock = clock
+            self.variant = variant
+        }
+
+        /// Texts compared as bytes: canonically equal but different bytes are different answers.
+        func matches(_ other: Key) -> Bool {
+            phase == other.phase && clock == other.clock && variant == other.variant && echo.hasSameUTF8(as: other.echo)
+                && echo2.hasSameUTF8(as: other.echo2)
+        }
+    }
+
+    private struct Entry: Sendable {
+        var key: Key
+        var body: [UInt8]
+    }
+
+    private struct Kept: Sendable {
+        var entries: [Entry] = []
+        /// The entry the next new body replaces, once `entries` is full.
+        var next = 0
+    }
+
+    let capacity: Int
+    let largestBody: Int
+    private let kept = Locked(Kept())
+
+    init(capacity: Int = 8, largestBody: Int = 16 * 1024) {
+        self.capacity = max(1, capacity)
+        self.largestBody = largestBody
+    }
+
+    /// The body kept for `key`, else `render()`'s (kept for next time). `render` runs outside the memo's lock.
+    func body(for key: Key, render: () -> [UInt8]) -> [UInt8] {
+        if let found = kept.withLock({ kept in kept.entries.first { $0.key.matches(key) }?.body }) { return found }
+        let body = render()
+        guard body.count <= largestBody else { return body }
+        kept.withLock { kept in
+            let entry = Entry(key: key, body: body)
+            if kept.entries.count < capacity {
+                kept.entries.append(entry)
+            } else {
+                kept.entries[kept.next] = entry
+                kept.next = (kept.next + 1) % capacity
+            }
+        }
+        return body
+    }
+
+    /// How many bodies are kept (for tests of the bound).
+    var count: Int { kept.withLock { $0.entries.count } }
 }

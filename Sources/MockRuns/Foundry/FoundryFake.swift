@@ -6,6 +6,9 @@ import Scenarios
 public struct FoundryFake: APIFake {
     public init() {}
 
+    /// The bodies of recent run_status polls (a body shows its run's phase and nothing of the request).
+    let statusMemo = RenderMemo()
+
     static let states = ["RUNNING", "FINISHED", "ERROR"]
     static let requiredParameters = ["sourceID", "status2Match", "stepName"]
     static let statusMatches = ["error", "finished"]
@@ -150,21 +153,26 @@ public struct FoundryFake: APIFake {
         case .gone:
             throw APIError(404, "No run scheduled for \(description) (the run already finished)")
         case .found(let run):
-            // Written straight as bytes: a poll's answer needs no value tree.
-            let fields = run.fields
-            var out = JSONWriter()
-            out.openObject()
-            out.key("status")
-            out.string(run.state)
-            out.key("logMessage")
-            if let message = fields["logMessage"] { out.value(message) } else { out.string(defaultLog(run.state)) }
-            if run.state == "ERROR" {
-                out.key("errMessage")
-                if let message = fields["errMessage"] { out.value(message) } else { out.string("the pipeline step failed") }
-            }
-            out.closeObject()
-            return .json(200, out.bytes)
+            // The body shows the run's phase only: kept from an earlier poll of the same phase.
+            return .json(200, statusMemo.body(for: RenderMemo.Key(run)) { statusBody(run) })
         }
+    }
+
+    /// `{"status", "logMessage"[, "errMessage"]}`, written straight as bytes: a poll's answer needs no value tree.
+    private func statusBody(_ run: RunView) -> [UInt8] {
+        let fields = run.fields
+        var out = JSONWriter()
+        out.openObject()
+        out.key("status")
+        out.string(run.state)
+        out.key("logMessage")
+        if let message = fields["logMessage"] { out.value(message) } else { out.string(defaultLog(run.state)) }
+        if run.state == "ERROR" {
+            out.key("errMessage")
+            if let message = fields["errMessage"] { out.value(message) } else { out.string("the pipeline step failed") }
+        }
+        out.closeObject()
+        return out.bytes
     }
 
     private func defaultLog(_ state: String) -> String {

@@ -62,6 +62,9 @@ public struct WESFake: APIFake {
         makeID: { random, _ in random.uuid() }
     )
 
+    /// The bodies of recent status polls: `{"run_id", "state"}` shows nothing but its run's phase.
+    let statusMemo = RenderMemo()
+
     public let routeTable = RouteTable([
         Route("GET", WESFake.base + "/service-info", endpoint: "service_info"),
         Route("GET", WESFake.base + "/runs", endpoint: "list_runs"),
@@ -87,7 +90,7 @@ public struct WESFake: APIFake {
         case "list_runs": return try runs.list(request)
         case "run_workflow": return try runs.submit(request)
         case "get_run_log": return try runs.runLog(endpoint.runID ?? "")
-        case "get_run_status": return try runs.status(endpoint.runID ?? "")
+        case "get_run_status": return try runs.status(endpoint.runID ?? "", memo: statusMemo)
         case "cancel_run": return try runs.cancel(endpoint.runID ?? "")
         case "list_tasks": return try runs.tasks(endpoint.runID ?? "", request)
         case "get_task": return try runs.task(endpoint.runID ?? "", endpoint.parameters["task_id"] ?? "")

@@ -107,17 +107,21 @@ struct WESRuns {
         return .json(200, body.bytes)
     }
 
-    /// `{"run_id", "state"}`, written straight as bytes: the most polled answer of all.
-    func status(_ id: String) throws(APIError) -> HTTPResponse {
+    /// `{"run_id", "state"}`, written straight as bytes (the most polled answer of all), or kept in `memo` from
+    /// an earlier poll of the run in the same phase.
+    func status(_ id: String, memo: RenderMemo) throws(APIError) -> HTTPResponse {
         let run = try read(id)
-        var out = JSONWriter()
-        out.openObject()
-        out.key("run_id")
-        out.string(run.id)
-        out.key("state")
-        out.string(run.state)
-        out.closeObject()
-        return .json(200, out.bytes)
+        let body = memo.body(for: RenderMemo.Key(run)) {
+            var out = JSONWriter(capacity: 32 + run.id.utf8.count + run.state.utf8.count)
+            out.openObject()
+            out.key("run_id")
+            out.string(run.id)
+            out.key("state")
+            out.string(run.state)
+            out.closeObject()
+            return out.bytes
+        }
+        return .json(200, body)
     }
 
     func cancel(_ id: String) throws(APIError) -> HTTPResponse {

@@ -12,6 +12,10 @@ import Scenarios
 public struct WorkspaceFake: APIFake {
     public init() {}
 
+    /// The run bodies of recent polls (`GET .../runs/{runId}`): a run's body changes only with its phase, its
+    /// duration's clock and its output's readiness.
+    let memo = RenderMemo()
+
     static let api = "workspace"
     static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
     static let terminal: Set<String> = ["succeeded", "failed", "cancelled"]
@@ -93,13 +97,12 @@ public struct WorkspaceFake: APIFake {
 
         let runID = endpoint.parameters["runId"] ?? ""
         if endpoint.name == "get" {
-            // Checked and counted as a poll under one lock: a run of another workspace is not counted.
-            let read = context.scenario.withEngine { engine -> ReadResult in
-                guard Self.exists(engine.peek(api: Self.api, id: runID), in: workspace) else { return .notFound }
-                return engine.read(api: Self.api, id: runID)
+            // Checked and counted as a poll in one step: a run of another workspace is not counted.
+            let read = context.scenario.withEngine { engine in
+                engine.read(api: Self.api, id: runID) { Self.exists($0, in: workspace) }
             }
             guard case .found(let view) = read else { throw Self.runNotFound(runID) }
-            return .json(200, render.run(view))
+            return .json(200, memo.body(for: render.memoKey(view)) { render.run(view) })
         }
         // Every other run endpoint first checks that the run exists in this workspace, without counting a poll.
         let current = try peek(runID, workspace: workspace, context: context)

@@ -174,6 +174,17 @@ struct WorkspaceRender {
 
     // MARK: run
 
+    /// What `run(view)` reads besides the view's phase part, for `RenderMemo`: the workspace and base path its
+    /// links echo, the clock while its duration runs, and whether its output is ready (which may change with the
+    /// clock once it succeeded).
+    func memoKey(_ view: RunView) -> RenderMemo.Key {
+        // As `write` reads them: the duration runs from the start until the run completes.
+        let completed = view.isTerminal ? view.history.last?.at : nil
+        let running = view.entered("running") != nil && completed == nil
+        return RenderMemo.Key(
+            view, echoing: workspace, basePath, clock: running ? now.milliseconds : 0, variant: outputReady(view) ? 1 : 0)
+    }
+
     /// The RunResource as its JSON text.
     func run(_ view: RunView) -> [UInt8] {
         var out = JSONWriter()
