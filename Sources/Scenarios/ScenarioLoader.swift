@@ -92,6 +92,25 @@ private struct Reader {
         return s
     }
 
+    /// What keeps a scripted header from reaching the client as written, or nil. libmicrohttpd refuses a header
+    /// whose name is not a token or whose value is empty or holds a line break: the answer would go out without
+    /// it (and an empty `Date` would be replaced by the machine's clock), so the file is refused instead.
+    static func headerProblem(name: String, value: String) -> String? {
+        let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
+        func isTokenByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || tokenPunctuation.contains(b)
+        }
+        if name.isEmpty { return "a header needs a name" }
+        if !name.utf8.allSatisfy(isTokenByte) {
+            return "is not a header name: allowed are letters, digits and !#$%&'*+-.^_`|~"
+        }
+        if value.isEmpty { return "a header value must not be empty (libmicrohttpd would leave the header out)" }
+        if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return "a header value must not hold control characters (a line break, NUL, …); a tab is allowed"
+        }
+        return nil
+    }
+
     mutating func integer(_ json: JSON?, _ path: JSONPath, min: Int) -> Int? {
         guard let json else { return nil }
         guard let value = json.intValue else {
@@ -685,7 +704,17 @@ private struct Reader {
                 // names would be quadratic in a large object).
                 if case .object(let h) = headers {
                     for (name, value) in h {
-                        if let s = string(value, p.key("headers").key(name)) { action.headers[name] = s } else { ok = false }
+                        let hp = p.key("headers").key(name)
+                        guard let s = string(value, hp) else {
+                            ok = false
+                            continue
+                        }
+                        if let problem = Self.headerProblem(name: name, value: s) {
+                            fail(hp, problem)
+                            ok = false
+                        } else {
+                            action.headers[name] = s
+                        }
                     }
                 } else {
                     fail(p.key("headers"), "expected headers (a JSON object), found \(headers.kindName)")

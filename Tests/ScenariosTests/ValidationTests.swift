@@ -100,6 +100,11 @@ import Testing
             text: #"{"apis": {"jobs": {"runs": [{"timeline": [{"state": "DONE", "fields": {"eror": "x"}}]}]}}}"#,
             path: "apis.jobs.runs[0].timeline[0].fields.eror", says: "jobs shows no field \"eror\"; allowed: pct, error"),
         Broken(text: #"{"apis": {"jobs": {"runs": [{"fields": {"pcts": 1}}]}}}"#, path: "apis.jobs.runs[0].fields.pcts", says: "allowed: pct, error"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 500, "headers": {"Date": ""}}}]}}}"#, path: "apis.jobs.faults[0].respond.headers.Date", says: "a header value must not be empty"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 500, "headers": {"X-A": "a\r\nSet-Cookie: b"}}}]}}}"#, path: #"apis.jobs.faults[0].respond.headers["X-A"]"#, says: "must not hold control characters"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 500, "headers": {"X-A": "a\u0000b"}}}]}}}"#, path: #"apis.jobs.faults[0].respond.headers["X-A"]"#, says: "must not hold control characters"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 500, "headers": {"X A:": "v"}}}]}}}"#, path: #"apis.jobs.faults[0].respond.headers["X A:"]"#, says: "is not a header name: allowed are letters, digits and"),
+        Broken(text: #"{"apis": {"jobs": {"faults": [{"nth": 1, "respond": {"status": 500, "headers": {"": "v"}}}]}}}"#, path: #"apis.jobs.faults[0].respond.headers[""]"#, says: "a header needs a name"),
         Broken(text: #"{"apis": {"jobs": {"auth": {"credentials": [7]}}}}"#, path: "apis.jobs.auth.credentials[0]", says: "expected a credential: a string, or an object with \"key\"; found a number"),
     ]
 
