@@ -436,6 +436,10 @@ public final class MockRunsApp: HTTPResponder {
                 summary += value.utf8
                 summary.append(UInt8(ascii: "\n"))
             }
+        } else if request.body.allSatisfy({ $0 < 0x80 }) {
+            // ASCII is its own UTF-8 text: the bytes as they came, not decoded into a String and read back
+            // (~400 instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
+            summary += request.body
         } else {
             summary += request.bodyText.utf8
         }
