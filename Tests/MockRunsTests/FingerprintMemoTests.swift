@@ -39,6 +39,29 @@ import Testing
         #expect(memo.table[Fingerprint.ByteKey([9, 9, 9])] == nil)
     }
 
+    /// The recent keys answer before the table: bounded, and only for a key of exactly their bytes (a prefix, a
+    /// longer key or one byte changed is another key), with the table's answer, also after the table was emptied.
+    @Test func theRecentKeysAreBoundedAndAnswerOnlyForTheirOwnBytes() {
+        func key(_ text: String) -> Fingerprint.ByteKey { Fingerprint.ByteKey(Array(text.utf8)) }
+        var memo = Fingerprint.Memo()
+        for index in 0..<20 { memo.keep(Array("key \(index)".utf8), "value \(index)") }
+        for _ in 0..<3 {
+            for index in 0..<20 { #expect(memo.lookUp(key("key \(index)")) == "value \(index)") }
+        }
+        #expect(memo.recent.count == Fingerprint.Memo.recentCapacity)
+        #expect(Set(memo.recent.map(\.fingerprint)) == Set((12..<20).map { "value \($0)" }), "the last 8 found")
+        for text in ["key 1", "key 19 ", "key 1\0", "key 18".uppercased(), "", "key 2"] where text != "key 19" {
+            let expected = text.hasPrefix("key ") ? "value \(text.dropFirst(4))" : nil
+            #expect(memo.lookUp(key(text)) == (memo.table[key(text)] == nil ? nil : expected), "\(text.debugDescription)")
+        }
+        memo.table.removeAll()
+        for index in 0..<20 {
+            let found = memo.lookUp(key("key \(index)"))
+            #expect(found == nil || found == "value \(index)", "a recent key keeps its own answer only")
+        }
+        #expect(memo.recent.contains { $0.key == key("key 2") } && memo.lookUp(key("key 2")) == "value 2")
+    }
+
     /// The memo answers from its table on the second look: the answer must be the one worked out afresh.
     @Test func aRememberedFingerprintIsTheOneWorkedOutAfresh() {
         for text in ["tok", "", "a\0b", "caf\u{E9}", String(repeating: "x", count: 300)] {

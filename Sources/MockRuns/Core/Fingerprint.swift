@@ -23,9 +23,10 @@ public enum Fingerprint {
 
     /// The fingerprint of a text already in UTF-8 (a submission's summary, built as bytes): no String made.
     static func of(utf8 key: [UInt8]) -> String {
-        if let known = memo.withLock({ $0.table[ByteKey(key)] }) { return known }
-        let fingerprint = text(of: key)
-        memo.withLock { $0.keep(key, fingerprint) }
+        let key = ByteKey(key)
+        if let known = memo.withLock({ $0.lookUp(key) }) { return known }
+        let fingerprint = text(of: key.bytes)
+        memo.withLock { $0.keep(key.bytes, fingerprint) }
         return fingerprint
     }
 
@@ -53,6 +54,32 @@ public enum Fingerprint {
             guard key.count <= memoKeyLimit else { return }
             if table.count >= memoCapacity { table.removeAll(keepingCapacity: true) }
             table[ByteKey(key)] = fingerprint
+        }
+
+        /// The last few keys found, compared as bytes before the table is asked: a submission looks up the same
+        /// handful (each form value, then the summary) every time, and hashing each for the table cost ~1,100
+        /// instructions of a workspace submission. Bounded: `recentCapacity` entries, the oldest replaced.
+        private(set) var recent: [Recent] = []
+        private var nextRecent = 0
+        static let recentCapacity = 8
+
+        struct Recent {
+            let key: ByteKey
+            let fingerprint: String
+        }
+
+        /// `key`'s fingerprint from the recent keys or the table; a table hit joins the recent keys.
+        mutating func lookUp(_ key: ByteKey) -> String? {
+            for index in recent.indices where recent[index].key == key { return recent[index].fingerprint }
+            guard let fingerprint = table[key] else { return nil }
+            let entry = Recent(key: key, fingerprint: fingerprint)
+            if recent.count < Self.recentCapacity {
+                recent.append(entry)
+            } else {
+                recent[nextRecent] = entry
+                nextRecent = (nextRecent + 1) % Self.recentCapacity
+            }
+            return fingerprint
         }
 
         mutating func remember(_ secret: String, _ fingerprint: String?) -> String? {
