@@ -100,10 +100,13 @@ public enum Fingerprint {
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         }
 
-        static func == (a: ByteKey, b: ByteKey) -> Bool {
-            guard a.bytes.count == b.bytes.count else { return false }
-            return a.bytes.withUnsafeBytes { x in
-                b.bytes.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        static func == (a: ByteKey, b: ByteKey) -> Bool { equal(a.bytes, b.bytes) }
+
+        /// Whether `a` and `b` are the same bytes, by `memcmp` (an array's `==` compares element by element).
+        static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            guard a.count == b.count else { return false }
+            return a.withUnsafeBytes { x in
+                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
             }
         }
     }
