@@ -1,12 +1,18 @@
 import MockRunsSync
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A stable, non-reversible stand-in for a secret, so the journal can show "same token" or "another token"
 /// without keeping the token: `sha256:` and the first 8 hex digits of its SHA-256.
 public enum Fingerprint {
     public static func of(_ secret: String) -> String {
         if let known = memo.withLock({ $0.last(secret) }) { return known }
         let key = Array(secret.utf8)  // bytes, not String equality: canonically equal secrets differ here
-        if let known = memo.withLock({ $0.remember(secret, $0.table[key]) }) { return known }
+        if let known = memo.withLock({ $0.remember(secret, $0.table[ByteKey(key)]) }) { return known }
         let fingerprint = text(of: key)
         memo.withLock { memo in
             memo.keep(key, fingerprint)
@@ -17,9 +23,10 @@ public enum Fingerprint {
 
     /// The fingerprint of a text already in UTF-8 (a submission's summary, built as bytes): no String made.
     static func of(utf8 key: [UInt8]) -> String {
-        if let known = memo.withLock({ $0.table[key] }) { return known }
-        let fingerprint = text(of: key)
-        memo.withLock { $0.keep(key, fingerprint) }
+        let key = ByteKey(key)
+        if let known = memo.withLock({ $0.lookUp(key) }) { return known }
+        let fingerprint = text(of: key.bytes)
+        memo.withLock { $0.keep(key.bytes, fingerprint) }
         return fingerprint
     }
 
@@ -33,7 +40,7 @@ public enum Fingerprint {
     /// Bounded, so a client sending a new secret per request cannot grow it. The last secret is compared first,
     /// as bytes: no array made and nothing hashed for the poll that repeats it.
     struct Memo {
-        var table: [[UInt8]: String] = [:]
+        var table: [ByteKey: String] = [:]
         var latest: (secret: String, fingerprint: String)?
 
         func last(_ secret: String) -> String? {
@@ -46,12 +53,61 @@ public enum Fingerprint {
         mutating func keep(_ key: [UInt8], _ fingerprint: String) {
             guard key.count <= memoKeyLimit else { return }
             if table.count >= memoCapacity { table.removeAll(keepingCapacity: true) }
-            table[key] = fingerprint
+            table[ByteKey(key)] = fingerprint
+        }
+
+        /// The last few keys found, compared as bytes before the table is asked: a submission looks up the same
+        /// handful (each form value, then the summary) every time, and hashing each for the table cost ~1,100
+        /// instructions of a workspace submission. Bounded: `recentCapacity` entries, the oldest replaced.
+        private(set) var recent: [Recent] = []
+        private var nextRecent = 0
+        static let recentCapacity = 8
+
+        struct Recent {
+            let key: ByteKey
+            let fingerprint: String
+        }
+
+        /// `key`'s fingerprint from the recent keys or the table; a table hit joins the recent keys.
+        mutating func lookUp(_ key: ByteKey) -> String? {
+            for index in recent.indices where recent[index].key == key { return recent[index].fingerprint }
+            guard let fingerprint = table[key] else { return nil }
+            let entry = Recent(key: key, fingerprint: fingerprint)
+            if recent.count < Self.recentCapacity {
+                recent.append(entry)
+            } else {
+                recent[nextRecent] = entry
+                nextRecent = (nextRecent + 1) % Self.recentCapacity
+            }
+            return fingerprint
         }
 
         mutating func remember(_ secret: String, _ fingerprint: String?) -> String? {
             if let fingerprint { latest = (secret, fingerprint) }
             return fingerprint
+        }
+    }
+
+    /// A memo key: its bytes hashed in one call and compared in one `memcmp`. A `[UInt8]` key fed the hasher
+    /// one byte at a time and compared element by element: the five look-ups of a WES multipart submission
+    /// cost ~11,800 instructions (bench/speed/instructions.sh submit-wes).
+    struct ByteKey: Hashable {
+        let bytes: [UInt8]
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+
+        static func == (a: ByteKey, b: ByteKey) -> Bool { equal(a.bytes, b.bytes) }
+
+        /// Whether `a` and `b` are the same bytes, by `memcmp` (an array's `==` compares element by element).
+        static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            guard a.count == b.count else { return false }
+            return a.withUnsafeBytes { x in
+                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            }
         }
     }
 

@@ -119,6 +119,10 @@ public struct Journal: Sendable {
         // Moved into the ring, not copied: an entry is dozens of strings (a copy and its release were ~8 % of a
         // status poll).
         if ring.count < capacity {
+            // Room for every entry the ring will keep, taken once (pages are touched only as entries fill them):
+            // grown by doubling, the ring moved all its entries at each step, and ended with room for 16,384.
+            // (At most that much: a journal made with a vast capacity grows as before past it.)
+            if ring.isEmpty { ring.reserveCapacity(min(capacity, 16_384)) }
             ring.append(consume entry)
         } else {
             ring[oldest] = consume entry
