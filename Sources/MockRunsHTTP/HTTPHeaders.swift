@@ -1,11 +1,3 @@
-import MockRunsSync
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Header fields in the order they were written, looked up without regard to case, as HTTP says.
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
     public private(set) var fields: [(name: String, value: String)]
@@ -78,45 +70,15 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         guard var value = self["Content-Type"] else { return nil }
         // On the string's own contiguous bytes (walking the UTF8View cost thousands more), written once.
         return value.withUTF8 { bytes in
-            if let known = Self.lastMediaType.withLock({ $0?.answer(for: bytes) }) { return known }
-            let mediaType = Self.mediaType(of: bytes)
-            if bytes.count <= MediaTypeMemo.valueLimit {
-                Self.lastMediaType.withLock { $0 = MediaTypeMemo(value: Array(bytes), mediaType: mediaType) }
+            func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for index in start..<end { out[index - start] = bytes[index].asciiLowercased }
+                return end - start
             }
-            return mediaType
-        }
-    }
-
-    /// The last Content-Type value read and its media type. A submission's is read three times (the fake's
-    /// checks, the contract check, the journal), and cutting a multipart type's boundary off and making the
-    /// media type's String anew cost ~750 instructions each (WES multipart submit 158,255 -> 156,222 instructions,
-    /// bench/speed/instructions.sh submit-wes). It answers only for the same bytes; values up to `valueLimit`.
-    struct MediaTypeMemo {
-        let value: [UInt8]
-        let mediaType: String
-        static let valueLimit = 1024
-
-        func answer(for bytes: UnsafeBufferPointer<UInt8>) -> String? {
-            guard bytes.count == value.count else { return nil }
-            let same = value.withUnsafeBufferPointer { kept in
-                kept.count == 0 || memcmp(kept.baseAddress!, bytes.baseAddress!, kept.count) == 0
-            }
-            return same ? mediaType : nil
-        }
-    }
-
-    static let lastMediaType = Locked<MediaTypeMemo?>(nil)
-
-    /// The media type of a Content-Type value: up to its first `;`, blanks trimmed, ASCII letters made small.
-    static func mediaType(of bytes: UnsafeBufferPointer<UInt8>) -> String {
-        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        var start = 0
-        var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-        while start < end, isBlank(bytes[start]) { start += 1 }
-        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-        return String(unsafeUninitializedCapacity: end - start) { out in
-            for index in start..<end { out[index - start] = bytes[index].asciiLowercased }
-            return end - start
         }
     }
 
