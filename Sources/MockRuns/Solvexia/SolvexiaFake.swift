@@ -11,6 +11,9 @@ import Scenarios
 public struct SolvexiaFake: APIFake {
     public init() {}
 
+    /// The runstatus answers of the last few run phases (a client polls one run over and over).
+    let statusMemo = SolvexiaStatusMemo()
+
     static let api = "solvexia"
     static let runStates = ["NotStarted", "Scheduled", "Running", "Finished", "Cancelled", "TimedOut"]
     static let stepStates = ["NotStarted", "Running", "Success", "Warning", "Failed", "Scheduled", "Cancelled", "Skipped"]
@@ -110,8 +113,13 @@ public struct SolvexiaFake: APIFake {
         }
         try SolvexiaAuth.authorize(request, permission: permission, context: context)
         let (settings, now) = (context.settings, context.now)
-        let render = SolvexiaRender(settings: settings, now: now)
         let id = endpoint.parameters["id"] ?? ""
+        if endpoint.name == "runstatus" {
+            // The poll: its body kept for the run's phase, its settings read only when the phase's is first rendered.
+            let view = try read(id, context)
+            return ok(statusMemo.answer(view, at: now) { SolvexiaRender(settings: settings, now: now).runStatusBody(view) })
+        }
+        let render = SolvexiaRender(settings: settings, now: now)
         switch endpoint.name {
         case "processrun":
             let view = try peek(id, context)
@@ -122,9 +130,6 @@ public struct SolvexiaFake: APIFake {
             return ok(try cancel(id, render: render, context: context))
         case "requests":
             return ok(try deprecatedRequest(request, render: render, context: context))
-        case "runstatus":
-            let view = try read(id, context)
-            return ok(render.runStatusAnswer(view))
         case "steps":
             let view = try peek(id, context)
             return ok(.array(render.steps(view).filter(\.isDataStep).map(\.listItem)))
