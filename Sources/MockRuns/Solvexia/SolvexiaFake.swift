@@ -92,8 +92,9 @@ public struct SolvexiaFake: APIFake {
         ], claiming: ["/api/v1/processruns", "/api/v1/processes", "/api/v1/requests"])
     }()
 
-    public func refine(_ endpoint: Endpoint, for request: HTTPRequest) -> Endpoint {
-        var endpoint = endpoint
+    /// `consuming`, the endpoint handed back as it came for all but one route: taken by copy, as `APIFake`'s
+    /// default does not, it cost ~350 instructions a request.
+    public func refine(_ endpoint: consuming Endpoint, for request: HTTPRequest) -> Endpoint {
         // The deprecated request names its run in the body; let faults target it.
         if endpoint.name == "requests", case .success(let body) = request.jsonBody() {
             endpoint.runID = body["processRunId"]?.stringValue
