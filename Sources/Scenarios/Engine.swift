@@ -510,7 +510,9 @@ public struct Engine: Sendable {
         slot(api).flatMap { apis[$0].store.values[key] }
     }
 
-    /// `stored(api:, prefix + name)` for a key a request names (`token:` and the client's token), remembered for
+    /// The value kept under the key `prefix + name` written as exactly these bytes, for a key a request names
+    /// (`token:` and the client's token): `stored(api:_:)` finds a canonically equal key too (a String compares
+    /// so: U+212A KELVIN SIGN matches `K`), and a credential of other bytes is another credential. Remembered for
     /// the next look-up of the same bytes: a client sends one credential over and over, and comparing it costs
     /// less than joining the key and hashing it (~1,400 instructions of a Solvexia status poll). One entry per
     /// API, dropped by every change to the store; a look-up of other bytes replaces it.
@@ -581,11 +583,13 @@ struct KeptValues {
         value = .int(count)
     }
 
-    /// `values[prefix + name]`, the answer remembered while the same bytes are asked for: byte-equal texts make
-    /// an equal key, so it is the answer the table gives.
+    /// `values[prefix + name]` if the key kept is those very bytes, the answer remembered while the same bytes
+    /// are asked for.
     mutating func value(_ prefix: String, _ name: String) -> JSON? {
         if let last, last.name.hasSameUTF8(as: name), last.prefix.hasSameUTF8(as: prefix) { return last.value }
-        let value = values[prefix + name]
+        let key = prefix + name
+        var value: JSON?
+        if let index = values.index(forKey: key), values[index].key.hasSameUTF8(as: key) { value = values[index].value }
         last = (prefix, name, value)
         return value
     }
