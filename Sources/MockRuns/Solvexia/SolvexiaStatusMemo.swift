@@ -4,13 +4,14 @@ import Scenarios
 /// The runstatus answers of the last few run phases, each kept as rendered once in its phase with the one value
 /// in it that follows the clock (a running run's duration) marked, and written anew for each poll. A poll of a
 /// running run changes its body every second of scenario time, so a memo of whole bodies (`RenderMemo`) would
-/// miss; rendering it afresh, with the spelling settings read, cost ~4,700 instructions a poll.
+/// miss; rendering it afresh, with the spelling settings read, cost ~4,200 instructions a poll more than this
+/// (92,265 -> 88,046, bench/speed/instructions.sh solvexia).
 ///
 /// Found by the run's phase-long part alone (`RunView.phaseStamp`; a `RenderMemo.Key` of it, with its empty texts
 /// compared, cost ~300 instructions more a poll). Everything else the body reads is fixed for
 /// that part's life: the spelling settings are the scenario's (replaced only by a reload, which makes new parts),
 /// and the clock enters only through the marked duration. Bounded like `RenderMemo`: `capacity` entries, replaced
-/// oldest first, none over `largestBody` bytes.
+/// oldest first, none over `largestBody` bytes (an entry keeps its run's phase part alive until it is replaced).
 final class SolvexiaStatusMemo: Sendable {
     /// A ProcessRunStatus answer as rendered, and where its clock-following duration is.
     struct Body: Sendable {
