@@ -144,9 +144,13 @@ struct SolvexiaRender {
 
     /// Writes the ProcessRunStatus object straight as bytes (every runstatus poll answers one: as a value tree,
     /// then walked, with a String for each date, it cost ~2,400 instructions more: bench/speed/instructions.sh solvexia).
-    func writeRunStatus(_ view: RunView, answer: Answer, to out: inout JSONWriter) {
+    /// - Returns: where in `out` the duration went and when the run started, when the duration follows the clock
+    ///   (a run started and not finished), for `SolvexiaStatusMemo`; nil when nothing written does.
+    @discardableResult
+    func writeRunStatus(_ view: RunView, answer: Answer, to out: inout JSONWriter) -> (range: Range<Int>, since: Timestamp)? {
         let start = started(view)
         let end = finished(view)
+        var running: (range: Range<Int>, since: Timestamp)?
         out.openObject()
         out.key("id")
         out.string(view.id)
@@ -158,22 +162,41 @@ struct SolvexiaRender {
             out.key("dateStarted")
             writeDate(start, .runStatus, emptyWhenDocumented: true, to: &out)
             out.key(named: durationKey(answer))
-            out.value(start == nil ? .null : Self.seconds(from: start, to: end ?? now))
+            running = writeDuration(from: start, to: end, to: &out)
         } else {
             out.key("dateStarted")
             writeDate(start, .runStatus, to: &out)
             out.key("dateFinished")
             writeDate(end, .runStatus, to: &out)
             out.key(named: durationKey(answer))
-            if let end {
-                out.value(Self.seconds(from: start, to: end))
-            } else {
-                out.value(start == nil ? .null : Self.seconds(from: start, to: now))
-            }
+            running = writeDuration(from: start, to: end, to: &out)
         }
         out.key("status")
         out.string(view.state)
         out.closeObject()
+        return running
+    }
+
+    /// The whole seconds from `start` to `end`, or to now while the run goes on (null before it started); where
+    /// they went when they follow the clock.
+    private func writeDuration(from start: Timestamp?, to end: Timestamp?, to out: inout JSONWriter)
+        -> (range: Range<Int>, since: Timestamp)?
+    {
+        let from = out.bytes.count
+        out.value(Self.seconds(from: start, to: end ?? now))
+        guard let start, end == nil else { return nil }
+        return (from..<out.bytes.count, start)
+    }
+
+    /// GET .../runstatus as `SolvexiaStatusMemo` keeps it: the object with its running duration marked; the array
+    /// shape (its steps' durations follow the clock too) as bytes to answer once.
+    func runStatusBody(_ view: RunView) -> SolvexiaStatusMemo.Body {
+        guard spelling.runStatusShape != "array" else {
+            return SolvexiaStatusMemo.Body(bytes: runStatusAnswer(view), running: nil, keepable: false)
+        }
+        var out = JSONWriter()
+        let running = writeRunStatus(view, answer: .runstatus, to: &out)
+        return SolvexiaStatusMemo.Body(bytes: out.bytes, running: running)
     }
 
     /// GET .../runstatus: the ProcessRunStatus object, or by setting an array of it and the step statuses.
