@@ -55,6 +55,34 @@ import Testing
         }
     }
 
+    /// The last Authorization value redacted is remembered (issue 10): values one after another, each differing
+    /// from the one before in a byte, a space, a composed letter or the fingerprint handed in, are each the plain
+    /// formula (or take the handed-in fingerprint), and a value too large is not kept.
+    @Test func theRememberedAuthorizationIsThePlainFormulaForEveryNextValue() {
+        let values = [
+            "Bearer tok123", "Bearer tok123", "Bearer tok124", "Bearer tok123", "bearer tok123", "Bearer  tok123",
+            "Bearer tok123 ", "Bearer", "Bearer ", "Bearer caf\u{E9}", "Bearer cafe\u{301}", "Bearer caf\u{E9}",
+            "Bearer\u{0}tok123", "Basic dXNlcjpwdw==", "Bearer tok123",
+        ]
+        for _ in 0..<2 {
+            for value in values {
+                let fields: Fields = [("Host", "h"), ("Authorization", value)]
+                #expect(flat(Redaction.headers(fields)) == plain(fields), "\(value.debugDescription)")
+                #expect(flat(Redaction.headers(fields, known: ("tok123", Fingerprint.of("tok123")))) == plain(fields))
+            }
+        }
+        // A fingerprint handed in is taken even right after the same value was redacted without it.
+        let fields: Fields = [("Authorization", "Bearer tok123")]
+        _ = Redaction.headers(fields)
+        #expect(flat(Redaction.headers(fields, known: ("tok123", "sha256:marked!!"))) == ["Authorization=Bearer sha256:marked!!"])
+        #expect(flat(Redaction.headers(fields)) == plain(fields))
+        let last = Redaction.LastAuthorization(value: "Bearer t", known: nil, redacted: "marked")
+        #expect(last?.redacted(for: "Bearer t", known: nil) == "marked")
+        #expect(last?.redacted(for: "Bearer t", known: "sha256:1") == nil)
+        #expect(last?.redacted(for: "Bearer u", known: nil) == nil)
+        #expect(Redaction.LastAuthorization(value: "Bearer " + String(repeating: "t", count: 4096), known: nil, redacted: "") == nil)
+    }
+
     /// Credentials compare as bytes (the journal's known fingerprint is reused only for the same bytes).
     @Test func credentialsEqualIsByteEquality() {
         let texts = ["", "a", "tok", "tok2", "caf\u{E9}", "cafe\u{301}", "a\u{0}b", "a\u{0}c", String(repeating: "x", count: 300), "long token value 1234"]
