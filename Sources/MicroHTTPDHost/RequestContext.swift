@@ -217,7 +217,7 @@ final class RequestContext {
         }
         return HTTPRequest(
             method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,
-            form: form, formError: formError)
+            form: form, formError: formError, mediaType: .some(mediaType))
     }
 
     private func deliver(_ reply: Reply) -> MHD_Result {

@@ -26,6 +26,10 @@ import Testing
             #expect(request.mediaType == request.headers.mediaType)
         }
         #expect(HTTPRequest(method: "GET", path: "/").mediaType == nil)
+        // What the host hands in (worked out from the same headers) is taken as it is; nil is "work it out".
+        let headers = HTTPHeaders([("Content-Type", "text/plain")])
+        #expect(HTTPRequest(method: "POST", path: "/", headers: headers, mediaType: .some(nil)).mediaType == nil)
+        #expect(HTTPRequest(method: "POST", path: "/", headers: headers, mediaType: nil).mediaType == "text/plain")
     }
 
     @Test func itFollowsEveryChangeOfTheHeaders() {
