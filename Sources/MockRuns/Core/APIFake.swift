@@ -246,19 +246,14 @@ final class RenderMemo: Sendable {
         var body: [UInt8]
     }
 
-    private struct Kept: Sendable {
-        var entries: [Entry] = []
-        /// The entry the next new body replaces, once `entries` is full.
-        var next = 0
-    }
-
     let capacity: Int
     let largestBody: Int
-    private let kept = Locked(Kept())
+    private let kept: Locked<RecentEntries<Entry>>
 
     init(capacity: Int = 8, largestBody: Int = 16 * 1024) {
         self.capacity = max(1, capacity)
         self.largestBody = largestBody
+        kept = Locked(RecentEntries(capacity: capacity))
     }
 
     /// The body kept for `key`, else `render()`'s (kept for next time). `render` runs outside the memo's lock.
@@ -266,15 +261,7 @@ final class RenderMemo: Sendable {
         if let found = kept.withLock({ kept in kept.entries.first { $0.key.matches(key) }?.body }) { return found }
         let body = render()
         guard body.count <= largestBody else { return body }
-        kept.withLock { kept in
-            let entry = Entry(key: key, body: body)
-            if kept.entries.count < capacity {
-                kept.entries.append(entry)
-            } else {
-                kept.entries[kept.next] = entry
-                kept.next = (kept.next + 1) % capacity
-            }
-        }
+        kept.withLock { $0.keep(Entry(key: key, body: body)) }
         return body
     }
 

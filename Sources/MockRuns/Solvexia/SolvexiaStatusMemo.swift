@@ -40,19 +40,14 @@ final class SolvexiaStatusMemo: Sendable {
         var body: Body
     }
 
-    private struct Kept: Sendable {
-        var entries: [Entry] = []
-        /// The entry the next new body replaces, once `entries` is full.
-        var next = 0
-    }
-
     let capacity: Int
     let largestBody: Int
-    private let kept = Locked(Kept())
+    private let kept: Locked<RecentEntries<Entry>>
 
     init(capacity: Int = 8, largestBody: Int = 16 * 1024) {
         self.capacity = max(1, capacity)
         self.largestBody = largestBody
+        kept = Locked(RecentEntries(capacity: capacity))
     }
 
     /// `view`'s runstatus answer at `now`: from the body kept for its phase, else `render()`'s (kept for next
@@ -68,15 +63,7 @@ final class SolvexiaStatusMemo: Sendable {
         let body = render()
         // Rendered at `now`: its bytes are the answer as they are.
         guard body.keepable, body.bytes.count <= largestBody else { return body.bytes }
-        kept.withLock { kept in
-            let entry = Entry(phase: phase, body: body)
-            if kept.entries.count < capacity {
-                kept.entries.append(entry)
-            } else {
-                kept.entries[kept.next] = entry
-                kept.next = (kept.next + 1) % capacity
-            }
-        }
+        kept.withLock { $0.keep(Entry(phase: phase, body: body)) }
         return body.bytes
     }
 
