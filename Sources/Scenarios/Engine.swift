@@ -254,13 +254,13 @@ public struct Engine: Sendable {
         let api = apis[slot].name
         let ids: [String]
         if let named = revocation.run {
-            ids = apis[slot].runs[named] == nil ? [] : [named]
+            ids = apis[slot].runs.contains(named) ? [named] : []
         } else {
             ids = apis[slot].orderedIDs
         }
         for id in ids {
             settle(api: api, id: id)
-            if let run = apis[slot].runs[id], run.history.contains(where: { $0.state == revocation.state }) {
+            if let at = apis[slot].runs.slot(of: id), apis[slot].runs[at].history.contains(where: { $0.state == revocation.state }) {
                 apis[slot].revokedCredentials.insert(credential)
                 return true
             }
@@ -316,7 +316,7 @@ public struct Engine: Sendable {
         // An id the engine made may repeat one it holds (Solvexia's six random digits do within a few thousand
         // runs): draw again, from the same seeded stream, so no created run silently replaces another.
         var draws = 1
-        while id == nil, state.runs.index(forKey: runID) != nil, draws < Self.idDraws {
+        while id == nil, state.runs.contains(runID), draws < Self.idDraws {
             runID = state.makeID(&state.idRandom, ordinal)
             draws += 1
         }
@@ -359,19 +359,19 @@ public struct Engine: Sendable {
     public mutating func read(api: String, id: String, if visible: (RunView) -> Bool) -> ReadResult {
         let now = self.now
         guard let place = place(api: api, id: id) else { return .notFound }
-        apis[place.slot].runs.values[place.index].settle(now: now)
-        guard visible(apis[place.slot].runs.values[place.index].view()) else { return .notFound }
+        apis[place.slot].runs[place.index].settle(now: now)
+        guard visible(apis[place.slot].runs[place.index].view()) else { return .notFound }
         return read(id, at: place, now: now)
     }
 
     private mutating func read(
-        _ id: String, at place: (slot: Int, index: Dictionary<String, RunState>.Index), now: Timestamp
+        _ id: String, at place: (slot: Int, index: Int), now: Timestamp
     ) -> ReadResult {
         observation.run = id
         observation.statusRead = true
         let slot = place.slot
         // A tuple, not a struct: its answer is moved out, where a struct's was copied and then destroyed with it.
-        let (result, read) = Engine.read(&apis[slot].runs.values[place.index], now: now)
+        let (result, read) = Engine.read(&apis[slot].runs[place.index], now: now)
         // The phase the answer shows may slow it down or send Retry-After.
         observation.retryAfter = read.retryAfter
         if let latency = read.latency {
@@ -414,8 +414,8 @@ public struct Engine: Sendable {
         // One look-up of the id, the run settled and viewed in place: settling through a generic closure and then
         // copying the run out of the table cost ~3,600 instructions a workspace status read.
         guard let place = place(api: api, id: id) else { return nil }
-        apis[place.slot].runs.values[place.index].settle(now: now)
-        return apis[place.slot].runs.values[place.index].view()
+        apis[place.slot].runs[place.index].settle(now: now)
+        return apis[place.slot].runs[place.index].view()
     }
 
     /// Every run of `api` in creation order (scripted ones first), without counting polls.
@@ -452,7 +452,7 @@ public struct Engine: Sendable {
         guard let descriptor = descriptors[api] else { return .notFound }
         let now = self.now
         guard let place = place(api: api, id: id) else { return .notFound }
-        return Engine.send(event, to: &apis[place.slot].runs.values[place.index], defaults: descriptor.events, now: now)
+        return Engine.send(event, to: &apis[place.slot].runs[place.index], defaults: descriptor.events, now: now)
     }
 
     private static func send(_ event: String, to run: inout RunState, defaults: [String: EventScript], now: Timestamp)
@@ -481,7 +481,7 @@ public struct Engine: Sendable {
         let now = self.now
         guard let place = place(api: api, id: id) else { return nil }
         return Engine.rewind(
-            &apis[place.slot].runs.values[place.index], toPhase: index, event: event, defaults: descriptor.events,
+            &apis[place.slot].runs[place.index], toPhase: index, event: event, defaults: descriptor.events,
             now: now)
     }
 
@@ -501,7 +501,7 @@ public struct Engine: Sendable {
     public func countRuns(api: String, where matches: (_ fields: JSON, _ request: JSON) -> Bool) -> Int {
         guard let slot = slot(api) else { return 0 }
         var count = 0
-        for run in apis[slot].runs.values where matches(run.script.fields, run.request) { count += 1 }
+        for run in apis[slot].runs.runs where matches(run.script.fields, run.request) { count += 1 }
         return count
     }
 
@@ -545,15 +545,15 @@ public struct Engine: Sendable {
     private mutating func settle(api: String, id: String) {
         let now = self.now
         guard let place = place(api: api, id: id) else { return }
-        apis[place.slot].runs.values[place.index].settle(now: now)
+        apis[place.slot].runs[place.index].settle(now: now)
     }
 
     /// Where run `id` of `api` is: its API's slot and its index in that API's run table. Every change to a run
-    /// goes through them (`apis[slot].runs.values[index]`, handed to a plain function): one look-up of the id
+    /// goes through them (`apis[slot].runs[index]`, handed to a plain function): one look-up of the id
     /// and no copy of the run. A generic closure over the run's optional copied its result (a RunView inside)
     /// through value witnesses: ~1,900 instructions a WES status poll.
-    private mutating func place(api: String, id: String) -> (slot: Int, index: Dictionary<String, RunState>.Index)? {
-        guard let slot = slot(api), let index = apis[slot].index(of: id) else { return nil }
+    private mutating func place(api: String, id: String) -> (slot: Int, index: Int)? {
+        guard let slot = slot(api), let index = apis[slot].runs.slot(of: id) else { return nil }
         return (slot, index)
     }
 }
@@ -827,26 +827,9 @@ private struct APIState {
     /// The descriptor's id maker (a creation needs nothing else of it).
     let makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     let script: APIScript
-    /// The API's runs by id. Which runs it holds changes only in `add` and `forgetOldestCreatedRun` (they drop
-    /// `lastFound`); a run itself is changed in place, through `runs.values[index]`.
-    var runs: [String: RunState] = [:]
-    /// The run `index(of:)` found last, and where it is: a client polls one run over and over, and comparing its
-    /// id's bytes costs less than hashing them (SipHash: ~800 instructions of a WES status poll's 36-byte id).
-    /// One entry, so nothing a client sends grows it.
-    private var lastFound: (id: String, index: Dictionary<String, RunState>.Index)?
-
-    /// Where run `id` is in `runs`: `runs.index(forKey: id)`, remembered for the next look-up of the same id.
-    /// Byte-equal ids are equal Strings, so the remembered answer is the one the table would give.
-    mutating func index(of id: String) -> Dictionary<String, RunState>.Index? {
-        if let last = lastFound, JSON.sameKey(last.id, id) { return last.index }
-        guard let index = runs.index(forKey: id) else { return nil }
-        lastFound = (id, index)
-        return index
-    }
-    /// Run ids in creation order; a re-created id leaves a hole (nil) here rather than an O(n) removal.
-    private var order: [String?] = []
-    private var position: [String: Int] = [:]
-    private var holes = 0
+    /// The API's runs by id and in creation order, at most `maximumRuns` of them. A run is changed in place,
+    /// through `runs[slot]`.
+    var runs: RunTable<RunState>
     var claimed: Set<Int> = []
     var created = 0
     /// Requests per endpoint name; `*` (all of them) is `allRequests`. A short list searched by name, not a
@@ -933,7 +916,7 @@ private struct APIState {
         name: String, script: APIScript, terminalStates: Set<String>, seed: UInt64, maximumRuns: Int,
         makeID: @escaping @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     ) {
-        self.maximumRuns = maximumRuns
+        runs = RunTable(limit: maximumRuns)
         self.makeID = makeID
         self.name = name
         self.terminalStates = terminalStates
@@ -962,64 +945,17 @@ private struct APIState {
     }
 
     /// Run ids in creation order (a re-created run counts from its latest creation).
-    var orderedIDs: [String] { order.compactMap { $0 } }
+    var orderedIDs: [String] { runs.ids }
 
     /// The most runs this API keeps. Each run holds its creation request (up to the body limit), so a client that
     /// creates runs without end must not grow the server without end: past this, the oldest run a client created
     /// is forgotten (scripted runs stay) and answers "not found" like any unknown id.
-    let maximumRuns: Int
-    /// Every index of `order` below this holds nil or a scripted run: where the search for the oldest created
-    /// run starts.
-    private var evictionCursor = 0
+    var maximumRuns: Int { runs.limit }
 
     mutating func add(_ run: consuming RunState) {
-        // A Dictionary index is valid only until the table gains or loses a key (or is resized).
-        lastFound = nil
         let id = run.id
-        // One look-up of the id sets its position and finds an earlier one (two hashed it twice).
-        if let old = position.updateValue(order.count, forKey: id) {
-            order[old] = nil
-            holes += 1
-        }
-        if runs.count == Self.reserveAt {
-            // Room for every run the API may keep, set aside once: growing a table of tens of thousands of runs
-            // re-hashes it all at once, a pause of tens of milliseconds in the middle of a client's submissions.
-            // The pages are only touched as runs fill them.
-            runs.reserveCapacity(maximumRuns + 1)
-            position.reserveCapacity(maximumRuns + 1)
-            order.reserveCapacity(maximumRuns + 1)
-        }
-        runs[id] = run
-        order.append(id)
-        if runs.count > maximumRuns { forgetOldestCreatedRun() }
-        if holes > 64, holes > order.count / 2 { compact() }
-    }
-
-    /// How many runs an API holds before its tables are sized for `maximumRuns` (most scenarios never get there).
-    static let reserveAt = 4096
-
-    private mutating func forgetOldestCreatedRun() {
-        while evictionCursor < order.count {
-            defer { evictionCursor += 1 }
-            guard let id = order[evictionCursor], let run = runs[id], run.script.id == nil else { continue }
-            lastFound = nil
-            runs[id] = nil
-            position[id] = nil
-            order[evictionCursor] = nil
-            holes += 1
-            return
-        }
-    }
-
-    /// Drops the holes re-created runs left, once they are most of `order`: amortised O(1) per creation.
-    private mutating func compact() {
-        order = order.filter { $0 != nil }
-        evictionCursor = 0
-        holes = 0
-        position.removeAll(keepingCapacity: true)
-        for (i, id) in order.enumerated() {
-            if let id { position[id] = i }
-        }
+        let evictable = run.script.id == nil
+        runs.insert(run, id: id, evictable: evictable)
     }
 }
 

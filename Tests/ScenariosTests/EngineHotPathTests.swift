@@ -100,7 +100,7 @@ import Testing
         var e = try engine("{}")
         let first = e.createRun(api: "jobs", request: [:]).id
         #expect(e.states(first, reads: 1) == ["QUEUED"])
-        // Past 4,096 runs the table is sized for all it may keep: every index it gave before is stale.
+        // Past `RunTable.reserveAt` runs the table is sized for all it may keep: the run must still be found.
         for _ in 0..<4_200 {
             _ = e.createRun(api: "jobs", request: [:])
             if e.runCount % 700 == 0 { #expect(e.states(first, reads: 1) != ["404"]) }

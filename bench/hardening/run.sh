@@ -7,6 +7,10 @@
 #               100,000 distinct unknown run ids were asked about.
 #   3. oauth:   server RSS before and after 300 POST /oauth/token with a 1 MB scope (each now refused), and after a reset.
 #   4. slow:    4,200 connections sending one header byte a second, while a normal client checks health.
+#   5. pauses:  205,000 workspace JSON submits one after another on one keep-alive connection (past the 100,000-run
+#               bound and the 200,000th, where the old run table compacted), then as many health checks: the
+#               slowest answers of each and which request they were (health shows the machine's own hiccups).
+#               Any request held for tens of milliseconds shows here. SUBMITS sets the count.
 #
 # Environment: MOCKRUNS_BIN (a prebuilt binary; default: build release like scripts/serve), DURATION (5 s per wrk run).
 set -euo pipefail
@@ -109,3 +113,31 @@ for _ in $(seq 1 55); do
 done
 wait "$slow" || true
 echo "4. 4,200 slow-header clients: normal health checks: $((55 - failed))/55 answered 200, slowest $worst s"
+
+# 5. pauses: one client, one request at a time, so a slow answer is the server's (or the machine's) pause alone.
+curl -s -o /dev/null -X POST "$base/__mockruns/reset"
+python3 - "$port" "${SUBMITS:-205000}" <<'PY'
+import http.client, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+workspace = "3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10"
+body = b'{"inputDocumentId":"c7e1b5a0-2d94-4f6b-b3c8-9e0a1f2d4c33","options":{"operation":"process"}}'
+headers = {"X-API-Key": "bench-key", "Content-Type": "application/json"}
+for label, method, path, payload in [
+    ("workspace submits", "POST", "/api/v1/workspaces/%s/runs" % workspace, body),
+    ("health checks", "GET", "/__mockruns/health", None),
+]:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        conn.request(method, path, payload, headers if payload else {})
+        answer = conn.getresponse()
+        answer.read()
+        if answer.status >= 300:
+            sys.exit("%s: request %d answered %d" % (label, i, answer.status))
+        times.append((time.perf_counter() - start, i))
+    times.sort()
+    slowest = ", ".join("%.1f ms (#%d)" % (t * 1000, i) for t, i in reversed(times[-5:]))
+    print("5. %d %s: median %.3f ms, p99.9 %.2f ms, slowest %s" % (
+        n, label, times[n // 2][0] * 1000, times[int(n * 0.999)][0] * 1000, slowest))
+PY
