@@ -59,7 +59,15 @@ extension FormField {
     public static func multipart(
         _ body: [UInt8], contentType: String?, maxFields: Int = .max
     ) -> Result<[FormField], MultipartError> {
-        guard let boundary = contentType.flatMap(multipartBoundary) else { return .failure(MultipartError(kind: .noBoundary)) }
+        multipart(body, boundary: contentType.flatMap(multipartBoundary), maxFields: maxFields)
+    }
+
+    /// `multipart(_:contentType:maxFields:)` with the boundary already taken from the Content-Type
+    /// (`multipartBoundary(ofContentType:)`; nil when it had none).
+    public static func multipart(
+        _ body: [UInt8], boundary: [UInt8]?, maxFields: Int = .max
+    ) -> Result<[FormField], MultipartError> {
+        guard let boundary else { return .failure(MultipartError(kind: .noBoundary)) }
         return body.withUnsafeBufferPointer { bytes in
             var reader = MultipartReader(bytes: bytes, maxFields: maxFields)
             do throws(MultipartError) {
