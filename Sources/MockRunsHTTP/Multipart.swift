@@ -42,13 +42,13 @@ extension FormField {
     public static let maximumBoundaryBytes = 2_047
 
     /// The fields of a `multipart/form-data` body, in order, one per part (a repeated name stays repeated); nested
-    /// `multipart/mixed` parts give one field each under their outer part's name. Read in one pass over the
-    /// bytes, the way libmicrohttpd 0.9.75's post processor read them (the host used it before; ~22,000
-    /// instructions of a WES submit): a delimiter is CRLF `--boundary` (anything else that looks like one is
+    /// `multipart/mixed` parts give one field each under their outer part's name. Read in one pass over the bytes,
+    /// the way libmicrohttpd 0.9.75's post processor read them (the host used it before: a WES submit cost ~19,000
+    /// instructions there, ~6,500 here): a delimiter is CRLF `--boundary` (anything else that looks like one is
     /// value), a line end after it may be CRLF, LF or CR, part header names match without regard to case
     /// (`Content-Disposition: ` with its one space; `name="..."` and `filename="..."` quoted; the first
-    /// `Content-Type: ` on a line), anything before the first `--boundary` is skipped, and a body without one is an
-    /// empty form. Where the post processor was plainly wrong this differs: the boundary is the Content-Type's
+    /// `Content-Type: ` on a line), anything before the first `--boundary` is skipped, and a body without one is
+    /// an empty form. Where the post processor was plainly wrong this differs: the boundary is the Content-Type's
     /// `boundary` parameter (any case, quoted or not, other parameters after it); anything after the closing
     /// `--boundary--` is ignored (RFC 2046: the epilogue) and blanks after a boundary are padding; a NUL byte in a
     /// part header is malformed (it ended the header's C string); nested parts are read whole.
@@ -119,7 +119,9 @@ extension FormField {
                 }
                 guard isBoundary else { continue }
                 // The delimiter search relies on a boundary without CR (see `multipart`).
-                if parameter.isEmpty || parameter.count > maximumBoundaryBytes || parameter.contains(where: { $0 == cr || $0 == lf }) {
+                if parameter.isEmpty || parameter.count > maximumBoundaryBytes
+                    || parameter.contains(where: { $0 == cr || $0 == lf })
+                {
                     return nil
                 }
                 return parameter
@@ -245,7 +247,8 @@ private struct MultipartReader {
         guard !nested, let type = headers.contentType,
             hasPrefix(type.lowerBound, "multipart/mixed", before: type.upperBound)
         else { return nil }
-        guard let boundary = FormField.multipartBoundary(ofContentType: String(decoding: bytes[type], as: UTF8.self)) else {
+        let typeText = String(decoding: UnsafeBufferPointer(rebasing: bytes[type]), as: UTF8.self)
+        guard let boundary = FormField.multipartBoundary(ofContentType: typeText) else {
             throw MultipartError(kind: .malformed)
         }
         return boundary
@@ -289,7 +292,7 @@ private struct MultipartReader {
         var nameDecided = headers.name != nil
         var filenameDecided = headers.filename != nil
         var index = parameters.lowerBound
-        while !(nameDecided && filenameDecided), let equals = find(UInt8(ascii: "="), in: index..<parameters.upperBound) {
+        while !(nameDecided && filenameDecided), let equals = find(equalsSign, in: index..<parameters.upperBound) {
             if !nameDecided, isKey("name", endingAt: equals, in: parameters) {
                 nameDecided = true
                 headers.name = quotedValue(after: equals, in: parameters)
@@ -311,8 +314,8 @@ private struct MultipartReader {
     /// The bytes between the quotes right after `equals`; nil when there is no opening or closing one.
     func quotedValue(after equals: Int, in range: Range<Int>) -> Range<Int>? {
         let open = equals + 1
-        guard open < range.upperBound, bytes[open] == UInt8(ascii: "\"") else { return nil }
-        guard let close = find(UInt8(ascii: "\""), in: open + 1..<range.upperBound) else { return nil }
+        guard open < range.upperBound, bytes[open] == quote else { return nil }
+        guard let close = find(quote, in: open + 1..<range.upperBound) else { return nil }
         return open + 1..<close
     }
 
@@ -370,7 +373,9 @@ private struct MultipartReader {
         let last = range.upperBound - 4 - boundary.count
         var index = start
         while index <= last, let found = find(cr, in: index..<last + 1) {
-            if bytes[found + 1] == lf, bytes[found + 2] == dash, bytes[found + 3] == dash, matches(boundary, at: found + 4) {
+            if bytes[found + 1] == lf, bytes[found + 2] == dash, bytes[found + 3] == dash,
+                matches(boundary, at: found + 4)
+            {
                 return found
             }
             index = found + 1
