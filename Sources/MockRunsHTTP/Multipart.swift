@@ -55,7 +55,8 @@ extension FormField {
     ///
     /// Linear in the body: each search moves forward only (the first boundary, which may sit anywhere, by
     /// Knuth-Morris-Pratt; a delimiter starts at a CR, which a boundary never holds, so a failed match leaves no
-    /// CR behind it unread), and a header line is bounded.
+    /// CR behind it unread; a header line's end is looked for up to the next LF, all of which the line and its
+    /// line end then take), and a header line is bounded.
     public static func multipart(
         _ body: [UInt8], contentType: String?, maxFields: Int = .max
     ) -> Result<[FormField], MultipartError> {
@@ -208,9 +209,11 @@ private struct MultipartReader {
             // Header lines, to the blank one.
             while true {
                 let limit = min(range.upperBound, at + FormField.maximumHeaderLineBytes + 1)
-                // The first CR or LF: an LF is looked for only before the CR, so each byte is read once.
-                let crAt = find(cr, in: at..<limit)
-                let end = find(lf, in: at..<(crAt ?? limit)) ?? crAt ?? limit
+                // The first CR or LF. The LF is looked for first: what lies before it is this line and its line end,
+                // so no byte is searched twice (a CR looked for first would search 4 KiB again for every line that
+                // ends in LF alone).
+                let lfAt = find(lf, in: at..<limit)
+                let end = find(cr, in: at..<(lfAt ?? limit)) ?? lfAt ?? limit
                 if end == limit {
                     // No line end in reach: too long, or the body ends first.
                     throw MultipartError(kind: end - at > FormField.maximumHeaderLineBytes ? .malformed : .truncated)

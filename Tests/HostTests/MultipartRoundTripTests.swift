@@ -189,6 +189,15 @@ struct MultipartRoundTripTests {
             == .success([FormField(name: "", value: Array("v".utf8))]))
     }
 
+    /// Header lines ending in LF alone, each far shorter than the bound: the search for a line's end stops at
+    /// its LF, not at the bound.
+    @Test(arguments: [100_000, 1_000_000])
+    func shortLinesEndingInLFAreReadOnce(size: Int) {
+        let lines = String(repeating: "x\n", count: size / 2)
+        let body = Array("--XB\r\nContent-Disposition: form-data; name=\"a\"\n\(lines)\nv\r\n--XB--".utf8)
+        #expect(FormField.multipart(body, contentType: Self.type) == .success([FormField(name: "a", value: Array("v".utf8))]))
+    }
+
     /// One header line as long as allowed, then many more: each is read once.
     @Test(arguments: [40, 400])
     func manyLongHeaderLinesAreReadOnce(lines: Int) {
