@@ -97,30 +97,6 @@ func mrConnectionNotified(
     }
 }
 
-/// MHD_PostDataIterator: one piece of one form field (a field may come in several pieces; `offset` > 0 continues it).
-func mrPostField(
-    _ cls: UnsafeMutableRawPointer?,
-    _ kind: MHD_ValueKind,
-    _ key: UnsafePointer<CChar>?,
-    _ filename: UnsafePointer<CChar>?,
-    _ contentType: UnsafePointer<CChar>?,
-    _ transferEncoding: UnsafePointer<CChar>?,
-    _ data: UnsafePointer<CChar>?,
-    _ offset: UInt64,
-    _ size: Int
-) -> MHD_Result {
-    guard let cls else { return .NO }
-    let context = Unmanaged<RequestContext>.fromOpaque(cls).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
-    context.addFormPiece(
-        name: key.map { String(cString: $0) } ?? "",
-        filename: filename.map { String(cString: $0) },
-        contentType: contentType.map { String(cString: $0) },
-        bytes: bytes,
-        offset: offset)
-    return .YES
-}
-
 /// MHD_ContentReaderCallback of a streamed body.
 func mrStreamRead(
     _ cls: UnsafeMutableRawPointer?, _ position: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ max: Int

@@ -27,20 +27,15 @@ final class RequestContext {
     private var phase = Phase.reading
 
     private var headers = HTTPHeaders()
-    /// `headers.mediaType`, worked out once when the headers are in: begin, the body's errors and makeRequest
-    /// all ask (each look is a header scan, a split, a trim and a lower-casing).
+    /// `headers.mediaType`, worked out once when the headers are in: begin, makeRequest and the request all
+    /// ask (each look is a header scan, a split, a trim and a lower-casing).
     private var mediaType: String?
+    /// `HeaderFacts.multipartBoundary`, for makeRequest.
+    private var multipartBoundary: [UInt8]?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
     /// Why the request is refused as malformed, if it is.
     private var malformed: String?
-
-    private var postProcessor: OpaquePointer?
-    /// Nil when the body is not a form.
-    private var form: [FormField]?
-    /// The multipart body had more fields than a request may hold.
-    private var formOverflow = false
-    private var formError: String?
 
     private var status = 0
     private var drop: Reply.Drop?
@@ -57,14 +52,15 @@ final class RequestContext {
 
     // MARK: - Reading
 
-    /// First call: headers are in. Sets up form parsing; refuses at once a malformed request (`hiddenBytes`: a
-    /// raw NUL hid part of the request line or of a header) and an announced oversized body whose client waits
-    /// for `100 Continue` (it has not sent the body yet).
+    /// First call: headers are in. Refuses at once a malformed request (`hiddenBytes`: a raw NUL hid part of the
+    /// request line or of a header) and an announced oversized body whose client waits for `100 Continue` (it has
+    /// not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
         if let watched = memo.watched { core.watch.headersArrived(watched, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         let facts = memo.facts(of: headers)
         mediaType = facts.mediaType
+        multipartBoundary = facts.multipartBoundary
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : facts.framingProblem {
             malformed = problem
             return answer(refusal())
@@ -72,21 +68,6 @@ final class RequestContext {
         if let length = facts.contentLength, length > core.maxBodyBytes, facts.expectsContinue {
             bodyTooLarge = true
             return answer(refusal())
-        }
-        // Form-encoded bodies are decoded at the end like the query string (libmicrohttpd's post processor
-        // mangles the field after a bad % escape); multipart goes through the post processor.
-        if mediaType == "multipart/form-data" {
-            // Room for a usual submit's fields at once (a WES run's four to six): growing the list field by field
-            // reallocated it three times on a four-field submit.
-            var fields: [FormField] = []
-            fields.reserveCapacity(8)
-            form = fields
-            postProcessor = MHD_create_post_processor(
-                connection, Self.formBufferBytes, mrPostField, Unmanaged.passUnretained(self).toOpaque())
-            if postProcessor == nil {
-                form = nil
-                formError = "multipart/form-data body without a boundary parameter in Content-Type"
-            }
         }
         return .YES
     }
@@ -97,43 +78,9 @@ final class RequestContext {
         if body.count + chunk.count > core.maxBodyBytes {
             bodyTooLarge = true
             body = []
-            destroyPostProcessor()
-            form = nil
-            formError = nil
             return
         }
         body.append(contentsOf: chunk)
-        if let postProcessor, let base = chunk.baseAddress {
-            if MHD_post_process(postProcessor, base.assumingMemoryBound(to: CChar.self), chunk.count) != .YES {
-                destroyPostProcessor()
-                form = nil
-                formError = "cannot parse the \(mediaType ?? "form") body"
-            }
-        }
-    }
-
-    /// The post processor's buffer, which libmicrohttpd allocates zeroed for every multipart request: it holds
-    /// a part's header lines (each must fit: Content-Disposition with the field's name and filename) and passes
-    /// values on in pieces of at most this size. Its manual calls 256-1024 enough; 16 KiB cost ~16,000
-    /// instructions a WES submit in `calloc` alone, 1 KiB ~1,000. 4 KiB leaves a long filename room (the README
-    /// gives the limit) for ~3,000 of those instructions back.
-    static let formBufferBytes = 4096
-
-    private var tooManyFields: String { "the body has more than \(HTTPRequest.maximumBodyValues) form fields" }
-
-    func addFormPiece(name: String, filename: String?, contentType: String?, bytes: UnsafeRawBufferPointer, offset: UInt64) {
-        // Past the limit the rest is ignored (this runs inside libmicrohttpd's post processor, which must not be
-        // destroyed here); the request then reports the limit instead of a form.
-        if formOverflow { return }
-        if let count = form?.count, count >= HTTPRequest.maximumBodyValues, offset == 0 || form?.last?.name != name {
-            formOverflow = true
-            return
-        }
-        if offset == 0 || form?.last?.name != name {
-            form?.append(FormField(name: name, value: Array(bytes), filename: filename, contentType: contentType))
-        } else if let last = form?.indices.last {
-            form?[last].value.append(contentsOf: bytes)
-        }
     }
 
     // MARK: - Answering
@@ -200,20 +147,20 @@ final class RequestContext {
     }
 
     private func makeRequest() -> HTTPRequest {
-        if postProcessor != nil {
-            if MHD_destroy_post_processor(postProcessor) != .YES {
-                form = nil
-                formError = "cannot parse the \(mediaType ?? "form") body (truncated or malformed)"
+        // Forms are read here from the kept body, in Swift, not by libmicrohttpd's post processor: it mangled the
+        // field after a bad % escape, and a WES multipart submit cost ~19,000 instructions in it and its callbacks
+        // (a zeroed buffer for every request, a byte-by-byte state machine, C strings for every piece) against
+        // ~6,500 in FormField.multipart.
+        var form: [FormField]?
+        var formError: String?
+        if mediaType == "multipart/form-data" {
+            switch FormField.multipart(body, boundary: multipartBoundary, maxFields: HTTPRequest.maximumBodyValues) {
+            case .success(let fields): form = fields
+            case .failure(let error): formError = error.message
             }
-            postProcessor = nil
-        }
-        if formOverflow {
-            form = nil
-            formError = tooManyFields
-        }
-        if mediaType == "application/x-www-form-urlencoded" {
+        } else if mediaType == "application/x-www-form-urlencoded" {
             form = FormField.urlEncoded(body, maxFields: HTTPRequest.maximumBodyValues)
-            if form == nil { formError = tooManyFields }
+            if form == nil { formError = "the body has more than \(HTTPRequest.maximumBodyValues) form fields" }
         }
         return HTTPRequest(
             method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,
@@ -276,15 +223,9 @@ final class RequestContext {
         memo.values(of: kind, on: connection)
     }
 
-    private func destroyPostProcessor() {
-        if let postProcessor { _ = MHD_destroy_post_processor(postProcessor) }
-        postProcessor = nil
-    }
-
     /// The exchange is over (completion callback, `now`): `completed` when libmicrohttpd wrote the whole answer.
     /// A keep-alive connection now waits for its next request.
     func close(completed: Bool, at now: ContinuousClock.Instant) {
-        destroyPostProcessor()
         if let tag {
             core.finished(
                 tag: tag, ExchangeEnd(duration: now - started, delivered: completed && drop == nil, dropped: drop != nil))
@@ -311,12 +252,18 @@ struct HeaderFacts {
     let contentLength: Int?
     /// `Expect: 100-continue`, looked at only when there is a Content-Length.
     let expectsContinue: Bool
+    /// The boundary of a multipart/form-data body (`FormField.multipartBoundary`), nil for any other: a client
+    /// that sends the same one each time has it read once (a Content-Type look-up and its parameters: ~1,000
+    /// instructions a submit).
+    let multipartBoundary: [UInt8]?
 
     init(_ headers: HTTPHeaders) {
         mediaType = headers.mediaType
         framingProblem = Self.framingProblem(of: headers)
         contentLength = headers["Content-Length"].flatMap { Int($0.trimmingSpaces()) }
         expectsContinue = contentLength != nil && headers["Expect"]?.lowercased().contains("100-continue") == true
+        multipartBoundary = mediaType == "multipart/form-data"
+            ? headers["Content-Type"].flatMap(FormField.multipartBoundary(ofContentType:)) : nil
     }
 
     /// Where the body's length is ambiguous (two different `Content-Length`s, or one beside `Transfer-Encoding`),

@@ -7,8 +7,9 @@ import Testing
     import Glibc
 #endif
 
-/// The edges of multipart parsing that the post processor's buffer (`RequestContext.formBufferBytes`) sets: long
-/// field names and part headers, the longest boundary, values many times the buffer's size, in any chunking.
+/// The edges of multipart parsing that the part header line's bound (`FormField.maximumHeaderLineBytes`, once the
+/// post processor's buffer) sets: long field names and part headers, the longest boundary, values many times the
+/// bound's size, in any chunking.
 @Suite("Multipart bodies at the buffer's edges")
 struct MultipartEdgeTests {
     private let boundary = "----mockrunsEdge7MA4YWxk"
@@ -27,14 +28,14 @@ struct MultipartEdgeTests {
         return try #require(response.jsonObject)
     }
 
-    /// A part header line nearly as long as the buffer (a long name and a long filename), next to a value that
-    /// takes many of the buffer's pieces.
+    /// A part header line nearly as long as the bound (a long name and a long filename), next to a value many
+    /// times its size.
     @Test func longNamesFilenamesAndValuesArrivePrecisely() async throws {
         let server = try TestServer(echo)
         defer { server.stop() }
         let name = String(repeating: "n", count: 400)
-        let filename = String(repeating: "f", count: RequestContext.formBufferBytes - 400 - 120)
-        let value = String(repeating: "0123456789abcdef", count: 20 * RequestContext.formBufferBytes / 16) + "end"
+        let filename = String(repeating: "f", count: FormField.maximumHeaderLineBytes - 400 - 120)
+        let value = String(repeating: "0123456789abcdef", count: 20 * FormField.maximumHeaderLineBytes / 16) + "end"
         let body = part("name=\"\(name)\"; filename=\"\(filename)\"", type: "application/octet-stream", value)
             + part("name=\"short\"", "x") + "--\(boundary)--\r\n"
         let json = try await post(body, on: server)
@@ -52,7 +53,7 @@ struct MultipartEdgeTests {
         let server = try TestServer(echo)
         defer { server.stop() }
         let long = String(repeating: "b", count: 70)
-        let value = String(repeating: "v", count: 3 * RequestContext.formBufferBytes + 7)
+        let value = String(repeating: "v", count: 3 * FormField.maximumHeaderLineBytes + 7)
         let body = part("name=\"a\"", value, boundary: long) + part("name=\"b\"", "2", boundary: long) + "--\(long)--\r\n"
         let json = try await post(body, boundary: long, on: server)
         #expect(json["formError"] == nil)
@@ -92,11 +93,11 @@ struct MultipartEdgeTests {
         #expect(pieces.map { $0["value"] as? String } == [value, "2"])
     }
 
-    /// A part header line longer than the buffer holds is refused with the form error, not cut or crashed on.
+    /// A part header line longer than the bound is refused with the form error, not cut or crashed on.
     @Test func aPartHeaderLongerThanTheBufferIsAFormError() async throws {
         let server = try TestServer(echo)
         defer { server.stop() }
-        let name = String(repeating: "n", count: RequestContext.formBufferBytes + 100)
+        let name = String(repeating: "n", count: FormField.maximumHeaderLineBytes + 100)
         let json = try await post(part("name=\"\(name)\"", "x") + "--\(boundary)--\r\n", on: server)
         #expect(json["form"] == nil)
         #expect((json["formError"] as? String)?.hasPrefix("cannot parse the multipart/form-data body") == true)
