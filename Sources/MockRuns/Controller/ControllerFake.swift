@@ -41,7 +41,12 @@ public struct ControllerFake: APIFake {
         makeID: { _, ordinal in "controller-run-\(ordinal + 1)" }
     )
 
-    public let routeTable = RouteTable(
+    public var routeTable: RouteTable { Self.table }
+
+    /// Made once, and named through the type: the contract check's list of routes (read only for a refusal),
+    /// taken from `self`, made its autoclosure copy the whole fake, descriptor and all, on every request (and
+    /// destroy it): controller 77,478 -> 76,687 instructions, bench/speed/instructions.sh controller.
+    static let table = RouteTable(
         [
             Route("POST", "/controller/run", endpoint: "run"),
             Route("GET", "/controller/run_status", endpoint: "run_status"),
@@ -56,7 +61,7 @@ public struct ControllerFake: APIFake {
     public func handle(_ request: HTTPRequest, at endpoint: Endpoint, context: FakeContext) throws(APIError)
         -> HTTPResponse
     {
-        try ControllerContract.check(request, routes: routes, context: context)
+        try ControllerContract.check(request, routes: Self.table.summaries, context: context)
         let permission = endpoint.name == "run" ? "run" : "status"
         let decision = context.scenario.withEngine {
             $0.authorize(api: Self.api, credential: request.queryValue("api_key"), permission: permission)
