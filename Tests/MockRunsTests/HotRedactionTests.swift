@@ -22,6 +22,13 @@ import Testing
         let copy = Array(fields.map { (name: String($0.name.utf8), value: String($0.value.utf8)) })
         #expect(last.redacted(for: copy, known: "sha256:1").map(flat) == ["a=b"])
         #expect(last.fields.withUnsafeBufferPointer { kept in copy.withUnsafeBufferPointer { kept.baseAddress == $0.baseAddress } })
+        // Asked by storage alone (before a list is looked through for credentials): the same bytes elsewhere are
+        // not found, the same storage is, and its fingerprint must still be the one handed in.
+        var byStorage = try #require(Redaction.LastRedaction(fields: fields, known: "sha256:1", redacted: [("a", "b")]))
+        let elsewhere = Array(fields.map { (name: String($0.name.utf8), value: String($0.value.utf8)) })
+        #expect(byStorage.redacted(for: elsewhere, known: "sha256:1", byBytes: false) == nil)
+        #expect(byStorage.redacted(for: fields, known: "sha256:2", byBytes: false) == nil)
+        #expect(byStorage.redacted(for: fields, known: "sha256:1", byBytes: false).map(flat) == ["a=b"])
     }
 
     @Test func anythingElseIsAnotherList() throws {
