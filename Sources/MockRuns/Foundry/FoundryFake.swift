@@ -203,7 +203,7 @@ public struct FoundryFake: APIFake {
             let step = value("stepName"), !step.isEmpty
         else { return nil }
         // Written at once into a string of its size: appended part by part (`+=` five times, each a generic
-        // append) it cost ~2,400 instructions a poll (bench/speed/instructions.sh foundry).
+        // append) it made a poll 83,596 instructions, now 82,938 (bench/speed/instructions.sh foundry).
         let count = source.utf8.count + status.utf8.count + step.utf8.count + 2
         return String(unsafeUninitializedCapacity: count) { out in
             var at = 0
