@@ -265,12 +265,16 @@ public final class MockRunsApp: HTTPResponder {
         // What the fake did, read once for the phase's answer and for the journal. A status read's phase may send
         // Retry-After and set the read's delay.
         let (at, observation) = observed(in: session)
-        if let seconds = observation.retryAfter, finished.headers["Retry-After"] == nil {
-            finished.headers.set("Retry-After", String(seconds))
+        let (dated, found) = Self.dateAndRetryAfter(finished.headers)
+        var retryAfter = found
+        if let seconds = observation.retryAfter, retryAfter == nil {
+            let value = String(seconds)
+            finished.headers.add("Retry-After", value)  // none there: `set` would look again
+            retryAfter = value
         }
         // Here, where `finished` alone holds its headers' storage, not in `journalled`: there the reply handed in
         // still shared it, and adding the field copied it (~470 instructions).
-        if finished.headers["Date"] == nil { finished.headers.add("Date", session.httpDate(at: at)) }
+        if !dated { finished.headers.add("Date", session.httpDate(at: at)) }
         var delay = admission.delay
         if let phaseDelay = observation.phaseDelay {
             // Instead of the endpoint's latency; a fault's own delay still adds to it.
@@ -279,7 +283,23 @@ public final class MockRunsApp: HTTPResponder {
         }
         return journalled(
             Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote, at: at,
-            observation: observation, in: session)
+            observation: observation, in: session, dated: true, retryAfter: retryAfter)
+    }
+
+    /// Whether an answer has a Date, and its first Retry-After, read in one pass over its fields (looked up one
+    /// by one, here and again in `journalled`, each walked them all: ~300 instructions a poll more,
+    /// bench/speed/instructions.sh).
+    private static func dateAndRetryAfter(_ headers: HTTPHeaders) -> (dated: Bool, retryAfter: String?) {
+        var dated = false
+        var retryAfter: String?
+        for field in headers.fields {
+            switch field.name.utf8.count {
+            case 4 where HTTPHeaders.sameName(field.name, "Date"): dated = true
+            case 11 where retryAfter == nil && HTTPHeaders.sameName(field.name, "Retry-After"): retryAfter = field.value
+            default: break
+            }
+        }
+        return (dated, retryAfter)
     }
 
     /// The scenario time and what the engine saw of the request being served: its journal entry's.
@@ -362,10 +382,12 @@ public final class MockRunsApp: HTTPResponder {
 
     /// Journals `reply` to `request` (what the engine observed while serving it: `observation`, empty for a
     /// request no endpoint admitted, and the scenario time `at`) and tags the reply with the entry's number, so
-    /// the host's report of how the exchange ended lands on the same entry.
+    /// the host's report of how the exchange ended lands on the same entry. `dated` and `retryAfter`: the answer
+    /// has its Date, and this Retry-After (nil: none), as its maker read them already; else they are looked up.
     func journalled(
         _ reply: consuming Reply, _ request: HTTPRequest, api: String?, endpoint: Endpoint?, fault: String? = nil,
-        at: Timestamp, observation seen: consuming Observation, in session: Session
+        at: Timestamp, observation seen: consuming Observation, in session: Session, dated: Bool = false,
+        retryAfter: String?? = .none
     ) -> Reply {
         // Changed where it was handed in, and handed on with `consume`: passed in an optional pair, or copied into
         // a variable of its own, the observation was copied (~470 instructions).
@@ -382,7 +404,7 @@ public final class MockRunsApp: HTTPResponder {
         seen.deviations = []
         // Read before the entry takes the observation (read after, it made the entry take a copy of it).
         let submission = seen.created ? Self.submissionFingerprint(request) : nil
-        if reply.drop == nil, reply.response.headers["Date"] == nil {
+        if reply.drop == nil, !dated, reply.response.headers["Date"] == nil {
             // The scenario time just read: no second engine lock for `stamped`'s Date header.
             reply.response.headers.add("Date", session.httpDate(at: at))
         }
@@ -392,7 +414,7 @@ public final class MockRunsApp: HTTPResponder {
             query: Redaction.query(request.query, known: known), headers: Redaction.headers(request.headers.fields, known: known),
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: consume seen, credential: credential, status: status,
-            retryAfter: reply.drop == nil ? reply.response.headers["Retry-After"] : nil, fault: fault,
+            retryAfter: reply.drop == nil ? (retryAfter ?? reply.response.headers["Retry-After"]) : nil, fault: fault,
             deviations: deviations, submission: submission)
         reply.tag = session.tag(session.journal.withLock { $0.record(taking: &recorded) })
         return consume reply
