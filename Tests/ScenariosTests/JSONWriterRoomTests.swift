@@ -152,4 +152,61 @@ import Testing
         short.string(empty, "/x")
         #expect(String(decoding: short.bytes, as: UTF8.self) == #""/x""#)
     }
+
+    /// The eight-bytes-at-once test answers as the byte-by-byte one: every byte value at every place among
+    /// fillers that need no escape (either side of the limits), and a million words from a fixed stream.
+    @Test func wordTestAgreesWithTheByteTest() {
+        func byteTest(_ word: UInt64) -> Bool {
+            (0..<8).contains { shift in
+                let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(shift)))
+                return byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+            }
+        }
+        for filler: UInt8 in [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0x7F, 0x80, 0xA2, 0xDC, 0xFF] {
+            for byte in 0...255 {
+                for place in 0..<8 {
+                    var word: UInt64 = 0
+                    for index in 0..<8 { word |= UInt64(index == place ? UInt8(byte) : filler) << (8 * UInt64(index)) }
+                    #expect(ByteRoom.mayNeedEscape(word) == byteTest(word), "byte \(byte) at \(place) among \(filler)")
+                }
+            }
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var disagreements = 0
+        var found = 0
+        for _ in 0..<1_000_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Bytes drawn mostly from near the limits, so words with and without them both come up often.
+            var word: UInt64 = 0
+            for index in 0..<8 {
+                let pick = UInt8(truncatingIfNeeded: state >> (UInt64(index) * 8))
+                let near: [UInt8] = [0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x00, 0x7F, 0x80, 0xFF, 0x9F, 0xA0, 0xDC, 0xE2]
+                word |= UInt64(pick & 0x10 == 0 ? near[Int(pick & 0xF)] : pick | 0x20) << (8 * UInt64(index))
+            }
+            let expected = byteTest(word)
+            if expected { found += 1 }
+            if ByteRoom.mayNeedEscape(word) != expected { disagreements += 1 }
+        }
+        #expect(disagreements == 0)
+        #expect(found > 100_000 && found < 900_000)
+    }
+
+    /// An escape at any place of texts from 0 to 40 bytes long, before and after the eight-byte words.
+    @Test func escapesAtEveryPlace() {
+        for length in 0...40 {
+            for place in 0..<max(length, 1) {
+                for special in ["\"", "\\", "\n", "\u{01}", "\u{1F}", "é"] {
+                    var text = String(repeating: "a", count: length)
+                    if length > 0 {
+                        var scalars = Array(text.unicodeScalars)
+                        scalars[place] = special.unicodeScalars.first!
+                        text = String(String.UnicodeScalarView(scalars))
+                    }
+                    var out = JSONWriter(capacity: 4)
+                    out.string(text)
+                    #expect(out.bytes == JSON.string(text).bytes, "\(length) \(place) \(special.debugDescription)")
+                }
+            }
+        }
+    }
 }
