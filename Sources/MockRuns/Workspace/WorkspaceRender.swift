@@ -197,15 +197,21 @@ struct WorkspaceRender {
 
     /// The RunResource as its JSON text.
     func run(_ view: RunView) -> [UInt8] {
-        var out = JSONWriter()
-        write(view, to: &out)
+        // Room for the body at once: six links of the run's path and ~700 bytes besides (1,139 in all for the
+        // bench's run, where the usual 1,000 made it grow once: ~1,700 instructions of a workspace submission).
+        let link = linkPath(view.id)
+        var out = JSONWriter(capacity: 700 + 6 * link.count)
+        write(view, link: link, to: &out)
         return out.bytes
     }
 
     /// Writes the RunResource straight as bytes: building its two dozen members as a value tree, then walking it,
     /// with a String for each time and link, cost ~16,000 instructions of a workspace GET run (156,308 -> 140,054,
     /// bench/speed/instructions.sh workspace).
-    func write(_ view: RunView, to out: inout JSONWriter) {
+    func write(_ view: RunView, to out: inout JSONWriter) { write(view, link: linkPath(view.id), to: &out) }
+
+    /// `write(view, to:)` with the run's path already escaped (`linkPath(view.id)`).
+    private func write(_ view: RunView, link: JSONWriter.EscapedText, to out: inout JSONWriter) {
         let f = view.fields
         let request = view.request
         let options = request["options"]
@@ -262,7 +268,6 @@ struct WorkspaceRender {
         out.closeObject()
         // Six links share the run's path: escaped once, then written with each suffix (each written from its
         // parts, and the workspace id read through String.UTF8View, ~9,800 instructions more).
-        let link = linkPath(view.id)
         out.key("output")
         out.openObject()
         writeOutputMembers(view, link: link, to: &out)
