@@ -193,13 +193,14 @@ public struct WorkspaceFake: APIFake {
         _ request: HTTPRequest, workspace: String, settings: [String: JSON], render: WorkspaceRender, context: FakeContext
     ) throws(APIError) -> HTTPResponse {
         let read = request.jsonBody()  // once: the contract check and the run both look at it
-        try WorkspaceContract.create(request, body: read, bodyStyle: settings["bodyStyle"]?.stringValue ?? "seed", context: context)
+        let bodyStyle = settings["bodyStyle"]  // one look-up for both readers
+        try WorkspaceContract.create(request, body: read, bodyStyle: bodyStyle?.stringValue ?? "seed", context: context)
         let body: JSON
         switch read {
         case .success(let json): body = json
         case .failure(let problem): throw APIError(400, "Malformed request body: \(problem.message)")
         }
-        let strict = settings["bodyStyle"] == "strict"
+        let strict = bodyStyle == "strict"
         let parsed = try WorkspaceCreateBody.parse(body, strict: strict)
         if let known = settings["documents"]?.arrayValue?.compactMap(\.stringValue),
             !known.contains(where: { $0.lowercased() == parsed.documentID.lowercased() })
@@ -208,10 +209,12 @@ public struct WorkspaceFake: APIFake {
                 404, "Document \(parsed.documentID) not found in workspace \(workspace)",
                 fieldErrors: [.init(path: parsed.documentPath, message: "document not found", code: "not_found")])
         }
-        var fields: [(String, JSON)] = [
-            ("workspace_id", .string(workspace)), ("document_id", .string(parsed.documentID)),
-            ("operation", .string(parsed.operation)),
-        ]
+        // Room for all five made at once (grown from the three written first, the array was made twice).
+        var fields: [(String, JSON)] = []
+        fields.reserveCapacity(5)
+        fields.append(("workspace_id", .string(workspace)))
+        fields.append(("document_id", .string(parsed.documentID)))
+        fields.append(("operation", .string(parsed.operation)))
         if let configuration = parsed.configurationID { fields.append(("configuration_id", .string(configuration))) }
         fields.append(("options", parsed.options))
         let view = context.scenario.withEngine { $0.createRun(api: Self.api, request: .object(fields)) }
