@@ -24,18 +24,23 @@ struct WorkspaceRender {
         guard s.utf8.count == 36 else { return false }
         var s = s
         return s.withUTF8 { bytes in
-            for i in 0..<36 {
-                let c = bytes[i]
-                switch i {
-                case 8, 13, 18, 23:
-                    guard c == UInt8(ascii: "-") else { return false }
-                default:
-                    let hex = (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
-                    guard hex else { return false }
+            // The dashes, then the five runs of digits between them through a table of the hex digits (a switch
+            // on each byte's place and three range checks cost ~540 instructions a check, on every request).
+            let dash = UInt8(ascii: "-")
+            guard bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return false }
+            return hexDigits.withUnsafeBufferPointer { isHex in
+                func digits(_ range: Range<Int>) -> Bool {
+                    for i in range where !isHex[Int(bytes[i])] { return false }
+                    return true
                 }
+                return digits(0..<8) && digits(9..<13) && digits(14..<18) && digits(19..<23) && digits(24..<36)
             }
-            return true
         }
+    }
+
+    /// Whether each byte value is a hex digit, either case.
+    private static let hexDigits: [Bool] = (0..<256).map { byte in
+        (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)
     }
 
     /// The workspace a run belongs to: scripted `workspace_id`, else the one it was created in; a scripted run
