@@ -263,8 +263,6 @@ extension JSON {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    fileprivate static func writeLiteral(_ literal: StaticString, to out: inout [UInt8]) { append(literal, to: &out) }
-
     private static func newline(_ out: inout [UInt8], _ indent: Bool, _ level: Int) {
         guard indent else { return }
         out.append(UInt8(ascii: "\n"))
