@@ -56,7 +56,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 
     /// An instant's calendar fields, worked out once for either way of writing its ISO 8601 text.
-    private struct ISO8601Parts {
+    struct ISO8601Parts {
         let year, month, day, seconds, msOfDay: Int64
         let fraction: Int
         let zulu: Bool

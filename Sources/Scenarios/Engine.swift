@@ -326,7 +326,7 @@ public struct Engine: Sendable {
             terminalStates: state.terminalStates)
         // Viewed before it is stored, so the run moves into the table instead of being copied there.
         let view = run.view()
-        state.add(run)
+        state.add(consume run)
         state.bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }

@@ -31,7 +31,15 @@ public enum JSON: Sendable, Equatable {
     /// The value under `key` when this is an object.
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
-        return members.last { JSON.sameKey($0.0, key) }?.1
+        // The last equal key wins. Read in place by index: `last(where:)` copied each member out to its closure,
+        // retaining and releasing its key and value (~340 instructions a look-up of a five-member object; a
+        // workspace poll makes a dozen, bench/speed/instructions.sh workspace).
+        var index = members.endIndex
+        while index > members.startIndex {
+            index -= 1
+            if JSON.sameKey(members[index].0, key) { return members[index].1 }
+        }
+        return nil
     }
 
     public var stringValue: String? {
@@ -113,10 +121,12 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// Whether two object keys are the same key: the same Unicode scalars (see the type's note).
+    @inline(__always)
     static func sameKey(_ a: String, _ b: String) -> Bool {
         // As bytes: the generic walk of two UTF-8 views cost hundreds of instructions a key, and a workspace
-        // answer looks up two dozen.
-        a.hasSameUTF8(as: b)
+        // answer looks up two dozen. The lengths first, in line: most keys looked past differ in length, and the
+        // call to compare them cost ~60 instructions each.
+        a.utf8.count == b.utf8.count && a.hasSameUTF8(as: b)
     }
 
     /// `text` as a JSON string literal for messages that echo what a file or client wrote: quotes, backslashes,
@@ -253,8 +263,6 @@ extension JSON {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    fileprivate static func writeLiteral(_ literal: StaticString, to out: inout [UInt8]) { append(literal, to: &out) }
-
     private static func newline(_ out: inout [UInt8], _ indent: Bool, _ level: Int) {
         guard indent else { return }
         out.append(UInt8(ascii: "\n"))
@@ -329,84 +337,294 @@ extension JSON {
 
 // MARK: - Writing straight as bytes
 
+/// Bytes written into room made ahead: an array already as long as the room (zeros past what is written), each
+/// piece copied in through one pointer after one check for room. Appending each piece to an array cost a
+/// uniqueness and capacity check per byte and a generic `append(contentsOf:)` per piece: ~100 instructions for
+/// each of the two dozen keys of a workspace run's body.
+struct ByteRoom {
+    /// The bytes written (`count` of them), then unwritten room.
+    private(set) var storage: [UInt8]
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        storage = Array(repeating: 0, count: max(capacity, 0))
+    }
+
+    /// Room for `n` more bytes, `fill` writes them (all `n`, from the pointer it is given).
+    @inline(__always)
+    mutating func write(_ n: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        guard n > 0 else { return }
+        if n > storage.count - count { grow(to: count + n) }
+        let at = count
+        storage.withUnsafeMutableBufferPointer { fill($0.baseAddress! + at) }
+        count += n
+    }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        if count == storage.count { grow(to: count + 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        write(bytes.count) { $0.update(from: source, count: bytes.count) }
+    }
+
+    mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { append($0) }
+    }
+
+    /// What goes between a JSON string literal's quotes: `text` with `"`, `\` and control characters escaped.
+    /// One scan; text needing no escape is copied in one piece.
+    mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
+        var clean = 0  // start of the run of bytes that need no escape
+        // Eight bytes at a time up to the first word holding one that may need an escape (a byte at a time cost
+        // ~6 instructions a byte: ~1,000 of a workspace submission's answer, bench/speed/instructions.sh).
+        var first = 0
+        if let base = text.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while first + 8 <= text.count, !ByteRoom.mayNeedEscape(raw.loadUnaligned(fromByteOffset: first, as: UInt64.self)) {
+                first += 8
+            }
+        }
+        for index in first..<text.count {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            append(UnsafeBufferPointer(rebasing: text[clean..<index]))
+            clean = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): append(#"\""#)
+            case UInt8(ascii: "\\"): append(#"\\"#)
+            case UInt8(ascii: "\n"): append(#"\n"#)
+            case UInt8(ascii: "\r"): append(#"\r"#)
+            case UInt8(ascii: "\t"): append(#"\t"#)
+            default:
+                append(#"\u00"#)
+                put(ByteRoom.hex[Int(byte >> 4)])
+                put(ByteRoom.hex[Int(byte & 0xF)])
+            }
+        }
+        append(UnsafeBufferPointer(rebasing: text[clean..<text.count]))
+    }
+
+    mutating func appendEscaped(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
+        var text = text
+        text.withUTF8 { appendEscaped($0) }
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\` (exact: no byte is missed and none is
+    /// found that is not there). The "has a byte less than n" test of Bit Twiddling Hacks: subtracting n from
+    /// every byte borrows into a byte's top bit only where that byte is below n, and `& ~word` drops the bytes
+    /// whose own top bit was set; a byte equal to `c` is a zero byte of `word ^ c…c`, i.e. one less than 1.
+    @inline(__always)
+    static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        func hasByteBelow(_ n: UInt64, _ w: UInt64) -> Bool { (w &- ones &* n) & ~w & tops != 0 }
+        return hasByteBelow(0x20, word) || hasByteBelow(1, word ^ (ones &* 0x22)) || hasByteBelow(1, word ^ (ones &* 0x5C))
+    }
+
+    /// Hands the written bytes to `body` as an array to append to (writers of `[UInt8]`), then makes room again.
+    mutating func withArray(_ body: (inout [UInt8]) -> Void) {
+        trim()
+        body(&storage)
+        count = storage.count
+    }
+
+    /// Drops the unwritten room (the array keeps its capacity), so `storage` is the bytes written.
+    mutating func trim() {
+        if storage.count != count { storage.removeLast(storage.count - count) }
+    }
+
+    /// Makes the array at least `needed` long: first to its capacity (no new memory), else a new one twice that
+    /// with the written bytes copied in (appending the zeros cost ~1,700 instructions, a new array ~400).
+    private mutating func grow(to needed: Int) {
+        guard needed > storage.capacity else {
+            storage.append(contentsOf: repeatElement(0, count: storage.capacity - storage.count))
+            return
+        }
+        var larger = [UInt8](repeating: 0, count: max(needed, storage.capacity * 2))
+        let written = count
+        storage.withUnsafeBufferPointer { old in
+            larger.withUnsafeMutableBufferPointer { new in
+                if written > 0 { new.baseAddress!.update(from: old.baseAddress!, count: written) }
+            }
+        }
+        storage = larger
+    }
+}
+
 /// Compact JSON written member by member into one buffer, for answers of a fixed shape: the same bytes
 /// `JSON.bytes` gives for the tree of those members, without building the tree (an array of members, each value
 /// wrapped and retained) only to walk it once. Keys are static text needing no escape; values are escaped as
 /// `JSON.bytes` escapes them. Commas are put in by `key` and `item` themselves.
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8]
+    private var room: ByteRoom
+    /// Whether a key or an item here comes after a comma: something is written and it does not end in `{` or
+    /// `[` (the last byte, kept as a flag instead of read back from the array on every key).
+    private var needsComma = false
 
     public init(capacity: Int = 1_000) {  // JSON.answerCapacity: see there why 1,000
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        room = ByteRoom(capacity: capacity)
     }
 
-    public mutating func openObject() { bytes.append(UInt8(ascii: "{")) }
-    public mutating func closeObject() { bytes.append(UInt8(ascii: "}")) }
-    public mutating func openArray() { bytes.append(UInt8(ascii: "[")) }
-    public mutating func closeArray() { bytes.append(UInt8(ascii: "]")) }
-
-    /// `"key":`, after a comma unless it is the object's first member.
-    public mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { text in
-            assert(JSON.quotesWhole(text, limit: .max), "a JSONWriter key must need no escape")
-            bytes.append(contentsOf: text)
+    /// The text written so far. Mutating: it gives back the room past the text, which later writes make again.
+    public var bytes: [UInt8] {
+        mutating get {
+            room.trim()
+            return room.storage
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func openObject() { open(UInt8(ascii: "{")) }
+    public mutating func closeObject() { close(UInt8(ascii: "}")) }
+    public mutating func openArray() { open(UInt8(ascii: "[")) }
+    public mutating func closeArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ byte: UInt8) {
+        room.put(byte)
+        needsComma = false
+    }
+
+    private mutating func close(_ byte: UInt8) {
+        room.put(byte)
+        needsComma = true
+    }
+
+    /// `"key":`, after a comma unless it is the object's first member: written as one piece.
+    public mutating func key(_ key: StaticString) {
+        assert(key.withUTF8Buffer { JSON.quotesWhole($0, limit: .max) }, "a JSONWriter key must need no escape")
+        let comma = needsComma ? 1 : 0
+        let length = key.utf8CodeUnitCount
+        let start = key.utf8Start
+        room.write(comma + length + 3) { out in
+            out[0] = UInt8(ascii: ",")  // overwritten by the quote when there is no comma
+            out[comma] = UInt8(ascii: "\"")
+            (out + comma + 1).update(from: start, count: length)
+            out[comma + 1 + length] = UInt8(ascii: "\"")
+            out[comma + 2 + length] = UInt8(ascii: ":")
+        }
+        needsComma = true
     }
 
     /// `"name":` for a key that is not static text (escaped as any string is).
     public mutating func key(named name: String) {
         separate()
-        JSON.writeString(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        string(name)
+        room.put(UInt8(ascii: ":"))
     }
 
     /// Before an array's item: a comma unless it is the first.
     public mutating func item() { separate() }
 
-    public mutating func string(_ text: String) { JSON.writeString(text, to: &bytes) }
-    public mutating func int(_ value: Int) { JSON.writeInt(value, to: &bytes) }
-    public mutating func bool(_ value: Bool) { JSON.writeLiteral(value ? "true" : "false", to: &bytes) }
-    public mutating func null() { JSON.writeLiteral("null", to: &bytes) }
+    public mutating func string(_ text: String) {
+        room.put(UInt8(ascii: "\""))
+        room.appendEscaped(text)
+        room.put(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) {
+        // The digits counted, then written from the last one back, straight into the room.
+        var digits = 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        let sign = value < 0 ? 1 : 0
+        room.write(sign + digits) { out in
+            out[0] = UInt8(ascii: "-")  // overwritten by the first digit when there is no sign
+            var magnitude = value.magnitude
+            var index = sign + digits
+            repeat {
+                index -= 1
+                out[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+        }
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        room.append(value ? "true" : "false")
+        needsComma = true
+    }
+
+    public mutating func null() {
+        room.append("null")
+        needsComma = true
+    }
 
     /// Text escaped once as a JSON string's contents, to write into several strings of an answer (a run's path
     /// in each of its links) without escaping it again.
     public struct EscapedText {
-        fileprivate var bytes: [UInt8] = []
+        fileprivate var room = ByteRoom(capacity: 128)
 
         public init() {}
 
         /// Adds `text`, escaped.
-        public mutating func append(_ text: String) { JSON.writeStringContents(text, to: &bytes) }
+        public mutating func append(_ text: String) { room.appendEscaped(text) }
+
+        /// How many bytes the escaped text has.
+        public var count: Int { room.count }
     }
 
     /// The string `text` and then `suffix` (static text needing no escape) make.
     public mutating func string(_ text: EscapedText, _ suffix: StaticString) {
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: text.bytes)
-        suffix.withUTF8Buffer { suffix in
-            assert(JSON.quotesWhole(suffix, limit: .max), "a JSONWriter suffix must need no escape")
-            bytes.append(contentsOf: suffix)
+        assert(suffix.withUTF8Buffer { JSON.quotesWhole($0, limit: .max) }, "a JSONWriter suffix must need no escape")
+        let length = text.room.count
+        let suffixLength = suffix.utf8CodeUnitCount
+        let suffixStart = suffix.utf8Start
+        text.room.storage.withUnsafeBufferPointer { escaped in
+            room.write(length + suffixLength + 2) { out in
+                out[0] = UInt8(ascii: "\"")
+                if let base = escaped.baseAddress { (out + 1).update(from: base, count: length) }
+                (out + 1 + length).update(from: suffixStart, count: suffixLength)
+                out[1 + length + suffixLength] = UInt8(ascii: "\"")
+            }
         }
-        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     /// `string(time.iso8601(fractionDigits:zulu:))`, without making the String.
     public mutating func iso8601(_ time: Timestamp, fractionDigits: Int = 0, zulu: Bool = true) {
-        bytes.append(UInt8(ascii: "\""))
-        time.appendISO8601(fractionDigits: fractionDigits, zulu: zulu, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        let parts = Timestamp.ISO8601Parts(time, fractionDigits: fractionDigits, zulu: zulu)
+        if let length = parts.length {
+            room.write(length + 2) { out in
+                out[0] = UInt8(ascii: "\"")
+                _ = parts.write(into: UnsafeMutableBufferPointer(start: out + 1, count: length))
+                out[length + 1] = UInt8(ascii: "\"")
+            }
+        } else {
+            room.put(UInt8(ascii: "\""))
+            room.withArray { $0.append(contentsOf: parts.generalBytes()) }
+            room.put(UInt8(ascii: "\""))
+        }
+        needsComma = true
     }
 
     /// Any value, as `JSON.bytes` writes it.
-    public mutating func value(_ json: JSON) { json.write(to: &bytes) }
+    public mutating func value(_ json: JSON) {
+        switch json {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .int(let i): int(i)
+        case .string(let s): string(s)
+        case .double, .array, .object:
+            room.withArray { json.write(to: &$0) }
+            needsComma = true
+        }
+    }
 
+    /// A comma when one is due (and after it one still is, as the last byte read back said before).
     private mutating func separate() {
-        if let last = bytes.last, last != UInt8(ascii: "{"), last != UInt8(ascii: "[") { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { room.put(UInt8(ascii: ",")) }
     }
 }
 
@@ -619,10 +837,26 @@ private struct JSONParser {
         index += 1
         // Fast path: no escapes and no control characters, so the bytes are the string.
         var end = index
-        var seen: UInt8 = 0
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
-            seen |= bytes[end]
-            end += 1
+        var seen: UInt8 = 0  // every byte passed, or-ed: below 0x80 when all are ASCII
+        bytes.withUnsafeBufferPointer { text in
+            // Eight bytes at a time up to the first word that may hold a quote, a backslash or a control
+            // character (the writer's test, ByteRoom.mayNeedEscape), then byte by byte: three checked reads a
+            // byte cost ~10 instructions, ~700 of a workspace submission's body (bench/speed/instructions.sh).
+            if let base = text.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                var passed: UInt64 = 0
+                while end + 8 <= text.count {
+                    let word = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
+                    if ByteRoom.mayNeedEscape(word) { break }
+                    passed |= word
+                    end += 8
+                }
+                if passed & 0x8080_8080_8080_8080 != 0 { seen = 0x80 }
+            }
+            while end < text.count, text[end] != UInt8(ascii: "\""), text[end] != UInt8(ascii: "\\"), text[end] >= 0x20 {
+                seen |= text[end]
+                end += 1
+            }
         }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let start = index

@@ -258,7 +258,13 @@ final class RenderMemo: Sendable {
 
     /// The body kept for `key`, else `render()`'s (kept for next time). `render` runs outside the memo's lock.
     func body(for key: Key, render: () -> [UInt8]) -> [UInt8] {
-        if let found = kept.withLock({ kept in kept.entries.first { $0.key.matches(key) }?.body }) { return found }
+        // Entries read in place by index: `first(where:)` copied each one out (its key's texts and body retained
+        // and released) on every poll.
+        let found = kept.withLock { kept -> [UInt8]? in
+            for index in kept.entries.indices where kept.entries[index].key.matches(key) { return kept.entries[index].body }
+            return nil
+        }
+        if let found { return found }
         let body = render()
         guard body.count <= largestBody else { return body }
         kept.withLock { $0.keep(Entry(key: key, body: body)) }

@@ -24,18 +24,23 @@ struct WorkspaceRender {
         guard s.utf8.count == 36 else { return false }
         var s = s
         return s.withUTF8 { bytes in
-            for i in 0..<36 {
-                let c = bytes[i]
-                switch i {
-                case 8, 13, 18, 23:
-                    guard c == UInt8(ascii: "-") else { return false }
-                default:
-                    let hex = (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
-                    guard hex else { return false }
+            // The dashes, then the five runs of digits between them through a table of the hex digits (a switch
+            // on each byte's place and three range checks cost ~540 instructions a check, on every request).
+            let dash = UInt8(ascii: "-")
+            guard bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return false }
+            return hexDigits.withUnsafeBufferPointer { isHex in
+                func digits(_ range: Range<Int>) -> Bool {
+                    for i in range where !isHex[Int(bytes[i])] { return false }
+                    return true
                 }
+                return digits(0..<8) && digits(9..<13) && digits(14..<18) && digits(19..<23) && digits(24..<36)
             }
-            return true
         }
+    }
+
+    /// Whether each byte value is a hex digit, either case.
+    private static let hexDigits: [Bool] = (0..<256).map { byte in
+        (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)
     }
 
     /// The workspace a run belongs to: scripted `workspace_id`, else the one it was created in; a scripted run
@@ -54,15 +59,25 @@ struct WorkspaceRender {
     }
 
     func path(_ runID: String) -> String {
-        // Concatenated into room made once (an interpolation grew its buffer piece by piece, on every answer).
-        var path = ""
-        path.reserveCapacity(basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 24)
-        path += basePath
-        path += "/api/v1/workspaces/"
-        path += workspace
-        path += "/runs/"
-        path += runID
-        return path
+        // Its parts' bytes copied straight into the string's storage (appended to a String with room reserved,
+        // ~2,300 instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
+        let length = basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 25
+        return String(unsafeUninitializedCapacity: length) { out in
+            var at = 0
+            func put(_ text: String) {
+                var text = text
+                text.withUTF8 { bytes in
+                    _ = UnsafeMutableBufferPointer(rebasing: out[at..<at + bytes.count]).initialize(fromContentsOf: bytes)
+                    at += bytes.count
+                }
+            }
+            put(basePath)
+            put("/api/v1/workspaces/")
+            put(workspace)
+            put("/runs/")
+            put(runID)
+            return at
+        }
     }
 
     /// `path(runID)`, escaped once for the links of an answer (each is this and a fixed suffix).
@@ -187,15 +202,21 @@ struct WorkspaceRender {
 
     /// The RunResource as its JSON text.
     func run(_ view: RunView) -> [UInt8] {
-        var out = JSONWriter()
-        write(view, to: &out)
+        // Room for the body at once: six links of the run's path and ~700 bytes besides (1,139 in all for the
+        // bench's run, where the usual 1,000 made it grow once: ~1,700 instructions of a workspace submission).
+        let link = linkPath(view.id)
+        var out = JSONWriter(capacity: 700 + 6 * link.count)
+        write(view, link: link, to: &out)
         return out.bytes
     }
 
     /// Writes the RunResource straight as bytes: building its two dozen members as a value tree, then walking it,
     /// with a String for each time and link, cost ~16,000 instructions of a workspace GET run (156,308 -> 140,054,
     /// bench/speed/instructions.sh workspace).
-    func write(_ view: RunView, to out: inout JSONWriter) {
+    func write(_ view: RunView, to out: inout JSONWriter) { write(view, link: linkPath(view.id), to: &out) }
+
+    /// `write(view, to:)` with the run's path already escaped (`linkPath(view.id)`).
+    private func write(_ view: RunView, link: JSONWriter.EscapedText, to out: inout JSONWriter) {
         let f = view.fields
         let request = view.request
         let options = request["options"]
@@ -252,7 +273,6 @@ struct WorkspaceRender {
         out.closeObject()
         // Six links share the run's path: escaped once, then written with each suffix (each written from its
         // parts, and the workspace id read through String.UTF8View, ~9,800 instructions more).
-        let link = linkPath(view.id)
         out.key("output")
         out.openObject()
         writeOutputMembers(view, link: link, to: &out)
