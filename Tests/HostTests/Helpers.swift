@@ -106,3 +106,15 @@ final class Tracker: Sendable {
         return log
     }
 }
+
+/// Everything a socket receives until the peer closes it (or an error): a raw-socket test's whole answer.
+func receiveAll(_ fd: Int32) -> [UInt8] {
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        received += buffer[0..<n]
+    }
+    return received
+}

@@ -77,14 +77,7 @@ struct MultipartEdgeTests {
                 sent += n
                 usleep(200)
             }
-            var received: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { break }
-                received += buffer[0..<n]
-            }
-            return String(decoding: received, as: UTF8.self)
+            return String(decoding: receiveAll(fd), as: UTF8.self)
         }
         let echoed = try #require(raw.components(separatedBy: "\r\n\r\n").dropFirst().first)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(echoed.utf8)) as? [String: Any])

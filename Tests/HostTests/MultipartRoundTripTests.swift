@@ -121,14 +121,7 @@ struct MultipartRoundTripTests {
                     guard n == cut - sent else { break }
                     sent = cut
                 }
-                var received: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                while true {
-                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                    if n <= 0 { break }
-                    received += buffer[0..<n]
-                }
-                return received
+                return receiveAll(fd)
             }
             let text = String(decoding: raw, as: UTF8.self)
             let echoed = try #require(text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n").data(using: .utf8))
