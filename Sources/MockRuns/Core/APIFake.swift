@@ -246,31 +246,24 @@ final class RenderMemo: Sendable {
         var body: [UInt8]
     }
 
-    let capacity: Int
-    let largestBody: Int
-    private let kept: Locked<RecentEntries<Entry>>
+    private let kept: KeptAnswers<Entry>
 
     init(capacity: Int = 8, largestBody: Int = 16 * 1024) {
-        self.capacity = max(1, capacity)
-        self.largestBody = largestBody
-        kept = Locked(RecentEntries(capacity: capacity))
+        kept = KeptAnswers(capacity: capacity, largestBody: largestBody)
     }
 
     /// The body kept for `key`, else `render()`'s (kept for next time). `render` runs outside the memo's lock.
     func body(for key: Key, render: () -> [UInt8]) -> [UInt8] {
-        // Entries read in place by index: `first(where:)` copied each one out (its key's texts and body retained
-        // and released) on every poll.
-        let found = kept.withLock { kept -> [UInt8]? in
-            for index in kept.entries.indices where kept.entries[index].key.matches(key) { return kept.entries[index].body }
+        let found = kept.read { entries -> [UInt8]? in
+            for index in entries.indices where entries[index].key.matches(key) { return entries[index].body }
             return nil
         }
         if let found { return found }
         let body = render()
-        guard body.count <= largestBody else { return body }
-        kept.withLock { $0.keep(Entry(key: key, body: body)) }
+        kept.keep(Entry(key: key, body: body), size: body.count)
         return body
     }
 
     /// How many bodies are kept (for tests of the bound).
-    var count: Int { kept.withLock { $0.entries.count } }
+    var count: Int { kept.count }
 }

@@ -1,4 +1,3 @@
-import MockRunsSync
 import Scenarios
 
 /// The runstatus answers of the last few run phases, each kept as rendered once in its phase with the one value
@@ -40,14 +39,10 @@ final class SolvexiaStatusMemo: Sendable {
         var body: Body
     }
 
-    let capacity: Int
-    let largestBody: Int
-    private let kept: Locked<RecentEntries<Entry>>
+    private let kept: KeptAnswers<Entry>
 
     init(capacity: Int = 8, largestBody: Int = 16 * 1024) {
-        self.capacity = max(1, capacity)
-        self.largestBody = largestBody
-        kept = Locked(RecentEntries(capacity: capacity))
+        kept = KeptAnswers(capacity: capacity, largestBody: largestBody)
     }
 
     /// `view`'s runstatus answer at `now`: from the body kept for its phase, else `render()`'s (kept for next
@@ -55,18 +50,17 @@ final class SolvexiaStatusMemo: Sendable {
     func answer(_ view: RunView, at now: Timestamp, render: () -> Body) -> [UInt8] {
         let phase = view.phaseStamp
         // Only the body is copied out: a found entry copied whole cost ~200 instructions more.
-        let found = kept.withLock { kept -> Body? in
-            for index in kept.entries.indices where kept.entries[index].phase == phase { return kept.entries[index].body }
+        let found = kept.read { entries -> Body? in
+            for index in entries.indices where entries[index].phase == phase { return entries[index].body }
             return nil
         }
         if let found { return found.bytes(at: now) }
         let body = render()
         // Rendered at `now`: its bytes are the answer as they are.
-        guard body.keepable, body.bytes.count <= largestBody else { return body.bytes }
-        kept.withLock { $0.keep(Entry(phase: phase, body: body)) }
+        if body.keepable { kept.keep(Entry(phase: phase, body: body), size: body.bytes.count) }
         return body.bytes
     }
 
     /// How many bodies are kept (for tests of the bound).
-    var count: Int { kept.withLock { $0.entries.count } }
+    var count: Int { kept.count }
 }
