@@ -59,26 +59,24 @@ public enum Fingerprint {
         /// The last few keys found, compared as bytes before the table is asked: a submission looks up the same
         /// handful (each form value, then the summary) every time, and hashing each for the table cost ~1,100
         /// instructions of a workspace submission. Bounded: `recentCapacity` entries, the oldest replaced.
-        private(set) var recent: [Recent] = []
-        private var nextRecent = 0
+        private var recentKeys = RecentEntries<Recent>(capacity: recentCapacity)
         static let recentCapacity = 8
 
-        struct Recent {
+        /// The recent keys kept, oldest first until there are `recentCapacity`.
+        var recent: [Recent] { recentKeys.entries }
+
+        struct Recent: Sendable {
             let key: ByteKey
             let fingerprint: String
         }
 
         /// `key`'s fingerprint from the recent keys or the table; a table hit joins the recent keys.
         mutating func lookUp(_ key: ByteKey) -> String? {
-            for index in recent.indices where recent[index].key == key { return recent[index].fingerprint }
-            guard let fingerprint = table[key] else { return nil }
-            let entry = Recent(key: key, fingerprint: fingerprint)
-            if recent.count < Self.recentCapacity {
-                recent.append(entry)
-            } else {
-                recent[nextRecent] = entry
-                nextRecent = (nextRecent + 1) % Self.recentCapacity
+            for index in recentKeys.entries.indices where recentKeys.entries[index].key == key {
+                return recentKeys.entries[index].fingerprint
             }
+            guard let fingerprint = table[key] else { return nil }
+            recentKeys.keep(Recent(key: key, fingerprint: fingerprint))
             return fingerprint
         }
 
@@ -91,7 +89,7 @@ public enum Fingerprint {
     /// A memo key: its bytes hashed in one call and compared in one `memcmp`. A `[UInt8]` key fed the hasher
     /// one byte at a time and compared element by element: the five look-ups of a WES multipart submission
     /// cost ~11,800 instructions (bench/speed/instructions.sh submit-wes).
-    struct ByteKey: Hashable {
+    struct ByteKey: Hashable, Sendable {
         let bytes: [UInt8]
 
         init(_ bytes: [UInt8]) { self.bytes = bytes }

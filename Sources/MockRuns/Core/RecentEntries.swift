@@ -1,7 +1,8 @@
 import MockRunsSync
 
 /// The last few entries a memo keeps, replaced oldest first once `capacity` are kept: the bounded store behind
-/// `KeptAnswers` (a memo of the last answers needs a handful, never an unbounded table).
+/// `KeptAnswers` and `Fingerprint`'s recent keys (a memo of the last answers needs a handful, never an unbounded
+/// table).
 struct RecentEntries<Entry: Sendable>: Sendable {
     let capacity: Int
     /// Oldest first until full; then in the order they were replaced in.
