@@ -827,8 +827,10 @@ private struct APIState {
     /// The descriptor's id maker (a creation needs nothing else of it).
     let makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     let script: APIScript
-    /// The API's runs by id and in creation order, at most `maximumRuns` of them. A run is changed in place,
-    /// through `runs[slot]`.
+    /// The API's runs by id and in creation order, at most the engine's `maximumRuns` of them. Each run holds its
+    /// creation request (up to the body limit), so a client that creates runs without end must not grow the
+    /// server without end: past the limit, the oldest run a client created is forgotten (scripted runs stay) and
+    /// answers "not found" like any unknown id. A run is changed in place, through `runs[slot]`.
     var runs: RunTable<RunState>
     var claimed: Set<Int> = []
     var created = 0
@@ -946,11 +948,6 @@ private struct APIState {
 
     /// Run ids in creation order (a re-created run counts from its latest creation).
     var orderedIDs: [String] { runs.ids }
-
-    /// The most runs this API keeps. Each run holds its creation request (up to the body limit), so a client that
-    /// creates runs without end must not grow the server without end: past this, the oldest run a client created
-    /// is forgotten (scripted runs stay) and answers "not found" like any unknown id.
-    var maximumRuns: Int { runs.limit }
 
     mutating func add(_ run: consuming RunState) {
         let id = run.id
