@@ -20,18 +20,21 @@ import Testing
 
     @Test func emptyAndOtherEchoesInEitherPlace() throws {
         let run = try Self.view()
-        for a in Self.texts {
-            for b in Self.texts {
-                for c in Self.texts {
-                    for d in Self.texts {
-                        let key = RenderMemo.Key(run, echoing: a, b)
-                        let other = RenderMemo.Key(run, echoing: c, d)
-                        let expected = Self.sameBytes(a, c) && Self.sameBytes(b, d)
-                        #expect(key.matches(other) == expected, "(\(Array(a.utf8)), \(Array(b.utf8))) vs (\(Array(c.utf8)), \(Array(d.utf8)))")
-                    }
+        // Each place in turn, the other holding the same text on both sides (empty, or not).
+        for other in ["", "b"] {
+            for a in Self.texts {
+                for b in Self.texts {
+                    let expected = Self.sameBytes(a, b)
+                    let first = RenderMemo.Key(run, echoing: a, other).matches(RenderMemo.Key(run, echoing: b, other))
+                    let second = RenderMemo.Key(run, echoing: other, a).matches(RenderMemo.Key(run, echoing: other, b))
+                    #expect(first == expected, "first echo \(Array(a.utf8)) vs \(Array(b.utf8)), second \(other)")
+                    #expect(second == expected, "second echo \(Array(a.utf8)) vs \(Array(b.utf8)), first \(other)")
                 }
             }
         }
+        // Both places differing at once: an empty pair does not make up for the other place.
+        #expect(!RenderMemo.Key(run, echoing: "", "a").matches(RenderMemo.Key(run, echoing: "a", "")))
+        #expect(!RenderMemo.Key(run, echoing: "a", "").matches(RenderMemo.Key(run, echoing: "", "")))
     }
 
     @Test func emptyEchoesStillWeighTheRestOfTheKey() throws {
