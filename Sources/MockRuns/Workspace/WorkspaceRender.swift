@@ -64,7 +64,7 @@ struct WorkspaceRender {
         let length = basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 25
         return String(unsafeUninitializedCapacity: length) { out in
             // A cursor handed inout, not a count captured by a nested function: that one was checked for
-            // exclusive access on every read and write (~600 instructions a submission, callgrind per function).
+            // exclusive access on every read and write (path 1,930 -> 1,013 instructions a submission, callgrind per function).
             var at = out.baseAddress!
             Self.put(basePath, at: &at)
             Self.put("/api/v1/workspaces/", at: &at)
