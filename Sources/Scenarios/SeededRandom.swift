@@ -12,8 +12,8 @@ public struct SeededRandom: Sendable, RandomNumberGenerator {
         state = seed ^ Self.hash(label)
     }
 
-    /// `label`'s hash, read from its own UTF-8 buffer (walking String.UTF8View cost ~20 instructions a byte: ~400
-    /// of each workspace answer's request id, bench/speed/instructions.sh submit-workspace).
+    /// `label`'s hash, read from its own UTF-8 buffer (walking String.UTF8View cost ~20 instructions a byte: 500 to
+    /// 700 of each workspace answer, whose request id is drawn from such a stream; bench/speed/instructions.sh).
     private static func hash(_ label: String) -> UInt64 {
         var hash = labelHashStart
         let read: Void? = label.utf8.withContiguousStorageIfAvailable { bytes in
