@@ -24,12 +24,16 @@ struct WESSubmission {
         }
         if let problem = request.formError { throw APIError(400, "the form body could not be read: \(problem)") }
         let form = request.form ?? []
+        // Each field's name matched once against the names read here (eight look-ups of a name through the
+        // whole form, then the attachments', compared 30-odd names: ~1,800 instructions a submission,
+        // bench/speed/instructions.sh submit-wes).
+        let slots = form.map { Self.slot(of: $0.name) }
         // The first plain field of that name, else the first file part of it: one pass, not two.
-        func first(_ name: String) -> FormField? {
+        func first(_ slot: Int) -> FormField? {
             var filePart: FormField?
-            for field in form where field.name == name {
-                if field.filename == nil { return field }
-                if filePart == nil { filePart = field }
+            for index in form.indices where slots[index] == slot {
+                if form[index].filename == nil { return form[index] }
+                if filePart == nil { filePart = form[index] }
             }
             return filePart
         }
@@ -38,7 +42,7 @@ struct WESSubmission {
         // twice per submission).
         var objects: [JSON?] = [nil, nil, nil]
         for (slot, name) in Self.jsonFields.enumerated() {
-            guard let field = first(name) else { continue }
+            guard let field = first(slot) else { continue }
             let parsed: JSON
             do {
                 parsed = try JSON.parse(field.value)
@@ -53,14 +57,14 @@ struct WESSubmission {
             }
             objects[slot] = parsed
         }
-        let type = first("workflow_type")?.text
-        let version = first("workflow_type_version")?.text
-        guard let url = first("workflow_url")?.text, !url.isEmpty else {
+        let type = first(Slot.workflowType)?.text
+        let version = first(Slot.workflowTypeVersion)?.text
+        guard let url = first(Slot.workflowURL)?.text, !url.isEmpty else {
             throw APIError(400, "workflow_url is required")
         }
-        let engine = first("workflow_engine")?.text
-        let engineVersion = first("workflow_engine_version")?.text
-        let attachments = form.lazy.filter { $0.name == "workflow_attachment" }
+        let engine = first(Slot.workflowEngine)?.text
+        let engineVersion = first(Slot.workflowEngineVersion)?.text
+        let attachments = form.indices.lazy.filter { slots[$0] == Slot.workflowAttachment }.map { form[$0] }
         for file in attachments {
             guard let filename = file.filename, !filename.isEmpty else {
                 throw APIError(400, "each workflow_attachment part needs a filename in its Content-Disposition")
@@ -95,8 +99,10 @@ struct WESSubmission {
                     400, "workflow_type_version \"\(version)\" of \(type) is not supported; supported: \(versions.joined(separator: ", "))")
             }
         }
-        var members: [(String, JSON)] = [("workflow_params", objects[0] ?? .object([]))]
+        // Room for all seven made first (reserved after a one-member literal, the array was made twice).
+        var members: [(String, JSON)] = []
         members.reserveCapacity(7)
+        members.append(("workflow_params", objects[0] ?? .object([])))
         if let type { members.append(("workflow_type", .string(type))) }
         if let version { members.append(("workflow_type_version", .string(version))) }
         members.append(("tags", objects[1] ?? .object([])))
@@ -105,6 +111,35 @@ struct WESSubmission {
         if let engine { members.append(("workflow_engine", .string(engine))) }
         if let engineVersion { members.append(("workflow_engine_version", .string(engineVersion))) }
         runRequest = .object(members)
+    }
+
+    /// The names a submission's fields are read by: `jsonFields` first, in their order (their slots are their
+    /// indices there), then the strings and the attachments.
+    static let fieldNames = jsonFields + [
+        "workflow_type", "workflow_type_version", "workflow_url", "workflow_engine", "workflow_engine_version",
+        "workflow_attachment",
+    ]
+
+    enum Slot {
+        static let workflowType = 3
+        static let workflowTypeVersion = 4
+        static let workflowURL = 5
+        static let workflowEngine = 6
+        static let workflowEngineVersion = 7
+        static let workflowAttachment = 8
+    }
+
+    /// The index in `fieldNames` of the name `name` equals (as Strings compare), -1 for any other. Told apart by
+    /// length first (only workflow_params and workflow_engine share one), then compared; a name of no known
+    /// length equals none unless it has bytes beyond ASCII, which may be canonically equivalent to one.
+    static func slot(of name: String) -> Int {
+        let length = name.utf8.count
+        for (index, known) in fieldNames.enumerated() where known.utf8.count == length && known == name {
+            return index
+        }
+        // Checked over the name's own buffer: `utf8.allSatisfy` walked String.UTF8View, ~500 instructions a name.
+        let ascii = name.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } } ?? false
+        return ascii ? -1 : fieldNames.firstIndex(of: name) ?? -1
     }
 
     /// Whether ASCII `text` holds `part` (ASCII, no CR or LF), by bytes; nil when `text` is not ASCII.

@@ -63,20 +63,25 @@ struct WorkspaceRender {
         // ~2,300 instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
         let length = basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 25
         return String(unsafeUninitializedCapacity: length) { out in
-            var at = 0
-            func put(_ text: String) {
-                var text = text
-                text.withUTF8 { bytes in
-                    _ = UnsafeMutableBufferPointer(rebasing: out[at..<at + bytes.count]).initialize(fromContentsOf: bytes)
-                    at += bytes.count
-                }
-            }
-            put(basePath)
-            put("/api/v1/workspaces/")
-            put(workspace)
-            put("/runs/")
-            put(runID)
-            return at
+            // A cursor handed inout, not a count captured by a nested function: that one was checked for
+            // exclusive access on every read and write (path 1,930 -> 1,013 instructions a submission, callgrind per function).
+            var at = out.baseAddress!
+            Self.put(basePath, at: &at)
+            Self.put("/api/v1/workspaces/", at: &at)
+            Self.put(workspace, at: &at)
+            Self.put("/runs/", at: &at)
+            Self.put(runID, at: &at)
+            return at - out.baseAddress!
+        }
+    }
+
+    /// Copies `text`'s UTF-8 to `cursor` and moves the cursor past it.
+    private static func put(_ text: String, at cursor: inout UnsafeMutablePointer<UInt8>) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            cursor.initialize(from: base, count: bytes.count)
+            cursor += bytes.count
         }
     }
 
