@@ -120,13 +120,14 @@ struct WESSubmission {
         "workflow_attachment",
     ]
 
+    /// The slots of the names read one by one, found in `fieldNames` (not numbered by hand beside it).
     enum Slot {
-        static let workflowType = 3
-        static let workflowTypeVersion = 4
-        static let workflowURL = 5
-        static let workflowEngine = 6
-        static let workflowEngineVersion = 7
-        static let workflowAttachment = 8
+        static let workflowType = slot(of: "workflow_type")
+        static let workflowTypeVersion = slot(of: "workflow_type_version")
+        static let workflowURL = slot(of: "workflow_url")
+        static let workflowEngine = slot(of: "workflow_engine")
+        static let workflowEngineVersion = slot(of: "workflow_engine_version")
+        static let workflowAttachment = slot(of: "workflow_attachment")
     }
 
     /// The index in `fieldNames` of the name `name` equals (as Strings compare), -1 for any other. Told apart by
