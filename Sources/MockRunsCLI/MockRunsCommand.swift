@@ -35,9 +35,13 @@ struct MockRunsCommand: ParsableCommand {
         // Before any thread exists, so all of them inherit it: see StopSignals.
         StopSignals.block()
         do {
-            var command = try parseFast(Array(CommandLine.arguments.dropFirst()))
-            if !(command is Serve || command is Record) { StopSignals.unblock() }
-            try command.run()
+            switch try parseFast(Array(CommandLine.arguments.dropFirst())) {
+            case .serve(let settings):
+                try settings.run()
+            case .command(var command):
+                if !(command is Serve || command is Record) { StopSignals.unblock() }
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit {
@@ -56,19 +60,26 @@ struct MockRunsCommand: ParsableCommand {
 
 extension MockRunsCommand {
     /// The plain serve form (no subcommand, no help) is parsed as `Serve` alone — first without ArgumentParser
-    /// (`Serve.parseQuickly`), then by it when the quick parser leaves the line to it: building the whole command
-    /// tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI fixtures pay
-    /// on every start.
+    /// (`ServeSettings.parseQuickly`), then by it when the quick parser leaves the line to it: building the whole
+    /// command tree, and reading a command's options by reflection, cost milliseconds of start-up, which CI
+    /// fixtures pay on every start.
     /// The names `configuration.subcommands` answers to (and `help`), written out so start-up builds no command
     /// tree; `CLIParsingTests` holds the two lists together.
     static let subcommandNames = ["serve", "validate", "list", "schema", "openapi", "verify", "record", "contract", "help"]
 
-    static func parseFast(_ arguments: [String]) throws -> any ParsableCommand {
+    static func parseFast(_ arguments: [String]) throws -> Invocation {
         let needsRoot =
             arguments.first.map(subcommandNames.contains) ?? false
             || arguments.contains { $0 == "-h" || $0 == "--help" || $0 == "--version" || $0.hasPrefix("--generate-") || $0.hasPrefix("--experimental") }
-        if needsRoot { return try parseAsRoot(arguments) }
-        return try Serve.parseQuickly(arguments) ?? Serve.parse(arguments)
+        if needsRoot { return .command(try parseAsRoot(arguments)) }
+        if let settings = ServeSettings.parseQuickly(arguments) { return .serve(settings) }
+        return .command(try Serve.parse(arguments))
+    }
+
+    /// What `main` runs: the serve form as the quick parser read it, or a command ArgumentParser parsed.
+    enum Invocation {
+        case serve(ServeSettings)
+        case command(any ParsableCommand)
     }
 }
 

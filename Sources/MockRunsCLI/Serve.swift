@@ -48,11 +48,6 @@ struct Serve: ParsableCommand {
     @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request (or set MOCKRUNS_ADMIN_TOKEN, which other users cannot read in the process list).")
     var adminToken: String?
 
-    /// `--admin-token`, else `MOCKRUNS_ADMIN_TOKEN`.
-    var effectiveAdminToken: String? {
-        adminToken ?? environmentValue("MOCKRUNS_ADMIN_TOKEN")
-    }
-
     @Option(help: "A browser origin allowed to call the admin API (repeatable; `*` for any). Default: none but the server's own.")
     var adminCors: [String] = []
 
@@ -88,6 +83,72 @@ struct Serve: ParsableCommand {
 
     @Option(help: "End a session after this many seconds without a request to it (API or admin). Default: sessions last until deleted.")
     var sessionTtl: Double?
+
+    /// The options as plain values, which is what runs.
+    var settings: ServeSettings {
+        ServeSettings(
+            scenario: scenario,
+            host: host,
+            port: port,
+            portFile: portFile,
+            logLevel: logLevel,
+            maxBodyBytes: maxBodyBytes,
+            timeScale: timeScale,
+            requestTimeout: requestTimeout,
+            adminToken: adminToken,
+            adminCors: adminCors,
+            cors: cors,
+            strict: strict,
+            report: report,
+            publicURL: publicURL,
+            watch: watch,
+            tlsCert: tlsCert,
+            tlsKey: tlsKey,
+            tlsSelfSigned: tlsSelfSigned,
+            threads: threads,
+            maxSessions: maxSessions,
+            sessionTtl: sessionTtl)
+    }
+
+    func validate() throws { try settings.validate() }
+
+    func run() throws { try settings.run() }
+}
+
+/// What the serve form was asked for, as plain values. The quick parser (QuickServeParser.swift) fills one without
+/// building `Serve`: each of `Serve`'s property wrappers works out its option names when made, ~376,000 instructions
+/// of every start (a Set of names each, and the first Set of that type scans the runtime's conformance records).
+/// `Serve` hands over what ArgumentParser parsed, so both forms run the same code.
+struct ServeSettings: Equatable {
+    typealias Defaults = Serve.Defaults
+    typealias LogLevel = Serve.LogLevel
+
+    var scenario: String?
+    var host = Defaults.host
+    var port = Defaults.port
+    var portFile: String?
+    var logLevel: LogLevel = Defaults.logLevel
+    var maxBodyBytes = Defaults.maxBodyBytes
+    var timeScale: Double?
+    var requestTimeout: Double = Defaults.requestTimeout
+    var adminToken: String?
+    var adminCors: [String] = []
+    var cors: [String] = []
+    var strict = false
+    var report: String?
+    var publicURL: String?
+    var watch = false
+    var tlsCert: String?
+    var tlsKey: String?
+    var tlsSelfSigned = false
+    var threads = Defaults.threads
+    var maxSessions = Defaults.maxSessions
+    var sessionTtl: Double?
+
+    /// `--admin-token`, else `MOCKRUNS_ADMIN_TOKEN`.
+    var effectiveAdminToken: String? {
+        adminToken ?? environmentValue("MOCKRUNS_ADMIN_TOKEN")
+    }
 
     func validate() throws {
         guard (0...65535).contains(port) else {

@@ -45,7 +45,7 @@ struct ServedTLS {
     }
 }
 
-extension Serve {
+extension ServeSettings {
     /// The TLS options go together one way or the other: both files, or the self-signed flag alone.
     func validateTLSOptions() throws {
         if tlsSelfSigned, tlsCert != nil || tlsKey != nil {
