@@ -65,8 +65,9 @@ struct RunTable<Run> {
     /// keep), then evicts the oldest evictable run if the table holds more than `limit`.
     mutating func insert(_ run: consuming Run, id: String, evictable: Bool) {
         // The id hashed once, for its look-up and its store together (a look-up and then a store hashed it twice:
-        // SipHash of a 36-byte id: ~440 instructions a submission, bench/speed/instructions.sh). A new id goes where `slot` below puts it;
-        // an id held already keeps its slot, freed and then taken again as the first free one.
+        // SipHash of a 36-byte id, ~440 instructions a submission, bench/speed/instructions.sh). A new id goes
+        // where `slot` below puts it; an id held already keeps its slot, freed and then taken again as the first
+        // free one.
         let fresh = firstFree != noSlot ? firstFree : slots.count
         if let old = index.updateValue(fresh, forKey: id) {
             unlink(old)
