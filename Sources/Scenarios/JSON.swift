@@ -606,10 +606,15 @@ public struct JSONWriter {
         fileprivate let range: Range<Int>
     }
 
+    /// A string `openString` opened: where its text starts.
+    public struct OpenString: Sendable {
+        fileprivate let start: Int
+    }
+
     /// Opens a string whose text is written in pieces (`escaped`), closed by `closeString(_:_:)`.
-    public mutating func openString() -> Int {
+    public mutating func openString() -> OpenString {
         room.put(UInt8(ascii: "\""))
-        return room.count
+        return OpenString(start: room.count)
     }
 
     /// Adds `text`, escaped, to the string opened.
@@ -621,10 +626,10 @@ public struct JSONWriter {
         room.append(text)
     }
 
-    /// Ends the string `openString` opened (at `start`, what it gave back) with `suffix` (static text needing no
-    /// escape), and tells where its text before the suffix is, for later strings that repeat it.
-    public mutating func closeString(_ start: Int, _ suffix: StaticString) -> Written {
-        let written = Written(range: start..<room.count)
+    /// Ends the string `openString` opened with `suffix` (static text needing no escape), and tells where its
+    /// text before the suffix is, for later strings that repeat it.
+    public mutating func closeString(_ string: OpenString, _ suffix: StaticString) -> Written {
+        let written = Written(range: string.start..<room.count)
         escaped(suffix)
         room.put(UInt8(ascii: "\""))
         needsComma = true
