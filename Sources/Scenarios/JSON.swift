@@ -376,6 +376,15 @@ struct ByteRoom {
         literal.withUTF8Buffer { append($0) }
     }
 
+    /// Appends a copy of bytes already written (`range` of them).
+    mutating func appendCopy(of range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "a range of the bytes written")
+        let at = count
+        // The copy's source is in the same buffer, before the bytes `fill` writes: found from their pointer,
+        // which is only valid after any growth.
+        write(range.count) { out in out.update(from: out - at + range.lowerBound, count: range.count) }
+    }
+
     /// What goes between a JSON string literal's quotes: `text` with `"`, `\` and control characters escaped.
     /// One scan; text needing no escape is copied in one piece.
     mutating func appendEscaped(_ text: UnsafeBufferPointer<UInt8>) {
@@ -589,6 +598,53 @@ public struct JSONWriter {
                 out[1 + length + suffixLength] = UInt8(ascii: "\"")
             }
         }
+        needsComma = true
+    }
+
+    /// Where the text of a string this writer wrote sits among its bytes (see `closeString`).
+    public struct Written: Sendable {
+        fileprivate let range: Range<Int>
+    }
+
+    /// A string `openString` opened: where its text starts.
+    public struct OpenString: Sendable {
+        fileprivate let start: Int
+    }
+
+    /// Opens a string whose text is written in pieces (`escaped`), closed by `closeString(_:_:)`.
+    public mutating func openString() -> OpenString {
+        room.put(UInt8(ascii: "\""))
+        return OpenString(start: room.count)
+    }
+
+    /// Adds `text`, escaped, to the string opened.
+    public mutating func escaped(_ text: String) { room.appendEscaped(text) }
+
+    /// Adds static text needing no escape to the string opened.
+    public mutating func escaped(_ text: StaticString) {
+        assert(text.withUTF8Buffer { JSON.quotesWhole($0, limit: .max) }, "JSONWriter static text must need no escape")
+        room.append(text)
+    }
+
+    /// Ends the string `openString` opened with `suffix` (static text needing no escape), and tells where its
+    /// text before the suffix is, for later strings that repeat it.
+    public mutating func closeString(_ string: OpenString, _ suffix: StaticString) -> Written {
+        let written = Written(range: string.start..<room.count)
+        escaped(suffix)
+        room.put(UInt8(ascii: "\""))
+        needsComma = true
+        return written
+    }
+
+    /// The string of `text` (written by this writer: see `closeString`) and then `suffix` (static text needing
+    /// no escape): the text copied from where it was written, not escaped again. An answer that repeats a path in
+    /// several links writes it once so (an `EscapedText` of its own, escaped apart, cost an allocation: ~500
+    /// instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
+    public mutating func string(_ text: Written, _ suffix: StaticString) {
+        room.put(UInt8(ascii: "\""))
+        room.appendCopy(of: text.range)
+        escaped(suffix)
+        room.put(UInt8(ascii: "\""))
         needsComma = true
     }
 

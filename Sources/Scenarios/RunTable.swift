@@ -64,7 +64,15 @@ struct RunTable<Run> {
     /// Holds `run` as the newest, in place of any run with the same id (whose place in the order it does not
     /// keep), then evicts the oldest evictable run if the table holds more than `limit`.
     mutating func insert(_ run: consuming Run, id: String, evictable: Bool) {
-        if let old = index[id] { remove(old) }
+        // The id hashed once, for its look-up and its store together (a look-up and then a store hashed it twice:
+        // SipHash of a 36-byte id, ~440 instructions a submission, bench/speed/instructions.sh). A new id goes
+        // where `slot` below puts it; an id held already keeps its slot, freed and then taken again as the first
+        // free one.
+        let fresh = firstFree != noSlot ? firstFree : slots.count
+        if let old = index.updateValue(fresh, forKey: id) {
+            unlink(old)
+            index[id] = old
+        }
         if count == Self.reserveAt {
             index.reserveCapacity(limit + 1)
             slots.reserveCapacity(limit + 1)
@@ -87,12 +95,17 @@ struct RunTable<Run> {
             if newestEvictable != noSlot { slots[newestEvictable].newerEvictable = slot } else { oldestEvictable = slot }
             newestEvictable = slot
         }
-        index[id] = slot
         count += 1
         if count > limit, oldestEvictable != noSlot { remove(oldestEvictable) }
     }
 
     private mutating func remove(_ slot: Int) {
+        index[slots[slot].id] = nil
+        unlink(slot)
+    }
+
+    /// Frees `slot`, taking it out of the lists (but not out of `index`).
+    private mutating func unlink(_ slot: Int) {
         let gone = slots[slot]
         if gone.older != noSlot { slots[gone.older].newer = gone.newer } else { oldest = gone.newer }
         if gone.newer != noSlot { slots[gone.newer].older = gone.older } else { newest = gone.older }
@@ -108,7 +121,6 @@ struct RunTable<Run> {
                 newestEvictable = gone.olderEvictable
             }
         }
-        index[gone.id] = nil
         if lastFound?.slot == slot { lastFound = nil }
         slots[slot] = Slot(id: "", run: nil, evictable: false, newer: firstFree)
         firstFree = slot

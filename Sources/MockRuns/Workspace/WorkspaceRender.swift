@@ -85,15 +85,23 @@ struct WorkspaceRender {
         }
     }
 
-    /// `path(runID)`, escaped once for the links of an answer (each is this and a fixed suffix).
-    private func linkPath(_ runID: String) -> JSONWriter.EscapedText {
-        var path = JSONWriter.EscapedText()
-        path.append(basePath)
-        path.append("/api/v1/workspaces/")
-        path.append(workspace)
-        path.append("/runs/")
-        path.append(runID)
-        return path
+    /// The run's path in the links of one answer (each is the path and a fixed suffix): escaped and written with
+    /// the first link, copied from there into the others.
+    private struct Link {
+        let runID: String
+        var written: JSONWriter.Written? = nil
+    }
+
+    /// The string of `link`'s path and `suffix`.
+    private func writeLink(_ link: inout Link, _ suffix: StaticString, to out: inout JSONWriter) {
+        if let written = link.written { return out.string(written, suffix) }
+        let start = out.openString()
+        out.escaped(basePath)
+        out.escaped("/api/v1/workspaces/" as StaticString)
+        out.escaped(workspace)
+        out.escaped("/runs/" as StaticString)
+        out.escaped(link.runID)
+        link.written = out.closeString(start, suffix)
     }
 
     /// Pydantic-style times: `2025-01-01T00:00:05Z`, with microseconds when there is a fraction.
@@ -154,7 +162,7 @@ struct WorkspaceRender {
     }
 
     /// The output object's members, written into an object already open.
-    private func writeOutputMembers(_ view: RunView, link: JSONWriter.EscapedText, to out: inout JSONWriter) {
+    private func writeOutputMembers(_ view: RunView, link: inout Link, to out: inout JSONWriter) {
         // Readiness first, and the file's size counted, not made: this is in every answer about the run.
         guard outputReady(view) else {
             out.key("ready")
@@ -178,7 +186,7 @@ struct WorkspaceRender {
         out.key("size_bytes")
         out.int(outputSize(view))
         out.key("download_url")
-        out.string(link, "/output/download")
+        writeLink(&link, "/output/download", to: &out)
     }
 
     /// GET .../output: `{"run_id", ready, filename, content_type, size_bytes, download_url}`.
@@ -187,7 +195,8 @@ struct WorkspaceRender {
         out.openObject()
         out.key("run_id")
         out.string(view.id)
-        writeOutputMembers(view, link: linkPath(view.id), to: &out)
+        var link = Link(runID: view.id)
+        writeOutputMembers(view, link: &link, to: &out)
         out.closeObject()
         return out.bytes
     }
@@ -209,19 +218,24 @@ struct WorkspaceRender {
     func run(_ view: RunView) -> [UInt8] {
         // Room for the body at once: six links of the run's path and ~700 bytes besides (1,139 in all for the
         // bench's run, where the usual 1,000 made it grow once: ~1,700 instructions of a workspace submission).
-        let link = linkPath(view.id)
-        var out = JSONWriter(capacity: 700 + 6 * link.count)
-        write(view, link: link, to: &out)
+        // The path's length before escaping: only text a client escapes makes it longer (and the room grow).
+        let pathLength = basePath.utf8.count + workspace.utf8.count + view.id.utf8.count + 25
+        var out = JSONWriter(capacity: 700 + 6 * pathLength)
+        var link = Link(runID: view.id)
+        write(view, link: &link, to: &out)
         return out.bytes
     }
 
     /// Writes the RunResource straight as bytes: building its two dozen members as a value tree, then walking it,
     /// with a String for each time and link, cost ~16,000 instructions of a workspace GET run (156,308 -> 140,054,
     /// bench/speed/instructions.sh workspace).
-    func write(_ view: RunView, to out: inout JSONWriter) { write(view, link: linkPath(view.id), to: &out) }
+    func write(_ view: RunView, to out: inout JSONWriter) {
+        var link = Link(runID: view.id)
+        write(view, link: &link, to: &out)
+    }
 
-    /// `write(view, to:)` with the run's path already escaped (`linkPath(view.id)`).
-    private func write(_ view: RunView, link: JSONWriter.EscapedText, to out: inout JSONWriter) {
+    /// `write(view, to:)` with the links' path as far as it has been written.
+    private func write(_ view: RunView, link: inout Link, to out: inout JSONWriter) {
         let f = view.fields
         let request = view.request
         let options = request["options"]
@@ -276,24 +290,24 @@ struct WorkspaceRender {
         out.key("active_sheet_only")
         out.value(options?["active_sheet_only"] ?? false)
         out.closeObject()
-        // Six links share the run's path: escaped once, then written with each suffix (each written from its
+        // Six links share the run's path: escaped once, then copied with each suffix (each written from its
         // parts, and the workspace id read through String.UTF8View, ~9,800 instructions more).
         out.key("output")
         out.openObject()
-        writeOutputMembers(view, link: link, to: &out)
+        writeOutputMembers(view, link: &link, to: &out)
         out.closeObject()
         out.key("links")
         out.openObject()
         out.key("self")
-        out.string(link, "")
+        writeLink(&link, "", to: &out)
         out.key("events")
-        out.string(link, "/events/stream")
+        writeLink(&link, "/events/stream", to: &out)
         out.key("output")
-        out.string(link, "/output")
+        writeLink(&link, "/output", to: &out)
         out.key("output_download")
-        out.string(link, "/output/download")
+        writeLink(&link, "/output/download", to: &out)
         out.key("cancel")
-        out.string(link, "/cancel")
+        writeLink(&link, "/cancel", to: &out)
         out.closeObject()
         out.closeObject()
     }
