@@ -72,7 +72,7 @@ public struct Engine: Sendable {
             let name = apis[slot].name
             for (index, run) in apis[slot].script.runs.enumerated() {
                 guard let id = run.id else { continue }
-                apis[slot].claimed.insert(index)
+                apis[slot].claimed[index] = true
                 apis[slot].add(
                     RunState(
                         id: id, api: name, script: run, request: .object([]), createdAt: now,
@@ -295,18 +295,18 @@ public struct Engine: Sendable {
     {
         var chosen: Int?
         let scripts = state.script.runs
-        for (index, run) in scripts.enumerated() where !state.claimed.contains(index) {
+        for (index, run) in scripts.enumerated() where !state.claimed[index] {
             if let match = run.match, match.allSatisfy({ field, value in Engine.text(request[field]) == value }) {
                 chosen = index
                 break
             }
         }
         if chosen == nil {
-            chosen = scripts.indices.first { !state.claimed.contains($0) && scripts[$0].claimsByOrder }
+            chosen = scripts.indices.first { !state.claimed[$0] && scripts[$0].claimsByOrder }
         }
         let script: RunScript
         if let chosen {
-            state.claimed.insert(chosen)
+            state.claimed[chosen] = true
             script = scripts[chosen]
         } else {
             script = state.script.defaultRun
@@ -832,7 +832,9 @@ private struct APIState {
     /// server without end: past the limit, the oldest run a client created is forgotten (scripted runs stay) and
     /// answers "not found" like any unknown id. A run is changed in place, through `runs[slot]`.
     var runs: RunTable<RunState>
-    var claimed: Set<Int> = []
+    /// Which of `script.runs` a run has taken, by index. Flags, not a `Set<Int>`: the first set of `Int` made the
+    /// Swift runtime scan the binary's conformance records at every start (~217,000 instructions).
+    var claimed: [Bool]
     var created = 0
     /// Requests per endpoint name; `*` (all of them) is `allRequests`. A short list searched by name, not a
     /// `[String: Int]`: an API has a handful of endpoints (the names its route table gives, never a client's
@@ -923,6 +925,7 @@ private struct APIState {
         self.name = name
         self.terminalStates = terminalStates
         self.script = script
+        claimed = Array(repeating: false, count: script.runs.count)
         var rules = script.faults
         var bindings: [Binding?] = script.faults.map { rule in
             if let n = rule.runIndex { return .runIndex(n) }
