@@ -141,15 +141,21 @@ final class ConnectionMemo {
         if case .unknown = keptValues, let keptResponse {
             keptValues = Self.valueSlots(keptResponse, for: keptHeaders).map { .known($0) } ?? .unavailable
         }
-        guard case .known(let slots) = keptValues else { return false }
+        // The changed values, found once for both passes (one bit each: a list of more than 64 fields is made
+        // afresh).
+        guard case .known(let slots) = keptValues, new.count <= 64 else { return false }
+        var changed: UInt64 = 0
         for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
             let field = new[index]
+            // (No slot, too, for a Connection or Transfer-Encoding header: see `valueSlots`.)
             guard slots[index] != nil, field.value.utf8.count == keptHeaders[index].value.utf8.count,
-                !HTTPHeaders.sameName(field.name, "connection"), !HTTPHeaders.sameName(field.name, "transfer-encoding"),
                 Self.isPlainValue(field.value)
             else { return false }
+            changed |= 1 << UInt64(index)
         }
-        for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
+        while changed != 0 {
+            let index = changed.trailingZeroBitCount
+            changed &= changed - 1
             // Contiguous: isPlainValue said so.
             _ = new[index].value.utf8.withContiguousStorageIfAvailable { bytes in
                 memcpy(slots[index]!, bytes.baseAddress!, bytes.count)
@@ -167,8 +173,9 @@ final class ConnectionMemo {
     }
 
     /// Where libmicrohttpd keeps the value of each of `fields` in `response`, made from them (nil for those it
-    /// writes itself, see `isLeftToLibrary`), or nil when its list is not `fields` one for one: a header it
-    /// refused (an empty value), merged and moved (Connection) or replaced (a second Date), or one cut at a NUL.
+    /// writes itself, see `isLeftToLibrary`, and for Connection and Transfer-Encoding, whose values are never
+    /// overwritten: their names looked at here once, not by `restamp` each time a value changes), or nil when its
+    /// list is not `fields` one for one: a header it refused (an empty value), merged and moved (Connection) or replaced (a second Date), or one cut at a NUL.
     /// (The values are libmicrohttpd's own copies, which it handed out as `const`; they stay where they are while
     /// the response lives and no header is added to or removed from it, which the memo never does.)
     static func valueSlots(
@@ -191,7 +198,9 @@ final class ConnectionMemo {
                 guard same(field.name, item.key, item.key_size), same(field.value, item.value, item.value_size),
                     let value = item.value
                 else { return nil }
-                slots.append(UnsafeMutablePointer(mutating: value))
+                let overwritable = !HTTPHeaders.sameName(field.name, "connection")
+                    && !HTTPHeaders.sameName(field.name, "transfer-encoding")
+                slots.append(overwritable ? UnsafeMutablePointer(mutating: value) : nil)
                 listed += 1
             }
             return listed == count ? slots : nil
