@@ -196,7 +196,8 @@ final class ConnectionMemo {
     /// Where libmicrohttpd keeps the value of each of `fields` in `response`, made from them (nil for those it
     /// writes itself, see `isLeftToLibrary`, and for Connection and Transfer-Encoding, whose values are never
     /// overwritten: their names looked at here once, not by `restamp` each time a value changes), or nil when its
-    /// list is not `fields` one for one: a header it refused (an empty value), merged and moved (Connection) or replaced (a second Date), or one cut at a NUL.
+    /// list is not `fields` one for one: a header it refused (an empty value), merged and moved (Connection) or
+    /// replaced (a second Date), or one cut at a NUL.
     /// (The values are libmicrohttpd's own copies, which it handed out as `const`; they stay where they are while
     /// the response lives and no header is added to or removed from it, which the memo never does.)
     static func valueSlots(
@@ -268,7 +269,9 @@ final class ConnectionMemo {
     /// poll) and never use it: once a kept answer went unused, the next `pauseLength` are not kept.
     /// `bodyBytes`: where the response's body lies when it is a buffer the memo may write over (see
     /// `keptBodyBytes`); nil when libmicrohttpd made its own copy.
-    func keep(_ response: OpaquePointer, headers: HTTPHeaders, body: [UInt8], bodyBytes: UnsafeMutableRawPointer? = nil) -> Bool {
+    func keep(
+        _ response: OpaquePointer, headers: HTTPHeaders, body: [UInt8], bodyBytes: UnsafeMutableRawPointer? = nil
+    ) -> Bool {
         if pause > 0 {
             pause -= 1
             return false

@@ -126,8 +126,8 @@ extension MockRunsApp {
 
     /// `GET /health` of `session`, dated and stamped (`nosniff` last) as `admin(_:path:in:)` and `stamp` would
     /// answer it, kept for the second of the scenario clock it is dated: the answer handed out shares its storage
-    /// with the memo, and `stamp` finds nothing to change on it (made afresh each time: health 63,199 -> 62,575
-    /// instructions kept, bench/speed/instructions.sh health).
+    /// with the memo, and `stamp` finds nothing to change on it (health 63,199 instructions made afresh each time,
+    /// 62,575 kept, bench/speed/instructions.sh health).
     func healthAnswer(in session: Session) -> HTTPResponse {
         let now = session.scenario.withEngine { $0.now }
         let second = now.milliseconds / 1000
