@@ -20,6 +20,12 @@ final class ConnectionMemo {
     private var keptResponse: OpaquePointer?
     private var keptHeaders: [(name: String, value: String)] = []
     private var keptBody: [UInt8] = []
+    /// Where the kept response's body lies when it is a buffer of ours (`RequestContext.response(copying:)`),
+    /// which the response frees with itself: another body of the same length is written over it (a run's status
+    /// whose body moves on, Solvexia's duration) instead of a response made afresh each time. Written only between
+    /// this connection's exchanges, for the reason `restamp` gives for header values: libmicrohttpd reads the body
+    /// when it sends, and is done with the last exchange by then.
+    private var keptBodyBytes: UnsafeMutableRawPointer?
     /// Where libmicrohttpd keeps each of `keptHeaders`' values (see `restamp`), looked up the first time a value
     /// changes: most kept answers never do (a health check), or are never used again (a status whose body
     /// moves on), and the look-up would cost them ~1,500 instructions.
@@ -88,6 +94,15 @@ final class ConnectionMemo {
         case .changed(let first):
             guard restamp(from: first, to: fields) else { return nil }
             keptHeaders = fields
+        case .body(let first):
+            // The headers first: they may refuse, and nothing is changed then.
+            if let first {
+                guard restamp(from: first, to: fields) else { return nil }
+                keptHeaders = fields
+            }
+            // Not empty (an empty body is the same body), and of the kept one's length.
+            body.withUnsafeBytes { keptBodyBytes!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            keptBody = body
         }
         uses += 1
         return keptResponse
@@ -99,15 +114,20 @@ final class ConnectionMemo {
         case same
         /// The same body and names; the values differ from this header on.
         case changed(from: Int)
+        /// Another body of the same length, which the memo can write over the kept one; the same names, the
+        /// values differing from this header on (nil: none differ).
+        case body(changedFrom: Int?)
     }
 
     private func match(_ fields: [(name: String, value: String)], _ body: [UInt8]) -> Match {
         guard keptBody.count == body.count, fields.count == keptHeaders.count else { return .other }
-        // The body first: a run's status whose body moves on (Solvexia's duration) is told apart at once.
+        // The body first: a run's status whose body moves on (Solvexia's duration) is told apart at once, unless
+        // the memo can write the new body over the kept one (Solvexia status 79,076 -> 75,777 instructions with,
+        // bench/speed/instructions.sh solvexia: no response made, its headers added, for each poll).
         let sameBody = body.isEmpty || body.withUnsafeBytes { new in
             keptBody.withUnsafeBytes { old in memcmp(new.baseAddress!, old.baseAddress!, new.count) == 0 }
         }
-        if !sameBody { return .other }
+        if !sameBody, keptBodyBytes == nil { return .other }
         // Byte for byte: `==` takes canonically equal texts as equal, and an answer may echo a client's text (an
         // Origin) that is another's bytes.
         var firstChanged: Int?
@@ -117,6 +137,7 @@ final class ConnectionMemo {
                 firstChanged = index
             }
         }
+        if !sameBody { return .body(changedFrom: firstChanged) }
         return firstChanged.map { .changed(from: $0) } ?? .same
     }
 
@@ -141,15 +162,21 @@ final class ConnectionMemo {
         if case .unknown = keptValues, let keptResponse {
             keptValues = Self.valueSlots(keptResponse, for: keptHeaders).map { .known($0) } ?? .unavailable
         }
-        guard case .known(let slots) = keptValues else { return false }
+        // The changed values, found once for both passes (one bit each: a list of more than 64 fields is made
+        // afresh).
+        guard case .known(let slots) = keptValues, new.count <= 64 else { return false }
+        var changed: UInt64 = 0
         for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
             let field = new[index]
+            // (No slot, too, for a Connection or Transfer-Encoding header: see `valueSlots`.)
             guard slots[index] != nil, field.value.utf8.count == keptHeaders[index].value.utf8.count,
-                !HTTPHeaders.sameName(field.name, "connection"), !HTTPHeaders.sameName(field.name, "transfer-encoding"),
                 Self.isPlainValue(field.value)
             else { return false }
+            changed |= 1 << UInt64(index)
         }
-        for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
+        while changed != 0 {
+            let index = changed.trailingZeroBitCount
+            changed &= changed - 1
             // Contiguous: isPlainValue said so.
             _ = new[index].value.utf8.withContiguousStorageIfAvailable { bytes in
                 memcpy(slots[index]!, bytes.baseAddress!, bytes.count)
@@ -167,8 +194,10 @@ final class ConnectionMemo {
     }
 
     /// Where libmicrohttpd keeps the value of each of `fields` in `response`, made from them (nil for those it
-    /// writes itself, see `isLeftToLibrary`), or nil when its list is not `fields` one for one: a header it
-    /// refused (an empty value), merged and moved (Connection) or replaced (a second Date), or one cut at a NUL.
+    /// writes itself, see `isLeftToLibrary`, and for Connection and Transfer-Encoding, whose values are never
+    /// overwritten: their names looked at here once, not by `restamp` each time a value changes), or nil when its
+    /// list is not `fields` one for one: a header it refused (an empty value), merged and moved (Connection) or
+    /// replaced (a second Date), or one cut at a NUL.
     /// (The values are libmicrohttpd's own copies, which it handed out as `const`; they stay where they are while
     /// the response lives and no header is added to or removed from it, which the memo never does.)
     static func valueSlots(
@@ -191,7 +220,9 @@ final class ConnectionMemo {
                 guard same(field.name, item.key, item.key_size), same(field.value, item.value, item.value_size),
                     let value = item.value
                 else { return nil }
-                slots.append(UnsafeMutablePointer(mutating: value))
+                let overwritable = !HTTPHeaders.sameName(field.name, "connection")
+                    && !HTTPHeaders.sameName(field.name, "transfer-encoding")
+                slots.append(overwritable ? UnsafeMutablePointer(mutating: value) : nil)
                 listed += 1
             }
             return listed == count ? slots : nil
@@ -227,6 +258,7 @@ final class ConnectionMemo {
         keptResponse = nil
         keptHeaders = []
         keptBody = []
+        keptBodyBytes = nil
         keptValues = .unknown
     }
 
@@ -235,7 +267,11 @@ final class ConnectionMemo {
     /// A connection whose answers keep changing (a run's status: its Date follows the scenario clock, which
     /// by default moves a second a request) would pay for keeping each one (~800 instructions a WES status
     /// poll) and never use it: once a kept answer went unused, the next `pauseLength` are not kept.
-    func keep(_ response: OpaquePointer, headers: HTTPHeaders, body: [UInt8]) -> Bool {
+    /// `bodyBytes`: where the response's body lies when it is a buffer the memo may write over (see
+    /// `keptBodyBytes`); nil when libmicrohttpd made its own copy.
+    func keep(
+        _ response: OpaquePointer, headers: HTTPHeaders, body: [UInt8], bodyBytes: UnsafeMutableRawPointer? = nil
+    ) -> Bool {
         if pause > 0 {
             pause -= 1
             return false
@@ -250,6 +286,7 @@ final class ConnectionMemo {
         keptResponse = response
         keptHeaders = headers.fields
         keptBody = body
+        keptBodyBytes = bodyBytes
         keptValues = .unknown
         uses = 0
         return true

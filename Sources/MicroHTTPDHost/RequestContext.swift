@@ -1,5 +1,8 @@
 import CMicroHTTPD
 import MockRunsHTTP
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Everything about one request in flight. Created on the first access-handler call, retained in `con_cls`,
 /// released in the completion callback. Only touched by the thread serving its connection: libmicrohttpd gives
@@ -183,6 +186,7 @@ final class RequestContext {
     private func answer(_ response: HTTPResponse) -> MHD_Result {
         phase = .done
         let handle: OpaquePointer?
+        var bodyBytes: UnsafeMutableRawPointer?
         var isStream = false
         switch response.body {
         case .bytes(let bytes):
@@ -191,10 +195,7 @@ final class RequestContext {
                 status = response.status
                 return MHD_queue_response(connection, UInt32(response.status), kept)
             }
-            handle = bytes.withUnsafeBytes { raw in
-                MHD_create_response_from_buffer(
-                    raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
-            }
+            (handle, bodyBytes) = Self.response(copying: bytes)
         case .stream(let stream):
             isStream = true
             let state = StreamState(stream: stream, connection: connection, core: core)
@@ -208,7 +209,7 @@ final class RequestContext {
         // once queued (MHD holds its own reference while sending).
         var kept = false
         if case .bytes(let bytes) = response.body {
-            kept = memo.keep(handle, headers: response.headers, body: bytes)
+            kept = memo.keep(handle, headers: response.headers, body: bytes, bodyBytes: bodyBytes)
         }
         defer { if !kept { MHD_destroy_response(handle) } }
         guard (100...999).contains(response.status) else { return .NO }
@@ -217,6 +218,25 @@ final class RequestContext {
     }
 
     // MARK: - Helpers
+
+    /// A response whose body is a copy of `bytes` in a buffer of ours, which libmicrohttpd frees with the response
+    /// (`free` as its free callback), and where the buffer lies: a connection's memo may write a later body of the
+    /// same length over it (`ConnectionMemo.keep`). The same one copy as `RESPMEM_MUST_COPY` makes; an empty
+    /// body goes that way (nothing to write over).
+    static func response(copying bytes: [UInt8]) -> (response: OpaquePointer?, body: UnsafeMutableRawPointer?) {
+        guard !bytes.isEmpty, let copy = malloc(bytes.count) else {
+            let handle = bytes.withUnsafeBytes { raw in
+                MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
+            }
+            return (handle, nil)
+        }
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        guard let handle = MHD_create_response_from_buffer_with_free_callback(bytes.count, copy, free) else {
+            free(copy)
+            return (nil, nil)
+        }
+        return (handle, copy)
+    }
 
     /// The values of one kind (headers, query arguments) in the order they came.
     private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {

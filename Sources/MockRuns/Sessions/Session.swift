@@ -1,3 +1,4 @@
+import MockRunsHTTP
 import MockRunsSync
 import Scenarios
 
@@ -12,6 +13,9 @@ public final class Session: Sendable {
     let journal: Locked<Journal>
     /// The Date headers written: formatting one costs more than the rest of a small answer.
     private let dates = Locked(HTTPDateMemo())
+
+    /// The health check's last answer (see `MockRunsApp.healthAnswer(in:)`).
+    let healthAnswers = Locked(HealthAnswerMemo())
 
     /// A named session keeps fewer requests and runs than the root: a thousand sessions of a parallel test run
     /// must not each grow to the root's bounds.
@@ -93,4 +97,16 @@ struct HTTPDateMemo {
     }
 
     private static let length = 29
+}
+
+/// The health check's answer for one second of the scenario clock: within a second every answer is the same
+/// (its Date is the only part that changes), and CI fixtures poll the check. One answer, replaced when the second
+/// differs.
+struct HealthAnswerMemo {
+    /// The scenario second (Unix seconds) `answer` is dated.
+    var second = Int64.min
+    var answer: HTTPResponse?
+
+    /// The answer kept for `second`, if any.
+    func answer(for second: Int64) -> HTTPResponse? { second == self.second ? answer : nil }
 }
