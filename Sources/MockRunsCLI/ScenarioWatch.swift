@@ -111,8 +111,35 @@ final class ScenarioWatch: Sendable {
         (wakeRead, wakeWrite) = (pipeEnds[0], pipeEnds[1])
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         // Started after StopSignals.block, so the thread inherits the blocked SIGINT/SIGTERM like every other.
-        // A queue of its own: its one task blocks in poll(2) for the life of the watch.
-        DispatchQueue(label: "mockruns.watch").async { [self] in watchUntilStopped() }
+        // A thread of its own, not a dispatch queue: it blocks in poll(2) for the life of the watch, and on Linux
+        // a queue's work waits for one of libdispatch's few shared worker threads.
+        let started = Self.startThread { [self] in watchUntilStopped() }
+        guard started == 0 else {
+            close(fd)
+            for end in pipeEnds { close(end) }
+            throw Self.failure("cannot watch \(path) for changes: pthread_create: \(String(cString: strerror(started)))")
+        }
+    }
+
+    /// Runs `body` on a new detached thread; pthread_create's result (0 when it started).
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
+        final class Body: Sendable {
+            let run: @Sendable () -> Void
+            init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+        }
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+            return nil
+        }, context)
+        if result == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Body>.fromOpaque(context).release()
+        }
+        return result
     }
 
     /// The folder part of `path` ("" for a bare name, "/" for a file at the root).

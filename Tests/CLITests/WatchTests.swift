@@ -212,8 +212,8 @@ import Testing
         try await watched.stop()
     }
 
-    /// One save whose write and close are far apart (a slow writer, a loaded machine): the write alone is an event
-    /// (the folder is quiet long enough to read it), the close another; the second read finds the same bytes.
+    /// One save whose write and close are far apart (a slow writer, a loaded machine): one reload, when the close
+    /// (IN_CLOSE_WRITE) says the save is done, and none for the write before it.
     @Test func aSaveClosedLongAfterItsWriteReloadsOnce() async throws {
         let watched = try await Watched(Self.alpha)
         let handle = try FileHandle(forWritingTo: watched.file)
