@@ -227,28 +227,9 @@ import Testing
 @Suite struct RestampTests {
     private let body = Array(#"{"state":"RUNNING"}"#.utf8)
 
-    /// A response for `fields` and `body`, made the way the server makes one.
-    private func made(_ fields: [(String, String)]) -> OpaquePointer {
-        let response = body.withUnsafeBytes { raw in
-            MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)!
-        }
-        ConnectionMemo.addHeaders(HTTPHeaders(fields), to: response, isStream: false)
-        return response
-    }
+    private func made(_ fields: [(String, String)]) -> OpaquePointer { MHDResponseFixture.made(fields, body: body) }
 
-    /// The headers libmicrohttpd holds for `response`, in its order, as "name: value".
-    private func listed(_ response: OpaquePointer) -> [String] {
-        final class Box { var lines: [String] = [] }
-        let box = Box()
-        _ = MHD_get_response_headers(
-            response,
-            { cls, _, key, value in
-                let box = Unmanaged<Box>.fromOpaque(cls!).takeUnretainedValue()
-                box.lines.append("\(String(cString: key!)): \(String(cString: value!))")
-                return .YES
-            }, Unmanaged.passUnretained(box).toOpaque())
-        return box.lines
-    }
+    private func listed(_ response: OpaquePointer) -> [String] { MHDResponseFixture.listed(response) }
 
     /// The kept response for `new` after one for `old` was kept (nil when the memo made none), and what a fresh
     /// response for `new` lists.
