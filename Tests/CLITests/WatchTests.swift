@@ -75,7 +75,7 @@ import Testing
         /// Waits (bounded) until `count` stderr lines contain `text`, then as long again as a save's debounce
         /// several times over, so a second line for the same save would have been written. Returns the count.
         func settle(_ text: String, count: Int) async throws -> Int {
-            let deadline = Date().addingTimeInterval(5)
+            let deadline = Date().addingTimeInterval(10)
             while lines(text).count < count, Date() < deadline, process.isRunning {
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -216,11 +216,15 @@ import Testing
     /// (IN_CLOSE_WRITE) says the save is done, and none for the write before it.
     @Test func aSaveClosedLongAfterItsWriteReloadsOnce() async throws {
         let watched = try await Watched(Self.alpha)
-        let handle = try FileHandle(forWritingTo: watched.file)
-        try handle.truncate(atOffset: 0)
-        try handle.write(contentsOf: Data(Self.beta.utf8))
-        try await Task.sleep(for: .milliseconds(600))  // past the quiet time: the truncate and write are read
-        try handle.close()  // IN_CLOSE_WRITE
+        // The descriptor itself, not a FileHandle: the close(2) that makes IN_CLOSE_WRITE happens here, and no
+        // other reference to the open file can put it off.
+        let fd = open(watched.file.path, O_WRONLY)
+        #expect(fd >= 0)
+        #expect(ftruncate(fd, 0) == 0)
+        let bytes = Array(Self.beta.utf8)
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        try await Task.sleep(for: .milliseconds(600))  // past the quiet time
+        #expect(close(fd) == 0)  // IN_CLOSE_WRITE
         #expect(try await watched.settle("mockruns: reloaded scenario beta", count: 1) == 1, "\(watched.process.errors)")
         #expect(try await watched.scenarioName() == "beta")
         try await watched.stop()
