@@ -111,8 +111,8 @@ final class ScenarioWatch: Sendable {
         (wakeRead, wakeWrite) = (pipeEnds[0], pipeEnds[1])
         for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         // Started after StopSignals.block, so the thread inherits the blocked SIGINT/SIGTERM like every other.
-        // A thread of its own, not a dispatch queue: it blocks in poll(2) for the life of the watch, and on Linux
-        // a queue's work waits for one of libdispatch's few shared worker threads.
+        // A thread of its own, not a dispatch queue: it blocks in poll(2) for the life of the watch, which a task
+        // of libdispatch's small shared pool of worker threads (on Linux) should not do.
         let started = Self.startThread { [self] in watchUntilStopped() }
         guard started == 0 else {
             close(fd)
