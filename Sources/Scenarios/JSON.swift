@@ -570,37 +570,6 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// Text escaped once as a JSON string's contents, to write into several strings of an answer (a run's path
-    /// in each of its links) without escaping it again.
-    public struct EscapedText {
-        fileprivate var room = ByteRoom(capacity: 128)
-
-        public init() {}
-
-        /// Adds `text`, escaped.
-        public mutating func append(_ text: String) { room.appendEscaped(text) }
-
-        /// How many bytes the escaped text has.
-        public var count: Int { room.count }
-    }
-
-    /// The string `text` and then `suffix` (static text needing no escape) make.
-    public mutating func string(_ text: EscapedText, _ suffix: StaticString) {
-        assert(suffix.withUTF8Buffer { JSON.quotesWhole($0, limit: .max) }, "a JSONWriter suffix must need no escape")
-        let length = text.room.count
-        let suffixLength = suffix.utf8CodeUnitCount
-        let suffixStart = suffix.utf8Start
-        text.room.storage.withUnsafeBufferPointer { escaped in
-            room.write(length + suffixLength + 2) { out in
-                out[0] = UInt8(ascii: "\"")
-                if let base = escaped.baseAddress { (out + 1).update(from: base, count: length) }
-                (out + 1 + length).update(from: suffixStart, count: suffixLength)
-                out[1 + length + suffixLength] = UInt8(ascii: "\"")
-            }
-        }
-        needsComma = true
-    }
-
     /// Where the text of a string this writer wrote sits among its bytes (see `closeString`).
     public struct Written: Sendable {
         fileprivate let range: Range<Int>
@@ -638,7 +607,7 @@ public struct JSONWriter {
 
     /// The string of `text` (written by this writer: see `closeString`) and then `suffix` (static text needing
     /// no escape): the text copied from where it was written, not escaped again. An answer that repeats a path in
-    /// several links writes it once so (an `EscapedText` of its own, escaped apart, cost an allocation: ~500
+    /// several links writes it once so (a copy of its own, escaped apart, cost an allocation: ~500
     /// instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
     public mutating func string(_ text: Written, _ suffix: StaticString) {
         room.put(UInt8(ascii: "\""))

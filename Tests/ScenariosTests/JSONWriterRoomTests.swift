@@ -130,26 +130,26 @@ import Testing
         #expect(out.bytes == JSON.object([("a", 1), ("b", .string(String(repeating: "y", count: 100)))]).bytes)
     }
 
-    /// Escaped text of many parts, longer than its first room, written twice with suffixes.
+    /// Escaped text of many parts, longer than the writer's first room, written in pieces and then repeated with
+    /// a suffix.
     @Test func escapedTextGrowsPastItsRoom() {
-        var text = JSONWriter.EscapedText()
-        var joined = ""
-        for index in 0..<40 {
-            let part = "/part\(index)\"\\\u{02}é"
-            text.append(part)
-            joined += part
-        }
         var out = JSONWriter(capacity: 1)
         out.openArray()
         out.item()
-        out.string(text, "")
+        let open = out.openString()
+        var joined = ""
+        for index in 0..<40 {
+            let part = "/part\(index)\"\\\u{02}é"
+            out.escaped(part)
+            joined += part
+        }
+        let text = out.closeString(open, "")
         out.item()
         out.string(text, "/cancel")
         out.closeArray()
         #expect(out.bytes == JSON.array([.string(joined), .string(joined + "/cancel")]).bytes)
-        let empty = JSONWriter.EscapedText()
         var short = JSONWriter(capacity: 0)
-        short.string(empty, "/x")
+        _ = short.closeString(short.openString(), "/x")
         #expect(String(decoding: short.bytes, as: UTF8.self) == #""/x""#)
     }
 

@@ -129,14 +129,14 @@ import Testing
     /// Text escaped once and written with several suffixes is the string of the parts joined, escaped as a whole.
     @Test func escapedTextWithSuffixesIsTheJoinedString() {
         for parts in [["", ""], ["/__sessions/s", "/api/v1/", "a\"b\\c\n", "é漢😀"], [String(repeating: "y", count: 1500)]] {
-            var text = JSONWriter.EscapedText()
-            for part in parts { text.append(part) }
             var out = JSONWriter()
             out.openArray()
-            for suffix: StaticString in ["", "/output/download"] {
-                out.item()
-                out.string(text, suffix)
-            }
+            out.item()
+            let open = out.openString()
+            for part in parts { out.escaped(part) }
+            let text = out.closeString(open, "")
+            out.item()
+            out.string(text, "/output/download")
             out.closeArray()
             let joined = parts.joined()
             #expect(out.bytes == JSON.array([.string(joined), .string(joined + "/output/download")]).bytes)
