@@ -61,8 +61,7 @@ struct WorkspaceRender {
     func path(_ runID: String) -> String {
         // Its parts' bytes copied straight into the string's storage (appended to a String with room reserved,
         // ~2,300 instructions of a workspace submission, bench/speed/instructions.sh submit-workspace).
-        let length = basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 25
-        return String(unsafeUninitializedCapacity: length) { out in
+        return String(unsafeUninitializedCapacity: pathLength(runID)) { out in
             // A cursor handed inout, not a count captured by a nested function: that one was checked for
             // exclusive access on every read and write (path 1,930 -> 1,013 instructions a submission, callgrind per function).
             var at = out.baseAddress!
@@ -73,6 +72,11 @@ struct WorkspaceRender {
             Self.put(runID, at: &at)
             return at - out.baseAddress!
         }
+    }
+
+    /// The UTF-8 length of `path(runID)`: its parts and the 25 bytes of `/api/v1/workspaces/` and `/runs/`.
+    private func pathLength(_ runID: String) -> Int {
+        basePath.utf8.count + workspace.utf8.count + runID.utf8.count + 25
     }
 
     /// Copies `text`'s UTF-8 to `cursor` and moves the cursor past it.
@@ -219,8 +223,7 @@ struct WorkspaceRender {
         // Room for the body at once: six links of the run's path and ~700 bytes besides (1,139 in all for the
         // bench's run, where the usual 1,000 made it grow once: ~1,700 instructions of a workspace submission).
         // The path's length before escaping: only text a client escapes makes it longer (and the room grow).
-        let pathLength = basePath.utf8.count + workspace.utf8.count + view.id.utf8.count + 25
-        var out = JSONWriter(capacity: 700 + 6 * pathLength)
+        var out = JSONWriter(capacity: 700 + 6 * pathLength(view.id))
         var link = Link(runID: view.id)
         write(view, link: &link, to: &out)
         return out.bytes
