@@ -20,8 +20,8 @@ OUT=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$OUT"' EXIT
 
 if [ -z "${MOCKRUNS_BIN:-}" ]; then
-  (cd "$ROOT" && swift build -c release --static-swift-stdlib --product mockruns >&2)
-  MOCKRUNS_BIN="$(cd "$ROOT" && swift build -c release --static-swift-stdlib --show-bin-path)/mockruns"
+  (cd "$ROOT" && source scripts/lib/release.sh && build_release)
+  MOCKRUNS_BIN="$(cd "$ROOT" && source scripts/lib/release.sh && release_binary)"
 fi
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 

@@ -15,7 +15,7 @@ BIN=${BIN:-.build/release/mockruns}
 ROUNDS=${ROUNDS:-3}
 REQUESTS=${REQUESTS:-200000}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no $BIN: swift build -c release --static-swift-stdlib --product mockruns" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no $BIN: build it with build_release from scripts/lib/release.sh" >&2; exit 1; }
 OUT=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$OUT"' EXIT

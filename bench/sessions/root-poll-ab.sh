@@ -15,8 +15,8 @@ DURATION=${DURATION:-5}
 BASE_BIN=$1
 CAND_BIN=${2:-}
 if [ -z "$CAND_BIN" ]; then
-  (cd "$ROOT" && swift build -c release --static-swift-stdlib --product mockruns >&2)
-  CAND_BIN="$(cd "$ROOT" && swift build -c release --static-swift-stdlib --show-bin-path)/mockruns"
+  (cd "$ROOT" && source scripts/lib/release.sh && build_release)
+  CAND_BIN="$(cd "$ROOT" && source scripts/lib/release.sh && release_binary)"
 fi
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 OUT=$(mktemp -d)

@@ -32,8 +32,8 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${MOCKRUNS_BIN:-}" ]; then
-  (cd "$ROOT" && swift build -c release --static-swift-stdlib --product mockruns >&2)
-  MOCKRUNS_BIN="$(cd "$ROOT" && swift build -c release --static-swift-stdlib --show-bin-path)/mockruns"
+  (cd "$ROOT" && source scripts/lib/release.sh && build_release)
+  MOCKRUNS_BIN="$(cd "$ROOT" && source scripts/lib/release.sh && release_binary)"
 fi
 
 # A scenario with LARGE_RUNS scripted runs in each of WES and workspace (ids the engine holds from the start).

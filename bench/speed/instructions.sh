@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${MOCKRUNS_BIN:-$ROOT/.build/release/mockruns}
 REQUESTS=${REQUESTS:-10000}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/mockruns-instructions.XXXXXX")
-[[ -x $BIN ]] || { echo "no mockruns binary at $BIN (swift build -c release --static-swift-stdlib --product mockruns)" >&2; exit 1; }
+[[ -x $BIN ]] || { echo "no mockruns binary at $BIN (scripts/lib/release.sh: source it, then build_release)" >&2; exit 1; }
 [[ $REQUESTS =~ ^[1-9][0-9]*$ ]] || { echo "REQUESTS must be a positive whole number, got '$REQUESTS'" >&2; exit 64; }
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"

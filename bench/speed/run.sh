@@ -91,6 +91,7 @@ start_server() {
 
 # random_port and probe: bench/lib.sh
 source "$ROOT/bench/lib.sh"
+source "$ROOT/scripts/lib/release.sh" # build_release, release_binary: the flags ./scripts/serve builds with
 
 # start_once PATH CMD... ("{port}" in CMD is replaced): microseconds from exec to the first 200 on PATH (at most
 # 20000 probes / 10 s).
@@ -304,12 +305,10 @@ if [[ -n ${MOCKRUNS_BIN:-} ]]; then
   [[ -x $MOCKRUNS_BIN ]] || die "MOCKRUNS_BIN=$MOCKRUNS_BIN is not an executable"
   BUILT="MOCKRUNS_BIN=$MOCKRUNS_BIN (prebuilt; this checkout is at $COMMIT)"
 else
-  echo "== building mockruns (release, --static-swift-stdlib) in $OUT/swift" >&2
+  echo "== building mockruns (release, scripts/lib/release.sh) in $OUT/swift" >&2
   for attempt in 1 2 3; do # a source file edited mid-build makes SwiftPM give up
-    if swift build -c release --static-swift-stdlib --product mockruns --package-path "$ROOT" --scratch-path "$OUT/swift" \
-      >"$OUT/swift-build.log" 2>&1; then
-      MOCKRUNS_BIN=$(swift build -c release --static-swift-stdlib --product mockruns --package-path "$ROOT" \
-        --scratch-path "$OUT/swift" --show-bin-path)/mockruns
+    if build_release --package-path "$ROOT" --scratch-path "$OUT/swift" 2>"$OUT/swift-build.log"; then
+      MOCKRUNS_BIN=$(release_binary --package-path "$ROOT" --scratch-path "$OUT/swift")
       break
     fi
     echo "   swift build attempt $attempt failed (see $OUT/swift-build.log)" >&2
