@@ -342,9 +342,10 @@ public final class MockRunsApp: HTTPResponder {
         return (dated, retryAfter)
     }
 
-    /// The scenario time and what the engine saw of the request being served: its journal entry's.
+    /// The scenario time and what the engine saw of the request being served: its journal entry's, taken out of
+    /// the engine (the next admission starts a new one).
     private func observed(in session: Session) -> (at: Timestamp, observation: Observation) {
-        session.scenario.withEngine { ($0.now, $0.observation) }
+        session.scenario.withEngine { ($0.now, $0.takeObservation()) }
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
