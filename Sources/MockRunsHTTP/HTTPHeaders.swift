@@ -27,13 +27,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
-    /// Adds a field, keeping any with the same name.
-    public mutating func add(_ name: String, _ value: String) {
+    /// Adds a field, keeping any with the same name. (`consuming`: a value made for the field, a Date, is moved
+    /// in, where a borrowed one was retained for the array and released by its maker.)
+    public mutating func add(_ name: consuming String, _ value: consuming String) {
         fields.append((name: name, value: value))
     }
 
     /// Replaces every field called `name` with one holding `value`.
-    public mutating func set(_ name: String, _ value: String) {
+    public mutating func set(_ name: consuming String, _ value: consuming String) {
         // Most answers do not have the field yet: one look, no rewrite of the array (`removeAll` is not free).
         if fields.contains(where: { HTTPHeaders.sameName($0.name, name) }) { remove(name) }
         add(name, value)
@@ -69,7 +70,6 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         return true
     }
 
-    /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`). Read as
     /// What stamping an answer (a Date, `X-Content-Type-Options: nosniff` last) needs to know of it, in one pass:
     /// whether it has a Date, how many `X-Content-Type-Options` fields, and whether it is stamped already (a
     /// Date, and one such field, last and exactly `X-Content-Type-Options: nosniff`). The fields are read in place:
@@ -116,6 +116,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         } ?? text.utf8.elementsEqual(UnsafeBufferPointer(start: wanted, count: count))
     }
 
+    /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`). Read as
     /// bytes: a multipart type carries a long boundary parameter, and splitting it by `Character` and lower-casing
     /// it by Unicode cost a sixth of a submission; a media type is a token, so ASCII case is its only case.
     public var mediaType: String? {
