@@ -34,8 +34,8 @@ public struct Engine: Sendable {
     public private(set) var observation = Observation()
 
     /// `observation` handed over, an empty one left in its place: the journal keeps what the server read, and a
-    /// copy retained each of its strings only for the next `admit` to release them (a WES status poll: 5 retains
-    /// and 4 releases, ~330 instructions).
+    /// copy retained each of its strings only for the next `admit` to release them (a WES status poll: 5 retains,
+    /// ~180 instructions).
     public mutating func takeObservation() -> Observation {
         var taken = Observation()
         swap(&taken, &observation)
