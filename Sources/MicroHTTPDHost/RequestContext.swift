@@ -261,8 +261,9 @@ final class RequestContext {
 }
 
 /// What `begin` works out from a request's header fields alone; a connection's memo keeps it while the fields
-/// stay the same (a poll sends the same ones each time: ~500 instructions a request).
-struct HeaderFacts {
+/// stay the same (a poll sends the same ones each time: ~500 instructions a request). A class: handed out of the
+/// memo as a struct, it was copied whole (its three optionals retained) and destroyed at every request.
+final class HeaderFacts {
     /// `HTTPHeaders.mediaType`.
     let mediaType: String?
     /// Why the body's length is ambiguous, if it is (see `framingProblem(of:)`).

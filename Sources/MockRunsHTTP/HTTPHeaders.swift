@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Header fields in the order they were written, looked up without regard to case, as HTTP says.
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
     public private(set) var fields: [(name: String, value: String)]
@@ -21,13 +27,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
-    /// Adds a field, keeping any with the same name.
-    public mutating func add(_ name: String, _ value: String) {
+    /// Adds a field, keeping any with the same name. (`consuming`: a value made for the field, a Date, is moved
+    /// in, where a borrowed one was retained for the array and released by its maker.)
+    public mutating func add(_ name: consuming String, _ value: consuming String) {
         fields.append((name: name, value: value))
     }
 
     /// Replaces every field called `name` with one holding `value`.
-    public mutating func set(_ name: String, _ value: String) {
+    public mutating func set(_ name: consuming String, _ value: consuming String) {
         // Most answers do not have the field yet: one look, no rewrite of the array (`removeAll` is not free).
         if fields.contains(where: { HTTPHeaders.sameName($0.name, name) }) { remove(name) }
         add(name, value)
@@ -61,6 +68,52 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
             if x.asciiLowercased != y.asciiLowercased { return false }
         }
         return true
+    }
+
+    /// What stamping an answer (a Date, `X-Content-Type-Options: nosniff` last) needs to know of it, in one pass:
+    /// whether it has a Date, how many `X-Content-Type-Options` fields, and whether it is stamped already (a
+    /// Date, and one such field, last and exactly `X-Content-Type-Options: nosniff`). The fields are read in place:
+    /// walked as copies (`for field in fields`), each name and value was retained and released, 8 pairs on a
+    /// health check.
+    public var stamping: (hasDate: Bool, nosniffs: Int, isStamped: Bool) {
+        var nosniffs = 0, hasDate = false
+        for index in fields.indices {
+            switch fields[index].name.utf8.count {
+            case 4 where Self.sameName(fields[index].name, "Date"): hasDate = true
+            case 22 where Self.sameName(fields[index].name, "X-Content-Type-Options"): nosniffs += 1
+            default: break
+            }
+        }
+        let last = fields.count - 1
+        let isStamped = hasDate && nosniffs == 1 && Self.sameBytes(fields[last].name, "X-Content-Type-Options")
+            && Self.sameBytes(fields[last].value, "nosniff")
+        return (hasDate, nosniffs, isStamped)
+    }
+
+    /// Whether there is a Date, and the first Retry-After's value, read in one pass over the fields in place (as
+    /// `stamping`).
+    public var dateAndRetryAfter: (dated: Bool, retryAfter: String?) {
+        var dated = false
+        var retryAfter: String?
+        for index in fields.indices {
+            switch fields[index].name.utf8.count {
+            case 4 where Self.sameName(fields[index].name, "Date"): dated = true
+            case 11 where retryAfter == nil && Self.sameName(fields[index].name, "Retry-After"): retryAfter = fields[index].value
+            default: break
+            }
+        }
+        return (dated, retryAfter)
+    }
+
+    /// Byte-for-byte equality with a literal (no Unicode equivalence: `==` would take a look-alike name).
+    /// (`memcmp`: `elementsEqual` cost ~440 instructions a call, a loop over the bytes ~190.)
+    static func sameBytes(_ text: String, _ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard text.utf8.count == count else { return false }
+        let wanted = literal.utf8Start
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            count == 0 || memcmp(bytes.baseAddress!, wanted, count) == 0
+        } ?? text.utf8.elementsEqual(UnsafeBufferPointer(start: wanted, count: count))
     }
 
     /// The media type of `Content-Type`, lower-cased and without parameters (`multipart/form-data`). Read as

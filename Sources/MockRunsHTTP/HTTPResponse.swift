@@ -12,7 +12,8 @@ public struct HTTPResponse: Sendable {
         case stream(any ResponseStream)
     }
 
-    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+    /// `consuming`: the headers and body an answer was built in are moved into it, not retained again.
+    public init(status: Int, headers: consuming HTTPHeaders = HTTPHeaders(), body: consuming [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = .bytes(body)
@@ -28,26 +29,27 @@ public struct HTTPResponse: Sendable {
     /// room made once, instead of the array regrowing field by field on every answer.
     static let typicalHeaderCount = 6
 
-    private static func roomy(_ headers: HTTPHeaders) -> HTTPHeaders {
+    private static func roomy(_ headers: consuming HTTPHeaders) -> HTTPHeaders {
         var headers = headers
         if headers.fields.isEmpty { headers.reserveCapacity(typicalHeaderCount) }
         return headers
     }
 
     /// A `text/plain` answer.
-    public static func text(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    public static func text(_ status: Int, _ text: String, headers: consuming HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         var headers = roomy(headers)
         headers.set("Content-Type", "text/plain; charset=utf-8")
-        return HTTPResponse(status: status, headers: headers, body: Array(text.utf8))
+        return HTTPResponse(status: status, headers: consume headers, body: Array(text.utf8))
     }
 
-    /// An answer whose body is already-serialised JSON.
+    /// An answer whose body is already-serialised JSON. (The body and headers moved through, as in `init`.)
     public static func json(
-        _ status: Int, _ json: [UInt8], contentType: String = "application/json", headers: HTTPHeaders = HTTPHeaders()
+        _ status: Int, _ json: consuming [UInt8], contentType: String = "application/json",
+        headers: consuming HTTPHeaders = HTTPHeaders()
     ) -> HTTPResponse {
         var headers = roomy(headers)
         headers.set("Content-Type", contentType)
-        return HTTPResponse(status: status, headers: headers, body: json)
+        return HTTPResponse(status: status, headers: consume headers, body: json)
     }
 }
 

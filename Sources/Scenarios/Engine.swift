@@ -33,6 +33,15 @@ public struct Engine: Sendable {
     /// differently from what the engine saw says so (`noteGone`).
     public private(set) var observation = Observation()
 
+    /// `observation` handed over, an empty one left in its place: the journal keeps what the server read, and a
+    /// copy retained each of its strings only for the next `admit` to release them (a WES status poll: 5 retains,
+    /// ~180 instructions).
+    public mutating func takeObservation() -> Observation {
+        var taken = Observation()
+        swap(&taken, &observation)
+        return taken
+    }
+
     /// A contract deviation the fake saw in the request being served (see `Observation.deviations`): kept with
     /// the request's other observations, so serving a request needs no lock of its own for the rare deviation.
     public mutating func noteDeviation(_ note: String) {

@@ -170,19 +170,8 @@ public final class MockRunsApp: HTTPResponder {
     /// the field off and adding it again gives the same list, and copied the storage of an answer shared with a
     /// memo (`healthAnswer(in:)`).
     func stamp(_ response: inout HTTPResponse, in session: Session) {
-        var nosniffs = 0, hasDate = false
-        for field in response.headers.fields {
-            switch field.name.utf8.count {
-            case 4 where HTTPHeaders.sameName(field.name, "Date"): hasDate = true
-            case 22 where HTTPHeaders.sameName(field.name, "X-Content-Type-Options"): nosniffs += 1
-            default: break
-            }
-        }
-        if hasDate, nosniffs == 1, let last = response.headers.fields.last,
-            Credentials.equal(last.name, "X-Content-Type-Options"), Credentials.equal(last.value, "nosniff")
-        {
-            return
-        }
+        let (hasDate, nosniffs, isStamped) = response.headers.stamping
+        if isStamped { return }
         if nosniffs > 0 { response.headers.remove("X-Content-Type-Options") }
         response.headers.add("X-Content-Type-Options", "nosniff")
         if !hasDate { response.headers.add("Date", session.httpDate()) }
@@ -330,21 +319,13 @@ public final class MockRunsApp: HTTPResponder {
     /// by one, here and again in `journalled`, each walked them all: ~300 instructions a poll more,
     /// bench/speed/instructions.sh).
     private static func dateAndRetryAfter(_ headers: HTTPHeaders) -> (dated: Bool, retryAfter: String?) {
-        var dated = false
-        var retryAfter: String?
-        for field in headers.fields {
-            switch field.name.utf8.count {
-            case 4 where HTTPHeaders.sameName(field.name, "Date"): dated = true
-            case 11 where retryAfter == nil && HTTPHeaders.sameName(field.name, "Retry-After"): retryAfter = field.value
-            default: break
-            }
-        }
-        return (dated, retryAfter)
+        headers.dateAndRetryAfter
     }
 
-    /// The scenario time and what the engine saw of the request being served: its journal entry's.
+    /// The scenario time and what the engine saw of the request being served: its journal entry's, taken out of
+    /// the engine (the next admission starts a new one).
     private func observed(in session: Session) -> (at: Timestamp, observation: Observation) {
-        session.scenario.withEngine { ($0.now, $0.observation) }
+        session.scenario.withEngine { ($0.now, $0.takeObservation()) }
     }
 
     /// A scripted fault's answer: its own body if the scenario gave one, an HTML page, else the API's error body
