@@ -220,7 +220,7 @@ struct SlotIndex {
         if size > entries.count { resize(to: size) }
     }
 
-    /// How many entries there are (a test reads it to know when the index has grown).
+    /// How many entries there are, empty ones too (a test reads it to know when the index has grown).
     var capacity: Int { entries.count }
 
     private mutating func resize(to size: Int) {
