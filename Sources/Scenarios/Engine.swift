@@ -84,7 +84,7 @@ public struct Engine: Sendable {
                 apis[slot].claimed[index] = true
                 apis[slot].add(
                     RunState(
-                        id: id, api: name, script: run, request: .object([]), createdAt: now,
+                        id: id, api: name, script: apis[slot].scripted[index], request: .object([]), createdAt: now,
                         terminalStates: apis[slot].terminalStates))
                 apis[slot].bindFaults(to: id, ordinal: nil, scripted: index) { _ in false }
             }
@@ -313,12 +313,12 @@ public struct Engine: Sendable {
         if chosen == nil {
             chosen = scripts.indices.first { !state.claimed[$0] && scripts[$0].claimsByOrder }
         }
-        let script: RunScript
+        let script: SharedScript
         if let chosen {
             state.claimed[chosen] = true
-            script = scripts[chosen]
+            script = state.scripted[chosen]
         } else {
-            script = state.script.defaultRun
+            script = state.defaultRun
         }
         let ordinal = state.created
         var runID = id ?? state.makeID(&state.idRandom, ordinal)
@@ -694,7 +694,7 @@ public struct RunView: Sendable {
         var log: [(at: Timestamp, line: String)]
         var event: String?
         var phaseIndex: Int
-        var script: RunScript
+        var script: SharedScript
         var trail: [(phase: Phase, at: Timestamp)]
     }
 
@@ -771,8 +771,8 @@ public struct RunView: Sendable {
     }
     /// The script the run plays (its events, its own timeline).
     public var script: RunScript {
-        get { part.values.script }
-        set { edit { $0.script = newValue } }
+        get { part.values.script.script }
+        set { edit { $0.script = SharedScript(newValue) } }
     }
     /// Every phase the run has entered, across timelines and rewinds, with when: oldest first.
     public var trail: [(phase: Phase, at: Timestamp)] {
@@ -836,6 +836,9 @@ private struct APIState {
     /// The descriptor's id maker (a creation needs nothing else of it).
     let makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     let script: APIScript
+    /// `script.defaultRun` and each of `script.runs`, shared by every run (and view) that plays it.
+    let defaultRun: SharedScript
+    let scripted: [SharedScript]
     /// The API's runs by id and in creation order, at most the engine's `maximumRuns` of them. Each run holds its
     /// creation request (up to the body limit), so a client that creates runs without end must not grow the
     /// server without end: past the limit, the oldest run a client created is forgotten (scripted runs stay) and
@@ -934,6 +937,8 @@ private struct APIState {
         self.name = name
         self.terminalStates = terminalStates
         self.script = script
+        defaultRun = SharedScript(script.defaultRun)
+        scripted = script.runs.map(SharedScript.init)
         claimed = Array(repeating: false, count: script.runs.count)
         var rules = script.faults
         var bindings: [Binding?] = script.faults.map { rule in
@@ -968,6 +973,14 @@ private struct APIState {
     }
 }
 
+/// One run script held once for every run that plays it (and every view of such a run): a `RunScript` is half a
+/// dozen references (id, match, fields, timeline, events, faults), and a copy in each run and each phase's view
+/// retained every one of them, and released them all again when the run went.
+final class SharedScript: Sendable {
+    let script: RunScript
+    init(_ script: RunScript) { self.script = script }
+}
+
 private struct RunState {
     /// How many history entries, log lines and trail steps a run keeps (the oldest go first): looping runs
     /// must not grow without end.
@@ -975,7 +988,11 @@ private struct RunState {
 
     let id: String
     let api: String
-    let script: RunScript
+    private let sharedScript: SharedScript
+    /// Lent from the shared script, not copied out of it.
+    var script: RunScript {
+        _read { yield sharedScript.script }
+    }
     let request: JSON
     let createdAt: Timestamp
     var timeline: [Phase]
@@ -994,14 +1011,14 @@ private struct RunState {
     let terminalStates: Set<String>
     private(set) var isTerminal = false
 
-    init(id: String, api: String, script: RunScript, request: JSON, createdAt: Timestamp, terminalStates: Set<String>) {
+    init(id: String, api: String, script: SharedScript, request: JSON, createdAt: Timestamp, terminalStates: Set<String>) {
         self.id = id
         self.terminalStates = terminalStates
         self.api = api
-        self.script = script
+        sharedScript = script
         self.request = request
         self.createdAt = createdAt
-        timeline = script.timeline
+        timeline = script.script.timeline
         enteredAt = createdAt
         enter(at: createdAt)
     }
@@ -1105,7 +1122,7 @@ private struct RunState {
                 RunView.Values(
                     id: id, api: api, state: state, isTerminal: isTerminal, fields: script.fields.merging(phase.fields),
                     request: request, createdAt: createdAt, history: history, log: log, event: activeEvent,
-                    phaseIndex: phaseIndex, script: script, trail: trail))
+                    phaseIndex: phaseIndex, script: sharedScript, trail: trail))
             phasePart = part
         }
         return RunView(part: part, reads: reads, terminalReads: terminalReads, gone: gone)
