@@ -2,7 +2,7 @@ import Testing
 
 @testable import Scenarios
 
-/// `RunTable.insert` hashes the id once (its look-up and its store in one `updateValue`): a replaced id must
+/// `RunTable.insert` hashes the id once (its look-up and its store in one pass over the table's own index): a replaced id must
 /// still keep its slot, every other run its own, the remembered last look-up must not outlive a freed slot, and
 /// the slots (what `runs` walks) must be the ones the look-up-then-store form gave.
 @Suite struct HotRunTableTests {
