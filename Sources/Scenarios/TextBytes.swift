@@ -8,32 +8,34 @@
 /// `==` and `hasPrefix` compare Characters (canonically equal texts are equal), which costs hundreds of
 /// instructions a call; these compare the strings' own contiguous buffers, and where bytes differ the texts differ.
 extension String {
-    /// Whether the two texts are the same bytes, compared with `memcmp` (`elementsEqual` walked the views through
-    /// their iterators, ~30 instructions a byte: 1,100 for a WES run id, ~1,900 for a WES status path).
+    /// Whether the two texts are the same bytes, compared with `memcmp` on the strings' own buffers (`elementsEqual`
+    /// walked the views through their iterators, ~30 instructions a byte: 1,100 for a WES run id). The views are
+    /// asked for in place, never bound to constants: bound, each was copied, a retain and release apiece (2 pairs
+    /// a WES poll through `RunTable.slot(of:)`). For secrets `Credentials.equal`, the constant-time one.
     public func hasSameUTF8(as other: String) -> Bool {
-        let x = utf8, y = other.utf8
-        let count = x.count
-        guard count == y.count else { return false }
-        if let same = x.withContiguousStorageIfAvailable({ x in
-            y.withContiguousStorageIfAvailable { y in count == 0 || memcmp(x.baseAddress!, y.baseAddress!, count) == 0 }
+        let count = utf8.count
+        guard other.utf8.count == count else { return false }
+        if let same = utf8.withContiguousStorageIfAvailable({ x in
+            other.utf8.withContiguousStorageIfAvailable { y in count == 0 || memcmp(x.baseAddress!, y.baseAddress!, count) == 0 }
         }), let same {
             return same
         }
-        return x.elementsEqual(y)
+        return utf8.elementsEqual(other.utf8)
     }
 
     /// Whether this text's UTF-8 starts with `prefix`'s (`utf8.starts(with:)` walked both views index by index:
     /// ~300 instructions on every admin request).
     public func hasBytePrefix(_ prefix: String) -> Bool {
-        let bytes = utf8, wanted = prefix.utf8
-        let count = wanted.count
-        guard bytes.count >= count else { return false }
-        if let same = bytes.withContiguousStorageIfAvailable({ text in
-            wanted.withContiguousStorageIfAvailable { head in count == 0 || memcmp(text.baseAddress!, head.baseAddress!, count) == 0 }
+        let count = prefix.utf8.count
+        guard utf8.count >= count else { return false }
+        if let same = utf8.withContiguousStorageIfAvailable({ text in
+            prefix.utf8.withContiguousStorageIfAvailable { head in
+                count == 0 || memcmp(text.baseAddress!, head.baseAddress!, count) == 0
+            }
         }), let same {
             return same
         }
-        return bytes.starts(with: wanted)
+        return utf8.starts(with: prefix.utf8)
     }
 
     /// `hasPrefix(prefix)` for an ASCII `prefix`, mostly by bytes (`hasPrefix` compares Characters: ~260

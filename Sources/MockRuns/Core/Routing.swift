@@ -301,9 +301,10 @@ public struct Router: Sendable {
         return match
     }
 
-    /// Whether two strings are the same UTF-8 bytes, compared on their own buffers: `hasSameUTF8` copied their
-    /// UTF-8 views first (three retains and releases a call, 6 of each a WES poll), and `Credentials.equal`'s
-    /// constant-time loop cost ~130 instructions more than `memcmp` for a poll's 60-byte path.
+    /// Whether two strings are the same UTF-8 bytes, compared on their own buffers: `Credentials.equal`'s
+    /// constant-time loop cost ~130 instructions more than `memcmp` for a poll's 60-byte path. `hasSameUTF8`'s
+    /// body, written out here: called in Scenarios, across modules (`@inlinable` too), it made the router retain
+    /// its memo and both texts for the call, a retain and two bridge retains a request more (and their releases).
     static func sameBytes(_ a: String, _ b: String) -> Bool {
         let count = a.utf8.count
         guard b.utf8.count == count else { return false }
