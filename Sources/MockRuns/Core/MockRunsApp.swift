@@ -83,25 +83,32 @@ public final class MockRunsApp: HTTPResponder {
     /// and the health path again in `admin`, cost ~750 instructions of a health check; health 63,833 -> 63,206,
     /// bench/speed/instructions.sh health.)
     static func place(ofPath path: String) -> PathPlace {
-        var path = path  // `withUTF8` lends a native String's own bytes
-        let place: PathPlace? = path.withUTF8 { bytes in
-            func starts(_ prefix: StaticString) -> Bool {
-                let count = prefix.utf8CodeUnitCount
-                guard bytes.count >= count else { return false }
-                let wanted = prefix.utf8Start
-                for index in 0..<count where bytes[index] != wanted[index] { return false }
-                return true
-            }
-            guard starts("/__") else { return .api }
-            if starts("/__sessions/") { return .session }  // `sessionPrefix`
-            if bytes.count == 11 { return starts("/__mockruns") ? .admin : .api }
-            guard starts("/__mockruns/") else { return .api }  // `adminPrefix`
-            if bytes.count == 18, starts("/__mockruns/health") { return .health }
-            // What follows the prefix may join its slash into one Character (a combining mark): `hasASCIIPrefix`
-            // decides then, as before.
-            return bytes.count == 12 || bytes[12] < 0x80 ? .admin : nil
+        // The view's own contiguous bytes, lent without a copy of the text (`withUTF8` is mutating: the copy it
+        // needed cost a retain and release a request). A text without contiguous UTF-8 is made contiguous first.
+        let looked = path.utf8.withContiguousStorageIfAvailable(place(ofBytes:)) ?? {
+            var path = path
+            return path.withUTF8(place(ofBytes:))
+        }()
+        return looked ?? (path.hasASCIIPrefix(adminPrefix) ? .admin : .api)
+    }
+
+    /// `place(ofPath:)` of a path's UTF-8; nil where its first bytes cannot tell (see the end).
+    private static func place(ofBytes bytes: UnsafeBufferPointer<UInt8>) -> PathPlace? {
+        func starts(_ prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard bytes.count >= count else { return false }
+            let wanted = prefix.utf8Start
+            for index in 0..<count where bytes[index] != wanted[index] { return false }
+            return true
         }
-        return place ?? (path.hasASCIIPrefix(adminPrefix) ? .admin : .api)
+        guard starts("/__") else { return .api }
+        if starts("/__sessions/") { return .session }  // `sessionPrefix`
+        if bytes.count == 11 { return starts("/__mockruns") ? .admin : .api }
+        guard starts("/__mockruns/") else { return .api }  // `adminPrefix`
+        if bytes.count == 18, starts("/__mockruns/health") { return .health }
+        // What follows the prefix may join its slash into one Character (a combining mark): `hasASCIIPrefix`
+        // decides then, as before.
+        return bytes.count == 12 || bytes[12] < 0x80 ? .admin : nil
     }
 
     /// Compared as bytes: `hasPrefix` compares characters, and the name is cut from the bytes after the prefix.
