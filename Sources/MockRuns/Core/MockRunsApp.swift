@@ -111,11 +111,6 @@ public final class MockRunsApp: HTTPResponder {
         return bytes.count == 12 || bytes[12] < 0x80 ? .admin : nil
     }
 
-    /// Compared as bytes: `hasPrefix` compares characters, and the name is cut from the bytes after the prefix.
-    static func isSessionPath(_ path: String) -> Bool {
-        path.hasBytePrefix(sessionPrefix)
-    }
-
     /// `/__sessions/NAME/<API path>`: the API path served as at the root, against session NAME's state.
     private func respondInSession(_ request: HTTPRequest) -> Reply {
         let (name, session, inner) = sessionRequest(request)
@@ -233,7 +228,7 @@ public final class MockRunsApp: HTTPResponder {
         let error = APIError(refusal.status, refusal.message)
         var request = request
         var session = root
-        if Self.isSessionPath(request.path) {
+        if Self.place(ofPath: request.path) == .session {
             let (_, named, inner) = sessionRequest(request)
             guard let named else { return stamped(adminError(refusal.status, refusal.message), in: root) }
             (session, request) = (named, inner)
