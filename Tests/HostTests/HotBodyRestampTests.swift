@@ -69,7 +69,7 @@ import Testing
         request += "GET /poll HTTP/1.1\r\nHost: x\r\nX-N: 9\r\nX-D: a60\r\nConnection: close\r\n\r\n"
         let exchange = try await server.sendRaw(request, timeout: 10)
         #expect(exchange.ending == .closed)
-        let answers = exchange.text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0 }
+        let answers = exchange.answers
         #expect(answers.count == steps.count + 1)
         for (step, answer) in zip(steps + [("9", "a60")], answers) {
             let body = #"{"duration":\#(step.n)}"#

@@ -157,6 +157,10 @@ public struct RawExchange: Sendable {
     public let bytes: [UInt8]
     public let ending: Ending
     public var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// The answers to pipelined requests, in order: `text` cut before each `HTTP/1.1 ` (so no body may hold it).
+    public var answers: [String] {
+        text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0 }
+    }
 }
 
 extension TestServer {
