@@ -179,23 +179,26 @@ static inline size_t mr_list_response_values(struct MHD_Response *response, stru
 /* Starts a daemon on an already-listening socket, through an MHD_OptionItem array (MHD_OPTION_ARRAY).
    thread_pool_size > 1 asks for that many polling threads (MHD_OPTION_THREAD_POOL_SIZE); tls_cert and tls_key
    (PEM, both or neither; `flags` must then hold MHD_USE_TLS) make it serve HTTPS. The caller keeps both strings
-   alive until MHD_stop_daemon has returned. */
+   alive until MHD_stop_daemon has returned. pool_bytes is each connection's memory (MHD_OPTION_CONNECTION_MEMORY_LIMIT:
+   the request line and headers must fit in it, with the answer's headers). */
 static inline struct MHD_Daemon *
 mr_start_daemon(unsigned int flags,
                 int listen_fd,
                 unsigned int connection_limit,
                 unsigned int connection_timeout_seconds,
+                size_t pool_bytes,
                 unsigned int thread_pool_size,
                 const char *tls_cert, const char *tls_key,
                 MHD_AccessHandlerCallback handler, void *handler_cls,
                 MHD_RequestCompletedCallback completed, void *completed_cls,
                 MHD_NotifyConnectionCallback notify_connection, void *notify_connection_cls)
 {
-  struct MHD_OptionItem options[11];
+  struct MHD_OptionItem options[12];
   size_t n = 0;
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_LISTEN_SOCKET, (intptr_t) listen_fd, NULL };
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_LIMIT, (intptr_t) connection_limit, NULL };
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t) connection_timeout_seconds, NULL };
+  options[n++] = (struct MHD_OptionItem) { MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t) pool_bytes, NULL };
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) completed, completed_cls };
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) notify_connection, notify_connection_cls };
   options[n++] = (struct MHD_OptionItem) { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t) mr_unescape, NULL };

@@ -72,6 +72,13 @@ public final class HTTPServer: Sendable {
     /// Most polling threads per listen socket.
     public static let threadLimit = 64
 
+    /// Each connection's libmicrohttpd memory, where a request's line and headers (and the answer's headers) must
+    /// fit: a longer request line is its 414, longer headers its 431. 16 KiB, as Node's default header limit
+    /// (nginx and Apache allow 8 KiB a line). libmicrohttpd zeroes the whole of it before every request on a
+    /// connection: at its default 32 KiB that memset was ~4 % of a status poll's CPU (perf, wrk -c32 WES polls;
+    /// libmicrohttpd's instructions a request 56,392 -> 31,816 at 16 KiB, callgrind on bench/host/c_server.c).
+    public static let connectionMemoryBytes = 16 * 1024
+
     public let configuration: Configuration
     /// The first address listened on, as the socket takes it (127.0.0.1 for `localhost`; IPv6 without brackets).
     public let host: String
@@ -175,7 +182,8 @@ public final class HTTPServer: Sendable {
             guard
                 let daemon = mr_start_daemon(
                     flags, socket.fd, UInt32(clamping: configuration.connectionLimit),
-                    UInt32(clamping: configuration.idleTimeoutSeconds), UInt32(configuration.threads),
+                    UInt32(clamping: configuration.idleTimeoutSeconds), HTTPServer.connectionMemoryBytes,
+                    UInt32(configuration.threads),
                     tls?.certificate, tls?.key,
                     mrAccessHandler, cls, mrRequestCompleted, cls, mrConnectionNotified, cls)
             else {

@@ -131,4 +131,20 @@ struct SlowClientTests {
         #expect(negative.text.components(separatedBy: "HTTP/1.1 400").count == 3, "the doubled 400 of libmicrohttpd 0.9.75")
         for answer in [longTarget, longHeader, version, negative] { #expect(!answer.text.contains("handler")) }
     }
+
+    /// `HTTPServer.connectionMemoryBytes` (16 KiB) bounds a request's line and headers: 12 KiB of either still
+    /// reaches the handler, 20 KiB is the library's 414 or 431.
+    @Test func theConnectionMemoryBoundsTheRequestLineAndHeaders() async throws {
+        #expect(HTTPServer.connectionMemoryBytes == 16 * 1024)
+        let server = try TestServer { request in Reply(.text(200, "handler \(request.path.utf8.count) \(request.headers["X"]?.utf8.count ?? 0)")) }
+        let bigHeader = try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 12 * 1024) + "\r\nConnection: close\r\n\r\n")
+        #expect(bigHeader.text.hasPrefix("HTTP/1.1 200"))
+        #expect(bigHeader.text.hasSuffix("handler 1 12288"))
+        let bigTarget = try await server.sendRaw("GET /" + String(repeating: "a", count: 12 * 1024) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(bigTarget.text.hasSuffix("handler \(12 * 1024 + 1) 0"))
+        let tooBigHeader = try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 20 * 1024) + "\r\n\r\n")
+        #expect(tooBigHeader.text.hasPrefix("HTTP/1.1 431"))
+        let tooBigTarget = try await server.sendRaw("GET /" + String(repeating: "a", count: 20 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(tooBigTarget.text.hasPrefix("HTTP/1.1 414"))
+    }
 }
