@@ -113,9 +113,10 @@ public struct Journal: Sendable {
 
     /// The end of the exchange `sequence` (see `Entry.durationMs`), if it is still kept.
     public mutating func finish(_ sequence: Int, durationMs: Double, clientGone: Bool) {
-        guard !ring.isEmpty else { return }
-        let first = ring[oldest].sequence
-        guard sequence >= first, sequence - first < ring.count else { return }
+        // The kept entries are the last `ring.count` numbered, in order: the first one's number is known without
+        // reading the oldest entry (the next one to be overwritten, long out of the cache: a miss every request).
+        let first = next - ring.count
+        guard sequence >= first, sequence < next else { return }
         let index = (oldest + sequence - first) % ring.count
         ring[index].durationMs = durationMs
         ring[index].clientGone = clientGone
