@@ -32,6 +32,8 @@ let package = Package(
             pkgConfig: "gnutls",
             providers: [.apt(["libgnutls28-dev"])]
         ),
+        // CPU hints (a prefetch) Swift cannot spell: a header of static inline C, no library.
+        .systemLibrary(name: "CMockRunsMemory"),
         // The lock every module shares state behind (a pthread mutex in debug builds, so ThreadSanitizer sees it).
         .target(name: "MockRunsSync"),
         .target(name: "MockRunsHTTP", dependencies: ["MockRunsSync"]),
@@ -39,7 +41,7 @@ let package = Package(
         // The client side: HTTP/1.1 over TCP or GnuTLS, for commands that talk to other servers.
         .target(name: "OutboundHTTP", dependencies: ["CGnuTLS", "MockRunsHTTP"]),
         .target(name: "Scenarios", dependencies: ["MockRunsSync"]),
-        .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync"]),
+        .target(name: "MockRuns", dependencies: ["MockRunsHTTP", "Scenarios", "MockRunsSync", "CMockRunsMemory"]),
         .target(name: "MockRunsServer", dependencies: ["MockRuns", "MicroHTTPDHost", "MockRunsHTTP", "Scenarios"]),
         .executableTarget(
             name: "MockRunsCLI",

@@ -41,4 +41,21 @@ import Testing
         for n in 1...3 { journal.record(entry(n)) }
         #expect(journal.kept.map(\.path) == ["/1", "/2", "/3"])
     }
+
+    /// A full ring overwrites in place and hints the next entry to overwrite into the cache (`prefetchOldest`):
+    /// for the smallest rings too, where the next one is the same place or the first again, every entry kept is
+    /// the right one and `finish` still lands on it after many turns of the ring.
+    @Test func smallRingsKeepTheirLastEntriesAcrossManyTurns() {
+        for capacity in [1, 2, 3] {
+            var journal = Journal(capacity: capacity)
+            for n in 1...1_000 {
+                #expect(journal.record(entry(n)) == n)
+                journal.finish(n, durationMs: Double(n), clientGone: false)
+            }
+            let expected = Array((1_001 - capacity)...1_000)
+            #expect(journal.kept.map(\.sequence) == expected)
+            #expect(journal.kept.map(\.path) == expected.map { "/\($0)" })
+            #expect(journal.kept.map(\.durationMs) == expected.map { Double($0) })
+        }
+    }
 }

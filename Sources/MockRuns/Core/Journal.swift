@@ -1,3 +1,4 @@
+import CMockRunsMemory
 import MockRunsHTTP
 import Scenarios
 
@@ -100,8 +101,19 @@ public struct Journal: Sendable {
         } else {
             ring[oldest] = consume entry
             oldest = (oldest + 1) % capacity
+            prefetchOldest()
         }
         return sequence
+    }
+
+    /// Brings the next entry to be overwritten into the cache ahead of the request that overwrites it. A full ring
+    /// is megabytes: that entry was written `capacity` requests ago and is out of the cache, and overwriting it
+    /// reads it first (to release what it holds), a handful of misses in every journalled request (~2 % of a
+    /// status poll's CPU in `memmove`, perf).
+    private func prefetchOldest() {
+        ring.withUnsafeBufferPointer { entries in
+            mr_prefetch_for_write(entries.baseAddress! + oldest, MemoryLayout<Entry>.stride)
+        }
     }
 
     /// `record` for an entry built outside the lock: taken out of `entry` (left nil), so it is moved, never copied.
