@@ -82,11 +82,11 @@ struct WESRuns {
         try WESContract.submission(request, context: context)
         let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
         let submission = try WESSubmission(request, requireType: requireType, memo: memo)
-        let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
+        let id = context.scenario.withEngine { $0.createRunID(api: WESFake.api, request: submission.runRequest) }
         var out = JSONWriter()
         out.openObject()
         out.key("run_id")
-        out.string(run.id)
+        out.string(id)
         out.closeObject()
         return .json(200, out.bytes)
     }
