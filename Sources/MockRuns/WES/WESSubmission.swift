@@ -2,12 +2,6 @@ import MockRunsHTTP
 import MockRunsSync
 import Scenarios
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A POST /runs body (multipart/form-data, or application/x-www-form-urlencoded), checked and turned into the
 /// RunRequest the run log echoes.
 struct WESSubmission {
@@ -167,7 +161,7 @@ struct WESSubmission {
             let shared = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
             if shared { return true }
             for index in a.indices {
-                guard a[index].name.hasSameUTF8(as: b[index].name), sameBytes(a[index].value, b[index].value) else {
+                guard a[index].name.hasSameUTF8(as: b[index].name), Fingerprint.ByteKey.equal(a[index].value, b[index].value) else {
                     return false
                 }
                 switch (a[index].filename, b[index].filename) {
@@ -177,13 +171,6 @@ struct WESSubmission {
                 }
             }
             return true
-        }
-
-        private static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-            }
         }
     }
 

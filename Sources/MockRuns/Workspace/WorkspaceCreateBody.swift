@@ -2,12 +2,6 @@ import MockRunsHTTP
 import MockRunsSync
 import Scenarios
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The body of `POST .../runs`, read the seed's way (camelCase `inputDocumentId`, snake_case also taken, unknown
 /// top-level fields ignored) or the server's strict way (snake_case only, unknown fields refused). Options are
 /// checked in both: unknown option, bad operation or log_level, active_sheet_only with input_sheet_names → 422.
@@ -172,7 +166,7 @@ extension WorkspaceCreateBody {
         /// What `bytes` gave under the same body style in the same workspace (compared as bytes).
         func creation(of bytes: [UInt8], strict: Bool, workspace: String) -> Creation? {
             last.withLock { kept -> Creation? in
-                guard let kept, kept.strict == strict, Self.same(kept.bytes, bytes), kept.workspace.hasSameUTF8(as: workspace)
+                guard let kept, kept.strict == strict, Fingerprint.ByteKey.equal(kept.bytes, bytes), kept.workspace.hasSameUTF8(as: workspace)
                 else { return nil }
                 return kept
             }
@@ -181,13 +175,6 @@ extension WorkspaceCreateBody {
         func keep(_ creation: Creation) {
             guard creation.bytes.count <= Self.bodyLimit else { return }
             last.withLock { $0 = creation }
-        }
-
-        private static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-            }
         }
     }
 }
