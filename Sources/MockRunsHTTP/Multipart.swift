@@ -1,3 +1,5 @@
+import MockRunsSync
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -69,7 +71,10 @@ extension FormField {
         _ body: [UInt8], boundary: [UInt8]?, maxFields: Int = .max
     ) -> Result<[FormField], MultipartError> {
         guard let boundary else { return .failure(MultipartError(kind: .noBoundary)) }
-        return body.withUnsafeBufferPointer { bytes in
+        if let known = lastForm.withLock({ $0?.fields(body, boundary: boundary, maxFields: maxFields) }) {
+            return .success(known)
+        }
+        let read = body.withUnsafeBufferPointer { bytes -> Result<[FormField], MultipartError> in
             var reader = MultipartReader(bytes: bytes, maxFields: maxFields)
             do throws(MultipartError) {
                 try reader.read(0..<bytes.count, boundary: boundary, outer: nil)
@@ -78,7 +83,45 @@ extension FormField {
                 return .failure(error)
             }
         }
+        if case .success(let fields) = read, body.count <= LastForm.bodyLimit {
+            let kept = LastForm(body: body, boundary: boundary, maxFields: maxFields, fields: fields)
+            lastForm.withLock { $0 = kept }
+        }
+        return read
     }
+
+    /// The last form read, with the bytes it was read from: a client submits the same body over and over (a CI
+    /// fixture, a load test), and reading it again made a dozen allocations (each field's name, value and
+    /// filename) and ~7,000 instructions of a WES submission, where comparing the bytes is two `memcmp`s. Only a
+    /// form read without error is kept, and only one, of a body of up to `bodyLimit` bytes. The fields handed out
+    /// are the kept array itself (a value: a caller that changes it changes its own copy).
+    struct LastForm: Sendable {
+        static let bodyLimit = 64 * 1024
+
+        let body: [UInt8]
+        let boundary: [UInt8]
+        let maxFields: Int
+        let fields: [FormField]
+
+        /// The fields, when `body` and `boundary` are the bytes they were read from (with the same `maxFields`).
+        func fields(_ body: [UInt8], boundary: [UInt8], maxFields: Int) -> [FormField]? {
+            guard maxFields == self.maxFields, Self.same(body, self.body), Self.same(boundary, self.boundary) else {
+                return nil
+            }
+            return fields
+        }
+
+        /// Whether `a` and `b` are the same bytes, by `memcmp` (an array's `==` compares element by element).
+        static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            guard a.count == b.count else { return false }
+            return a.withUnsafeBytes { x in
+                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+            }
+        }
+    }
+
+    /// Shared by every server in the process: what a body's bytes read as depends on nothing else.
+    static let lastForm = Locked<LastForm?>(nil)
 
     /// The `boundary` parameter of a Content-Type value (`multipart/form-data; boundary="x y"`), unquoted; nil when
     /// there is none or it cannot be one.

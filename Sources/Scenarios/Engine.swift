@@ -285,11 +285,7 @@ public struct Engine: Sendable {
     /// starts that run afresh.
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
-        guard let slot = slot(api) else {
-            preconditionFailure("createRun for API \(api), which the engine was not given")
-        }
-        let now = self.now
-        let view = Engine.createRun(in: &apis[slot], api: api, request: request, id: id, now: now)
+        let view = createRun(api: api, request: request, id: id) { $0.view() }
         observation.run = view.id
         observation.created = true
         observation.state = view.state
@@ -297,11 +293,36 @@ public struct Engine: Sendable {
         return view
     }
 
+    /// `createRun` for a caller that needs only the new run's id (a WES submission answers `{"run_id"}` alone): the
+    /// run's view is made when it is first read, not here (its phase part, and the view copied out and destroyed:
+    /// ~1,000 instructions and a dozen reference counting calls of a WES submission). It is the view `createRun`
+    /// would have made: the run's phase part is made anew whenever what it shows changes (`enter`).
+    public mutating func createRunID(api: String, request: JSON, id: String? = nil) -> String {
+        let created = createRun(api: api, request: request, id: id) { run in (run.id, run.state, run.isTerminal) }
+        observation.run = created.0
+        observation.created = true
+        observation.state = created.1
+        observation.terminal = created.2
+        return created.0
+    }
+
+    /// Creates the run, and hands `look` the new run before it goes into the table for what the caller takes of it.
+    private mutating func createRun<Look>(
+        api: String, request: JSON, id: String?, _ look: (inout RunState) -> Look
+    ) -> Look {
+        guard let slot = slot(api) else {
+            preconditionFailure("createRun for API \(api), which the engine was not given")
+        }
+        let now = self.now
+        return Engine.createRun(in: &apis[slot], api: api, request: request, id: id, now: now, look)
+    }
+
     /// `createRun`'s work on its API's state, changed in place (`apis[slot]` handed over inout): read through the
     /// array, the state was copied whole and destroyed again, and the descriptor copied out of its dictionary.
-    private static func createRun(in state: inout APIState, api: String, request: JSON, id: String?, now: Timestamp)
-        -> RunView
-    {
+    private static func createRun<Look>(
+        in state: inout APIState, api: String, request: JSON, id: String?, now: Timestamp,
+        _ look: (inout RunState) -> Look
+    ) -> Look {
         var chosen: Int?
         let scripts = state.script.runs
         for (index, run) in scripts.enumerated() where !state.claimed[index] {
@@ -333,13 +354,13 @@ public struct Engine: Sendable {
         var run = RunState(
             id: runID, api: api, script: script, request: request, createdAt: now,
             terminalStates: state.terminalStates)
-        // Viewed before it is stored, so the run moves into the table instead of being copied there.
-        let view = run.view()
+        // Looked at before it is stored, so the run moves into the table instead of being copied there.
+        let looked = look(&run)
         state.add(consume run)
         state.bindFaults(to: runID, ordinal: ordinal + 1, scripted: chosen) { match in
             match.allSatisfy { field, value in Engine.text(request[field]) == value }
         }
-        return view
+        return looked
     }
 
     private static func text(_ json: JSON?) -> String? {

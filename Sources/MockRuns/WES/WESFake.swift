@@ -64,6 +64,8 @@ public struct WESFake: APIFake {
 
     /// The bodies of recent status polls: `{"run_id", "state"}` shows nothing but its run's phase.
     let statusMemo = RenderMemo()
+    /// The last submission's RunRequest echo (a client submits the same form over and over).
+    let submissionMemo = WESSubmission.Memo()
 
     public let routeTable = RouteTable([
         Route("GET", WESFake.base + "/service-info", endpoint: "service_info"),
@@ -88,7 +90,7 @@ public struct WESFake: APIFake {
         switch endpoint.name {
         case "service_info": return try runs.serviceInfo()
         case "list_runs": return try runs.list(request)
-        case "run_workflow": return try runs.submit(request)
+        case "run_workflow": return try runs.submit(request, memo: submissionMemo)
         case "get_run_log": return try runs.runLog(endpoint.runID ?? "")
         case "get_run_status": return try runs.status(endpoint.runID ?? "", memo: statusMemo)
         case "cancel_run": return try runs.cancel(endpoint.runID ?? "")

@@ -78,15 +78,15 @@ struct WESRuns {
         return .json(200, JSON.object([("runs", .array(items)), ("next_page_token", .string(next))]).bytes)
     }
 
-    func submit(_ request: HTTPRequest) throws(APIError) -> HTTPResponse {
+    func submit(_ request: HTTPRequest, memo: WESSubmission.Memo? = nil) throws(APIError) -> HTTPResponse {
         try WESContract.submission(request, context: context)
         let requireType = WESContract.workflowTypeRequired(request, settings: settings, context: context)
-        let submission = try WESSubmission(request, requireType: requireType)
-        let run = context.scenario.withEngine { $0.createRun(api: WESFake.api, request: submission.runRequest) }
+        let submission = try WESSubmission(request, requireType: requireType, memo: memo)
+        let id = context.scenario.withEngine { $0.createRunID(api: WESFake.api, request: submission.runRequest) }
         var out = JSONWriter()
         out.openObject()
         out.key("run_id")
-        out.string(run.id)
+        out.string(id)
         out.closeObject()
         return .json(200, out.bytes)
     }

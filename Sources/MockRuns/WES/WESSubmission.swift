@@ -1,4 +1,5 @@
 import MockRunsHTTP
+import MockRunsSync
 import Scenarios
 
 /// A POST /runs body (multipart/form-data, or application/x-www-form-urlencoded), checked and turned into the
@@ -16,7 +17,8 @@ struct WESSubmission {
 
     /// `requireType`: refuse a submission without workflow_type or workflow_type_version (WES 1.1 requires both;
     /// the `optionalWorkflowType` setting turns it off).
-    init(_ request: HTTPRequest, requireType: Bool = true) throws(APIError) {
+    /// `memo`: where the last submission's echo is kept, and looked up before the form is read.
+    init(_ request: HTTPRequest, requireType: Bool = true, memo: Memo? = nil) throws(APIError) {
         let media = request.mediaType ?? "(none)"
         guard media == "multipart/form-data" || media == "application/x-www-form-urlencoded" else {
             throw APIError(
@@ -24,6 +26,16 @@ struct WESSubmission {
         }
         if let problem = request.formError { throw APIError(400, "the form body could not be read: \(problem)") }
         let form = request.form ?? []
+        if let memo, let known = memo.runRequest(for: form, requireType: requireType) {
+            runRequest = known
+            return
+        }
+        runRequest = try Self.echo(of: form, requireType: requireType)
+        memo?.keep(form, requireType: requireType, runRequest)
+    }
+
+    /// The RunRequest echo of the fields of `form`, checked.
+    private static func echo(of form: [FormField], requireType: Bool) throws(APIError) -> JSON {
         // Each field's name matched once against the names read here (eight look-ups of a name through the
         // whole form, then the attachments', compared 30-odd names: ~1,800 instructions a submission,
         // bench/speed/instructions.sh submit-wes).
@@ -110,7 +122,56 @@ struct WESSubmission {
         members.append(("workflow_url", .string(url)))
         if let engine { members.append(("workflow_engine", .string(engine))) }
         if let engineVersion { members.append(("workflow_engine_version", .string(engineVersion))) }
-        runRequest = .object(members)
+        return .object(members)
+    }
+
+    /// The last submission's form and the echo it gave, for a client that submits the same form over and over (a
+    /// CI fixture, a load test): reading it again cost ~10,000 instructions and ~70 reference counting calls of a
+    /// WES multipart submission (a JSON parse of workflow_params, a String per field, the echo's members). The
+    /// echo depends on nothing but the fields' names, values and filenames and `requireType`; only a form that
+    /// passed is kept, and only one (its fields are the request's own, up to the body limit).
+    final class Memo: Sendable {
+        struct Entry: Sendable {
+            let form: [FormField]
+            let requireType: Bool
+            let runRequest: JSON
+        }
+
+        private let last = Locked<Entry?>(nil)
+
+        init() {}
+
+        func runRequest(for form: [FormField], requireType: Bool) -> JSON? {
+            last.withLock { entry -> JSON? in
+                guard let entry, entry.requireType == requireType, Self.same(entry.form, form) else { return nil }
+                return entry.runRequest
+            }
+        }
+
+        func keep(_ form: [FormField], requireType: Bool, _ runRequest: JSON) {
+            let entry = Entry(form: form, requireType: requireType, runRequest: runRequest)
+            last.withLock { $0 = entry }
+        }
+
+        /// Whether the two forms hold the same names, values and filenames, as bytes (canonically equal names
+        /// that differ in bytes are told apart: a miss, read again). The same array (the multipart reader hands
+        /// out the form it read last for the same body) needs no look at its fields.
+        static func same(_ a: [FormField], _ b: [FormField]) -> Bool {
+            guard a.count == b.count else { return false }
+            let shared = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+            if shared { return true }
+            for index in a.indices {
+                guard a[index].name.hasSameUTF8(as: b[index].name), Fingerprint.ByteKey.equal(a[index].value, b[index].value) else {
+                    return false
+                }
+                switch (a[index].filename, b[index].filename) {
+                case (nil, nil): continue
+                case (let x?, let y?) where x.hasSameUTF8(as: y): continue
+                default: return false
+                }
+            }
+            return true
+        }
     }
 
     /// The names a submission's fields are read by: `jsonFields` first, in their order (their slots are their

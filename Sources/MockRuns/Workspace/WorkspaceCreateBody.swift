@@ -1,4 +1,5 @@
 import MockRunsHTTP
+import MockRunsSync
 import Scenarios
 
 /// The body of `POST .../runs`, read the seed's way (camelCase `inputDocumentId`, snake_case also taken, unknown
@@ -126,5 +127,54 @@ struct WorkspaceCreateBody {
     static func problem(_ errors: [APIError.FieldError]) -> APIError {
         let detail = errors.count == 1 ? "\(errors[0].path): \(errors[0].message)" : "\(errors.count) problems with the request body"
         return APIError(422, detail, fieldErrors: errors)
+    }
+}
+
+extension WorkspaceCreateBody {
+    /// A creation body read and accepted: its bytes and what they gave (the run's request echoes the workspace).
+    /// A class: handed out of the memo with one retain, not one for each of its references.
+    final class Creation: Sendable {
+        let bytes: [UInt8]
+        let strict: Bool
+        let workspace: String
+        let json: JSON
+        let parsed: WorkspaceCreateBody
+        let runRequest: JSON
+
+        init(bytes: [UInt8], strict: Bool, workspace: String, json: JSON, parsed: WorkspaceCreateBody, runRequest: JSON) {
+            self.bytes = bytes
+            self.strict = strict
+            self.workspace = workspace
+            self.json = json
+            self.parsed = parsed
+            self.runRequest = runRequest
+        }
+    }
+
+    /// The last creation body accepted, for a client that sends the same one over and over (a CI fixture, a load
+    /// test): reading it again (a JSON parse, the checks, the run's request) cost ~7,000 instructions and a dozen
+    /// reference counting calls of a workspace submission; comparing its bytes is one `memcmp`. Only one is kept,
+    /// of up to `bodyLimit` bytes. What depends on the scenario's settings besides the body style (the known
+    /// documents) and the contract check are done on every request, as before.
+    final class Memo: Sendable {
+        static let bodyLimit = 64 * 1024
+
+        private let last = Locked<Creation?>(nil)
+
+        init() {}
+
+        /// What `bytes` gave under the same body style in the same workspace (compared as bytes).
+        func creation(of bytes: [UInt8], strict: Bool, workspace: String) -> Creation? {
+            last.withLock { kept -> Creation? in
+                guard let kept, kept.strict == strict, Fingerprint.ByteKey.equal(kept.bytes, bytes), kept.workspace.hasSameUTF8(as: workspace)
+                else { return nil }
+                return kept
+            }
+        }
+
+        func keep(_ creation: Creation) {
+            guard creation.bytes.count <= Self.bodyLimit else { return }
+            last.withLock { $0 = creation }
+        }
     }
 }

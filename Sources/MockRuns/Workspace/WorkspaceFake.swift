@@ -15,6 +15,8 @@ public struct WorkspaceFake: APIFake {
     /// The run bodies of recent polls (`GET .../runs/{runId}`): a run's body changes only with its phase, its
     /// duration's clock and its output's readiness.
     let memo = RenderMemo()
+    /// The last creation body read, for a client that sends the same one over and over.
+    let createMemo = WorkspaceCreateBody.Memo()
 
     static let api = "workspace"
     static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
@@ -192,16 +194,38 @@ public struct WorkspaceFake: APIFake {
     private func create(
         _ request: HTTPRequest, workspace: String, settings: [String: JSON], render: WorkspaceRender, context: FakeContext
     ) throws(APIError) -> HTTPResponse {
-        let read = request.jsonBody()  // once: the contract check and the run both look at it
         let bodyStyle = settings["bodyStyle"]  // one look-up for both readers
-        try WorkspaceContract.create(request, body: read, bodyStyle: bodyStyle?.stringValue ?? "seed", context: context)
-        let body: JSON
-        switch read {
-        case .success(let json): body = json
-        case .failure(let problem): throw APIError(400, "Malformed request body: \(problem.message)")
-        }
+        let style = bodyStyle?.stringValue ?? "seed"
         let strict = bodyStyle == "strict"
-        let parsed = try WorkspaceCreateBody.parse(body, strict: strict)
+        let creation: WorkspaceCreateBody.Creation
+        if let known = createMemo.creation(of: request.body, strict: strict, workspace: workspace) {
+            // A body read before (and accepted then): its JSON for the contract check, which may note a deviation
+            // on every request.
+            try WorkspaceContract.create(request, body: .success(known.json), bodyStyle: style, context: context)
+            creation = known
+        } else {
+            let read = request.jsonBody()  // once: the contract check and the run both look at it
+            try WorkspaceContract.create(request, body: read, bodyStyle: style, context: context)
+            let body: JSON
+            switch read {
+            case .success(let json): body = json
+            case .failure(let problem): throw APIError(400, "Malformed request body: \(problem.message)")
+            }
+            let parsed = try WorkspaceCreateBody.parse(body, strict: strict)
+            // Room for all five made at once (grown from the three written first, the array was made twice).
+            var fields: [(String, JSON)] = []
+            fields.reserveCapacity(5)
+            fields.append(("workspace_id", .string(workspace)))
+            fields.append(("document_id", .string(parsed.documentID)))
+            fields.append(("operation", .string(parsed.operation)))
+            if let configuration = parsed.configurationID { fields.append(("configuration_id", .string(configuration))) }
+            fields.append(("options", parsed.options))
+            creation = WorkspaceCreateBody.Creation(
+                bytes: request.body, strict: strict, workspace: workspace, json: body, parsed: parsed,
+                runRequest: .object(fields))
+            createMemo.keep(creation)
+        }
+        let parsed = creation.parsed
         if let known = settings["documents"]?.arrayValue?.compactMap(\.stringValue),
             !known.contains(where: { $0.lowercased() == parsed.documentID.lowercased() })
         {
@@ -209,15 +233,7 @@ public struct WorkspaceFake: APIFake {
                 404, "Document \(parsed.documentID) not found in workspace \(workspace)",
                 fieldErrors: [.init(path: parsed.documentPath, message: "document not found", code: "not_found")])
         }
-        // Room for all five made at once (grown from the three written first, the array was made twice).
-        var fields: [(String, JSON)] = []
-        fields.reserveCapacity(5)
-        fields.append(("workspace_id", .string(workspace)))
-        fields.append(("document_id", .string(parsed.documentID)))
-        fields.append(("operation", .string(parsed.operation)))
-        if let configuration = parsed.configurationID { fields.append(("configuration_id", .string(configuration))) }
-        fields.append(("options", parsed.options))
-        let view = context.scenario.withEngine { $0.createRun(api: Self.api, request: .object(fields)) }
+        let view = context.scenario.withEngine { $0.createRun(api: Self.api, request: creation.runRequest) }
         var response = HTTPResponse.json(201, render.run(view))
         response.headers.set("Location", render.path(view.id))
         return response
