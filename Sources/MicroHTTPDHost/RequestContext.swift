@@ -59,7 +59,7 @@ final class RequestContext {
     /// request line or of a header) and an announced oversized body whose client waits for `100 Continue` (it has
     /// not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
-        if let watched = memo.watched { core.watch.headersArrived(watched, at: started) }
+        tellWatch { $0.headersArrived($1, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         let facts = memo.facts(of: headers)
         mediaType = facts.mediaType
@@ -118,7 +118,7 @@ final class RequestContext {
             return deliver(reply)
         case .reading:
             let reply: Reply
-            if let watched = memo.watched { core.watch.requestReceived(watched) }
+            tellWatch { $0.requestReceived($1) }
             if bodyTooLarge {
                 reply = Reply(refusal())
             } else {
@@ -250,7 +250,19 @@ final class RequestContext {
             core.finished(
                 tag: tag, ExchangeEnd(duration: now - started, delivered: completed && drop == nil, dropped: drop != nil))
         }
-        if let watched = memo.watched { core.watch.requestEnded(watched, at: now) }
+        tellWatch { $0.requestEnded($1, at: now) }
+    }
+
+    /// Tells the connection's watch, when the connection is watched, what `note` does with its entry. Both lent,
+    /// not retained: the memo this context holds keeps the entry, the server it holds keeps the watch. Read
+    /// plainly (`if let watched = memo.watched { core.watch.requestEnded(watched, at: now) }`), each of the three
+    /// calls a request retained and released both (6 pairs a request, health included).
+    @inline(__always)
+    private func tellWatch(_ note: (ConnectionWatch, ConnectionWatch.Watched) -> Void) {
+        guard let watched = memo.watched.map(Unmanaged.passUnretained) else { return }
+        Unmanaged.passUnretained(core.watch)._withUnsafeGuaranteedRef { watch in
+            watched._withUnsafeGuaranteedRef { note(watch, $0) }
+        }
     }
 
     func logEntry(completed: Bool, at now: ContinuousClock.Instant) -> RequestLogEntry {
