@@ -23,7 +23,8 @@ func mrAccessHandler(
     // The server, the connection's memo and the request's context are lent, not retained (each call of a request
     // retained and released the server, the first the memo too, the others the context: 4 pairs a request, health
     // included): the server outlives its daemons' callbacks, the memo its connection (released when it closes)
-    // and the context its request (released in mrRequestCompleted).
+    // and the context its request (released in mrRequestCompleted); libmicrohttpd calls neither of those while
+    // the access handler runs on the connection.
     return Unmanaged<ServerCore>.fromOpaque(cls)._withUnsafeGuaranteedRef { core in
         // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
         let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
