@@ -20,36 +20,56 @@ func mrAccessHandler(
     _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
 ) -> MHD_Result {
     guard let cls, let connection, let uploadDataSize, let conCls else { return .NO }
-    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
-    let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
-    guard let slot = conCls.pointee, !hiddenInRequestLine else {
-        core.noteServerThread()
-        // The connection's memo (a fresh one should libmicrohttpd not have kept the socket context).
-        let memo = mr_connection_socket_context(connection).map {
-            Unmanaged<ConnectionMemo>.fromOpaque($0).takeUnretainedValue()
-        } ?? ConnectionMemo(watched: core.watch.watched(connection))
-        let context = RequestContext(
-            method: method.map { memo.method($0) } ?? "GET",
-            path: url.map { memo.path($0) } ?? "/",
-            connection: connection,
-            core: core,
-            memo: memo)
-        // Balanced in mrRequestCompleted.
-        conCls.pointee = Unmanaged.passRetained(context).toOpaque()
-        let hidden = hiddenInRequestLine || mr_headers_hide_bytes(connection, method) != 0
-        return context.begin(hiddenBytes: hidden)
-    }
-    let context = Unmanaged<RequestContext>.fromOpaque(slot).takeUnretainedValue()
-    let size = uploadDataSize.pointee
-    if size > 0 {
-        if let uploadData {
-            context.consume(UnsafeRawBufferPointer(start: uploadData, count: size))
+    // The server, the connection's memo and the request's context are lent, not retained (each call of a request
+    // retained and released the server, the first the memo too, the others the context: 4 pairs a request, health
+    // included): the server outlives its daemons' callbacks, the memo its connection (released when it closes)
+    // and the context its request (released in mrRequestCompleted); libmicrohttpd calls neither of those while
+    // the access handler runs on the connection.
+    return Unmanaged<ServerCore>.fromOpaque(cls)._withUnsafeGuaranteedRef { core in
+        // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
+        let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
+        guard let slot = conCls.pointee, !hiddenInRequestLine else {
+            core.noteServerThread()
+            // The connection's memo (a fresh one should libmicrohttpd not have kept the socket context).
+            guard let kept = mr_connection_socket_context(connection) else {
+                let memo = ConnectionMemo(watched: core.watch.watched(connection))
+                return mrBegin(core, memo, connection, url, method, conCls, hiddenInRequestLine)
+            }
+            return Unmanaged<ConnectionMemo>.fromOpaque(kept)._withUnsafeGuaranteedRef { memo in
+                mrBegin(core, memo, connection, url, method, conCls, hiddenInRequestLine)
+            }
         }
-        uploadDataSize.pointee = 0
-        return .YES
+        return Unmanaged<RequestContext>.fromOpaque(slot)._withUnsafeGuaranteedRef { context in
+            let size = uploadDataSize.pointee
+            if size > 0 {
+                if let uploadData {
+                    context.consume(UnsafeRawBufferPointer(start: uploadData, count: size))
+                }
+                uploadDataSize.pointee = 0
+                return .YES
+            }
+            return context.finish()
+        }
     }
-    return context.finish()
+}
+
+/// The access handler's first call of a request: its context made (and kept in `con_cls`), its headers read.
+@inline(__always)
+private func mrBegin(
+    _ core: ServerCore, _ memo: ConnectionMemo, _ connection: OpaquePointer, _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?, _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+    _ hiddenInRequestLine: Bool
+) -> MHD_Result {
+    let context = RequestContext(
+        method: method.map { memo.method($0) } ?? "GET",
+        path: url.map { memo.path($0) } ?? "/",
+        connection: connection,
+        core: core,
+        memo: memo)
+    // Balanced in mrRequestCompleted.
+    conCls.pointee = Unmanaged.passRetained(context).toOpaque()
+    let hidden = hiddenInRequestLine || mr_headers_hide_bytes(connection, method) != 0
+    return context.begin(hiddenBytes: hidden)
 }
 
 /// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, dropped, failed or the daemon stopped).
@@ -68,9 +88,10 @@ func mrRequestCompleted(
     // One reading of the clock for the exchange's end, the watch and the log (each read it before).
     let now = ContinuousClock.now
     context.close(completed: completed, at: now)
-    let core = Unmanaged<ServerCore>.fromOpaque(cls).takeUnretainedValue()
-    if let log = core.onRequestCompleted {
-        log(context.logEntry(completed: completed, at: now))
+    Unmanaged<ServerCore>.fromOpaque(cls)._withUnsafeGuaranteedRef { core in
+        if let log = core.onRequestCompleted {
+            log(context.logEntry(completed: completed, at: now))
+        }
     }
 }
 

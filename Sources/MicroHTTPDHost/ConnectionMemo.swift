@@ -30,9 +30,13 @@ final class ConnectionMemo {
     /// changes: most kept answers never do (a health check), or are never used again (a status whose body
     /// moves on), and the look-up would cost them ~1,500 instructions.
     private var keptValues = ValueSlots.unknown
+    /// Where the values lie once `keptValues` is `known`, one for each of `keptHeaders`. Beside the state, not
+    /// its payload: read out of the enum, the list was retained and released at every restamp. (Left as it is
+    /// when the state goes back to `unknown`: read only while `known`, and replaced when looked up again.)
+    private var keptSlots: [UnsafeMutablePointer<CChar>?] = []
     private enum ValueSlots {
         case unknown
-        case known([UnsafeMutablePointer<CChar>?])
+        case known
         /// libmicrohttpd's list is not the kept headers one for one.
         case unavailable
     }
@@ -160,16 +164,21 @@ final class ConnectionMemo {
     /// list is not the kept headers one for one (see `valueSlots`).
     private func restamp(from first: Int, to new: [(name: String, value: String)]) -> Bool {
         if case .unknown = keptValues, let keptResponse {
-            keptValues = Self.valueSlots(keptResponse, for: keptHeaders).map { .known($0) } ?? .unavailable
+            if let slots = Self.valueSlots(keptResponse, for: keptHeaders) {
+                keptSlots = slots
+                keptValues = .known
+            } else {
+                keptValues = .unavailable
+            }
         }
         // The changed values, found once for both passes (one bit each: a list of more than 64 fields is made
         // afresh).
-        guard case .known(let slots) = keptValues, new.count <= 64 else { return false }
+        guard case .known = keptValues, new.count <= 64 else { return false }
         var changed: UInt64 = 0
         for index in first..<new.count where !Self.sameBytes(new[index].value, keptHeaders[index].value) {
             let field = new[index]
             // (No slot, too, for a Connection or Transfer-Encoding header: see `valueSlots`.)
-            guard slots[index] != nil, field.value.utf8.count == keptHeaders[index].value.utf8.count,
+            guard keptSlots[index] != nil, field.value.utf8.count == keptHeaders[index].value.utf8.count,
                 Self.isPlainValue(field.value)
             else { return false }
             changed |= 1 << UInt64(index)
@@ -179,7 +188,7 @@ final class ConnectionMemo {
             changed &= changed - 1
             // Contiguous: isPlainValue said so.
             _ = new[index].value.utf8.withContiguousStorageIfAvailable { bytes in
-                memcpy(slots[index]!, bytes.baseAddress!, bytes.count)
+                memcpy(keptSlots[index]!, bytes.baseAddress!, bytes.count)
             }
         }
         return true

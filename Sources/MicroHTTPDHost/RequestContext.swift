@@ -29,12 +29,12 @@ final class RequestContext {
     private let started = ContinuousClock.now
     private var phase = Phase.reading
 
-    private var headers = HTTPHeaders()
-    /// `headers.mediaType`, worked out once when the headers are in: begin, makeRequest and the request all
-    /// ask (each look is a header scan, a split, a trim and a lower-casing).
-    private var mediaType: String?
-    /// `HeaderFacts.multipartBoundary`, for makeRequest.
-    private var multipartBoundary: [UInt8]?
+    /// (`fields:` empty: `HTTPHeaders()` went through the labelling map of an empty list, 2 releases a request.)
+    private var headers = HTTPHeaders(fields: [])
+    /// What the headers say (`headers.mediaType`, the multipart boundary ...), worked out once when they are in:
+    /// begin, makeRequest and the request all ask (each look is a header scan, a split, a trim and a
+    /// lower-casing). The memo's object itself: its fields copied out were a retain and release apiece.
+    private var facts: HeaderFacts?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
     /// Why the request is refused as malformed, if it is.
@@ -59,11 +59,10 @@ final class RequestContext {
     /// request line or of a header) and an announced oversized body whose client waits for `100 Continue` (it has
     /// not sent the body yet).
     func begin(hiddenBytes: Bool) -> MHD_Result {
-        if let watched = memo.watched { core.watch.headersArrived(watched, at: started) }
+        tellWatch { $0.headersArrived($1, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         let facts = memo.facts(of: headers)
-        mediaType = facts.mediaType
-        multipartBoundary = facts.multipartBoundary
+        self.facts = facts
         if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : facts.framingProblem {
             malformed = problem
             return answer(refusal())
@@ -118,7 +117,7 @@ final class RequestContext {
             return deliver(reply)
         case .reading:
             let reply: Reply
-            if let watched = memo.watched { core.watch.requestReceived(watched) }
+            tellWatch { $0.requestReceived($1) }
             if bodyTooLarge {
                 reply = Reply(refusal())
             } else {
@@ -156,8 +155,9 @@ final class RequestContext {
         // ~6,500 in FormField.multipart.
         var form: [FormField]?
         var formError: String?
+        let mediaType = facts?.mediaType
         if mediaType == "multipart/form-data" {
-            switch FormField.multipart(body, boundary: multipartBoundary, maxFields: HTTPRequest.maximumBodyValues) {
+            switch FormField.multipart(body, boundary: facts?.multipartBoundary, maxFields: HTTPRequest.maximumBodyValues) {
             case .success(let fields): form = fields
             case .failure(let error): formError = error.message
             }
@@ -165,6 +165,12 @@ final class RequestContext {
             form = FormField.urlEncoded(body, maxFields: HTTPRequest.maximumBodyValues)
             if form == nil { formError = "the body has more than \(HTTPRequest.maximumBodyValues) form fields" }
         }
+        // The headers and body moved into the request (nothing reads them here after this): shared, each was
+        // retained for the request.
+        var headers = HTTPHeaders(fields: [])
+        swap(&headers, &self.headers)
+        var body: [UInt8] = []
+        swap(&body, &self.body)
         return HTTPRequest(
             method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,
             form: form, formError: formError, mediaType: .some(mediaType))
@@ -250,7 +256,19 @@ final class RequestContext {
             core.finished(
                 tag: tag, ExchangeEnd(duration: now - started, delivered: completed && drop == nil, dropped: drop != nil))
         }
-        if let watched = memo.watched { core.watch.requestEnded(watched, at: now) }
+        tellWatch { $0.requestEnded($1, at: now) }
+    }
+
+    /// Tells the connection's watch, when the connection is watched, what `note` does with its entry. Both lent,
+    /// not retained: the memo this context holds keeps the entry, the server it holds keeps the watch. Read
+    /// plainly (`if let watched = memo.watched { core.watch.requestEnded(watched, at: now) }`), each of the three
+    /// calls a request retained and released both (6 pairs a request, health included).
+    @inline(__always)
+    private func tellWatch(_ note: (ConnectionWatch, ConnectionWatch.Watched) -> Void) {
+        guard let watched = memo.watched.map(Unmanaged.passUnretained) else { return }
+        Unmanaged.passUnretained(core.watch)._withUnsafeGuaranteedRef { watch in
+            watched._withUnsafeGuaranteedRef { note(watch, $0) }
+        }
     }
 
     func logEntry(completed: Bool, at now: ContinuousClock.Instant) -> RequestLogEntry {

@@ -79,8 +79,8 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         var nosniffs = 0, hasDate = false
         for index in fields.indices {
             switch fields[index].name.utf8.count {
-            case 4 where Self.sameName(fields[index].name, "Date"): hasDate = true
-            case 22 where Self.sameName(fields[index].name, "X-Content-Type-Options"): nosniffs += 1
+            case 4 where Self.isName(fields[index].name, "date"): hasDate = true
+            case 22 where Self.isName(fields[index].name, "x-content-type-options"): nosniffs += 1
             default: break
             }
         }
@@ -97,16 +97,31 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         var retryAfter: String?
         for index in fields.indices {
             switch fields[index].name.utf8.count {
-            case 4 where Self.sameName(fields[index].name, "Date"): dated = true
-            case 11 where retryAfter == nil && Self.sameName(fields[index].name, "Retry-After"): retryAfter = fields[index].value
+            case 4 where Self.isName(fields[index].name, "date"): dated = true
+            case 11 where retryAfter == nil && Self.isName(fields[index].name, "retry-after"): retryAfter = fields[index].value
             default: break
             }
         }
         return (dated, retryAfter)
     }
 
+    /// `sameName(name, lower)` for a lower-case ASCII literal, written out where it is called: a call of
+    /// `sameName` (or of `sameBytes` below) on a field read in place made the caller retain and release the
+    /// field's text around it (`stamping`: 4 pairs a health check).
+    @inline(__always)
+    static func isName(_ name: String, _ lower: StaticString) -> Bool {
+        let count = lower.utf8CodeUnitCount
+        guard name.utf8.count == count else { return false }
+        let wanted = lower.utf8Start
+        return name.utf8.withContiguousStorageIfAvailable { bytes in
+            for index in 0..<count where bytes[index].asciiLowercased != wanted[index] { return false }
+            return true
+        } ?? sameName(name, lower.description)
+    }
+
     /// Byte-for-byte equality with a literal (no Unicode equivalence: `==` would take a look-alike name).
-    /// (`memcmp`: `elementsEqual` cost ~440 instructions a call, a loop over the bytes ~190.)
+    /// (`memcmp`: `elementsEqual` cost ~440 instructions a call, a loop over the bytes ~190. Inlined: see `isName`.)
+    @inline(__always)
     static func sameBytes(_ text: String, _ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard text.utf8.count == count else { return false }

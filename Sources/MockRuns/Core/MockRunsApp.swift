@@ -549,8 +549,18 @@ public final class MockRunsApp: HTTPResponder {
         // Duration's own division: `components` divides its 128-bit attoseconds by 10^18 (~370 instructions).
         let ms = end.duration / .milliseconds(1)
         let (id, sequence) = Session.split(tag: tag)
-        let session: Session? = id == 0 ? root : sessions.withLock { $0.entry(id: id)?.value }
-        session?.journal.withLock { $0.finish(sequence, durationMs: ms, clientGone: !end.delivered && !end.dropped) }
+        let clientGone = !end.delivered && !end.dropped
+        if id == 0 {
+            // The root's journal lent, not retained: the app holds the root and the root its journal. Chosen
+            // as an optional session with the others', the root and its journal were retained for the call (a
+            // retain and three releases every journalled request).
+            Unmanaged.passUnretained(root.journal)._withUnsafeGuaranteedRef {
+                $0.withLock { $0.finish(sequence, durationMs: ms, clientGone: clientGone) }
+            }
+            return
+        }
+        let session = sessions.withLock { $0.entry(id: id)?.value }
+        session?.journal.withLock { $0.finish(sequence, durationMs: ms, clientGone: clientGone) }
     }
 
 }

@@ -109,11 +109,9 @@ enum Redaction {
                     else { return nil }
                 }
             }
-            switch (known, otherKnown) {
-            case (nil, nil): break
-            case (let a?, let b?): guard Credentials.equal(a, b) else { return nil }
-            default: return nil
-            }
+            // The two fingerprints read in place: switched over as a pair, both were copied (2 pairs a request).
+            guard (known == nil) == (otherKnown == nil) else { return nil }
+            if otherKnown != nil, !Credentials.equal(known!, otherKnown!) { return nil }
             if !sameStorage { fields = other }
             return redacted
         }

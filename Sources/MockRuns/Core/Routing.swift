@@ -288,15 +288,16 @@ public struct Router: Sendable {
 
     /// The fake and endpoint for `request`, or nil when no fake's path it is.
     public func match(_ request: HTTPRequest) -> Match? {
-        let (method, path) = (request.method, request.path)
         let remembered = last.withLock { last -> Match?? in
-            guard let last, Self.sameBytes(last.method, method), Self.sameBytes(last.path, path) else { return nil }
+            guard let last, Self.sameBytes(last.method, request.method), Self.sameBytes(last.path, request.path) else {
+                return nil
+            }
             return .some(last.match)
         }
         if let remembered { return remembered }
         let match = matchAnew(request)
-        if path.utf8.count <= Self.memoPathLimit {
-            last.withLock { $0 = LastMatch(method: method, path: path, match: match) }
+        if request.path.utf8.count <= Self.memoPathLimit {
+            last.withLock { $0 = LastMatch(method: request.method, path: request.path, match: match) }
         }
         return match
     }

@@ -22,19 +22,26 @@ struct WorkspaceRender {
         // Read from the text's own UTF-8 buffer (an array of its bytes and one of the dash positions cost two
         // allocations on every request, and walking String.UTF8View ~80 instructions a byte).
         guard s.utf8.count == 36 else { return false }
-        var s = s
-        return s.withUTF8 { bytes in
-            // The dashes, then the five runs of digits between them through a table of the hex digits (a switch
-            // on each byte's place and three range checks cost ~540 instructions a check, on every request).
-            let dash = UInt8(ascii: "-")
-            guard bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return false }
-            return hexDigits.withUnsafeBufferPointer { isHex in
-                func digits(_ range: Range<Int>) -> Bool {
-                    for i in range where !isHex[Int(bytes[i])] { return false }
-                    return true
-                }
-                return digits(0..<8) && digits(9..<13) && digits(14..<18) && digits(19..<23) && digits(24..<36)
+        // The view's own contiguous bytes, lent without a copy of the text (`withUTF8` is mutating: the copy it
+        // needed cost a bridge retain and release every workspace request); one without them is made contiguous.
+        return s.utf8.withContiguousStorageIfAvailable(isUUID(bytes:)) ?? {
+            var s = s
+            return s.withUTF8(isUUID(bytes:))
+        }()
+    }
+
+    /// `isUUID` of a text's 36 UTF-8 bytes.
+    private static func isUUID(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // The dashes, then the five runs of digits between them through a table of the hex digits (a switch
+        // on each byte's place and three range checks cost ~540 instructions a check, on every request).
+        let dash = UInt8(ascii: "-")
+        guard bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return false }
+        return hexDigits.withUnsafeBufferPointer { isHex in
+            func digits(_ range: Range<Int>) -> Bool {
+                for i in range where !isHex[Int(bytes[i])] { return false }
+                return true
             }
+            return digits(0..<8) && digits(9..<13) && digits(14..<18) && digits(19..<23) && digits(24..<36)
         }
     }
 
