@@ -1,3 +1,4 @@
+import Glibc
 import MicroHTTPDHost
 import MockRunsHTTP
 import MockRunsTesting
@@ -80,7 +81,11 @@ struct StopFromResponderTests {
         let response = try await server.send("POST", "/shutdown")
         #expect(response.text == "bye")
         #expect(server.server.isStopped)
-        try await Task.sleep(for: .milliseconds(400))  // the shutdown runs 100 ms after the request
+        // The shutdown runs 100 ms after the request, on another thread: waited for (up to 10 s), as below.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while Self.accepts(server.server.port, "127.0.0.1"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         await #expect(throws: (any Error).self) { try await server.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout: 2) }
     }
 
@@ -101,8 +106,20 @@ struct StopFromResponderTests {
         }
         #expect(answer.text.hasSuffix("bye"))
         #expect(server.isStopped)
-        try await Task.sleep(for: .milliseconds(400))
+        // The shutdown runs 100 ms after the request, on another thread: on a loaded machine (a CI run's parallel
+        // tests) later than a fixed wait allowed. Waited for, up to 10 s; then both sockets must refuse.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while Self.accepts(port, "::1") || Self.accepts(port, "127.0.0.1"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(throws: TestSocketError.self) { try TestServer.connectRaw(port: port, address: "::1") }
         #expect(throws: TestSocketError.self) { try TestServer.connectRaw(port: port) }
+    }
+
+    /// Whether a connection to `address`:`port` opens (closed again at once).
+    private static func accepts(_ port: Int, _ address: String) -> Bool {
+        guard let fd = try? TestServer.connectRaw(port: port, address: address) else { return false }
+        close(fd)
+        return true
     }
 }
