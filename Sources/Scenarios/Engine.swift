@@ -286,10 +286,7 @@ public struct Engine: Sendable {
     @discardableResult
     public mutating func createRun(api: String, request: JSON, id: String? = nil) -> RunView {
         let view = createRun(api: api, request: request, id: id) { $0.view() }
-        observation.run = view.id
-        observation.created = true
-        observation.state = view.state
-        observation.terminal = view.isTerminal
+        noteCreated(view.id, state: view.state, terminal: view.isTerminal)
         return view
     }
 
@@ -299,11 +296,16 @@ public struct Engine: Sendable {
     /// would have made: the run's phase part is made anew whenever what it shows changes (`enter`).
     public mutating func createRunID(api: String, request: JSON, id: String? = nil) -> String {
         let created = createRun(api: api, request: request, id: id) { run in (run.id, run.state, run.isTerminal) }
-        observation.run = created.0
-        observation.created = true
-        observation.state = created.1
-        observation.terminal = created.2
+        noteCreated(created.0, state: created.1, terminal: created.2)
         return created.0
+    }
+
+    /// What the request being served created, for its journal entry (both `createRun` and `createRunID`).
+    private mutating func noteCreated(_ id: String, state: String, terminal: Bool) {
+        observation.run = id
+        observation.created = true
+        observation.state = state
+        observation.terminal = terminal
     }
 
     /// Creates the run, and hands `look` the new run before it goes into the table for what the caller takes of it.
