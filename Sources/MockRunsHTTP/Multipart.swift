@@ -105,18 +105,11 @@ extension FormField {
 
         /// The fields, when `body` and `boundary` are the bytes they were read from (with the same `maxFields`).
         func fields(_ body: [UInt8], boundary: [UInt8], maxFields: Int) -> [FormField]? {
-            guard maxFields == self.maxFields, Self.same(body, self.body), Self.same(boundary, self.boundary) else {
+            guard maxFields == self.maxFields, body.hasSameBytes(as: self.body), boundary.hasSameBytes(as: self.boundary)
+            else {
                 return nil
             }
             return fields
-        }
-
-        /// Whether `a` and `b` are the same bytes, by `memcmp` (an array's `==` compares element by element).
-        static func same(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-            }
         }
     }
 

@@ -1,10 +1,5 @@
+import MockRunsHTTP
 import MockRunsSync
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// A stable, non-reversible stand-in for a secret, so the journal can show "same token" or "another token"
 /// without keeping the token: `sha256:` and the first 8 hex digits of its SHA-256.
@@ -98,15 +93,7 @@ public enum Fingerprint {
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         }
 
-        static func == (a: ByteKey, b: ByteKey) -> Bool { equal(a.bytes, b.bytes) }
-
-        /// Whether `a` and `b` are the same bytes, by `memcmp` (an array's `==` compares element by element).
-        static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBytes { x in
-                b.withUnsafeBytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
-            }
-        }
+        static func == (a: ByteKey, b: ByteKey) -> Bool { a.bytes.hasSameBytes(as: b.bytes) }
     }
 
     private static let memo = Locked(Memo())

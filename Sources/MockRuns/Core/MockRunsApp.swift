@@ -482,12 +482,12 @@ public final class MockRunsApp: HTTPResponder {
         func fingerprint(for request: HTTPRequest) -> String? {
             guard Credentials.equal(method, request.method), Credentials.equal(path, request.path) else { return nil }
             guard let kept = form else {
-                return request.form == nil && Fingerprint.ByteKey.equal(body, request.body) ? fingerprint : nil
+                return request.form == nil && body.hasSameBytes(as: request.body) ? fingerprint : nil
             }
             guard let count = request.form?.count, count == kept.count else { return nil }
             for index in 0..<count {
                 guard Credentials.equal(kept[index].name, request.form![index].name),
-                    Fingerprint.ByteKey.equal(kept[index].value, request.form![index].value),
+                    kept[index].value.hasSameBytes(as: request.form![index].value),
                     (kept[index].filename == nil) == (request.form![index].filename == nil),
                     Credentials.equal(kept[index].filename ?? "", request.form![index].filename ?? "")
                 else { return nil }

@@ -161,7 +161,7 @@ struct WESSubmission {
             let shared = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
             if shared { return true }
             for index in a.indices {
-                guard a[index].name.hasSameUTF8(as: b[index].name), Fingerprint.ByteKey.equal(a[index].value, b[index].value) else {
+                guard a[index].name.hasSameUTF8(as: b[index].name), a[index].value.hasSameBytes(as: b[index].value) else {
                     return false
                 }
                 switch (a[index].filename, b[index].filename) {

@@ -166,7 +166,7 @@ extension WorkspaceCreateBody {
         /// What `bytes` gave under the same body style in the same workspace (compared as bytes).
         func creation(of bytes: [UInt8], strict: Bool, workspace: String) -> Creation? {
             last.withLock { kept -> Creation? in
-                guard let kept, kept.strict == strict, Fingerprint.ByteKey.equal(kept.bytes, bytes), kept.workspace.hasSameUTF8(as: workspace)
+                guard let kept, kept.strict == strict, kept.bytes.hasSameBytes(as: bytes), kept.workspace.hasSameUTF8(as: workspace)
                 else { return nil }
                 return kept
             }
