@@ -484,14 +484,7 @@ public final class MockRunsApp: HTTPResponder {
             guard let kept = form else {
                 return request.form == nil && body.hasSameBytes(as: request.body) ? fingerprint : nil
             }
-            guard let count = request.form?.count, count == kept.count else { return nil }
-            for index in 0..<count {
-                guard Credentials.equal(kept[index].name, request.form![index].name),
-                    kept[index].value.hasSameBytes(as: request.form![index].value),
-                    (kept[index].filename == nil) == (request.form![index].filename == nil),
-                    Credentials.equal(kept[index].filename ?? "", request.form![index].filename ?? "")
-                else { return nil }
-            }
+            guard let given = request.form, FormField.sameFields(kept, given) else { return nil }
             return fingerprint
         }
     }

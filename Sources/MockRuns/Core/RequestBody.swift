@@ -75,3 +75,23 @@ public struct BodyProblem: Error, Sendable, Equatable {
         self.message = message
     }
 }
+
+extension FormField {
+    /// Whether two forms hold the same fields: names, values and filenames, as bytes (canonically equal names
+    /// that differ in bytes are told apart). The one comparison of the memos keyed on a submitted form (the WES
+    /// submission's echo, the journal's submission fingerprint). The same array (the multipart reader hands out
+    /// the form it read last for the same body) needs no look at its fields. (`Credentials.equal` for the names:
+    /// `hasSameUTF8` walked a small string's bytes one by one through its view.)
+    static func sameFields(_ a: [FormField], _ b: [FormField]) -> Bool {
+        guard a.count == b.count else { return false }
+        let shared = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+        if shared { return true }
+        for index in a.indices {
+            guard Credentials.equal(a[index].name, b[index].name), a[index].value.hasSameBytes(as: b[index].value),
+                (a[index].filename == nil) == (b[index].filename == nil),
+                Credentials.equal(a[index].filename ?? "", b[index].filename ?? "")
+            else { return false }
+        }
+        return true
+    }
+}

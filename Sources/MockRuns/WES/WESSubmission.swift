@@ -143,7 +143,7 @@ struct WESSubmission {
 
         func runRequest(for form: [FormField], requireType: Bool) -> JSON? {
             last.withLock { entry -> JSON? in
-                guard let entry, entry.requireType == requireType, Self.same(entry.form, form) else { return nil }
+                guard let entry, entry.requireType == requireType, FormField.sameFields(entry.form, form) else { return nil }
                 return entry.runRequest
             }
         }
@@ -151,26 +151,6 @@ struct WESSubmission {
         func keep(_ form: [FormField], requireType: Bool, _ runRequest: JSON) {
             let entry = Entry(form: form, requireType: requireType, runRequest: runRequest)
             last.withLock { $0 = entry }
-        }
-
-        /// Whether the two forms hold the same names, values and filenames, as bytes (canonically equal names
-        /// that differ in bytes are told apart: a miss, read again). The same array (the multipart reader hands
-        /// out the form it read last for the same body) needs no look at its fields.
-        static func same(_ a: [FormField], _ b: [FormField]) -> Bool {
-            guard a.count == b.count else { return false }
-            let shared = a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
-            if shared { return true }
-            for index in a.indices {
-                guard a[index].name.hasSameUTF8(as: b[index].name), a[index].value.hasSameBytes(as: b[index].value) else {
-                    return false
-                }
-                switch (a[index].filename, b[index].filename) {
-                case (nil, nil): continue
-                case (let x?, let y?) where x.hasSameUTF8(as: y): continue
-                default: return false
-                }
-            }
-            return true
         }
     }
 
