@@ -296,7 +296,9 @@ public final class MockRunsApp: HTTPResponder {
         // What the fake did, read once for the phase's answer and for the journal. A status read's phase may send
         // Retry-After and set the read's delay.
         let (at, observation) = observed(in: session)
-        let (dated, found) = Self.dateAndRetryAfter(finished.headers)
+        // Date and the first Retry-After in one pass (looked up one by one, here and again in `journalled`, each
+        // walked the fields: ~300 instructions a poll more, bench/speed/instructions.sh).
+        let (dated, found) = finished.headers.dateAndRetryAfter
         var retryAfter = found
         if let seconds = observation.retryAfter, retryAfter == nil {
             let value = String(seconds)
@@ -315,13 +317,6 @@ public final class MockRunsApp: HTTPResponder {
         return journalled(
             Reply(finished, delay: delay), request, api: api, endpoint: endpoint, fault: faultNote, at: at,
             observation: observation, in: session, dated: true, retryAfter: retryAfter)
-    }
-
-    /// Whether an answer has a Date, and its first Retry-After, read in one pass over its fields (looked up one
-    /// by one, here and again in `journalled`, each walked them all: ~300 instructions a poll more,
-    /// bench/speed/instructions.sh).
-    private static func dateAndRetryAfter(_ headers: HTTPHeaders) -> (dated: Bool, retryAfter: String?) {
-        headers.dateAndRetryAfter
     }
 
     /// The scenario time and what the engine saw of the request being served: its journal entry's, taken out of
