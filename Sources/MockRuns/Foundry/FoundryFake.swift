@@ -62,8 +62,8 @@ public struct FoundryFake: APIFake {
         var endpoint = endpoint
         // The run a request is about is its key (from the query or the body), so faults can target one source.
         if Self.queryOnly(request) {
-            // A status poll: its parameters are its query's, read in place (first of each name, as `parameters()`).
-            // The query alone taken into the closure: the request it captured was copied, and then destroyed.
+            // A status poll: its parameters are its query's, read in place (first of each name, as `parameters()`),
+            // and its key most often the one the memo made for the last poll.
             let query = request.query
             if let source = Self.first("sourceID", in: query), let status = Self.first("status2Match", in: query),
                 let step = Self.first("stepName", in: query)
