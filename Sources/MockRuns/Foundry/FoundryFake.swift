@@ -65,10 +65,8 @@ public struct FoundryFake: APIFake {
             // A status poll: its parameters are its query's, read in place (first of each name, as `parameters()`),
             // and its key most often the one the memo made for the last poll.
             let query = request.query
-            if let source = Self.first("sourceID", in: query), let status = Self.first("status2Match", in: query),
-                let step = Self.first("stepName", in: query)
-            {
-                endpoint.runID = keyMemo.key(source, status, step)
+            if let parts = Self.keyParts({ Self.first($0, in: query) }) {
+                endpoint.runID = keyMemo.key(parts.source, parts.status, parts.step)
             }
         } else if case .success(let values) = request.parameters(), let key = Self.key(from: values) {
             endpoint.runID = key
@@ -206,10 +204,15 @@ public struct FoundryFake: APIFake {
 
     /// The run's key, `sourceID/status2Match/stepName`; nil when one of them is missing or empty.
     static func key(_ value: (String) -> String?) -> String? {
+        keyParts(value).flatMap { key($0.source, $0.status, $0.step) }
+    }
+
+    /// The three parameter values a run's key is made of; nil when one is missing.
+    static func keyParts(_ value: (String) -> String?) -> (source: String, status: String, step: String)? {
         guard let source = value("sourceID"), let status = value("status2Match"), let step = value("stepName") else {
             return nil
         }
-        return key(source, status, step)
+        return (source, status, step)
     }
 
     /// `key(_:)` of the three parameters' values; nil when one of them is empty.
