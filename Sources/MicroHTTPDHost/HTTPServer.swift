@@ -37,6 +37,9 @@ public final class HTTPServer: Sendable {
         public var connectionReserve: Int
         /// Serve HTTPS with this certificate and key; nil serves plain HTTP.
         public var tls: TLSIdentity?
+        /// Each connection's libmicrohttpd memory, in bytes (`headerMemoryRange`): a request's line and headers, and
+        /// the answer's headers, must fit in it; a longer request line is libmicrohttpd's 414, longer headers its 431.
+        public var headerMemoryBytes: Int
         /// Polling threads per listen socket, 1...64 (libmicrohttpd's thread pool when more than 1). More threads
         /// parse, encrypt and write in parallel; the responder is still called one request at a time.
         public var threads: Int
@@ -53,6 +56,7 @@ public final class HTTPServer: Sendable {
             requestTimeoutSeconds: Double = 10,
             connectionReserve: Int = 64,
             tls: TLSIdentity? = nil,
+            headerMemoryBytes: Int = HTTPServer.defaultHeaderMemoryBytes,
             threads: Int = 1,
             onRequestCompleted: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
@@ -64,6 +68,7 @@ public final class HTTPServer: Sendable {
             self.requestTimeoutSeconds = requestTimeoutSeconds
             self.connectionReserve = connectionReserve
             self.tls = tls
+            self.headerMemoryBytes = headerMemoryBytes
             self.threads = threads
             self.onRequestCompleted = onRequestCompleted
         }
@@ -72,12 +77,16 @@ public final class HTTPServer: Sendable {
     /// Most polling threads per listen socket.
     public static let threadLimit = 64
 
-    /// Each connection's libmicrohttpd memory, where a request's line and headers (and the answer's headers) must
-    /// fit: a longer request line is its 414, longer headers its 431. 16 KiB, as Node's default header limit
-    /// (nginx and Apache allow 8 KiB a line). libmicrohttpd zeroes the whole of it before every request on a
-    /// connection: at its default 32 KiB that memset was ~4 % of a status poll's CPU (perf, wrk -c32 WES polls;
-    /// libmicrohttpd's instructions a request 56,392 -> 31,816 at 16 KiB, callgrind on bench/host/c_server.c).
-    public static let connectionMemoryBytes = 16 * 1024
+    /// `Configuration.headerMemoryBytes` by default: 16 KiB, Node's default header limit (Jetty, WireMock's server,
+    /// and Tomcat allow 8 KiB). Besides its text, each header and query argument takes 56 bytes of it (libmicrohttpd
+    /// keeps a record of each there): ~12 KiB of headers fit, or ~220 short fields. libmicrohttpd zeroes the whole of it
+    /// before every request on a connection: at its default 32 KiB that memset was ~4 % of a status poll's CPU (perf,
+    /// wrk -c32 WES polls; libmicrohttpd's instructions a request 56,392 -> 31,816 at 16 KiB, callgrind on
+    /// bench/host/c_server.c). 8 KiB gained polls ~5 % more (median of six alternating 4 s rounds each, 2-core AMD
+    /// EPYC), not enough to halve what a client may send.
+    public static let defaultHeaderMemoryBytes = 16 * 1024
+    /// The `headerMemoryBytes` libmicrohttpd is given, at least and at most.
+    public static let headerMemoryRange = 4096...1_048_576
 
     public let configuration: Configuration
     /// The first address listened on, as the socket takes it (127.0.0.1 for `localhost`; IPv6 without brackets).
@@ -141,6 +150,11 @@ public final class HTTPServer: Sendable {
         guard (0...65_535).contains(configuration.port) else {
             throw HostError(.invalidConfiguration, "invalid port \(configuration.port): expected 0...65535")
         }
+        guard Self.headerMemoryRange.contains(configuration.headerMemoryBytes) else {
+            throw HostError(
+                .invalidConfiguration,
+                "invalid headerMemoryBytes \(configuration.headerMemoryBytes): expected \(Self.headerMemoryRange.lowerBound)...\(Self.headerMemoryRange.upperBound)")
+        }
         guard (1...Self.threadLimit).contains(configuration.threads) else {
             throw HostError(.invalidConfiguration, "invalid threads \(configuration.threads): expected 1...\(Self.threadLimit)")
         }
@@ -182,7 +196,7 @@ public final class HTTPServer: Sendable {
             guard
                 let daemon = mr_start_daemon(
                     flags, socket.fd, UInt32(clamping: configuration.connectionLimit),
-                    UInt32(clamping: configuration.idleTimeoutSeconds), HTTPServer.connectionMemoryBytes,
+                    UInt32(clamping: configuration.idleTimeoutSeconds), configuration.headerMemoryBytes,
                     UInt32(configuration.threads),
                     tls?.certificate, tls?.key,
                     mrAccessHandler, cls, mrRequestCompleted, cls, mrConnectionNotified, cls)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MicroHTTPDHost
 import MockRuns
 
 extension Serve {
@@ -10,6 +11,7 @@ extension Serve {
         static let port = 8080
         static let logLevel = LogLevel.info
         static let maxBodyBytes = 1_048_576
+        static let maxHeaderBytes = HTTPServer.defaultHeaderMemoryBytes
         static let requestTimeout = 10.0
         static let threads = 1
         static let maxSessions = ServerOptions.defaultMaxSessions
@@ -82,6 +84,7 @@ extension ServeSettings {
                 return true
             },
             .number("max-body-bytes", \.maxBodyBytes),
+            .number("max-header-bytes", \.maxHeaderBytes),
             .optionalNumber("time-scale", \.timeScale),
             .number("request-timeout", \.requestTimeout),
             .text("admin-token", \.adminToken),

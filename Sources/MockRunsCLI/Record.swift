@@ -57,6 +57,9 @@ struct Record: ParsableCommand {
     @Option(help: "Largest request body accepted from the client, in bytes.")
     var maxBodyBytes = Serve.Defaults.maxBodyBytes
 
+    @Option(help: "Each connection's memory for a request's line and headers, in bytes (4096-1048576; as serve's).")
+    var maxHeaderBytes = Serve.Defaults.maxHeaderBytes
+
     @Option(help: "info: one line per request on stderr; warning: problems only.")
     var logLevel: Serve.LogLevel = .info
 
@@ -79,6 +82,7 @@ struct Record: ParsableCommand {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be from 1 to 64, got \(workers)") }
         guard (0...10_000).contains(queue) else { throw ValidationError("--queue must be from 0 to 10000, got \(queue)") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
+        try ServeSettings.validate(maxHeaderBytes: maxHeaderBytes)
         if let cacert, access(cacert, R_OK) != 0 {
             throw ValidationError("--cacert \(cacert): cannot read it (\(String(cString: strerror(errno))))")
         }
@@ -100,7 +104,8 @@ struct Record: ParsableCommand {
             log: { Console.log($0) },
             // A moment later, so the stop request's own answer is written before the server closes.
             onStopRequest: { DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { kill(getpid(), SIGTERM) } })
-        let configuration = HTTPServer.Configuration(host: host, port: port, maxBodyBytes: maxBodyBytes)
+        let configuration = HTTPServer.Configuration(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, headerMemoryBytes: maxHeaderBytes)
         let server = try HTTPServer.started(configuration, responder: proxy, logRequests: verbose)
         let ready: [(String, JSON)] = [
             ("event", "ready"), ("url", .string(server.url)), ("urls", .array(server.urls.map(JSON.string))),

@@ -39,6 +39,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest request body accepted, in bytes; larger ones get 413.")
     var maxBodyBytes = Defaults.maxBodyBytes
 
+    @Option(help: "Each connection's memory for a request's line and headers (and the answer's headers), in bytes, 4096-1048576: a longer request line gets 414, longer headers 431. Each header and query argument also takes 56 bytes of it. More costs every request some time.")
+    var maxHeaderBytes = Defaults.maxHeaderBytes
+
     @Option(help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
     var timeScale: Double?
 
@@ -93,6 +96,7 @@ struct Serve: ParsableCommand {
             portFile: portFile,
             logLevel: logLevel,
             maxBodyBytes: maxBodyBytes,
+            maxHeaderBytes: maxHeaderBytes,
             timeScale: timeScale,
             requestTimeout: requestTimeout,
             adminToken: adminToken,
@@ -129,6 +133,7 @@ struct ServeSettings: Equatable {
     var portFile: String?
     var logLevel: LogLevel = Defaults.logLevel
     var maxBodyBytes = Defaults.maxBodyBytes
+    var maxHeaderBytes = Defaults.maxHeaderBytes
     var timeScale: Double?
     var requestTimeout: Double = Defaults.requestTimeout
     var adminToken: String?
@@ -155,6 +160,7 @@ struct ServeSettings: Equatable {
             throw ValidationError("--port must be from 0 to 65535, got \(port)")
         }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
+        try Self.validate(maxHeaderBytes: maxHeaderBytes)
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) {
             throw ValidationError("--time-scale must be a positive number, got \(timeScale)")
         }
@@ -180,6 +186,14 @@ struct ServeSettings: Equatable {
         }
         if let sessionTtl, !(sessionTtl > 0 && sessionTtl <= 31_536_000) {
             throw ValidationError("--session-ttl must be a number of seconds above 0 and at most 31536000 (a year), got \(sessionTtl)")
+        }
+    }
+
+    /// `--max-header-bytes`' check, which `record` shares.
+    static func validate(maxHeaderBytes: Int) throws {
+        let range = HTTPServer.headerMemoryRange
+        guard range.contains(maxHeaderBytes) else {
+            throw ValidationError("--max-header-bytes must be from \(range.lowerBound) to \(range.upperBound), got \(maxHeaderBytes)")
         }
     }
 
@@ -211,7 +225,7 @@ struct ServeSettings: Equatable {
         }
         let configuration = HTTPServer.Configuration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, requestTimeoutSeconds: requestTimeout,
-            tls: tls?.identity, threads: threads)
+            tls: tls?.identity, headerMemoryBytes: maxHeaderBytes, threads: threads)
         let server = try HTTPServer.started(configuration, responder: app, logRequests: verbose)
         if let portFile {
             do {

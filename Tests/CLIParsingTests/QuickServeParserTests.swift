@@ -32,6 +32,7 @@ import Testing
         ["--port=0", "--log-level", "warning"],
         ["--scenario", "wes-happy", "--host", "127.0.0.1", "--port", "9000", "--port-file", "/tmp/p"],
         ["--max-body-bytes", "2048", "--time-scale", "2.5", "--request-timeout", "0.5", "--threads", "4"],
+        ["--max-header-bytes", "32768"], ["--max-header-bytes=4096"],
         ["--admin-token", "t0k", "--admin-cors", "http://a.test", "--admin-cors", "*", "--cors", "http://b.test:3000"],
         ["--strict", "--report", "r.xml", "--public-url", "https://mock.test"],
         ["--scenario", "./x.json", "--watch"],
@@ -51,6 +52,7 @@ import Testing
         ["--strict=yes"], ["stray"], ["--threads", "0"], ["--time-scale", "-1"], ["--watch"], ["--cors", "not an origin"],
         ["--tls-cert", "c.pem"], ["--port", "--strict"], ["--scenario="],
         ["--max-sessions", "100001"], ["--session-ttl", "0"], ["--session-ttl", "nan"],
+        ["--max-header-bytes", "4095"], ["--max-header-bytes", "1048577"], ["--max-header-bytes", "8k"],
     ])
     func leavesEverythingElseToArgumentParser(arguments: [String]) {
         #expect(ServeSettings.parseQuickly(arguments) == nil)

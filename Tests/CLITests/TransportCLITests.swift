@@ -180,6 +180,8 @@ import Testing
         (["--tls-self-signed", "--tls-cert", "/etc/hostname", "--tls-key", "/etc/hostname"], "--tls-self-signed makes its own certificate"),
         (["--threads", "0"], "--threads must be from 1 to 64, got 0"),
         (["--threads", "65"], "--threads must be from 1 to 64, got 65"),
+        (["--max-header-bytes", "1024"], "--max-header-bytes must be from 4096 to 1048576, got 1024"),
+        (["--max-header-bytes", "2000000"], "--max-header-bytes must be from 4096 to 1048576, got 2000000"),
         (["--host", "::g"], "invalid host \"::g\""),
     ])
     func badTransportOptionsAreOneLineErrors(arguments: [String], says: String) async throws {
@@ -189,6 +191,33 @@ import Testing
         #expect(err.contains(says), "stderr: \(err)")
         #expect(err.split(separator: "\n").count == 1, "stderr: \(err)")
         #expect(!err.contains("Fatal error") && !err.contains("Stack dump"))
+    }
+
+    // MARK: - --max-header-bytes
+
+    /// A WES status poll with one `X-Padding` header of `padding` bytes, over a raw socket: its status line.
+    static func pollWithHeader(port: Int, padding: Int) async throws -> String {
+        let request = "GET /ga4gh/wes/v1/runs/\(HTTPSFiles.wesRun)/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "X-SBG-Auth-Token: t\r\nX-Padding: \(String(repeating: "p", count: padding))\r\nConnection: close\r\n\r\n"
+        let text = try await onOwnThread { try TestServer.rawExchange(port: port, request, timeout: 10).text }
+        return text.components(separatedBy: "\r\n")[0]  // ("\r\n" is one Character: no prefix up to "\r")
+    }
+
+    /// 16 KiB of headers by default: 12 KiB reach the API, 20 KiB get libmicrohttpd's 431; `--max-header-bytes
+    /// 32768` lets 20 KiB through, and `--max-header-bytes 8192` refuses 12 KiB.
+    @Test func theHeaderLimitIsSixteenKiBUnlessSet() async throws {
+        let (plain, plainReady) = try await Self.serve([])
+        #expect(try await Self.pollWithHeader(port: plainReady.port, padding: 12 * 1024) == "HTTP/1.1 200 OK")
+        #expect(try await Self.pollWithHeader(port: plainReady.port, padding: 20 * 1024).hasPrefix("HTTP/1.1 431"))
+        #expect(try await Self.stop(plain) == 0)
+        let (raised, raisedReady) = try await Self.serve(["--max-header-bytes", "32768"])
+        #expect(try await Self.pollWithHeader(port: raisedReady.port, padding: 20 * 1024) == "HTTP/1.1 200 OK")
+        #expect(try await Self.pollWithHeader(port: raisedReady.port, padding: 40 * 1024).hasPrefix("HTTP/1.1 431"))
+        #expect(try await Self.stop(raised) == 0)
+        let (lowered, loweredReady) = try await Self.serve(["--max-header-bytes", "8192"])
+        #expect(try await Self.pollWithHeader(port: loweredReady.port, padding: 6 * 1024) == "HTTP/1.1 200 OK")
+        #expect(try await Self.pollWithHeader(port: loweredReady.port, padding: 12 * 1024).hasPrefix("HTTP/1.1 431"))
+        #expect(try await Self.stop(lowered) == 0)
     }
 
     // MARK: - --threads
