@@ -4,8 +4,9 @@
 # is served twice under valgrind (bench/speed/scenario.json), once for 1,000 requests and once for 1,000 + REQUESTS
 # over one keep-alive connection (bench/speed/poll.py); the difference over REQUESTS leaves out start-up, setup and
 # shutdown. libmicrohttpd's own work is in the figure: about 33,000 a request here, ~25,000 of it the memset of
-# mockruns' 16 KiB per-connection memory (HTTPServer.defaultHeaderMemoryBytes, --max-header-bytes); the fixed-answer C floor of
-# bench/speed/run.sh keeps the library's default 32 KiB and executes ~57,900 a request, ~49,000 of them that memset.
+# mockruns' 16 KiB per-connection memory (HTTPServer.defaultHeaderMemoryBytes; --max-header-bytes sets it); the
+# fixed-answer C floor of bench/speed/run.sh keeps the library's default 32 KiB and executes ~57,900 a request,
+# ~49,000 of them that memset.
 #
 # usage: bench/speed/instructions.sh [KIND...]   kinds: wes workspace foundry controller solvexia health submit-wes
 #   submit-workspace (default: all). Environment: MOCKRUNS_BIN (default .build/release/mockruns), REQUESTS (10000). Needs valgrind.
