@@ -217,8 +217,9 @@ import Testing
     @Test func aSaveClosedLongAfterItsWriteReloadsOnce() async throws {
         let watched = try await Watched(Self.alpha)
         // The descriptor itself, not a FileHandle: the close(2) that makes IN_CLOSE_WRITE happens here, and no
-        // other reference to the open file can put it off.
-        let fd = open(watched.file.path, O_WRONLY)
+        // other reference to the open file can put it off (O_CLOEXEC: no process another test starts meanwhile
+        // inherits it, which would put the event off until that process ends).
+        let fd = open(watched.file.path, O_WRONLY | O_CLOEXEC)
         #expect(fd >= 0)
         #expect(ftruncate(fd, 0) == 0)
         let bytes = Array(Self.beta.utf8)

@@ -48,6 +48,12 @@ public final class ChildProcess: Sendable {
         } else {
             posix_spawn_file_actions_addopen(&actions, 2, stderrFile.path, create, 0o644)
         }
+        // Only 0, 1 and 2 go to the child. Descriptors this process opened without O_CLOEXEC (a test's own
+        // open(2) or socket(2)) would otherwise live on in every child started meanwhile by a test beside it: a
+        // file written but held open there never gets its IN_CLOSE_WRITE, a listening socket stays bound.
+        guard let addCloseFrom = Self.addCloseFrom else { throw ChildProcessError("glibc 2.34 or later is needed (posix_spawn_file_actions_addclosefrom_np)") }
+        let closing = addCloseFrom(&actions, 3)
+        guard closing == 0 else { throw ChildProcessError("posix_spawn_file_actions_addclosefrom_np: \(String(cString: strerror(closing)))") }
         // glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift: GNU env changes directory instead.
         let command = directory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
 
@@ -60,6 +66,12 @@ public final class ChildProcess: Sendable {
             throw ChildProcessError("cannot start \(executable.path): \(String(cString: strerror(result)))")
         }
         pid = child
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later), which Swift's Glibc module does not
+    /// show (it is declared under _GNU_SOURCE): looked up once by name.
+    private static let addCloseFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
     }
 
     deinit {
