@@ -3,8 +3,8 @@
 #
 # The floor is bench/host/c_server.c: a fixed-answer C libmicrohttpd server with mockruns' daemon flags, answering
 # every request 200 {"status":"ok"}. Both servers run at once and take turns request kind by request kind, ROUNDS
-# times (who goes first alternates); each figure is the median over the rounds. wrk -t1 -c32, keep-alive,
-# 1 s warm-up, then DURATION s with --latency (p99). Measured:
+# times (who goes first alternates); each figure is the median over the rounds, each ratio the median of the
+# rounds' own ratios. wrk -t1 -c32, keep-alive, 1 s warm-up, then DURATION s with --latency (p99). Measured:
 #   status polls  every API's status read on the default scenario's seed runs (bench/speed/scenario.json: the
 #                 embedded default, kept answering 200 to repeated polls), and GET /__mockruns/health
 #   10,000 live   the same polls after LIVE_RUNS runs were created in every API (bench/speed/create.lua)
@@ -377,13 +377,21 @@ cpu_median() {
   awk -v u="$u" -v k="$k" 'BEGIN { printf "%.1f (%.1f+%.1f)", u + k, u, k }'
 }
 
+# paired_ratio M_FILE F_FILE: the median over the rounds of each round's mockruns/floor ratio (line N of one file
+# against line N of the other: the two runs of a round are back to back, so a host busier in one round than in
+# another moves both). A ratio of the two columns' medians would set a quiet round's floor against a busy round's
+# mockruns.
+paired_ratio() {
+  paste -d' ' "$1" "$2" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'
+}
+
 # row_line ID API ENDPOINT RPS_TARGET
 row_line() {
   local id=$1 api=$2 endpoint=$3 target=$4 m f mp fp ratio pratio
   m=$(median <"$RES/$id.M.rps") f=$(median <"$RES/$id.F.rps")
   mp=$(median <"$RES/$id.M.p99") fp=$(median <"$RES/$id.F.p99")
-  ratio=$(awk -v a="$m" -v b="$f" 'BEGIN { printf "%.2f", a / b }')
-  pratio=$(awk -v a="$mp" -v b="$fp" 'BEGIN { printf "%.2f", a / b }')
+  ratio=$(paired_ratio "$RES/$id.M.rps" "$RES/$id.F.rps")
+  pratio=$(paired_ratio "$RES/$id.M.p99" "$RES/$id.F.p99")
   line "$api" "$endpoint" "$(printf '%.0f' "$m")" "$(printf '%.0f' "$f")" "$ratio" "$(fmt_us "$mp")" "$(fmt_us "$fp")" "$pratio" \
     "$(cpu_median "$RES/$id.M.cpu")" "$(cpu_median "$RES/$id.F.cpu")" "req/s >=${target}x $(verdict "$ratio" ">=" "$target"), p99 <=1.2x $(verdict "$pratio" "<=" 1.2)"
 }
@@ -396,6 +404,7 @@ echo "mockruns vs the floor (bench/host/c_server.c: fixed-answer C libmicrohttpd
 echo "machine:  $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r), load average $LOAD_BEFORE at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
 echo "mockruns: $BUILT, $("$MOCKRUNS_BIN" --version 2>/dev/null | head -1); libmicrohttpd $(pkg-config --modversion libmicrohttpd)"
 echo "method:   wrk -t1 -c$CONNECTIONS keep-alive, ${DURATION} s after 1 s warm-up; $ROUNDS rounds, the servers taking turns; medians over the rounds"
+echo "          (a ratio is the median of the rounds' own ratios, each of two runs back to back)"
 echo "          mockruns ${MOCKRUNS_ARGS[*]} --scenario bench/speed/scenario.json (the default's seed runs, kept 200)"
 echo "          CPU/req: the server process's CPU time per answered request, µs (user+system, /proc/PID/stat); the"
 echo "          system part is the kernel's TCP work, which the floor pays too: only the user part is mockruns' own"
@@ -423,7 +432,7 @@ if ((THREADS)); then
   done
 fi
 SM=$(median <"$RES/startup.M.rps") SF=$(median <"$RES/startup.F.rps")
-SR=$(awk -v a="$SM" -v b="$SF" 'BEGIN { printf "%.2f", a / b }')
+SR=$(paired_ratio "$RES/startup.M.rps" "$RES/startup.F.rps")
 line "startup" "exec -> first 200 (embedded default; time, not req/s)" "$(fmt_us "$SM")" "$(fmt_us "$SF")" "$SR" "-" "-" "-" "-" "-" \
   "time <=1.5x $(verdict "$SR" "<=" 1.5)"
 echo
