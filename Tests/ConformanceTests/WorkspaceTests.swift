@@ -388,6 +388,27 @@ import Testing
         #expect(Set(ids).count == 3)
     }
 
+    /// `req_` and 26 characters of Crockford's base 32, a new id for every answer, every place of it drawn (a
+    /// place that kept one character over 40 answers would be a draw that ran out of bits).
+    @Test func requestIdsAreCrockfordBase32AndDrawnInEveryPlace() async throws {
+        let server = try MockServer.start(bundled: "workspace-happy")
+        var ids: [String] = []
+        for _ in 0..<40 {
+            let r = try await get(server, Self.runs + "?limit=1")
+            #expect(r.status == 200)
+            ids.append(r.headers["X-Request-Id"] ?? "")
+        }
+        let alphabet = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        for id in ids {
+            #expect(id.hasPrefix("req_") && id.count == 30 && id.dropFirst(4).allSatisfy(alphabet.contains), "\(id)")
+        }
+        #expect(Set(ids).count == ids.count)
+        let places = ids.map(Array.init)
+        for place in 4..<30 {
+            #expect(Set(places.map { $0.count == 30 ? $0[place] : "-" }).count > 1, "place \(place): \(ids)")
+        }
+    }
+
     @Test func sameRequestsGiveTheSameBytes() async throws {
         let server = try MockServer.start(bundled: "workspace-happy")
         func session() async throws -> [String] {

@@ -68,27 +68,27 @@ import Testing
     }
 }
 
-/// `incrementStored` is `stored` then `store` of one more, in one look-up.
-@Suite struct StoredCounterTests {
-    @Test func countsFromWhateverIsStored() throws {
+/// `countAnswer` numbers an API's answers (the workspace API's request ids are drawn from the number): from 1, per
+/// API, apart from the values a fake stores, and from 1 again after a reset or a new scenario.
+@Suite struct AnswerCounterTests {
+    @Test func countsEachAPIsAnswersFromOne() throws {
         var e = try engine("{}")
-        #expect(e.incrementStored(api: "jobs", "n") == 1)
-        #expect(e.incrementStored(api: "jobs", "n") == 2)
-        #expect(e.stored(api: "jobs", "n") == .int(2))
-        // Another key, another API: counted apart.
-        #expect(e.incrementStored(api: "jobs", "m") == 1)
-        #expect(e.incrementStored(api: "other", "n") == 1)
-        // Not a whole number: counts as 0, as `stored(...)?.intValue ?? 0` does.
-        e.store(api: "jobs", "n", "text")
-        #expect(e.incrementStored(api: "jobs", "n") == 1)
-        e.store(api: "jobs", "n", .int(41))
-        #expect(e.incrementStored(api: "jobs", "n") == 42)
-        // An API the engine was not given keeps nothing, as `store` does.
-        #expect(e.incrementStored(api: "nosuch", "n") == 1)
-        #expect(e.incrementStored(api: "nosuch", "n") == 1)
-        #expect(e.stored(api: "nosuch", "n") == nil)
+        #expect((1...3).map { _ in e.countAnswer(api: "jobs") } == [1, 2, 3])
+        #expect(e.countAnswer(api: "other") == 1)
+        #expect(e.countAnswer(api: "jobs") == 4)
+        // Not a stored value: storing under any name leaves the count alone, and the count stores nothing.
+        e.store(api: "jobs", "requests", .int(41))
+        #expect(e.countAnswer(api: "jobs") == 5)
+        #expect(e.stored(api: "jobs", "requests") == .int(41))
+        #expect(e.stored(api: "jobs", "answers") == nil)
+        // An API the engine was not given keeps nothing.
+        #expect(e.countAnswer(api: "nosuch") == 1)
+        #expect(e.countAnswer(api: "nosuch") == 1)
         e.reset()
-        #expect(e.incrementStored(api: "jobs", "n") == 1)
+        #expect(e.countAnswer(api: "jobs") == 1)
+        #expect(e.countAnswer(api: "jobs") == 2)
+        e.load(try scenario("{}"))
+        #expect(e.countAnswer(api: "jobs") == 1)
     }
 }
 
