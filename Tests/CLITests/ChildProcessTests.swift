@@ -22,4 +22,15 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == "open 0\nopen 1\nopen 2\nclosed \(fd)\n")
     }
+
+    /// The synchronous wait (for static checks): the exit status, or nil and the child killed once time is up.
+    @Test func aBlockingWaitGivesTheStatusOrKillsTheChildInTime() throws {
+        let quick = try ChildProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "exit 3"])
+        #expect(quick.waitBlocking(timeout: 10) == 3)
+        let slow = try ChildProcess(URL(fileURLWithPath: "/bin/sleep"), ["30"])
+        let started = Date()
+        #expect(slow.waitBlocking(timeout: 0.2) == nil)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(!slow.isRunning)
+    }
 }

@@ -104,14 +104,9 @@ import Testing
     static let canMakeANetworkNamespace: Bool = {
         guard getuid() == 0, ["/usr/bin/unshare", "/usr/sbin/ip", "/usr/sbin/sysctl"].allSatisfy({ FileManager.default.isExecutableFile(atPath: $0) })
         else { return false }
-        var pid: pid_t = 0
-        let words: [String] = ["/usr/bin/unshare", "-n", "true"]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        guard posix_spawn(&pid, "/usr/bin/unshare", nil, nil, argv, environ) == 0 else { return false }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return status == 0
+        // Through ChildProcess, so the child gets only stdin, stdout and stderr of this process's descriptors.
+        let child = try? ChildProcess(URL(fileURLWithPath: "/usr/bin/unshare"), ["-n", "true"])
+        return child?.waitBlocking(timeout: 10) == 0
     }()
 
     // MARK: - HTTPS

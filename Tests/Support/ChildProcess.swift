@@ -129,6 +129,19 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// `wait(timeout:)` for synchronous code (a static check deciding whether a test is enabled): blocks the
+    /// calling thread, polling, for at most `timeout` seconds; past it the child is killed and nil returned.
+    public func waitBlocking(timeout: Double = 20) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = reap(blocking: false) { return status }
+            usleep(5_000)
+        }
+        kill(pid, SIGKILL)
+        _ = reap(blocking: true)
+        return nil
+    }
+
     public func signal(_ number: Int32) {
         if exitStatus.withLock({ $0 }) == nil { kill(pid, number) }
     }
