@@ -37,3 +37,17 @@ stop_server() {
   for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
   PIDS=("${kept[@]}")
 }
+
+# median: the median of the numbers on stdin, one a line (empty for none).
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# cpu_ticks PID: the process's user and system CPU time so far, in clock ticks (TICK_US µs each): /proc/PID/stat
+# fields 14 and 15, read after the ')' that ends the command name (which may hold spaces); fails when it is gone.
+cpu_ticks() {
+  local stat fields
+  stat=$(<"/proc/$1/stat") || { echo "cannot read /proc/$1/stat" >&2; return 1; }
+  stat=${stat##*) }
+  read -r -a fields <<<"$stat"
+  echo "${fields[11]} ${fields[12]}"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))

@@ -1,6 +1,8 @@
-/* Fixed-answer libmicrohttpd server: the baseline for bench/host/run.sh.
+/* Fixed-answer libmicrohttpd server: the baseline ("the floor") for bench/host/run.sh and bench/speed/.
    Same daemon flags as MicroHTTPDHost (epoll internal thread, suspend/resume allowed).
-   Usage: c_server PORT   (0 = ephemeral). Prints {"event":"ready","port":N} on stdout, then serves until killed. */
+   Usage: c_server PORT [BODY_BYTES]   (PORT 0 = ephemeral). Answers every request 200 {"status":"ok"}, or with
+   BODY_BYTES (2 to 1048576) a JSON string of that many bytes ("xxx...x"), for what an answer's size costs
+   (bench/speed/body-size.sh). Prints {"event":"ready","port":N} on stdout, then serves until killed. */
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char body[] = "{\"status\":\"ok\"}";
+static const char health_body[] = "{\"status\":\"ok\"}";
+static const char *body = health_body;
+static size_t body_len = sizeof health_body - 1;
 
 static enum MHD_Result
 answer(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
@@ -20,7 +24,7 @@ answer(void *cls, struct MHD_Connection *connection, const char *url, const char
   if (NULL == *con_cls) { *con_cls = (void *) 1; return MHD_YES; }
   if (0 != *upload_data_size) { *upload_data_size = 0; return MHD_YES; }
   struct MHD_Response *response =
-      MHD_create_response_from_buffer(sizeof body - 1, (void *) body, MHD_RESPMEM_MUST_COPY);
+      MHD_create_response_from_buffer(body_len, (void *) body, MHD_RESPMEM_MUST_COPY);
   MHD_add_response_header(response, "Content-Type", "application/json");
   enum MHD_Result ret = MHD_queue_response(connection, MHD_HTTP_OK, response);
   MHD_destroy_response(response);
@@ -32,6 +36,21 @@ static void stop_on_signal(int sig) { (void) sig; }
 int main(int argc, char **argv)
 {
   int port = argc > 1 ? atoi(argv[1]) : 0;
+  if (argc > 2) {
+    char *end = NULL;
+    long n = strtol(argv[2], &end, 10);
+    if (end == argv[2] || *end != '\0' || n < 2 || n > 1048576) {
+      fprintf(stderr, "BODY_BYTES must be a whole number from 2 to 1048576, got '%s'\n", argv[2]);
+      return 64;
+    }
+    char *text = malloc((size_t) n);
+    if (NULL == text) { fprintf(stderr, "cannot allocate %ld bytes\n", n); return 1; }
+    memset(text, 'x', (size_t) n);
+    text[0] = '"';
+    text[n - 1] = '"';
+    body = text;
+    body_len = (size_t) n;
+  }
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;

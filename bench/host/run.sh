@@ -115,7 +115,7 @@ if [[ -z $SWIFT_BIN && ${SKIP_SWIFT:-0} != 1 ]]; then
 fi
 
 echo "== $ROUNDS rounds, servers taking turns; startup: median of $RUNS runs a round; throughput: wrk -t1 -c$CONNECTIONS -d${DURATION}s; medians over the rounds; mockruns args: $MOCKRUNS_ARGS"
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# median: bench/lib.sh
 
 # The two servers take turns, ROUNDS times, and each figure is the median of its rounds: on a shared 2-core
 # machine one 5 s wrk run swings by 30 %, and turns keep a slow patch from landing on one side only.
@@ -134,7 +134,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
       S_STARTS=() S_RPSS=()
     fi
   fi
-  echo "   round $round: C ${C_RPSS[-1]} req/s, mockruns ${S_RPSS[-1]:-n/a} req/s" >&2
+  # (An empty array has no last element: SKIP_SWIFT=1, or a Swift side skipped, made this line fail.)
+  S_LAST=n/a
+  ((${#S_RPSS[@]} == 0)) || S_LAST=${S_RPSS[-1]}
+  echo "   round $round: C ${C_RPSS[-1]} req/s, mockruns $S_LAST req/s" >&2
 done
 C_START=$(printf '%s\n' "${C_STARTS[@]}" | median)
 C_RPS=$(printf '%s\n' "${C_RPSS[@]}" | median)

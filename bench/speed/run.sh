@@ -61,7 +61,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 die() { echo "bench/speed: $*" >&2; exit 1; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# median: bench/lib.sh
 
 # ---------------------------------------------------------------------------------------------------- servers
 
@@ -180,16 +180,7 @@ to_us() {
     printf "%.1f\n", n * f }'
 }
 
-# cpu_ticks PID: the server process's user and system CPU so far, in clock ticks (/proc/PID/stat fields 14, 15;
-# read after the ')' that ends the command name, which may hold spaces).
-cpu_ticks() {
-  local stat
-  stat=$(<"/proc/$1/stat") || die "cannot read /proc/$1/stat"
-  stat=${stat##*) }
-  read -r -a fields <<<"$stat"
-  echo "${fields[11]} ${fields[12]}"
-}
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
+# cpu_ticks PID and TICK_US: bench/lib.sh
 
 # measure SIDE(M|F|T) PORT ROW: 1 s warm-up, then DURATION s; appends req/s, p99 (µs) and the server's CPU per
 # request (user and system µs: where a request's time goes, beside the floor's) to the row's results.
