@@ -41,6 +41,13 @@ stop_server() {
 # median: the median of the numbers on stdin, one a line (empty for none).
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# to_us VALUE: wrk's latency (e.g. 812.00us, 1.23ms, 2.01s) in microseconds.
+to_us() {
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000; else if (u == "m") f = 60000000; else { print "?"; exit 1 }
+    printf "%.1f\n", n * f }'
+}
+
 # cpu_ticks PID: the process's user and system CPU time so far, in clock ticks (TICK_US µs each): /proc/PID/stat
 # fields 14 and 15, read after the ')' that ends the command name (which may hold spaces); fails when it is gone.
 cpu_ticks() {

@@ -63,16 +63,16 @@ serve() {
   stop_server "$pid"
   requests=$(awk '/ requests in / { print $1 }' "$wout")
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$wout")
-  p99=$(awk '$1 == "99%" { v = $2; n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1000000 : 0; printf "%.0f\n", n * f }' "$wout")
+  p99=$(awk '$1 == "99%" { print $2 }' "$wout")
   [[ -n $rps && -n $p99 && -n $requests ]] || die "wrk gave no figures for $size bytes: $(cat "$wout")"
   echo "$rps" >>"$RES/$size.rps"
+  p99=$(to_us "$p99") || die "wrk's p99 for $size bytes is in a unit not known here: $p99"
   echo "$p99" >>"$RES/$size.p99"
   # shellcheck disable=SC2086 # two numbers each
   set -- $before $after
   awk -v u=$(($3 - $1)) -v k=$(($4 - $2)) -v n="$requests" -v t="$TICK_US" \
     'BEGIN { printf "%.2f %.2f\n", u * t / n, k * t / n }' >>"$RES/$size.cpu"
-  printf '   %8s bytes %10.0f req/s  p99 %6s us  CPU per request: %s us user, %s us system\n' "$size" "$rps" "$p99" \
+  printf '   %8s bytes %10.0f req/s  p99 %8s us  CPU per request: %s us user, %s us system\n' "$size" "$rps" "$p99" \
     $(tail -1 "$RES/$size.cpu") >&2
 }
 

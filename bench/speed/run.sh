@@ -173,14 +173,7 @@ check_first() {
   fi
 }
 
-# to_us VALUE: wrk's latency (e.g. 812.00us, 1.23ms, 2.01s) in microseconds.
-to_us() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000; else if (u == "m") f = 60000000; else { print "?"; exit 1 }
-    printf "%.1f\n", n * f }'
-}
-
-# cpu_ticks PID and TICK_US: bench/lib.sh
+# to_us VALUE, cpu_ticks PID and TICK_US: bench/lib.sh
 
 # measure SIDE(M|F|T) PORT ROW: 1 s warm-up, then DURATION s; appends req/s, p99 (µs) and the server's CPU per
 # request (user and system µs: where a request's time goes, beside the floor's) to the row's results.
