@@ -58,3 +58,25 @@ cpu_ticks() {
   echo "${fields[11]} ${fields[12]}"
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# cpu_per_request BEFORE AFTER REQUESTS: user and system µs per request ("u k", as cpu_ticks gave them before and
+# after a run of REQUESTS requests).
+cpu_per_request() {
+  # shellcheck disable=SC2086 # two numbers each
+  set -- $1 $2 "$3"
+  awk -v u=$(($3 - $1)) -v k=$(($4 - $2)) -v n="$5" -v t="$TICK_US" 'BEGIN { printf "%.2f %.2f\n", u * t / n, k * t / n }'
+}
+
+# cpu_median FILE: "total (user+system)" µs per request, each the median over the lines cpu_per_request wrote.
+cpu_median() {
+  local u k
+  u=$(cut -d' ' -f1 "$1" | median) k=$(cut -d' ' -f2 "$1" | median)
+  awk -v u="$u" -v k="$k" 'BEGIN { printf "%.1f (%.1f+%.1f)", u + k, u, k }'
+}
+
+# paired_ratio A_FILE B_FILE: the median over the rounds of each round's A/B ratio (line N of one file against line
+# N of the other: the two runs of a round are back to back, so a host busier in one round than in another moves
+# both). A ratio of the two columns' medians would set a quiet round's B against a busy round's A.
+paired_ratio() {
+  paste -d' ' "$1" "$2" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'
+}

@@ -68,10 +68,7 @@ serve() {
   echo "$rps" >>"$RES/$size.rps"
   p99=$(to_us "$p99") || die "wrk's p99 for $size bytes is in a unit not known here: $p99"
   echo "$p99" >>"$RES/$size.p99"
-  # shellcheck disable=SC2086 # two numbers each
-  set -- $before $after
-  awk -v u=$(($3 - $1)) -v k=$(($4 - $2)) -v n="$requests" -v t="$TICK_US" \
-    'BEGIN { printf "%.2f %.2f\n", u * t / n, k * t / n }' >>"$RES/$size.cpu"
+  cpu_per_request "$before" "$after" "$requests" >>"$RES/$size.cpu"
   printf '   %8s bytes %10.0f req/s  p99 %8s us  CPU per request: %s us user, %s us system\n' "$size" "$rps" "$p99" \
     $(tail -1 "$RES/$size.cpu") >&2
 }
@@ -81,11 +78,6 @@ for ((round = 0; round < ROUNDS; round++)); do
   echo "-- round $((round + 1))/$ROUNDS" >&2
   n=${#sizes[@]}
   for ((i = 0; i < n; i++)); do serve "${sizes[(i + round) % n]}"; done
-  # This round's ratios to the reference size's run of the same round.
-  reference=$(tail -1 "$RES/${sizes[0]}.rps")
-  for size in "${sizes[@]}"; do
-    awk -v a="$(tail -1 "$RES/$size.rps")" -v b="$reference" 'BEGIN { printf "%.4f\n", a / b }' >>"$RES/$size.ratio"
-  done
 done
 
 machine="$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
@@ -94,8 +86,7 @@ echo "the floor (bench/host/c_server.c) answering bodies of each size; ratio: to
 echo "machine: $machine; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; wrk -t1 -c$CONNECTIONS, $ROUNDS rounds of ${DURATION} s"
 printf '%12s %12s %7s %9s %22s\n' "body bytes" "req/s" "ratio" "p99 us" "CPU/req us (user+sys)"
 for size in "${sizes[@]}"; do
-  user=$(awk '{ print $1 }' "$RES/$size.cpu" | median)
-  system=$(awk '{ print $2 }' "$RES/$size.cpu" | median)
-  printf '%12s %12.0f %7.2f %9.0f %22s\n' "$size" "$(median <"$RES/$size.rps")" "$(median <"$RES/$size.ratio")" \
-    "$(median <"$RES/$size.p99")" "$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.1f (%.1f+%.1f)", u + s, u, s }')"
+  # The ratio: each round's to the reference size's run of that round (paired_ratio, bench/lib.sh).
+  printf '%12s %12.0f %7s %9.0f %22s\n' "$size" "$(median <"$RES/$size.rps")" \
+    "$(paired_ratio "$RES/$size.rps" "$RES/${sizes[0]}.rps")" "$(median <"$RES/$size.p99")" "$(cpu_median "$RES/$size.cpu")"
 done

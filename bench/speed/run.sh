@@ -173,7 +173,7 @@ check_first() {
   fi
 }
 
-# to_us VALUE, cpu_ticks PID and TICK_US: bench/lib.sh
+# to_us VALUE, cpu_ticks PID, TICK_US and cpu_per_request: bench/lib.sh
 
 # measure SIDE(M|F|T) PORT ROW: 1 s warm-up, then DURATION s; appends req/s, p99 (µs) and the server's CPU per
 # request (user and system µs: where a request's time goes, beside the floor's) to the row's results.
@@ -206,10 +206,7 @@ measure() {
   [[ -z $errs ]] || echo "   $id ($side): socket errors: $errs" >&2
   echo "$rps" >>"$RES/$id.$side.rps"
   to_us "$p99" >>"$RES/$id.$side.p99"
-  # shellcheck disable=SC2086 # two numbers each
-  set -- $before $after
-  awk -v u=$(($3 - $1)) -v k=$(($4 - $2)) -v n="$requests" -v t="$TICK_US" \
-    'BEGIN { printf "%.2f %.2f\n", u * t / n, k * t / n }' >>"$RES/$id.$side.cpu"
+  cpu_per_request "$before" "$after" "$requests" >>"$RES/$id.$side.cpu"
   printf '   %-22s %-3s %10.0f req/s  p99 %-9s server CPU per request: %s us user, %s us system\n' "$id" "$side" "$rps" "$p99" \
     $(tail -1 "$RES/$id.$side.cpu") >&2
 }
@@ -354,20 +351,7 @@ fmt_us() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; els
 
 line() { printf '%-10s %-58s %14s %11s %6s %12s %10s %9s %17s %15s  %s\n' "$@"; }
 
-# cpu_median FILE: "total (user+system)" µs per request, each the median over the rounds.
-cpu_median() {
-  local u k
-  u=$(cut -d' ' -f1 "$1" | median) k=$(cut -d' ' -f2 "$1" | median)
-  awk -v u="$u" -v k="$k" 'BEGIN { printf "%.1f (%.1f+%.1f)", u + k, u, k }'
-}
-
-# paired_ratio M_FILE F_FILE: the median over the rounds of each round's mockruns/floor ratio (line N of one file
-# against line N of the other: the two runs of a round are back to back, so a host busier in one round than in
-# another moves both). A ratio of the two columns' medians would set a quiet round's floor against a busy round's
-# mockruns.
-paired_ratio() {
-  paste -d' ' "$1" "$2" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.2f", $1 }'
-}
+# cpu_median FILE and paired_ratio M_FILE F_FILE (mockruns over the floor): bench/lib.sh
 
 # row_line ID API ENDPOINT RPS_TARGET
 row_line() {
