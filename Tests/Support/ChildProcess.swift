@@ -76,8 +76,7 @@ public final class ChildProcess: Sendable {
 
     deinit {
         if exitStatus.withLock({ $0 }) == nil {
-            kill(pid, SIGKILL)
-            _ = reap(blocking: true)
+            killAndReap()
         }
         try? FileManager.default.removeItem(at: folder)
     }
@@ -121,8 +120,7 @@ public final class ChildProcess: Sendable {
         while true {
             if let status = reap(blocking: false) { return status }
             guard Date() < deadline else {
-                kill(pid, SIGKILL)
-                _ = reap(blocking: true)
+                killAndReap()
                 throw ChildProcessError("\(name) still running after \(timeout) s")
             }
             try await Task.sleep(for: .milliseconds(10))
@@ -137,13 +135,18 @@ public final class ChildProcess: Sendable {
             if let status = reap(blocking: false) { return status }
             usleep(5_000)
         }
-        kill(pid, SIGKILL)
-        _ = reap(blocking: true)
+        killAndReap()
         return nil
     }
 
     public func signal(_ number: Int32) {
         if exitStatus.withLock({ $0 }) == nil { kill(pid, number) }
+    }
+
+    /// Ends the child for good (SIGKILL) and reaps it.
+    private func killAndReap() {
+        kill(pid, SIGKILL)
+        _ = reap(blocking: true)
     }
 
     /// The exit status if the child has ended, reaping it once.
