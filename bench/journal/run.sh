@@ -27,7 +27,7 @@ start() {
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; : > "$OUT/ready"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source "$(dirname "$0")/../lib.sh" # median
 
 for _ in $(seq 1 "$ROUNDS"); do
   for which in BASE NEW; do

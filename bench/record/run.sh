@@ -33,7 +33,7 @@ start() {
   printf -v "${name}_port" %s "$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$OUT/$name.ready")"
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source bench/lib.sh # median
 # p99 in ms from wrk --latency output.
 p99() { awk '$1 == "99%" { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }'; }
 
