@@ -57,42 +57,112 @@ static inline size_t mr_unescape(void *cls, struct MHD_Connection *connection, c
   return (size_t) (w - s);
 }
 
-/* The *con_cls value a request starts with when its request line hides bytes behind a raw NUL: an address no
-   object can have, never dereferenced. */
-static inline void *mr_hidden_bytes_marker(void) { return (void *) (uintptr_t) 1; }
+/* What MHD_OPTION_URI_LOG_CALLBACK leaves in *con_cls for the access handler's first call: never an object's
+   address (bit 0 set; objects are aligned), never dereferenced.
+   - bit 1: the request line hides bytes behind a raw NUL (see mr_uri_log);
+   - bit 2: the target has a query, which libmicrohttpd was kept from parsing: bits 3 to 10 hold the query's
+     first byte, overwritten with a NUL so that libmicrohttpd saw an empty query, and the bits from 11 on where
+     the query starts, counted from the target's first byte (the `url` the access handler gets: libmicrohttpd
+     decodes the path in place, but never moves it, and leaves the query's bytes as they came).
+   The query is left to the host because libmicrohttpd 0.9.75 keeps one record of its memory pool per argument,
+   and when they do not fit it queues a 431 that it then never sends: the connection waits, answerless, until a
+   timeout closes it (a target of a few hundred tiny arguments). */
+static inline int mr_is_request_line_note(const void *slot) { return ((uintptr_t) slot & 1) != 0; }
+static inline int mr_note_hides_bytes(const void *slot) { return ((uintptr_t) slot & 2) != 0; }
+static inline int mr_note_has_query(const void *slot) { return ((uintptr_t) slot & 4) != 0; }
+static inline char mr_note_query_byte(const void *slot) { return (char) (((uintptr_t) slot >> 3) & 0xFF); }
+static inline size_t mr_note_query_offset(const void *slot) { return (size_t) ((uintptr_t) slot >> 11); }
 
-/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw request target before it is decoded. libmicrohttpd has already cut
-   the request line into C strings, so after the target's terminator comes the protocol version ("HTTP/1.1");
-   anything else there was hidden behind a raw NUL byte inside the target ("/runs/ID\0junk"), which the
-   access handler would otherwise never see. The request then starts with the marker in *con_cls. */
+/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw request target, before libmicrohttpd splits off the query and
+   decodes the path. libmicrohttpd has already cut the request line into C strings: the terminator after the
+   target is the space that came before the protocol version, so "HTTP/" follows it at once; anything else
+   there was hidden behind a raw NUL inside the target ("/runs/ID\0junk", "/status\0", "?key=k\0"), which the
+   access handler would otherwise never see. The query is taken away from libmicrohttpd (see above). */
 static inline void *mr_uri_log(void *cls, const char *uri, struct MHD_Connection *connection)
 {
   (void) cls;
   (void) connection;
   if (uri == NULL) return NULL;
-  const char *p = uri + strlen(uri) + 1;
-  for (int i = 0; i < 8 && (*p == ' ' || *p == '\t' || *p == '\0'); i++) p++;
-  return strncmp(p, "HTTP/", 5) == 0 ? NULL : mr_hidden_bytes_marker();
+  const char *end = uri + strlen(uri);
+  uintptr_t note = 0;
+  if (strncmp(end + 1, "HTTP/", 5) != 0) {
+    note = 1 | 2;
+    /* Where the target really ends (libmicrohttpd looks for its query up to there): at the NUL before the
+       version, which is there, or libmicrohttpd would not have called this. */
+    end++;
+    while (!(end[0] == '\0' && strncmp(end + 1, "HTTP/", 5) == 0)) end++;
+  }
+  char *query = memchr(uri, '?', (size_t) (end - uri));
+  if (query != NULL && query[1] != '\0') {
+    size_t offset = (size_t) (query + 1 - uri);
+    note |= 1 | 4 | ((uintptr_t) (unsigned char) query[1] << 3) | ((uintptr_t) offset << 11);
+    /* libmicrohttpd's own buffer (handed out as const), holding the request line for the request's life. */
+    query[1] = '\0';
+  }
+  return (void *) note;
 }
 
-/* Whether a header value hides bytes behind a raw NUL ("X-Token: good\0junk" is read by libmicrohttpd as
-   "good"). libmicrohttpd 0.9.75 keeps the request header block in its read buffer, starting at the method, and
-   points each header's name and value into it, in order; a line ends where its value's terminator is followed
-   only by the NULs, CR, LF and blanks that ended the line. Checked only within the block (the method pointer
-   plus MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE); any other layout is not judged. */
-struct mr_header_scan {
+/* Gives back the query's first byte that mr_uri_log took, and returns the query (NUL-terminated: the target's
+   end), or NULL when the note holds none. `url` is the target the access handler got. */
+static inline const char *mr_restore_query(const void *slot, const char *url)
+{
+  if (!mr_is_request_line_note(slot) || !mr_note_has_query(slot) || url == NULL) return NULL;
+  char *query = (char *) url + mr_note_query_offset(slot);
+  if (query[0] == '\0') query[0] = mr_note_query_byte(slot);
+  return query;
+}
+
+/* What the request head hides, as libmicrohttpd 0.9.75 laid it out in its read buffer: the block from the method
+   to the end of the empty line (the method pointer plus MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE), each line's
+   CRLF or bare LF overwritten with one NUL a byte, the method, the target's and version's ends and each header's
+   colon cut with NULs, every name and value pointing into the block, in order. Each of those C strings must end
+   where its line or part ended: a raw NUL inside one cuts it short ("X-Token: good\0junk" read as "good",
+   "X-Token: good\0" as "good", "POST\0junk" as "POST"), and leaves bytes (or more NULs) between its end and the
+   next part that no terminator accounts for. Returns 0 for a clean head, 1 for hidden bytes, 2 for a folded
+   header line (obs-fold: a line that starts with a blank continues the one before; libmicrohttpd moves such a
+   header out of the block). A part outside the block is not judged. The line ending is the request line's own
+   (one NUL for a bare LF, two for CRLF), so "good\0" + LF after a CRLF request line is told from a plain CRLF;
+   a header line ending with CRLF after a request line ended with a bare LF is taken as hiding a byte too. */
+struct mr_head_scan {
   const char *block_start;
   const char *block_end;
   const char *previous_end;
-  int hidden;
+  size_t line_end;  /* the request line's terminator: 1 (LF) or 2 (CRLF); 0 until known */
+  int problem;
 };
 
-static inline int mr_gap_is_clean(const char *from, const char *to)
+/* The bytes between one part's end and the next part (`to`, or the block's end after the last header: then
+   two line ends, the header's and the empty line's). */
+static inline int mr_gap_problem(struct mr_head_scan *scan, const char *from, const char *to, int last)
 {
+  size_t nuls = 0;
   for (const char *p = from; p < to; p++) {
-    if (*p != '\0' && *p != '\r' && *p != '\n' && *p != ' ' && *p != '\t') return 0;
+    if (*p == '\0') {
+      nuls++;
+      continue;
+    }
+    /* A blank after a whole line end starts a folded line; any other byte was hidden. */
+    size_t line_end = scan->line_end == 0 ? 2 : scan->line_end, run = 0;
+    for (const char *q = from; q < to; q++) {
+      if (*q == '\0') {
+        run++;
+      } else if (run >= line_end && (*q == ' ' || *q == '\t')) {
+        return 2;
+      } else {
+        run = 0;
+      }
+    }
+    return 1;
   }
-  return 1;
+  if (scan->line_end == 0) {
+    /* The request line's own end, seen before the first header (or alone before the empty line). */
+    if (last) return nuls >= 2 && nuls <= 4 ? 0 : 1;
+    if (nuls < 1 || nuls > 2) return 1;
+    scan->line_end = nuls;
+    return 0;
+  }
+  size_t most = last ? 2 * scan->line_end : scan->line_end;
+  return nuls >= (last ? 2 : 1) && nuls <= most ? 0 : 1;
 }
 
 static inline enum MHD_Result mr_scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -100,25 +170,44 @@ static inline enum MHD_Result mr_scan_header(void *cls, enum MHD_ValueKind kind,
 {
   (void) kind;
   (void) key_size;
-  struct mr_header_scan *scan = (struct mr_header_scan *) cls;
-  if (key == NULL || value == NULL) return MHD_YES;
+  struct mr_head_scan *scan = (struct mr_head_scan *) cls;
+  if (key == NULL || value == NULL || scan->problem != 0) return MHD_YES;
   if (key < scan->block_start || key >= scan->block_end) return MHD_YES;
-  if (scan->previous_end != NULL && scan->previous_end <= key && !mr_gap_is_clean(scan->previous_end, key))
-    scan->hidden = 1;
+  if (scan->previous_end != NULL && scan->previous_end <= key)
+    scan->problem = mr_gap_problem(scan, scan->previous_end, key, 0);
+  /* Between the name and the value: the colon's NUL, then blanks (libmicrohttpd skips them). */
+  const char *name_end = key + strlen(key);
+  if (scan->problem == 0 && value > name_end && value <= scan->block_end) {
+    for (const char *p = name_end + 1; p < value; p++) {
+      if (*p != ' ' && *p != '\t') { scan->problem = 1; break; }
+    }
+  }
   const char *end = value + value_size;
   scan->previous_end = (value >= key && end <= scan->block_end) ? end : NULL;
   return MHD_YES;
 }
 
-static inline int mr_headers_hide_bytes(struct MHD_Connection *connection, const char *method)
+/* See mr_head_scan. `method`, `url` and `version` are what the access handler got. */
+static inline int mr_head_problem(struct MHD_Connection *connection, const char *method, const char *url,
+                                  const char *version)
 {
   const union MHD_ConnectionInfo *info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
   if (info == NULL || method == NULL) return 0;
-  struct mr_header_scan scan = { method, method + info->header_size, NULL, 0 };
+  const char *block_end = method + info->header_size;
+  /* The method ends at the NUL libmicrohttpd wrote over the space after it; the target starts after any more
+     spaces. */
+  if (url != NULL && url > method && url < block_end) {
+    const char *p = method + strlen(method) + 1;
+    while (p < url && *p == ' ') p++;
+    if (p != url) return 1;
+  }
+  struct mr_head_scan scan = { method, block_end, NULL, 0, 0 };
+  if (version != NULL && version > method && version < block_end) scan.previous_end = version + strlen(version);
   MHD_get_connection_values_n(connection, MHD_HEADER_KIND, mr_scan_header, &scan);
-  if (scan.previous_end != NULL && !mr_gap_is_clean(scan.previous_end, scan.block_end)) scan.hidden = 1;
-  return scan.hidden;
+  if (scan.problem == 0 && scan.previous_end != NULL && scan.previous_end <= block_end)
+    scan.problem = mr_gap_problem(&scan, scan.previous_end, block_end, 1);
+  return scan.problem;
 }
 
 /* One request value (a header, a query argument) where libmicrohttpd keeps it for the request's life, with the

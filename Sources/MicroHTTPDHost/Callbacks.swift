@@ -26,17 +26,17 @@ func mrAccessHandler(
     // and the context its request (released in mrRequestCompleted); libmicrohttpd calls neither of those while
     // the access handler runs on the connection.
     return Unmanaged<ServerCore>.fromOpaque(cls)._withUnsafeGuaranteedRef { core in
-        // First call: the slot is empty, or holds the marker `mr_uri_log` leaves for a request line hiding bytes.
-        let hiddenInRequestLine = conCls.pointee == mr_hidden_bytes_marker()
-        guard let slot = conCls.pointee, !hiddenInRequestLine else {
+        // First call: the slot is empty, or holds the note `mr_uri_log` leaves about the request line.
+        guard let slot = conCls.pointee, mr_is_request_line_note(slot) == 0 else {
             core.noteServerThread()
+            let note = conCls.pointee
             // The connection's memo (a fresh one should libmicrohttpd not have kept the socket context).
             guard let kept = mr_connection_socket_context(connection) else {
                 let memo = ConnectionMemo(watched: core.watch.watched(connection))
-                return mrBegin(core, memo, connection, url, method, conCls, hiddenInRequestLine)
+                return mrBegin(core, memo, connection, url, method, version, conCls, note)
             }
             return Unmanaged<ConnectionMemo>.fromOpaque(kept)._withUnsafeGuaranteedRef { memo in
-                mrBegin(core, memo, connection, url, method, conCls, hiddenInRequestLine)
+                mrBegin(core, memo, connection, url, method, version, conCls, note)
             }
         }
         return Unmanaged<RequestContext>.fromOpaque(slot)._withUnsafeGuaranteedRef { context in
@@ -54,22 +54,25 @@ func mrAccessHandler(
 }
 
 /// The access handler's first call of a request: its context made (and kept in `con_cls`), its headers read.
+/// `note`: what `mr_uri_log` saw of the request line (nil: nothing to tell).
 @inline(__always)
 private func mrBegin(
     _ core: ServerCore, _ memo: ConnectionMemo, _ connection: OpaquePointer, _ url: UnsafePointer<CChar>?,
-    _ method: UnsafePointer<CChar>?, _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
-    _ hiddenInRequestLine: Bool
+    _ method: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?,
+    _ conCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ note: UnsafeMutableRawPointer?
 ) -> MHD_Result {
+    let query = mr_restore_query(note, url)
     let context = RequestContext(
         method: method.map { memo.method($0) } ?? "GET",
         path: url.map { memo.path($0) } ?? "/",
+        query: query.map { memo.query($0) } ?? [],
         connection: connection,
         core: core,
         memo: memo)
     // Balanced in mrRequestCompleted.
     conCls.pointee = Unmanaged.passRetained(context).toOpaque()
-    let hidden = hiddenInRequestLine || mr_headers_hide_bytes(connection, method) != 0
-    return context.begin(hiddenBytes: hidden)
+    let hidden = note.map { mr_note_hides_bytes($0) != 0 } ?? false
+    return context.begin(head: hidden ? .hiddenBytes : RequestContext.HeadProblem(mr_head_problem(connection, method, url, version)))
 }
 
 /// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, dropped, failed or the daemon stopped).
@@ -81,8 +84,8 @@ func mrRequestCompleted(
 ) {
     guard let cls, let conCls, let slot = conCls.pointee else { return }
     conCls.pointee = nil
-    // The request ended before the access handler ran (only `mr_uri_log`'s marker is there): nothing to release.
-    if slot == mr_hidden_bytes_marker() { return }
+    // The request ended before the access handler ran (only `mr_uri_log`'s note is there): nothing to release.
+    if mr_is_request_line_note(slot) != 0 { return }
     let context = Unmanaged<RequestContext>.fromOpaque(slot).takeRetainedValue()
     let completed = termination.rawValue == 0 /* MHD_REQUEST_TERMINATED_COMPLETED_OK */
     // One reading of the clock for the exchange's end, the watch and the log (each read it before).

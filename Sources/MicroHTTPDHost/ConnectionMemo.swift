@@ -48,7 +48,7 @@ final class ConnectionMemo {
     static let pauseLength = 15
 
     /// The last request's method, path, header fields and query arguments, as the Strings handed on: the next
-    /// request takes each again when its bytes are the same (a retain instead of a validating copy, ~200
+    /// request takes each again when its bytes are the same (the query when its whole text is) (a retain instead of a validating copy, ~200
     /// instructions a string; the whole list when nothing changed). Bounded by libmicrohttpd, which holds a
     /// request's line and headers in the connection's fixed-size memory pool.
     /// (Unchecked exclusivity: they are only ever lent to the static helpers below, by the one thread serving the
@@ -58,6 +58,8 @@ final class ConnectionMemo {
     @exclusivity(unchecked) private var path = ""
     @exclusivity(unchecked) private var headers: [(name: String, value: String)] = []
     @exclusivity(unchecked) private var query: [(name: String, value: String)] = []
+    /// The raw text `query` was read from.
+    private var queryText: [UInt8] = []
     /// The facts of `headers`, once asked for; forgotten when the headers change.
     private var facts: HeaderFacts?
 
@@ -325,12 +327,79 @@ final class ConnectionMemo {
         }
     }
 
-    /// Listed `items` of `kind` as Strings, reusing and keeping the last request's (internal for the tests).
+    /// Listed `items` of `kind` (the headers) as Strings, reusing and keeping the last request's (internal for
+    /// the tests).
     func fields(_ items: UnsafeBufferPointer<mr_value>, kind: MHD_ValueKind) -> [(name: String, value: String)] {
-        if kind != .HEADER_KIND { return Self.fields(items, reusing: &query).fields }
         let (fields, changed) = Self.fields(items, reusing: &headers)
         if changed { facts = nil }
         return fields
+    }
+
+    /// The arguments of a query (the raw text after `?`, to the target's end): the last request's list when its
+    /// bytes are the same (a client polling a run sends the same query again and again), else read anew.
+    func query(_ text: UnsafePointer<CChar>) -> [(name: String, value: String)] {
+        let count = strlen(text)
+        if count == queryText.count, queryText.withUnsafeBytes({ memcmp($0.baseAddress!, text, count) == 0 }) {
+            return query
+        }
+        let raw = UnsafeRawBufferPointer(start: text, count: count)
+        queryText = Array(raw)
+        query = Self.arguments(raw.bindMemory(to: UInt8.self))
+        return query
+    }
+
+    /// A query's arguments, read as libmicrohttpd 0.9.75 reads them (`MHD_parse_arguments_`, with
+    /// `mr_unescape`): split at each `&`, a piece without `=` a name with an empty value, a last empty piece
+    /// (after a trailing `&`) dropped but any other empty one kept as an empty name; `+` is a space, then `%XX`
+    /// escapes are decoded but `%00`, which stays as the three characters (a decoded NUL would cut a credential
+    /// short), and invalid UTF-8 is repaired. One pass over the bytes.
+    static func arguments(_ bytes: UnsafeBufferPointer<UInt8>) -> [(name: String, value: String)] {
+        var arguments: [(name: String, value: String)] = []
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+            var equals = start
+            while equals < end, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+            let name = decoded(UnsafeBufferPointer(rebasing: bytes[start..<equals]))
+            let value = equals < end ? decoded(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end])) : ""
+            arguments.append((name: name, value: value))
+            start = end + 1
+        }
+        return arguments
+    }
+
+    /// One name or value: `+` as a space, `%XX` (not `%00`) as its byte.
+    private static func decoded(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        // Nothing to decode (most names and values): the bytes themselves.
+        guard bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hexDigit(bytes[index + 1]),
+                let low = hexDigit(bytes[index + 2]), high | low != 0
+            {
+                out.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// The facts of `headers`, which must be the list the last `values(of: .HEADER_KIND)` gave.

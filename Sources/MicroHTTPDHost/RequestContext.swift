@@ -21,6 +21,8 @@ final class RequestContext {
 
     let method: String
     let path: String
+    /// The query's arguments in order (read by the host, not by libmicrohttpd: see `mr_uri_log`).
+    let query: [(name: String, value: String)]
     private let connection: OpaquePointer
     private let core: ServerCore
     /// The connection's memo: its last request's strings and answer.
@@ -45,9 +47,13 @@ final class RequestContext {
     /// The responder's tag for this exchange, handed back when it ends.
     private var tag: Int?
 
-    init(method: String, path: String, connection: OpaquePointer, core: ServerCore, memo: ConnectionMemo) {
+    init(
+        method: String, path: String, query: [(name: String, value: String)] = [], connection: OpaquePointer,
+        core: ServerCore, memo: ConnectionMemo
+    ) {
         self.method = method
         self.path = path
+        self.query = query
         self.connection = connection
         self.core = core
         self.memo = memo
@@ -55,15 +61,36 @@ final class RequestContext {
 
     // MARK: - Reading
 
-    /// First call: headers are in. Refuses at once a malformed request (`hiddenBytes`: a raw NUL hid part of the
-    /// request line or of a header) and an announced oversized body whose client waits for `100 Continue` (it has
-    /// not sent the body yet).
-    func begin(hiddenBytes: Bool) -> MHD_Result {
+    /// What the request head hides or bends (`mr_head_problem`, `mr_uri_log`), which libmicrohttpd passes on.
+    enum HeadProblem {
+        case none
+        /// A raw NUL cut the method, the target, a name or a value short: what the client sent is not what
+        /// libmicrohttpd hands on ("X-Token: good\0junk" read as "good").
+        case hiddenBytes
+        /// A header line starting with a blank (obs-fold), which continues the one before.
+        case foldedLine
+
+        init(_ code: Int32) {
+            self = code == 2 ? .foldedLine : code == 0 ? .none : .hiddenBytes
+        }
+
+        var message: String? {
+            switch self {
+            case .none: nil
+            case .hiddenBytes: "a NUL byte in the request line or a header field"
+            case .foldedLine: "a folded header line (a line that starts with a space or a tab continues the header before it, which HTTP/1.1 no longer allows): send each header on one line"
+            }
+        }
+    }
+
+    /// First call: headers are in. Refuses at once a malformed request (`head`: what its head hides) and an
+    /// announced oversized body whose client waits for `100 Continue` (it has not sent the body yet).
+    func begin(head: HeadProblem) -> MHD_Result {
         tellWatch { $0.headersArrived($1, at: started) }
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         let facts = memo.facts(of: headers)
         self.facts = facts
-        if let problem = hiddenBytes ? "a NUL byte in the request line or a header field" : facts.framingProblem {
+        if let problem = head.message ?? facts.framingProblem {
             malformed = problem
             return answer(refusal())
         }
@@ -142,7 +169,7 @@ final class RequestContext {
     }
 
     private func refusal() -> HTTPResponse {
-        var request = HTTPRequest(method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers)
+        var request = HTTPRequest(method: method, path: path, query: query, headers: headers)
         request.body = []
         let why: HostRefusal = malformed.map { .malformed($0) } ?? .bodyTooLarge(limit: core.maxBodyBytes)
         return core.refusal(why, for: request)
@@ -172,7 +199,7 @@ final class RequestContext {
         var body: [UInt8] = []
         swap(&body, &self.body)
         return HTTPRequest(
-            method: method, path: path, query: values(of: .GET_ARGUMENT_KIND), headers: headers, body: body,
+            method: method, path: path, query: query, headers: headers, body: body,
             form: form, formError: formError, mediaType: .some(mediaType))
     }
 
@@ -244,7 +271,7 @@ final class RequestContext {
         return (handle, copy)
     }
 
-    /// The values of one kind (headers, query arguments) in the order they came.
+    /// The values of one kind (the headers) in the order they came.
     private func values(of kind: MHD_ValueKind) -> [(name: String, value: String)] {
         memo.values(of: kind, on: connection)
     }

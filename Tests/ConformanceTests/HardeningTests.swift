@@ -56,6 +56,57 @@ import Testing
         #expect(plain.status == 200)
     }
 
+    /// A NUL right before the line end (a C client sending its string's terminator) cut the value, the target or
+    /// the method where the line ended anyway, and was let through: a credential with a NUL matched the plain one.
+    @Test func aNULAtTheEndOfAValueTheTargetOrTheMethodIsRefusedToo() async throws {
+        let server = try MockServer.start(
+            json: #"{"apis": {"wes": {"auth": {"credentials": ["wk"]}}, "foundry": {"auth": {"credentials": ["fk"]}}}}"#)
+        let status = Self.wesRun + "/status"
+        let foundry = "/dashboard/run_status?sourceID=S&status2Match=error&stepName=uuid&apiKey=fk"
+        let refused: [(String, String)] = [
+            ("header value, CRLF", "GET \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\0\r\nConnection: close\r\n\r\n"),
+            ("last header", "GET \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-SBG-Auth-Token: wk\0\r\n\r\n"),
+            ("two NULs", "GET \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\0\0\r\nConnection: close\r\n\r\n"),
+            ("bare LF", "GET \(status) HTTP/1.1\nHost: 127.0.0.1\nX-SBG-Auth-Token: wk\0\nConnection: close\n\n"),
+            ("before the value", "GET \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: \0wk\r\nConnection: close\r\n\r\n"),
+            ("path end", "GET \(status)\0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+            ("query end", "GET \(foundry)\0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+            ("method", "GET\0junk \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+        ]
+        for (place, request) in refused {
+            let answer = try await server.sendRaw(request)
+            #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(place): \(answer.text.prefix(80))")
+            #expect(answer.text.contains("NUL"), "\(place)")
+        }
+        // Nothing was admitted: the journal holds no granted credential.
+        let journal = try await server.send("GET", "/__mockruns/journal")
+        #expect(!journal.text.contains(#""auth":"granted""#), "\(journal.text.prefix(300))")
+        // The same requests without the NUL are served, CRLF or bare LF, with blanks ending a value or several
+        // between the method and the target.
+        let served: [(String, String)] = [
+            ("CRLF", "GET \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+            ("bare LF", "GET \(status) HTTP/1.1\nHost: 127.0.0.1\nX-SBG-Auth-Token: wk\nConnection: close\n\n"),
+            ("blanks", "GET   \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Note: a b \t\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+            ("no headers", "GET \(status) HTTP/1.0\r\n\r\n"),
+            ("query", "GET \(foundry) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+        ]
+        for (place, request) in served {
+            let answer = try await server.sendRaw(request)
+            #expect(!answer.text.hasPrefix("HTTP/1.1 400") && !answer.text.hasPrefix("HTTP/1.0 400"), "\(place): \(answer.text.prefix(120))")
+        }
+        let granted = try await server.send("GET", "/__mockruns/journal")
+        #expect(granted.text.contains(#""auth":"granted""#))
+    }
+
+    @Test func aFoldedHeaderLineIsRefusedSayingSo() async throws {
+        let server = try defaultServer()
+        let answer = try await server.sendRaw(
+            "GET \(Self.wesRun)/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: t\r\nX-Note: a\r\n b\r\nConnection: close\r\n\r\n")
+        #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text.prefix(80))")
+        #expect(answer.text.contains("folded header line"), "\(answer.text)")
+        #expect(!answer.text.contains("NUL"))
+    }
+
     @Test func aPercentEncodedNULInACredentialOrANameNeverMatches() async throws {
         let server = try MockServer.start(json: #"{"apis": {"foundry": {"auth": {"credentials": ["key"]}}}}"#)
         let query = "sourceID=S&status2Match=error&stepName=uuid"

@@ -122,6 +122,21 @@ import Testing
         fields.map { "\($0.name)=\($0.value)" }
     }
 
+    /// The host's reading of a query is libmicrohttpd's (MHD_parse_arguments_ with mr_unescape): the same pieces,
+    /// the same empty names, `+` before `%XX`, `%00` kept as text.
+    @Test func queryArgumentsAreReadAsLibmicrohttpdReadsThem() {
+        func read(_ text: String) -> [[String]] {
+            Array(text.utf8).withUnsafeBufferPointer { ConnectionMemo.arguments($0).map { [$0.name, $0.value] } }
+        }
+        #expect(read("a=1&&b=2&") == [["a", "1"], ["", ""], ["b", "2"]])
+        #expect(read("&") == [["", ""]])
+        #expect(read("a&&") == [["a", ""], ["", ""]])
+        #expect(read("=v&a=b=c") == [["", "v"], ["a", "b=c"]])
+        #expect(read("k=%00junk&%2B+x=1+%2b") == [["k", "%00junk"], ["+ x", "1 +"]])
+        #expect(read("e=%C3%A9&bad=%zz%4&cut=%C3") == [["e", "é"], ["bad", "%zz%4"], ["cut", "\u{FFFD}"]])
+        #expect(read("") == [])
+    }
+
     @Test func requestValuesFollowEveryChangeOfBytes() {
         var kept: [(name: String, value: String)] = []
         let first: [(String, String?)] = [("Host", "127.0.0.1:8080"), ("X-SBG-Auth-Token", "token-aaaa")]
