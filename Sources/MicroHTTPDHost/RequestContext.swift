@@ -39,8 +39,8 @@ final class RequestContext {
     private var facts: HeaderFacts?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
-    /// Why the request is refused as malformed, if it is.
-    private var malformed: String?
+    /// Why the request is refused at its head (malformed, or framed in a way the host cannot read), if it is.
+    private var refused: HostRefusal?
 
     private var status = 0
     private var drop: Reply.Drop?
@@ -91,7 +91,11 @@ final class RequestContext {
         let facts = memo.facts(of: headers)
         self.facts = facts
         if let problem = head.message ?? facts.framingProblem {
-            malformed = problem
+            refused = .malformed(problem)
+            return answer(refusal())
+        }
+        if let coding = facts.unreadableCoding {
+            refused = .notImplemented(coding)
             return answer(refusal())
         }
         if let length = facts.contentLength, length > core.maxBodyBytes, facts.expectsContinue {
@@ -171,7 +175,7 @@ final class RequestContext {
     private func refusal() -> HTTPResponse {
         var request = HTTPRequest(method: method, path: path, query: query, headers: headers)
         request.body = []
-        let why: HostRefusal = malformed.map { .malformed($0) } ?? .bodyTooLarge(limit: core.maxBodyBytes)
+        let why = refused ?? .bodyTooLarge(limit: core.maxBodyBytes)
         return core.refusal(why, for: request)
     }
 
@@ -313,6 +317,8 @@ final class HeaderFacts {
     let mediaType: String?
     /// Why the body's length is ambiguous, if it is (see `framingProblem(of:)`).
     let framingProblem: String?
+    /// Why the body cannot be read, if it cannot (see `unreadableCoding(of:)`).
+    let unreadableCoding: String?
     /// The first `Content-Length` as a number (the first of the name, ASCII case aside, as MHD's own look-up
     /// finds it).
     let contentLength: Int?
@@ -326,6 +332,7 @@ final class HeaderFacts {
     init(_ headers: HTTPHeaders) {
         mediaType = headers.mediaType
         framingProblem = Self.framingProblem(of: headers)
+        unreadableCoding = Self.unreadableCoding(of: headers)
         contentLength = headers["Content-Length"].flatMap { Int($0.trimmingSpaces()) }
         expectsContinue = contentLength != nil && headers["Expect"]?.lowercased().contains("100-continue") == true
         multipartBoundary = mediaType == "multipart/form-data"
@@ -345,6 +352,19 @@ final class HeaderFacts {
             return "both Content-Length and Transfer-Encoding; send one"
         }
         return nil
+    }
+
+    /// A `Transfer-Encoding` other than one `chunked`: libmicrohttpd 0.9.75 decodes only that (its value exactly,
+    /// in any case), and takes any other as a body that ends when the connection does, so the client waited,
+    /// answerless, until a timeout closed it. Refused at once (501, as RFC 9112 asks for a coding a server does
+    /// not understand), saying what works.
+    static func unreadableCoding(of headers: HTTPHeaders) -> String? {
+        let codings = headers.fields.lazy.filter { HTTPHeaders.sameName($0.name, "Transfer-Encoding") }.map(\.value)
+        guard let first = codings.first else { return nil }
+        if codings.dropFirst().isEmpty, HTTPHeaders.sameName(first, "chunked") { return nil }
+        // (Cut: a client's text; the answer's JSON escapes what is left.)
+        let sent = codings.prefix(4).map { "\"\($0.prefix(64))\"" }.joined(separator: ", ")
+        return "the transfer coding \(sent) cannot be read; send the body with Content-Length, or with Transfer-Encoding: chunked alone"
     }
 }
 

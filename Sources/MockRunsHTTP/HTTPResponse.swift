@@ -190,11 +190,15 @@ public enum HostRefusal: Sendable, Equatable {
     /// A request the host will not pass on: the text says what is wrong (a NUL byte hidden in the request
     /// line or a header, conflicting `Content-Length` headers ...).
     case malformed(String)
+    /// A request framed in a way the host cannot read (a transfer coding other than chunked): the text says
+    /// which, and what works instead.
+    case notImplemented(String)
 
     public var status: Int {
         switch self {
         case .bodyTooLarge: 413
         case .malformed: 400
+        case .notImplemented: 501
         }
     }
 
@@ -202,6 +206,7 @@ public enum HostRefusal: Sendable, Equatable {
         switch self {
         case .bodyTooLarge(let limit): "request body is larger than the limit of \(limit) bytes"
         case .malformed(let why): "malformed request: \(why)"
+        case .notImplemented(let why): "not implemented: \(why)"
         }
     }
 }

@@ -144,6 +144,28 @@ import Testing
         #expect(both.text.contains(#""status_code":400"#))
     }
 
+    /// libmicrohttpd reads a body of any other coding than one `chunked` as ending with the connection: the
+    /// client waited, answerless, until the request timeout. Now a 501 at once, in the API's error body.
+    @Test func aTransferCodingOtherThanChunkedIsRefusedAtOnce() async throws {
+        let server = try defaultServer()
+        let head = "POST /ga4gh/wes/v1/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: t\r\n"
+        for codings in [["gzip"], ["identity"], ["gzip, chunked"], ["chunked", "chunked"], ["chunked "]] {
+            let lines = codings.map { "Transfer-Encoding: \($0)\r\n" }.joined()
+            let started = ContinuousClock.now
+            let answer = try await server.sendRaw(head + lines + "Connection: close\r\n\r\n0\r\n\r\n", timeout: 3)
+            let seconds = Double((ContinuousClock.now - started).components.seconds)
+            #expect(answer.text.hasPrefix("HTTP/1.1 501"), "\(codings): \(answer.text.prefix(80))")
+            #expect(answer.text.contains("chunked alone"), "\(codings)")
+            #expect(answer.text.contains(#""status_code":501"#), "\(codings)")  // WES's own error body
+            #expect(seconds < 2, "\(codings): \(seconds) s")
+        }
+        // One `chunked`, in any case, is read.
+        let chunked = try await server.sendRaw(
+            head + "Transfer-Encoding: Chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+        #expect(!chunked.text.hasPrefix("HTTP/1.1 501"), "\(chunked.text.prefix(80))")
+        #expect(chunked.text.hasPrefix("HTTP/1.1 4"), "\(chunked.text.prefix(80))")  // read, and judged by WES
+    }
+
     @Test func everyAnswerSaysNosniff() async throws {
         let mock = try MockServer(MockServer.catalog.defaultScenario())
         let small = try TestServer(responder: mock.app, configuration: HTTPServer.Configuration(maxBodyBytes: 16))
