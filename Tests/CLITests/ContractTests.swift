@@ -261,6 +261,18 @@ import Testing
         #expect(solvexia.status == 0, "\(solvexia.stdout)")
     }
 
+    /// A short test token (the README's `t`) is redacted where it stands as a value, not inside every word: the
+    /// report stayed unreadable ("expec<redacted>ed 200, go<redacted> 500").
+    @Test func aShortTokenIsRedactedAsAValueNotInsideWords() async throws {
+        let server = try await Server { Self.set(&$0, "wes", "faults", [["endpoint": "service_info", "from": 1, "respond": ["status": 500, "body": ["msg": "token t is wrong", "status_code": 500]]]]) }
+        let run = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", server.url, "--token", "t"])
+        try await server.stop()
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAIL wes.service-info.shape: GET /service-info: expected 200, got 500"), "\(run.stdout)")
+        #expect(run.stdout.contains("\"token <redacted> is wrong\""), "\(run.stdout)")
+        #expect(!run.stdout.contains(" t ") && !run.stdout.contains("\"t\""), "\(run.stdout)")
+    }
+
     @Test func overHTTPSWithTheServersCertificate() async throws {
         let process = try CLI.start(["--port", "0", "--scenario", Self.fixture.path, "--log-level", "warning", "--tls-self-signed"])
         let ready = try #require(try JSONSerialization.jsonObject(with: Data(try await process.firstLine().utf8)) as? [String: Any])

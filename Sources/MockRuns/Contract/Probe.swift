@@ -281,17 +281,22 @@ public final class ProbeSession {
     }
 
     /// `text` with every secret replaced, also in the forms a request or an echoing body carries it:
-    /// percent-encoded (a query) and JSON-escaped (a body).
+    /// percent-encoded (a query) and JSON-escaped (a body). A short secret (a test token such as `t`) is replaced
+    /// where it stands as a value of its own, not inside a word: replaced everywhere, it turned every `t` of the
+    /// report into `<redacted>` ("expec<redacted>ed 200").
     public func redact(_ text: String) -> String {
         var out = text
         for secret in (options.secrets + extraSecrets).sorted(by: { $0.count > $1.count }) {
             let escaped = String(JSON.string(secret).serialized().dropFirst().dropLast())
             for form in Set([secret, Self.percentEncoded(secret), escaped]) where !form.isEmpty {
-                out = out.replacingAll(form, with: "<redacted>")
+                out = out.replacingAll(form, with: "<redacted>", wholeOnly: form.utf8.count < Self.shortSecretBytes)
             }
         }
         return out
     }
+
+    /// Secrets shorter than this are replaced only where they are not part of a longer word (see `redact`).
+    static let shortSecretBytes = 16
 
     /// Query-safe form of `text`: unreserved characters kept, every other byte `%XX`.
     public static func percentEncoded(_ text: String) -> String { PercentEncoding.encode(text) }
@@ -302,18 +307,32 @@ public final class ProbeSession {
 }
 
 extension String {
-    /// Every occurrence of `target` replaced, left to right, in one pass.
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    /// Every occurrence of `target` replaced, left to right, in one pass; with `wholeOnly`, only those not
+    /// glued to a letter, digit, `_` or `'` on a side where `target` itself ends in one (a word's inside).
+    func replacingAll(_ target: String, with replacement: String, wholeOnly: Bool = false) -> String {
         let needle = Array(target.utf8)
-        guard !needle.isEmpty else { return self }
+        guard let head = needle.first, let tail = needle.last else { return self }
+        func isWordByte(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "'"):
+                true
+            default: false
+            }
+        }
+        let guardHead = wholeOnly && isWordByte(head)
+        let guardTail = wholeOnly && isWordByte(tail)
         let hay = Array(utf8)
         var out: [UInt8] = []
         out.reserveCapacity(hay.count)
         var i = 0
         while i < hay.count {
-            if hay[i] == needle[0], i + needle.count <= hay.count, hay[i..<(i + needle.count)].elementsEqual(needle) {
+            let end = i + needle.count
+            if hay[i] == head, end <= hay.count, hay[i..<end].elementsEqual(needle),
+                !(guardHead && i > 0 && isWordByte(hay[i - 1])), !(guardTail && end < hay.count && isWordByte(hay[end]))
+            {
                 out += replacement.utf8
-                i += needle.count
+                i = end
             } else {
                 out.append(hay[i])
                 i += 1
