@@ -95,10 +95,15 @@ private struct Reader {
         return s
     }
 
+    /// The longest scripted header value.
+    static let maximumHeaderValueBytes = 4096
+
     /// What keeps a scripted header from reaching the client as written, or nil. libmicrohttpd refuses a header
     /// whose name is not a token or whose value is empty or holds a line break: the answer would go out without
     /// it (and an empty `Date` would be replaced by the machine's clock), so the file is refused instead.
     static func headerProblem(name: String, value: String) -> String? {
+        // (Each connection's memory holds the answer's headers with the request's: --max-header-bytes, 16 KiB by
+        // default; a 16,000-byte value went out as nothing at all.)
         let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
         func isTokenByte(_ b: UInt8) -> Bool {
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || tokenPunctuation.contains(b)
@@ -108,6 +113,9 @@ private struct Reader {
             return "is not a header name: allowed are letters, digits and !#$%&'*+-.^_`|~"
         }
         if value.isEmpty { return "a header value must not be empty (libmicrohttpd would leave the header out)" }
+        if name.utf8.count > 256 || value.utf8.count > maximumHeaderValueBytes {
+            return "a header must be short enough to go out beside the answer's others: a name of at most 256 bytes, a value of at most \(maximumHeaderValueBytes)"
+        }
         if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
             return "a header value must not hold control characters (a line break, NUL, …); a tab is allowed"
         }
@@ -686,15 +694,17 @@ private struct Reader {
             let p = path.key("respond")
             let keys = ["status", "body", "headers", "retryAfter", "contentType", "truncate"]
             guard let r = object(respond, p, allowed: keys, what: "a response") else { return nil }
-            if let status = integer(r["status"], p.key("status"), min: 100) {
-                if status <= 599 {
+            // A final answer: a 1xx is interim (the client waits on for the final one, a 101 switches protocols
+            // it never asked for).
+            if let status = integer(r["status"], p.key("status"), min: Int.min) {
+                if (200...599).contains(status) {
                     action.status = status
                 } else {
-                    fail(p.key("status"), "must be an HTTP status from 100 to 599, found \(status)")
+                    fail(p.key("status"), "must be a final HTTP status from 200 to 599 (a 1xx answer is interim: the client waits for another), found \(status)")
                     ok = false
                 }
             } else {
-                if r["status"] == nil { fail(p, "needs \"status\" (100–599)") }
+                if r["status"] == nil { fail(p, "needs \"status\" (200–599)") }
                 ok = false
             }
             if case .object(let members)? = r["body"], members.count == 1, members[0].0 == "html" {
@@ -751,7 +761,7 @@ private struct Reader {
             }
             if let contentType = r["contentType"] {
                 if let text = string(contentType, p.key("contentType")) {
-                    if text.isEmpty || text.containsControlCharacters {
+                    if text.isEmpty || text.utf8.count > 255 || text.containsControlCharacters {
                         fail(p.key("contentType"), "expected a media type such as \"text/html\", found \(quoted(text))")
                         ok = false
                     } else {
@@ -820,8 +830,20 @@ private struct Reader {
             fail(path, "expected an object of fields, found \(json.kindName)")
             return false
         }
-        guard let known = d.fields else { return true }
         var ok = true
+        for (name, value) in members where d.headerFields.contains(name) {
+            let limit = APIDescriptor.headerFieldBytes
+            guard case .string(let text) = value else {
+                fail(path.key(name), "expected text (it goes into a header), found \(value.kindName)")
+                ok = false
+                continue
+            }
+            if text.isEmpty || text.utf8.count > limit || text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                fail(path.key(name), "goes into a header: it must be 1 to \(limit) bytes of text without control characters (a line break, NUL, …), found \(quoted(text))")
+                ok = false
+            }
+        }
+        guard let known = d.fields else { return ok }
         for (name, _) in members where !known.contains(name) {
             fail(path.key(name), "\(d.name) shows no field \(quoted(name)); allowed: \(known.joined(separator: ", "))")
             ok = false

@@ -165,7 +165,7 @@ public enum ScenarioSchema {
                 "respond": [
                     "type": "object", "additionalProperties": false, "required": ["status"],
                     "properties": [
-                        "status": ["type": "integer", "minimum": 100, "maximum": 599],
+                        "status": ["type": "integer", "minimum": 200, "maximum": 599],
                         "body": ["description": "JSON, a string (text/plain), or {\"html\": title} for a proxy's text/html error page."],
                         "headers": ["type": "object", "additionalProperties": ["type": "string"]],
                         "retryAfter": [

@@ -85,6 +85,19 @@ import Testing
         #expect(scheme.status == 200)
     }
 
+    /// A file name goes into Content-Disposition as a quoted-string: a quote in it cannot end the parameter and
+    /// add another (`a"; x=".csv` wrote a second parameter).
+    @Test func aQuoteInTheOutputFileNameIsEscaped() async throws {
+        let server = try MockServer.start(json: #"""
+            {"apis": {"workspace": {"defaultRun": {"timeline": [{"state": "succeeded",
+              "fields": {"output_ready": true, "output_filename": "a\"; x=\".csv\\b"}}]}}}}
+            """#)
+        let id = try await createdID(server)
+        let file = try await get(server, "\(Self.runs)/\(id)/output/download")
+        #expect(file.status == 200)
+        #expect(file.headers["Content-Disposition"] == #"attachment; filename="a\"; x=\".csv\\b""#)
+    }
+
     @Test func happyScenarioPhaseByPhase() async throws {
         let server = try MockServer.start(bundled: "workspace-happy")
         let id = try await createdID(server)

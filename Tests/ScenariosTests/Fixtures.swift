@@ -1,14 +1,20 @@
 import Scenarios
 
 /// A small API made up for the engine's tests, so they depend on no real fake.
-let testAPI = APIDescriptor(
+let testAPI: APIDescriptor = {
+    var descriptor = testAPIBase
+    descriptor.headerFields = ["label"]
+    return descriptor
+}()
+
+private let testAPIBase = APIDescriptor(
     name: "jobs",
     summary: "a test API",
     states: ["QUEUED", "RUNNING", "DONE", "FAILED", "CANCELLING", "CANCELLED"],
     terminalStates: ["DONE", "FAILED", "CANCELLED"],
     endpoints: ["create", "status", "cancel"],
     matchFields: ["name"],
-    fields: ["pct", "error"],
+    fields: ["pct", "error", "label"],
     permissions: ["read", "write"],
     events: ["cancel": EventScript(timeline: [Phase("CANCELLING", .polls(1)), Phase("CANCELLED")])],
     defaultTimeline: [Phase("QUEUED", .polls(1)), Phase("RUNNING", .polls(2)), Phase("DONE")],

@@ -76,12 +76,16 @@ public struct CORSPolicy: Sendable, Equatable {
         return response
     }
 
-    /// `a, b-c, X_D`: header-name tokens separated by commas and spaces, nothing that could end or forge a header.
+    /// `a, b-c, X_D`: header-name tokens separated by commas (blanks beside a comma allowed), nothing that could
+    /// end or forge a header.
     private static func isHeaderNameList(_ text: String) -> Bool {
-        text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ",")
-                || byte == UInt8(ascii: " ")
+        text.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { item in
+            let name = String(item).trimmingSpaces()
+            return !name.isEmpty
+                && name.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                }
         }
     }
 }

@@ -193,8 +193,10 @@ public final class MockRunsApp: HTTPResponder {
             let (index, methods) = router.methods(for: request.path)
         {
             guard options.cors.allows(origin) else {
-                let error = APIError(
-                    403, "CORS: the origin \(Credentials.printable(origin)) is not allowed; start mockruns with --cors \(Credentials.printable(origin)) (or --cors '*')")
+                let advice = CORSPolicy.isOrigin(origin)
+                    ? "start mockruns with --cors \(Credentials.printable(origin)) (or --cors '*')"
+                    : "no page can be allowed from it: an allowed origin is scheme://host[:port] (http or https, at most 255 bytes), never null"
+                let error = APIError(403, "CORS: the origin \(Credentials.printable(origin)) is not allowed; \(advice)")
                 return Reply(finishedError(error, fake: fakes[index], request: request, in: session))
             }
             return Reply(options.cors.preflight(request, origin: origin, methods: methods))

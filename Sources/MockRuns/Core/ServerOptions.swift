@@ -93,6 +93,9 @@ extension ServerOptions {
 
     /// The server's own origin (as the client addressed it), a listed origin, or any with `*`.
     func allowsOrigin(_ origin: String, host: String?) -> Bool {
+        // Never `null` (a sandboxed page, a file), nor a value that is no origin (the answer echoes it: an 8 KB one
+        // did not fit beside the answer's other headers, and the client got nothing).
+        guard CORSPolicy.isOrigin(origin) else { return false }
         if adminOrigins.contains("*") || adminOrigins.contains(where: { Credentials.equal($0, origin) }) { return true }
         guard let host else { return false }
         return Credentials.equal(origin, "http://" + host) || Credentials.equal(origin, "https://" + host)

@@ -22,7 +22,14 @@ public struct WorkspaceFake: APIFake {
     static let states = ["queued", "running", "succeeded", "failed", "cancelled"]
     static let terminal: Set<String> = ["succeeded", "failed", "cancelled"]
 
-    public let descriptor = APIDescriptor(
+    public let descriptor: APIDescriptor = {
+        var descriptor = WorkspaceFake.baseDescriptor
+        // The download's Content-Type and Content-Disposition.
+        descriptor.headerFields = ["output_filename", "output_content_type"]
+        return descriptor
+    }()
+
+    private static let baseDescriptor = APIDescriptor(
         name: WorkspaceFake.api,
         summary: "Workspace runs (ADE): /api/v1/workspaces/{workspaceId}/runs[/{runId}[/cancel|/output|/output/download|/events/stream]]",
         states: WorkspaceFake.states,
@@ -56,6 +63,17 @@ public struct WorkspaceFake: APIFake {
         ],
         makeID: { random, _ in random.uuid() }
     )
+
+    /// `text` as an HTTP quoted-string (RFC 9110 §5.6.4): a quote or backslash in a file name escaped, so it
+    /// cannot end the parameter and add another.
+    static func quotedString(_ text: String) -> String {
+        var out = "\""
+        for character in text.unicodeScalars {
+            if character == "\"" || character == "\\" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(character)
+        }
+        return out + "\""
+    }
 
     public let routeTable: RouteTable = {
         let base = "/api/v1/workspaces/{workspaceId}/runs"
@@ -122,7 +140,7 @@ public struct WorkspaceFake: APIFake {
             }
             var headers = HTTPHeaders()
             headers.set("Content-Type", output.contentType)
-            headers.set("Content-Disposition", "attachment; filename=\"\(output.filename)\"")
+            headers.set("Content-Disposition", "attachment; filename=\(Self.quotedString(output.filename))")
             return HTTPResponse(status: 200, headers: headers, body: output.bytes)
         case "events":
             var after = 0
