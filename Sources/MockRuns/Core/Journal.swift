@@ -44,6 +44,29 @@ public struct Journal: Sendable {
         /// The run the request was about.
         public var run: String? { observation.run }
 
+        /// What an entry keeps of a client's list (its query, its headers): at most `keptFields` of them, each
+        /// name cut at `keptNameBytes` and each value at `keptValueBytes` (a cut one ends with `…`). One request
+        /// with a 12 KB header kept it whole, in each of 10,000 entries. The list itself when it is within bounds
+        /// (a poll's is).
+        public static func kept(_ list: [(name: String, value: String)]) -> [(name: String, value: String)] {
+            guard list.count > keptFields
+                || list.contains(where: { $0.name.utf8.count > keptNameBytes || $0.value.utf8.count > keptValueBytes })
+            else { return list }
+            return list.prefix(keptFields).map { (name: cut($0.name, keptNameBytes), value: cut($0.value, keptValueBytes)) }
+        }
+
+        /// `text` cut to `bytes` bytes and marked, if it is longer (a character split by the cut is replaced).
+        public static func cut(_ text: String, _ bytes: Int) -> String {
+            text.utf8.count > bytes ? String(decoding: text.utf8.prefix(bytes), as: UTF8.self) + "…" : text
+        }
+
+        public static let keptFields = 32
+        public static let keptNameBytes = 64
+        public static let keptValueBytes = 256
+        /// The longest path and run id an entry keeps.
+        public static let keptPathBytes = 2048
+        public static let keptRunBytes = 256
+
         public var json: JSON {
             func pairs(_ list: [(name: String, value: String)]) -> JSON {
                 .array(list.map { JSON.array([.string($0.name), .string($0.value)]) })
@@ -77,7 +100,8 @@ public struct Journal: Sendable {
     private var ring: [Entry] = []
     private var oldest = 0
     private var next = 1
-    /// Entries kept; the oldest go first. About 1 KiB each for a typical poll (headers included).
+    /// Entries kept; the oldest go first. About 1 KiB each for a typical poll (headers included); at most a few
+    /// KiB for any request (see `Entry.kept`).
     public let capacity: Int
 
     public init(capacity: Int = 10_000) {
