@@ -124,6 +124,14 @@ struct Record: ParsableCommand {
 
     /// Fails before listening when the file cannot be written, rather than after a whole session.
     static func checkWritable(_ path: String) throws {
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        if path.isEmpty || path.hasSuffix("/") || (exists && (info.st_mode & S_IFMT) == S_IFDIR) {
+            throw CommandFailure(message: "cannot write --out \(path): it is a folder; give a file, such as \(path.hasSuffix("/") ? path : path + "/")recorded.json", exitCode: 64)
+        }
+        if exists, access(path, W_OK) != 0 {
+            throw CommandFailure(message: "cannot write --out \(path): the file is not writable (\(String(cString: strerror(errno))))", exitCode: 64)
+        }
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         guard access(folder.isEmpty ? "/" : folder, W_OK) == 0 else {
             throw CommandFailure(message: "cannot write --out \(path): the folder \(folder) is not writable (\(String(cString: strerror(errno))))", exitCode: 64)

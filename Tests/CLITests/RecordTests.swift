@@ -251,6 +251,8 @@ import Testing
         (["record", "--api", "wes", "--upstream", "http://127.0.0.1:1"], "Missing expected argument '--out <out>'"),
         (["record", "--api", "wes", "--upstream", "http://127.0.0.1:1", "--out", "/no/such/folder/x.json", "--port", "0"], "cannot write --out /no/such/folder/x.json: the folder /no/such/folder is not writable"),
         (["record", "--api", "wes", "--upstream", "https://127.0.0.1:1", "--out", "x.json", "--cacert", "/no/such.pem"], "--cacert /no/such.pem: cannot read it"),
+        (["record", "--api", "wes", "--upstream", "http://127.0.0.1:1", "--out", "/tmp", "--port", "0"], "cannot write --out /tmp: it is a folder; give a file, such as /tmp/recorded.json"),
+        (["record", "--api", "wes", "--upstream", "http://127.0.0.1:1", "--out", "/tmp/", "--port", "0"], "cannot write --out /tmp/: it is a folder"),
         (["record", "--api", "wes", "--upstream", "http://127.0.0.1:1", "--out", "x.json", "--workers", "0"], "--workers must be from 1 to 64"),
     ])
     func badArgumentsAreOneLineSayingWhatIsAllowed(arguments: [String], message: String) async throws {
