@@ -55,13 +55,13 @@ struct Contract: ParsableCommand {
     @Flag(help: "Also submit, poll and cancel runs (creates runs on the server).")
     var allowWrites = false
 
-    @Option(help: "Most requests per second.")
+    @Option(parsing: .unconditional, help: "Most requests per second.")
     var rate: Double = 5
 
-    @Option(help: "Most seconds for every check together.")
+    @Option(parsing: .unconditional, help: "Most seconds for every check together.")
     var timeout: Double = 120
 
-    @Option(help: "Most status reads of one run while waiting for it to end.")
+    @Option(parsing: .unconditional, help: "Most status reads of one run while waiting for it to end.")
     var maxPolls: Int = 60
 
     @Option(help: "Also write the report here: JUnit XML for .xml, JSON for .json, else text.")

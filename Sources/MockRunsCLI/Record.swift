@@ -42,13 +42,13 @@ struct Record: ParsableCommand {
     @Option(help: "Trust only the certificates in this PEM file for an https upstream (default: the system's store).")
     var cacert: String?
 
-    @Option(help: "Seconds to connect to the upstream.")
+    @Option(parsing: .unconditional, help: "Seconds to connect to the upstream.")
     var connectTimeout = 10.0
 
-    @Option(help: "Seconds the upstream may stay silent while answering.")
+    @Option(parsing: .unconditional, help: "Seconds the upstream may stay silent while answering.")
     var readTimeout = 60.0
 
-    @Option(help: "Requests forwarded at once (1-64).")
+    @Option(parsing: .unconditional, help: "Requests forwarded at once (1-64).")
     var workers = 4
 
     @Option(help: "Requests waiting for a worker at most; beyond that the client gets 503.")

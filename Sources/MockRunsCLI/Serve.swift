@@ -27,7 +27,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Where to listen: localhost (127.0.0.1 and ::1, one port), an IPv4 address, or an IPv6 address (::1; :: takes IPv4 too). Any but a loopback address serves other machines.")
     var host = Defaults.host
 
-    @Option(help: "The port to listen on; 0 picks a free one (reported in the ready line).")
+    // `parsing: .unconditional` on the numbers: `--port -1` is told the option's range, not that its value is
+    // missing (a value starting with `-` was taken for an option).
+    @Option(parsing: .unconditional, help: "The port to listen on; 0 picks a free one (reported in the ready line).")
     var port = Defaults.port
 
     @Option(help: "Also write the port, once listening, to this file.")
@@ -36,16 +38,16 @@ struct Serve: ParsableCommand {
     @Option(help: "info: one line per request on stderr; warning: problems only.")
     var logLevel: LogLevel = Defaults.logLevel
 
-    @Option(help: "Largest request body accepted, in bytes; larger ones get 413.")
+    @Option(parsing: .unconditional, help: "Largest request body accepted, in bytes; larger ones get 413.")
     var maxBodyBytes = Defaults.maxBodyBytes
 
-    @Option(help: "Each connection's memory for a request's line and headers (and the answer's headers), in bytes, 4096-1048576: a longer request line gets 414, longer headers 431. Each header and query argument also takes 56 bytes of it. More costs every request some time.")
+    @Option(parsing: .unconditional, help: "Each connection's memory for a request's line and headers (and the answer's headers), in bytes, 4096-1048576: a longer request line gets 414, longer headers 431. Each header and query argument also takes 56 bytes of it. More costs every request some time.")
     var maxHeaderBytes = Defaults.maxHeaderBytes
 
-    @Option(help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
+    @Option(parsing: .unconditional, help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
     var timeScale: Double?
 
-    @Option(help: "Seconds a new connection has to send its request, and a request its body; slower ones are closed.")
+    @Option(parsing: .unconditional, help: "Seconds a new connection has to send its request, and a request its body; slower ones are closed.")
     var requestTimeout: Double = Defaults.requestTimeout
 
     @Option(help: "Require `Authorization: Bearer TOKEN` on every admin (/__mockruns/) request (or set MOCKRUNS_ADMIN_TOKEN, which other users cannot read in the process list).")
@@ -78,13 +80,13 @@ struct Serve: ParsableCommand {
     @Flag(help: "Serve HTTPS with a throwaway self-signed certificate for 127.0.0.1, ::1 and localhost; its path is in the ready line (tlsCert).")
     var tlsSelfSigned = false
 
-    @Option(help: "Server threads per listen socket (1-64): they read, encrypt and write in parallel; the scenario still answers one request at a time.")
+    @Option(parsing: .unconditional, help: "Server threads per listen socket (1-64): they read, encrypt and write in parallel; the scenario still answers one request at a time.")
     var threads = Defaults.threads
 
-    @Option(help: "The most sessions (POST /__mockruns/sessions) alive at once, the root `default` not counted; 0 turns sessions off.")
+    @Option(parsing: .unconditional, help: "The most sessions (POST /__mockruns/sessions) alive at once, the root `default` not counted; 0 turns sessions off.")
     var maxSessions = Defaults.maxSessions
 
-    @Option(help: "End a session after this many seconds without a request to it (API or admin). Default: sessions last until deleted.")
+    @Option(parsing: .unconditional, help: "End a session after this many seconds without a request to it (API or admin). Default: sessions last until deleted.")
     var sessionTtl: Double?
 
     /// The options as plain values, which is what runs.

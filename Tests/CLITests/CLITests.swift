@@ -72,6 +72,12 @@ import Testing
     @Test(arguments: [
         (["--bogus"], "Unknown option '--bogus'"),
         (["--port", "70000"], "--port must be from 0 to 65535"),
+        // A negative number is the option's value, told its range (it was "Missing value for '--port <port>'").
+        (["--port", "-1"], "--port must be from 0 to 65535, got -1"),
+        (["--threads", "-2"], "--threads must be from 1 to 64, got -2"),
+        (["--max-body-bytes", "-5"], "--max-body-bytes must be positive, got -5"),
+        (["--time-scale", "-1"], "--time-scale must be a positive number"),
+        (["--session-ttl", "-3"], "--session-ttl must be a number of seconds above 0"),
         (["--port", "abc"], "abc"),
         (["--scenario", "no-such-scenario"], "no scenario \"no-such-scenario\""),
         (["--scenario", "/nonexistent/dir/file.json"], "/nonexistent/dir/file.json"),
