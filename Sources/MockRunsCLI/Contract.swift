@@ -85,6 +85,7 @@ struct Contract: ParsableCommand {
         case .failure(let error): throw usage("--url: \(error.message)")
         }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw usage("--cacert \(cacert) cannot be read") }
+        if let report, let problem = OutputFile.problem(report, option: "--report") { throw usage(problem) }
 
         var options = ProbeOptions()
         options.token = try plain(token ?? environmentValue("MOCKRUNS_CONTRACT_TOKEN"), "--token")

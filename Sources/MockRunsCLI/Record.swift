@@ -93,7 +93,9 @@ struct Record: ParsableCommand {
             let fake = APIRegistry.fakes.first(where: { $0.descriptor.name == api }),
             let recorder = ScenarioRecorder(fake: fake)
         else { throw CommandFailure(message: "--api or --upstream is invalid", exitCode: 64) }
-        try Self.checkWritable(out)
+        if let problem = OutputFile.problem(out, option: "--out", example: "recorded.json") {
+            throw CommandFailure(message: problem, exitCode: 64)
+        }
 
         let verbose = logLevel == .info
         let client = HTTPClient(
@@ -121,22 +123,6 @@ struct Record: ParsableCommand {
 
     /// `scheme://host:port` only: an upstream URL's path or query may hold something secret.
     static func origin(_ url: OutboundURL) -> String { "\(url.isHTTPS ? "https" : "http")://\(url.hostHeader)" }
-
-    /// Fails before listening when the file cannot be written, rather than after a whole session.
-    static func checkWritable(_ path: String) throws {
-        var info = stat()
-        let exists = stat(path, &info) == 0
-        if path.isEmpty || path.hasSuffix("/") || (exists && (info.st_mode & S_IFMT) == S_IFDIR) {
-            throw CommandFailure(message: "cannot write --out \(path): it is a folder; give a file, such as \(path.hasSuffix("/") ? path : path + "/")recorded.json", exitCode: 64)
-        }
-        if exists, access(path, W_OK) != 0 {
-            throw CommandFailure(message: "cannot write --out \(path): the file is not writable (\(String(cString: strerror(errno))))", exitCode: 64)
-        }
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        guard access(folder.isEmpty ? "/" : folder, W_OK) == 0 else {
-            throw CommandFailure(message: "cannot write --out \(path): the folder \(folder) is not writable (\(String(cString: strerror(errno))))", exitCode: 64)
-        }
-    }
 
     private func write(_ proxy: RecordingProxy) throws {
         let recorded = proxy.recorded

@@ -179,6 +179,7 @@ struct ServeSettings: Equatable {
             throw ValidationError("--public-url must be an http:// or https:// URL such as https://mock.test:8443, got \(Credentials.printable(publicURL))")
         }
         if watch, let problem = ScenarioWatch.usageProblem(scenario: scenario) { throw ValidationError(problem) }
+        if let report, let problem = OutputFile.problem(report, option: "--report") { throw ValidationError(problem) }
         try validateTLSOptions()
         guard (1...HTTPServer.threadLimit).contains(threads) else {
             throw ValidationError("--threads must be from 1 to \(HTTPServer.threadLimit), got \(threads)")

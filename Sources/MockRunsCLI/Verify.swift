@@ -34,6 +34,12 @@ struct Verify: ParsableCommand {
     var adminToken: String?
 
     func run() throws {
+        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
+            throw CommandFailure(message: "--cacert \(cacert) cannot be read", exitCode: 64)
+        }
+        if let report, let problem = OutputFile.problem(report, option: "--report") {
+            throw CommandFailure(message: problem, exitCode: 64)
+        }
         var body: [UInt8] = []
         if let expect {
             guard let data = FileManager.default.contents(atPath: expect) else {

@@ -325,6 +325,20 @@ import Testing
         let cacert = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem"])
         #expect(cacert.status == 2)
         #expect(cacert.stderr.contains("--cacert /nonexistent/ca.pem cannot be read"), "\(cacert.stderr)")
+        // A report that could not be written is told before any check runs (it was told after them all).
+        let report = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--report", "/no/such/folder/r.xml"])
+        #expect(report.status == 2)
+        #expect(report.stderr.contains("cannot write --report /no/such/folder/r.xml: the folder /no/such/folder is not writable"), "\(report.stderr)")
+        #expect(report.stdout.isEmpty, "\(report.stdout)")
+        // The same for verify and serve, and for verify's --cacert.
+        for arguments in [
+            ["verify", "--url", "http://127.0.0.1:1", "--report", "/no/such/folder/r.xml"], ["--port", "0", "--report", "/tmp/"],
+            ["verify", "--url", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem"],
+        ] {
+            let refused = try await ChildProcess.run(CLI.binary, arguments)
+            #expect(refused.status == 64, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains("cannot write --report") || refused.stderr.contains("--cacert /nonexistent/ca.pem cannot be read"), "\(refused.stderr)")
+        }
         // Port 1 on loopback: nothing listens there.
         let gone = try await ChildProcess.run(CLI.binary, ["contract", "--api", "wes", "--url", "http://127.0.0.1:1", "--token", "a-token"])
         #expect(gone.status == 2)
