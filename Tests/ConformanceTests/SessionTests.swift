@@ -143,7 +143,9 @@ import Testing
         #expect(try await created(server, "{}")["name"] as? String == "s3")
         // Sessions off: the root still serves.
         let off = try MockServer(json: "{}", options: ServerOptions(maxSessions: 0)).server
-        #expect(try await create(off).status == 429)
+        let refused = try await create(off)
+        #expect(refused.status == 429)
+        #expect(error(refused).contains("sessions are off") && !error(refused).contains("DELETE"), "\(refused.text)")
         #expect(try await off.send("GET", "/__mockruns/health").status == 200)
     }
 

@@ -88,6 +88,9 @@ import Testing
             (#"{"client_id":"mockruns-client","client_secret":"s3cret"}"#, 400, "invalid_request"),
             (#"{"client_secret":"s3cret","grant_type":"client_credentials"}"#, 400, "invalid_request"),
             (#"{"client_id": "#, 400, "invalid_request"),
+            // A JSON body's parameters are strings: a number or a list never signs in.
+            (#"{"client_id":"mockruns-client","client_secret":["s3cret"],"grant_type":"client_credentials"}"#, 400, "invalid_request"),
+            (#"{"client_id":1.0,"client_secret":"s3cret","grant_type":"client_credentials"}"#, 400, "invalid_request"),
         ]
         for (body, status, code) in cases {
             let r = try await post(server, "/oauth/token", headers: headers, body: body)

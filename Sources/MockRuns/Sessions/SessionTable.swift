@@ -44,6 +44,10 @@ public struct SessionTable<Value> {
         if let name, entries[name] != nil || name == SessionName.root {
             throw SessionError(409, "a session named \(name) exists; pick another name, or DELETE /__mockruns/sessions/\(name) first")
         }
+        guard maximum > 0 else {
+            throw SessionError(
+                429, "sessions are off: this server was started with --max-sessions 0; start it with --max-sessions N (1 to 100000; 1000 by default) to make them")
+        }
         guard entries.count < maximum else {
             throw SessionError(
                 429,

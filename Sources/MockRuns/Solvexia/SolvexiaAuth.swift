@@ -17,6 +17,15 @@ enum SolvexiaAuth {
         case .success(let v): values = v
         case .failure(let problem): throw APIError(400, problem.message, code: "invalid_request")
         }
+        // A JSON body's parameters are strings, as a form's are: a number or a list read as its text signed in
+        // (`"client_id": 1.0` as client "1", `"client_secret": ["b"]` as a secret).
+        if request.form == nil, case .success(.object(let members)) = request.jsonBody() {
+            for (name, value) in members where SolvexiaContract.tokenParameters.contains(name) {
+                if case .string = value { continue }
+                if value == .null { continue }
+                throw APIError(400, "\(name) must be a string, got \(value.kindName)", code: "invalid_request")
+            }
+        }
         guard let grant = values["grant_type"], !grant.isEmpty else {
             throw APIError(400, "grant_type is required; use \"client_credentials\"", code: "invalid_request")
         }
