@@ -60,7 +60,7 @@ struct OpenAPI: ParsableCommand {
             throw CommandFailure(message: "cannot make the folder \(out): \(Console.reason(error))")
         }
         for document in rendered {
-            let path = out + "/" + document.name + ".openapi." + (json ? "json" : "yaml")
+            let path = (out.hasSuffix("/") ? out : out + "/") + document.name + ".openapi." + (json ? "json" : "yaml")
             do {
                 try Data(document.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {

@@ -8,20 +8,21 @@ public struct ScenarioLoader: Sendable {
     }
 
     /// Reads `bytes` as the scenario file `file` (the name used in messages and as the default scenario name).
-    public func load(_ bytes: [UInt8], file: String) throws(ScenarioError) -> Scenario {
+    /// `unnamed`: the name of a scenario without `name` (default: the file's, without `.json`).
+    public func load(_ bytes: [UInt8], file: String, unnamed: String? = nil) throws(ScenarioError) -> Scenario {
         let json: JSON
         do {
             json = try JSON.parse(bytes)
         } catch {
             throw ScenarioError(file: file, issues: [ScenarioIssue(path: "", message: "not valid JSON: \(error)")])
         }
-        return try load(json, file: file)
+        return try load(json, file: file, unnamed: unnamed)
     }
 
     /// Reads an already parsed scenario document (one a request body holds inside other JSON).
-    public func load(_ json: JSON, file: String) throws(ScenarioError) -> Scenario {
+    public func load(_ json: JSON, file: String, unnamed: String? = nil) throws(ScenarioError) -> Scenario {
         var reader = Reader(descriptors: apis)
-        let scenario = reader.scenario(json, defaultName: Self.stem(of: file))
+        let scenario = reader.scenario(json, defaultName: unnamed ?? Self.stem(of: file))
         guard reader.failures == 0, let scenario else {
             var issues = reader.issues
             let unlisted = reader.failures - issues.count

@@ -56,7 +56,7 @@ import Testing
 
         let list = try #require(try await server.send("GET", "/__mockruns/sessions").jsonObject?["sessions"] as? [[String: Any]])
         #expect(list.compactMap { $0["name"] as? String } == ["default", "s1", "worker-1.a_b", "s2"])
-        #expect(list.compactMap { $0["scenario"] as? String } == ["wes-happy", "wes-happy", "foundry-slow", "request body"])
+        #expect(list.compactMap { $0["scenario"] as? String } == ["wes-happy", "wes-happy", "foundry-slow", "inline"])
         #expect(list[0]["url"] as? String == server.url)
         #expect(list.allSatisfy { $0["runs"] is Int && $0["requests"] is Int })
 

@@ -181,7 +181,7 @@ extension MockRunsApp {
             return adminError(400, "send a scenario file as the body, or name a bundled scenario with ?name=", allowed: catalog.bundledNames())
         } else {
             do {
-                loaded = try catalog.loader.load(request.body, file: "request body")
+                loaded = try catalog.loader.load(request.body, file: "request body", unnamed: "inline")
             } catch {
                 return adminError(400, error.description)
             }

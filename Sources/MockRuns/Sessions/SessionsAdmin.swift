@@ -78,7 +78,7 @@ extension MockRunsApp {
             }
         case .object?:
             do {
-                scenario = try catalog.loader.load(wanted!, file: "request body")
+                scenario = try catalog.loader.load(wanted!, file: "request body", unnamed: "inline")
             } catch {
                 // The document sits at `scenario` in the body: its paths say so.
                 var inBody = error
