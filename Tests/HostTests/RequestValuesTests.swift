@@ -52,18 +52,16 @@ struct RequestValuesTests {
 
     /// libmicrohttpd 0.9.75 keeps a record of its fixed connection memory per query argument, and when they do not
     /// fit it queues a 431 it never sends: the client waited, answerless, until a timeout closed the connection.
-    /// The host reads the query itself: any number that fits in the request line is answered at once.
-    @Test func aTargetOfThousandsOfArgumentsIsAnsweredAtOnce() async throws {
+    /// The host reads the query itself: any number that fits in the request line is answered.
+    @Test func aTargetOfThousandsOfArgumentsIsAnswered() async throws {
         let server = try TestServer(echo)
         defer { server.stop() }
         for (count, argument) in [(231, "q=1"), (1_500, "a"), (150, "k" + String(repeating: "v", count: 38))] {
             let target = "/q?" + Array(repeating: argument, count: count).joined(separator: "&")
-            let (exchange, seconds) = try await timed {
-                try await server.sendRaw("GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 3)
-            }
+            // (An answer at all is the point: libmicrohttpd closed such a connection answerless, at the timeout.)
+            let exchange = try await server.sendRaw("GET \(target) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             let json = try echoed(exchange)
             #expect((json["query"] as? [[String]])?.count == count, "\(count) × \(argument.prefix(8))")
-            #expect(seconds < 2, "\(count) arguments took \(seconds) s")
         }
     }
 
