@@ -164,4 +164,14 @@ extension UInt8 {
     /// This byte with an ASCII capital letter made small, every other byte as it is: how header names, route
     /// segments and host names compare without regard to case, without lower-casing a `String`.
     @inlinable public var asciiLowercased: UInt8 { self >= 65 && self <= 90 ? self + 32 : self }
+
+    /// The value of a hex digit (`0`-`9`, `a`-`f`, `A`-`F`), for `%XX` escapes; nil for any other byte.
+    @inlinable public var hexDigitValue: UInt8? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 }
