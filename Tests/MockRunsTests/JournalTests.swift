@@ -28,6 +28,29 @@ import Testing
         #expect(journal.record(entry(1)) == 1)
     }
 
+    /// Entries picked in place come out as `kept` would list them, oldest first, across the ring's wrap.
+    @Test func entriesPickedInPlaceKeepTheRingsOrder() {
+        var journal = Journal(capacity: 5)
+        for n in 1...8 { journal.record(entry(n)) }
+        #expect(journal.entries { _ in true }.map(\.sequence) == journal.kept.map(\.sequence))
+        #expect(journal.entries { $0.sequence % 2 == 0 }.map(\.sequence) == [4, 6, 8])
+        #expect(journal.entries { $0.path == "/nope" }.isEmpty)
+    }
+
+    /// A client's list is kept within bounds, what was cut marked; a list within them is the list itself.
+    @Test func aClientsListIsKeptWithinBounds() {
+        let small = [(name: "Accept", value: "*/*")]
+        #expect(Journal.Entry.bounded(small).map(\.value) == ["*/*"])
+        let long = (0..<40).map { (name: "X-\($0)" + String(repeating: "n", count: 100), value: String(repeating: "é", count: 200)) }
+        let kept = Journal.Entry.bounded(long)
+        #expect(kept.count == Journal.Entry.keptFields)
+        #expect(kept.allSatisfy { $0.name.utf8.count <= 64 + 3 && $0.value.utf8.count <= 256 + 3 && $0.value.hasSuffix("…") })
+        #expect(kept[0].value == String(repeating: "é", count: 128) + "…")
+        // A character the cut splits is replaced, as invalid UTF-8 is.
+        #expect(Journal.Entry.cut("aé", 2) == "a\u{FFFD}…")
+        #expect(Journal.Entry.cut("abc", 3) == "abc" && Journal.Entry.cut("abcd", 3) == "abc…")
+    }
+
     /// The ring takes its room once, at its first entry, and at most 16,384 entries' worth (issue 10): a journal
     /// of a larger capacity must still keep all of it, and one cleared must take room again.
     @Test func aCapacityPastTheRoomTakenAtFirstIsStillKeptWhole() {

@@ -254,7 +254,7 @@ extension MockRunsApp {
         let api = request.queryValue("api"), endpoint = request.queryValue("endpoint"), run = request.queryValue("run")
         let (entries, capacity) = journal.withLock { journal in
             (
-                journal.kept.filter { entry in
+                journal.entries { entry in
                     (api == nil || entry.api == api) && (endpoint == nil || entry.endpoint == endpoint)
                         && (run == nil || entry.run == run) && (status == nil || entry.status == status)
                         && (since == nil || entry.sequence > since!)

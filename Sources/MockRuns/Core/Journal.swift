@@ -48,7 +48,7 @@ public struct Journal: Sendable {
         /// name cut at `keptNameBytes` and each value at `keptValueBytes` (a cut one ends with `…`). One request
         /// with a 12 KB header kept it whole, in each of 10,000 entries. The list itself when it is within bounds
         /// (a poll's is).
-        public static func kept(_ list: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        public static func bounded(_ list: [(name: String, value: String)]) -> [(name: String, value: String)] {
             guard list.count > keptFields
                 || list.contains(where: { $0.name.utf8.count > keptNameBytes || $0.value.utf8.count > keptValueBytes })
             else { return list }
@@ -101,7 +101,7 @@ public struct Journal: Sendable {
     private var oldest = 0
     private var next = 1
     /// Entries kept; the oldest go first. About 1 KiB each for a typical poll (headers included); at most a few
-    /// KiB for any request (see `Entry.kept`).
+    /// KiB for any request (see `Entry.bounded`).
     public let capacity: Int
 
     public init(capacity: Int = 10_000) {
@@ -163,6 +163,15 @@ public struct Journal: Sendable {
 
     /// The entries kept, at most `capacity`, oldest first.
     public var kept: ArraySlice<Entry> { ArraySlice(ring[oldest...] + ring[..<oldest]) }
+
+    /// The kept entries `isIncluded` takes, oldest first: the ring read in place, only those copied out (`kept`
+    /// copied all 10,000 first, under the journal's lock, for a page of a few).
+    public func entries(where isIncluded: (Entry) -> Bool) -> [Entry] {
+        var taken: [Entry] = []
+        for index in ring.indices[oldest...] where isIncluded(ring[index]) { taken.append(ring[index]) }
+        for index in ring.indices[..<oldest] where isIncluded(ring[index]) { taken.append(ring[index]) }
+        return taken
+    }
 
     public mutating func clear() {
         ring.removeAll()

@@ -412,7 +412,7 @@ public final class MockRunsApp: HTTPResponder {
         // Changed where it was handed in, and handed on with `consume`: passed in an optional pair, or copied into
         // a variable of its own, the observation was copied (~470 instructions).
         if seen.run == nil { seen.run = endpoint?.runID }
-        // The journal keeps its last entries: bound what each keeps of what the client sent (see `Entry.kept`).
+        // The journal keeps its last entries: bound what each keeps of what the client sent (see `Entry.bounded`).
         if let run = seen.run, run.utf8.count > Journal.Entry.keptRunBytes { seen.run = Journal.Entry.cut(run, Journal.Entry.keptRunBytes) }
         let path = Journal.Entry.cut(request.path, Journal.Entry.keptPathBytes)
         let status = reply.drop == nil ? reply.response.status : 0
@@ -432,8 +432,8 @@ public final class MockRunsApp: HTTPResponder {
         // Built as the optional the journal takes it from, so it is moved into the ring, never copied.
         var recorded: Journal.Entry? = Journal.Entry(
             at: at, wallMs: (time.seconds() - startedAt) * 1000, method: request.method, path: path,
-            query: Journal.Entry.kept(Redaction.query(request.query, known: known)),
-            headers: Journal.Entry.kept(Redaction.headers(request.headers.fields, known: known)),
+            query: Journal.Entry.bounded(Redaction.query(request.query, known: known)),
+            headers: Journal.Entry.bounded(Redaction.headers(request.headers.fields, known: known)),
             bodyBytes: request.body.count, contentType: request.mediaType, api: api, endpoint: endpoint?.name,
             observation: consume seen, credential: credential, status: status,
             retryAfter: reply.drop == nil ? (retryAfter ?? reply.response.headers["Retry-After"]) : nil, fault: fault,
