@@ -49,6 +49,10 @@ import Testing
         let raw = try await server.sendRaw(
             "GET \(Self.wesRun)\0junk/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: t\r\nConnection: close\r\n\r\n")
         #expect(raw.text.hasPrefix("HTTP/1.1 400"))
+        // In WES's own error body, also when the path the NUL cut short is no endpoint but still under WES's prefix.
+        #expect(raw.text.contains(#""status_code":400"#), "\(raw.text)")
+        let cut = try await server.sendRaw("GET /ga4gh/wes/v1/ru\0ns HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(cut.text.hasPrefix("HTTP/1.1 400") && cut.text.contains(#""status_code":400"#), "\(cut.text)")
         let escaped = try await server.send("GET", Self.wesRun + "%00junk/status", headers: ["X-SBG-Auth-Token": "t"])
         #expect(escaped.status == 404)
         #expect(!escaped.text.contains("COMPLETE"))

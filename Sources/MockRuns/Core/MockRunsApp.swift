@@ -235,11 +235,14 @@ public final class MockRunsApp: HTTPResponder {
             guard let named else { return stamped(adminError(refusal.status, refusal.message), in: root) }
             (session, request) = (named, inner)
         }
-        if case .endpoint(let index, _)? = router.match(request) {
-            let fake = fakes[index]
-            return stamped(finishedError(error, fake: fake, request: request, in: session), in: session)
+        // The API whose path it is answers in its own error body: an endpoint's, or one under a prefix the API
+        // claims (a path a raw NUL cut short, `/ga4gh/wes/v1/ru`, is still WES's).
+        switch router.match(request) {
+        case .endpoint(let index, _)?, .error(let index, _)?:
+            return stamped(finishedError(error, fake: fakes[index], request: request, in: session), in: session)
+        case nil:
+            return stamped(adminError(refusal.status, refusal.message), in: session)
         }
-        return stamped(adminError(refusal.status, refusal.message), in: session)
     }
 
     private func serve(
