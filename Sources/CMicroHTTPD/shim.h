@@ -3,7 +3,9 @@
 
 /* Thin helpers over libmicrohttpd 0.9.75 for Swift: the variadic entry points are not imported,
    and a few macros (casts) are not either. Everything here is static inline and compiled by the
-   Swift importer; no C target is needed. */
+   Swift importer; no C target is needed.
+   A change to this header alone does not rebuild MicroHTTPDHost (SwiftPM does not follow a system library's
+   headers): touch one of its Swift files too, or the tests run against the old helpers. */
 
 #include <stdint.h>
 #include <stddef.h>
@@ -61,17 +63,23 @@ static inline size_t mr_unescape(void *cls, struct MHD_Connection *connection, c
    address (bit 0 set; objects are aligned), never dereferenced.
    - bit 1: the request line hides bytes behind a raw NUL (see mr_uri_log);
    - bit 2: the target has a query, which libmicrohttpd was kept from parsing: bits 3 to 10 hold the query's
-     first byte, overwritten with a NUL so that libmicrohttpd saw an empty query, and the bits from 11 on where
-     the query starts, counted from the target's first byte (the `url` the access handler gets: libmicrohttpd
-     decodes the path in place, but never moves it, and leaves the query's bytes as they came).
+     first byte, overwritten with a NUL so that libmicrohttpd saw an empty query, and bits 11 to 31 where the
+     query starts, counted from the target's first byte (the `url` the access handler gets: libmicrohttpd
+     decodes the path in place, but never moves it, and leaves the query's bytes as they came);
+   - bits 32 to 52: where the version should start, counted the same way (the target's length as a C string,
+     plus its terminator), which mr_head_problem compares with where libmicrohttpd found it.
+   (Offsets fit: a connection's memory, --max-header-bytes, is at most 1 MiB.)
    The query is left to the host because libmicrohttpd 0.9.75 keeps one record of its memory pool per argument,
    and when they do not fit it queues a 431 that it then never sends: the connection waits, answerless, until a
    timeout closes it (a target of a few hundred tiny arguments). */
+_Static_assert(sizeof(uintptr_t) >= 8, "the request line note needs 64 bits");
 static inline int mr_is_request_line_note(const void *slot) { return ((uintptr_t) slot & 1) != 0; }
 static inline int mr_note_hides_bytes(const void *slot) { return ((uintptr_t) slot & 2) != 0; }
 static inline int mr_note_has_query(const void *slot) { return ((uintptr_t) slot & 4) != 0; }
 static inline char mr_note_query_byte(const void *slot) { return (char) (((uintptr_t) slot >> 3) & 0xFF); }
-static inline size_t mr_note_query_offset(const void *slot) { return (size_t) ((uintptr_t) slot >> 11); }
+static inline size_t mr_note_query_offset(const void *slot) { return (size_t) (((uintptr_t) slot >> 11) & 0x1FFFFF); }
+static inline size_t mr_note_version_offset(const void *slot) { return (size_t) (((uintptr_t) slot >> 32) & 0x1FFFFF); }
+static const size_t mr_note_offset_limit = 0x1FFFFF;
 
 /* MHD_OPTION_URI_LOG_CALLBACK: sees the raw request target, before libmicrohttpd splits off the query and
    decodes the path. libmicrohttpd has already cut the request line into C strings: the terminator after the
@@ -83,19 +91,21 @@ static inline void *mr_uri_log(void *cls, const char *uri, struct MHD_Connection
   (void) cls;
   (void) connection;
   if (uri == NULL) return NULL;
-  const char *end = uri + strlen(uri);
-  uintptr_t note = 0;
+  size_t length = strlen(uri);
+  const char *end = uri + length;
+  uintptr_t note = 1;
+  if (length + 1 <= mr_note_offset_limit) note |= (uintptr_t) (length + 1) << 32;
   if (strncmp(end + 1, "HTTP/", 5) != 0) {
-    note = 1 | 2;
+    note |= 2;
     /* Where the target really ends (libmicrohttpd looks for its query up to there): at the NUL before the
        version, which is there, or libmicrohttpd would not have called this. */
     end++;
     while (!(end[0] == '\0' && strncmp(end + 1, "HTTP/", 5) == 0)) end++;
   }
   char *query = memchr(uri, '?', (size_t) (end - uri));
-  if (query != NULL && query[1] != '\0') {
+  if (query != NULL && query[1] != '\0' && (size_t) (query + 1 - uri) <= mr_note_offset_limit) {
     size_t offset = (size_t) (query + 1 - uri);
-    note |= 1 | 4 | ((uintptr_t) (unsigned char) query[1] << 3) | ((uintptr_t) offset << 11);
+    note |= 4 | ((uintptr_t) (unsigned char) query[1] << 3) | ((uintptr_t) offset << 11);
     /* libmicrohttpd's own buffer (handed out as const), holding the request line for the request's life. */
     query[1] = '\0';
   }
@@ -120,7 +130,8 @@ static inline const char *mr_restore_query(const void *slot, const char *url)
    "X-Token: good\0" as "good", "POST\0junk" as "POST"), and leaves bytes (or more NULs) between its end and the
    next part that no terminator accounts for. Returns 0 for a clean head, 1 for hidden bytes, 2 for a folded
    header line (obs-fold: a line that starts with a blank continues the one before; libmicrohttpd moves such a
-   header out of the block). A part outside the block is not judged. The line ending is the request line's own
+   header out of the block), 3 for NULs that are either hidden or a mix of line ends. A part outside the block is not
+   judged. The line ending is the request line's own
    (one NUL for a bare LF, two for CRLF), so "good\0" + LF after a CRLF request line is told from a plain CRLF;
    a header line ending with CRLF after a request line ended with a bare LF is taken as hiding a byte too. */
 struct mr_head_scan {
@@ -162,7 +173,9 @@ static inline int mr_gap_problem(struct mr_head_scan *scan, const char *from, co
     return 0;
   }
   size_t most = last ? 2 * scan->line_end : scan->line_end;
-  return nuls >= (last ? 2 : 1) && nuls <= most ? 0 : 1;
+  if (nuls < (last ? 2 : 1)) return 1;
+  /* More NULs than line ends account for: a NUL before the end, or CRLF after a request line ended with LF. */
+  return nuls <= most ? 0 : 3;
 }
 
 static inline enum MHD_Result mr_scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -183,10 +196,17 @@ static inline enum MHD_Result mr_scan_header(void *cls, enum MHD_ValueKind kind,
   return MHD_YES;
 }
 
-/* See mr_head_scan. `method`, `url` and `version` are what the access handler got. */
+/* See mr_head_scan. `method`, `url` and `version` are what the access handler got, `note` what mr_uri_log left. */
 static inline int mr_head_problem(struct MHD_Connection *connection, const char *method, const char *url,
-                                  const char *version)
+                                  const char *version, const void *note)
 {
+  if (note != NULL && mr_is_request_line_note(note)) {
+    if (mr_note_hides_bytes(note)) return 1;
+    /* The version where the target's C string ended: else a NUL hid the rest of the target, whatever followed
+       it ("/health\0HTTP/junk HTTP/1.1"). */
+    size_t offset = mr_note_version_offset(note);
+    if (offset != 0 && url != NULL && version != NULL && url + offset != version) return 1;
+  }
   const union MHD_ConnectionInfo *info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
   if (info == NULL || method == NULL) return 0;

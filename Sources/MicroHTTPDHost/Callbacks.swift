@@ -71,8 +71,7 @@ private func mrBegin(
         memo: memo)
     // Balanced in mrRequestCompleted.
     conCls.pointee = Unmanaged.passRetained(context).toOpaque()
-    let hidden = note.map { mr_note_hides_bytes($0) != 0 } ?? false
-    return context.begin(head: hidden ? .hiddenBytes : RequestContext.HeadProblem(mr_head_problem(connection, method, url, version)))
+    return context.begin(head: RequestContext.HeadProblem(mr_head_problem(connection, method, url, version, note)))
 }
 
 /// MHD_OPTION_NOTIFY_COMPLETED: the request is over (answered, dropped, failed or the daemon stopped).

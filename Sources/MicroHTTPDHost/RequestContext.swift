@@ -69,15 +69,25 @@ final class RequestContext {
         case hiddenBytes
         /// A header line starting with a blank (obs-fold), which continues the one before.
         case foldedLine
+        /// More NULs after a line than its end accounts for: a raw NUL before a bare LF, or CRLF after a request
+        /// line that ended with a bare LF (each leaves the same bytes).
+        case hiddenBytesOrMixedLineEnds
 
         init(_ code: Int32) {
-            self = code == 2 ? .foldedLine : code == 0 ? .none : .hiddenBytes
+            switch code {
+            case 0: self = .none
+            case 2: self = .foldedLine
+            case 3: self = .hiddenBytesOrMixedLineEnds
+            default: self = .hiddenBytes
+            }
         }
 
         var message: String? {
             switch self {
             case .none: nil
             case .hiddenBytes: "a NUL byte in the request line or a header field"
+            case .hiddenBytesOrMixedLineEnds:
+                "a NUL byte in the request line or a header field, or line ends that mix bare LF and CRLF: end every line with CRLF"
             case .foldedLine: "a folded header line (a line that starts with a space or a tab continues the header before it, which HTTP/1.1 no longer allows): send each header on one line"
             }
         }
@@ -90,7 +100,7 @@ final class RequestContext {
         headers = HTTPHeaders(fields: values(of: .HEADER_KIND))
         let facts = memo.facts(of: headers)
         self.facts = facts
-        if let problem = head.message ?? facts.framingProblem {
+        if let problem = head.message ?? facts.nameProblem ?? facts.framingProblem {
             refused = .malformed(problem)
             return answer(refusal())
         }
@@ -315,6 +325,8 @@ final class RequestContext {
 final class HeaderFacts {
     /// `HTTPHeaders.mediaType`.
     let mediaType: String?
+    /// Why a header's name is none, if one is not (see `nameProblem(of:)`).
+    let nameProblem: String?
     /// Why the body's length is ambiguous, if it is (see `framingProblem(of:)`).
     let framingProblem: String?
     /// Why the body cannot be read, if it cannot (see `unreadableCoding(of:)`).
@@ -331,6 +343,7 @@ final class HeaderFacts {
 
     init(_ headers: HTTPHeaders) {
         mediaType = headers.mediaType
+        nameProblem = Self.nameProblem(of: headers)
         framingProblem = Self.framingProblem(of: headers)
         unreadableCoding = Self.unreadableCoding(of: headers)
         contentLength = headers["Content-Length"].flatMap { Int($0.trimmingSpaces()) }
@@ -350,6 +363,23 @@ final class HeaderFacts {
         }
         if headers["Transfer-Encoding"] != nil {
             return "both Content-Length and Transfer-Encoding; send one"
+        }
+        return nil
+    }
+
+    /// A header name that is not a token: libmicrohttpd 0.9.75 keeps a blank before the colon in the name
+    /// (`Content-Length : 5` is a header `Content-Length ` it never reads as the length, so the body was served as
+    /// a second request: what a proxy that trims the name frames otherwise), and the blank a first header line
+    /// starts with. RFC 9112 §5.1 asks for a 400.
+    static func nameProblem(of headers: HTTPHeaders) -> String? {
+        for field in headers.fields {
+            let bytes = field.name.utf8
+            if let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+                return "a header line that starts with a space or a tab (a folded line, which HTTP/1.1 no longer allows); send each header on one line"
+            }
+            if bytes.isEmpty || !bytes.allSatisfy(\.isTokenByte) {
+                return "the header name \"\(field.name.prefix(64))\" holds a character no header name may (a space or a tab before its colon?); allowed are letters, digits and !#$%&'*+-.^_`|~"
+            }
         }
         return nil
     }

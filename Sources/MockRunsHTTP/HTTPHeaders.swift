@@ -165,6 +165,18 @@ extension UInt8 {
     /// segments and host names compare without regard to case, without lower-casing a `String`.
     @inlinable public var asciiLowercased: UInt8 { self >= 65 && self <= 90 ? self + 32 : self }
 
+    /// A byte a header name (an RFC 9110 token) may hold: letters, digits and ``!#$%&'*+-.^_`|~``.
+    @inlinable public var isTokenByte: Bool {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+
     /// The value of a hex digit (`0`-`9`, `a`-`f`, `A`-`F`), for `%XX` escapes; nil for any other byte.
     @inlinable public var hexDigitValue: UInt8? {
         switch self {

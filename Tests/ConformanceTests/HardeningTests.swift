@@ -76,6 +76,11 @@ import Testing
             ("path end", "GET \(status)\0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
             ("query end", "GET \(foundry)\0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
             ("method", "GET\0junk \(status) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+            // What follows the NUL looks like the version: the version is still elsewhere.
+            ("before a fake version", "GET \(status)\0HTTP/junk HTTP/1.1\r\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: wk\r\nConnection: close\r\n\r\n"),
+            ("query before a fake version", "GET \(foundry)\0HTTP/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+            // A bare LF ending a line of a request whose lines end with LF.
+            ("NUL and LF", "GET \(status) HTTP/1.1\nHost: 127.0.0.1\nX-SBG-Auth-Token: wk\0\nConnection: close\n\n"),
         ]
         for (place, request) in refused {
             let answer = try await server.sendRaw(request)
@@ -100,6 +105,39 @@ import Testing
         }
         let granted = try await server.send("GET", "/__mockruns/journal")
         #expect(granted.text.contains(#""auth":"granted""#))
+    }
+
+    /// A blank before a header's colon stayed in its name (`Content-Length : N` was no length to libmicrohttpd,
+    /// and the body was served as a second request), and a blank starting the first header line stayed in that
+    /// name: RFC 9112 asks for a 400 for both.
+    @Test func aHeaderNameThatIsNoTokenIsRefused() async throws {
+        let server = try defaultServer()
+        let smuggled = "GET /controller/run_status?api_key=k&resourceID=SMUGGLED HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        for separator in [" :", "\t:"] {
+            let answer = try await server.sendRaw(
+                "POST /controller/run?api_key=k&resourceID=SCR_017041 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length\(separator) \(smuggled.utf8.count)\r\n\r\n" + smuggled)
+            #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text.prefix(80))")
+            #expect(answer.text.contains("header name"), "\(answer.text)")
+            #expect(answer.text.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer only: \(answer.text)")
+        }
+        let journal = try await server.send("GET", "/__mockruns/journal")
+        #expect(!journal.text.contains("SMUGGLED"))
+        let first = try await server.sendRaw(
+            "GET \(Self.wesRun)/status HTTP/1.1\r\n X-SBG-Auth-Token: t\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        #expect(first.text.hasPrefix("HTTP/1.1 400") && first.text.contains("starts with a space or a tab"), "\(first.text)")
+    }
+
+    /// A request whose line ended with a bare LF and whose headers end with CRLF leaves the bytes a NUL before a
+    /// bare LF would: refused, saying both.
+    @Test func lineEndsThatMixLFAndCRLFAreRefusedSayingSo() async throws {
+        let server = try defaultServer()
+        let mixed = try await server.sendRaw("GET \(Self.wesRun)/status HTTP/1.1\nHost: 127.0.0.1\r\nX-SBG-Auth-Token: t\r\nConnection: close\r\n\r\n")
+        #expect(mixed.text.hasPrefix("HTTP/1.1 400") && mixed.text.contains("mix bare LF and CRLF"), "\(mixed.text)")
+        // CRLF throughout, or LF throughout, is served.
+        for end in ["\r\n", "\n"] {
+            let plain = try await server.sendRaw("GET \(Self.wesRun)/status HTTP/1.1\(end)Host: 127.0.0.1\(end)X-SBG-Auth-Token: t\(end)Connection: close\(end)\(end)")
+            #expect(plain.text.hasPrefix("HTTP/1.1 200"), "\(plain.text.prefix(80))")
+        }
     }
 
     @Test func aFoldedHeaderLineIsRefusedSayingSo() async throws {

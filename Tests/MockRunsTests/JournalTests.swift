@@ -46,8 +46,9 @@ import Testing
         #expect(kept.count == Journal.Entry.keptFields)
         #expect(kept.allSatisfy { $0.name.utf8.count <= 64 + 3 && $0.value.utf8.count <= 256 + 3 && $0.value.hasSuffix("…") })
         #expect(kept[0].value == String(repeating: "é", count: 128) + "…")
-        // A character the cut splits is replaced, as invalid UTF-8 is.
-        #expect(Journal.Entry.cut("aé", 2) == "a\u{FFFD}…")
+        // The cut falls before a character the limit would split: none is made up.
+        #expect(Journal.Entry.cut("aé", 2) == "a…")
+        #expect(Journal.Entry.cut("a€b", 3) == "a…" && Journal.Entry.cut("a€b", 4) == "a€…")
         #expect(Journal.Entry.cut("abc", 3) == "abc" && Journal.Entry.cut("abcd", 3) == "abc…")
     }
 

@@ -55,9 +55,15 @@ public struct Journal: Sendable {
             return list.prefix(keptFields).map { (name: cut($0.name, keptNameBytes), value: cut($0.value, keptValueBytes)) }
         }
 
-        /// `text` cut to `bytes` bytes and marked, if it is longer (a character split by the cut is replaced).
+        /// `text` cut to at most `bytes` bytes and marked, if it is longer: cut before the character the limit
+        /// falls in, so the journal never holds one the client did not send.
         public static func cut(_ text: String, _ bytes: Int) -> String {
-            text.utf8.count > bytes ? String(decoding: text.utf8.prefix(bytes), as: UTF8.self) + "…" : text
+            let utf8 = text.utf8
+            guard utf8.count > bytes else { return text }
+            var end = utf8.index(utf8.startIndex, offsetBy: bytes)
+            // Back over continuation bytes (10xxxxxx) to the start of the character the limit splits.
+            while end > utf8.startIndex, utf8[end] & 0xC0 == 0x80 { end = utf8.index(before: end) }
+            return String(Substring(utf8[..<end])) + "…"
         }
 
         public static let keptFields = 32
