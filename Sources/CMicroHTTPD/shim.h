@@ -130,10 +130,11 @@ static inline const char *mr_restore_query(const void *slot, const char *url)
    "X-Token: good\0" as "good", "POST\0junk" as "POST"), and leaves bytes (or more NULs) between its end and the
    next part that no terminator accounts for. Returns 0 for a clean head, 1 for hidden bytes, 2 for a folded
    header line (obs-fold: a line that starts with a blank continues the one before; libmicrohttpd moves such a
-   header out of the block), 3 for NULs that are either hidden or a mix of line ends. A part outside the block is not
-   judged. The line ending is the request line's own
-   (one NUL for a bare LF, two for CRLF), so "good\0" + LF after a CRLF request line is told from a plain CRLF;
-   a header line ending with CRLF after a request line ended with a bare LF is taken as hiding a byte too. */
+   header out of the block), 3 for more NULs than the line ends account for. A part outside the block is not
+   judged. A line end is taken to be the request line's own (one NUL for a bare LF, two for CRLF): in a request
+   whose lines end with LF, "good\0" + LF leaves one NUL too many (3; so does a CRLF line there, which is why 3
+   says both). After a CRLF request line the same bytes are those of a plain CRLF, and pass: nothing is left
+   to tell them apart. */
 struct mr_head_scan {
   const char *block_start;
   const char *block_end;

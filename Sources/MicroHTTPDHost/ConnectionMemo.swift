@@ -48,9 +48,10 @@ final class ConnectionMemo {
     static let pauseLength = 15
 
     /// The last request's method, path, header fields and query arguments, as the Strings handed on: the next
-    /// request takes each again when its bytes are the same (the query when its whole text is) (a retain instead of a validating copy, ~200
-    /// instructions a string; the whole list when nothing changed). Bounded by libmicrohttpd, which holds a
-    /// request's line and headers in the connection's fixed-size memory pool.
+    /// request takes each again when its bytes are the same (a retain instead of a validating copy, ~200
+    /// instructions a string; the whole list when nothing changed; the query's list when its whole text is the
+    /// same). Bounded by libmicrohttpd, which holds a request's line and headers in the connection's fixed-size
+    /// memory pool.
     /// (Unchecked exclusivity: they are only ever lent to the static helpers below, by the one thread serving the
     /// connection, never reentrantly; the run-time check of each such access cost ~65 instructions, four times a
     /// request.)

@@ -78,8 +78,8 @@ public final class HTTPServer: Sendable {
     public static let threadLimit = 64
 
     /// `Configuration.headerMemoryBytes` by default: 16 KiB, Node's default header limit (Jetty, WireMock's server,
-    /// and Tomcat allow 8 KiB). Besides its text, each header and query argument takes 56 bytes of it (libmicrohttpd
-    /// keeps a record of each there): ~12 KiB of headers fit, or ~220 short fields. libmicrohttpd zeroes the whole of it
+    /// and Tomcat allow 8 KiB). Besides its text, each header takes 56 bytes of it (libmicrohttpd keeps a record of
+    /// each there; the query is read by the host, see `mr_uri_log`): ~12 KiB of headers fit, or ~220 short ones. libmicrohttpd zeroes the whole of it
     /// before every request on a connection: at its default 32 KiB that memset was ~4 % of a status poll's CPU (perf,
     /// wrk -c32 WES polls; libmicrohttpd's instructions a request 56,392 -> 31,816 at 16 KiB, callgrind on
     /// bench/host/c_server.c). 8 KiB gained polls ~5 % more (median of six alternating 4 s rounds each, 2-core AMD

@@ -41,7 +41,7 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest request body accepted, in bytes; larger ones get 413.")
     var maxBodyBytes = Defaults.maxBodyBytes
 
-    @Option(parsing: .unconditional, help: "Each connection's memory for a request's line and headers (and the answer's headers), in bytes, 4096-1048576: a longer request line gets 414, longer headers 431. Each header and query argument also takes 56 bytes of it. More costs every request some time.")
+    @Option(parsing: .unconditional, help: "Each connection's memory for a request's line and headers (and the answer's headers), in bytes, 4096-1048576: a longer request line gets 414, longer headers 431. Each header also takes 56 bytes of it (query arguments take only their text). More costs every request some time.")
     var maxHeaderBytes = Defaults.maxHeaderBytes
 
     @Option(parsing: .unconditional, help: "For `wall` clock scenarios: scenario seconds per real second (overrides the file's timeScale).")
