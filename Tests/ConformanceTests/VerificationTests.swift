@@ -212,6 +212,10 @@ import Testing
         #expect(entries.first?["credential"] as? String == Fingerprint.of("secret-token"))
         #expect(entries.last?["auth"] as? String == "missing")
         #expect(entries.first?["run"] as? String == "40a9c1a6-9263-4982-a574-e494f7c4b621")
+        // A page is at most 1,000 entries: a larger limit says how to page instead.
+        let tooMany = try await server.send("GET", "/__mockruns/journal?limit=1001")
+        #expect(tooMany.status == 400 && tooMany.text.contains("since=SEQ"), "\(tooMany.text)")
+        #expect(try await server.send("GET", "/__mockruns/journal?limit=1000").status == 200)
         let since = try await server.send("GET", "/__mockruns/journal?since=2&limit=5")
         #expect((since.jsonObject?["requests"] as? [[String: Any]])?.compactMap { $0["sequence"] as? Int } == [3])
         let status = try await server.send("GET", "/__mockruns/journal?status=401")
