@@ -61,20 +61,19 @@ static inline size_t mr_unescape(void *cls, struct MHD_Connection *connection, c
 
 /* What MHD_OPTION_URI_LOG_CALLBACK leaves in *con_cls for the access handler's first call: never an object's
    address (bit 0 set; objects are aligned), never dereferenced.
-   - bit 1: the request line hides bytes behind a raw NUL (see mr_uri_log);
    - bit 2: the target has a query, which libmicrohttpd was kept from parsing: bits 3 to 10 hold the query's
      first byte, overwritten with a NUL so that libmicrohttpd saw an empty query, and bits 11 to 31 where the
      query starts, counted from the target's first byte (the `url` the access handler gets: libmicrohttpd
      decodes the path in place, but never moves it, and leaves the query's bytes as they came);
    - bits 32 to 52: where the version should start, counted the same way (the target's length as a C string,
-     plus its terminator), which mr_head_problem compares with where libmicrohttpd found it.
+     plus its terminator), which mr_head_problem compares with where libmicrohttpd found it: elsewhere, a raw NUL
+     hid the rest of the target.
    (Offsets fit: a connection's memory, --max-header-bytes, is at most 1 MiB.)
    The query is left to the host because libmicrohttpd 0.9.75 keeps one record of its memory pool per argument,
    and when they do not fit it queues a 431 that it then never sends: the connection waits, answerless, until a
    timeout closes it (a target of a few hundred tiny arguments). */
 _Static_assert(sizeof(uintptr_t) >= 8, "the request line note needs 64 bits");
 static inline int mr_is_request_line_note(const void *slot) { return ((uintptr_t) slot & 1) != 0; }
-static inline int mr_note_hides_bytes(const void *slot) { return ((uintptr_t) slot & 2) != 0; }
 static inline int mr_note_has_query(const void *slot) { return ((uintptr_t) slot & 4) != 0; }
 static inline char mr_note_query_byte(const void *slot) { return (char) (((uintptr_t) slot >> 3) & 0xFF); }
 static inline size_t mr_note_query_offset(const void *slot) { return (size_t) (((uintptr_t) slot >> 11) & 0x1FFFFF); }
@@ -94,11 +93,12 @@ static inline void *mr_uri_log(void *cls, const char *uri, struct MHD_Connection
   size_t length = strlen(uri);
   const char *end = uri + length;
   uintptr_t note = 1;
+  /* (Always within the limit: the request line fits in a connection's memory, at most 1 MiB.) */
   if (length + 1 <= mr_note_offset_limit) note |= (uintptr_t) (length + 1) << 32;
   if (strncmp(end + 1, "HTTP/", 5) != 0) {
-    note |= 2;
-    /* Where the target really ends (libmicrohttpd looks for its query up to there): at the NUL before the
-       version, which is there, or libmicrohttpd would not have called this. */
+    /* Hidden bytes, which mr_head_problem tells by the version's place. Where the target really ends
+       (libmicrohttpd looks for its query up to there): at the NUL before the version, which is there, or
+       libmicrohttpd would not have called this. */
     end++;
     while (!(end[0] == '\0' && strncmp(end + 1, "HTTP/", 5) == 0)) end++;
   }
@@ -202,9 +202,9 @@ static inline int mr_head_problem(struct MHD_Connection *connection, const char 
                                   const char *version, const void *note)
 {
   if (note != NULL && mr_is_request_line_note(note)) {
-    if (mr_note_hides_bytes(note)) return 1;
     /* The version where the target's C string ended: else a NUL hid the rest of the target, whatever followed
-       it ("/health\0HTTP/junk HTTP/1.1"). */
+       it ("/runs/ID\0junk", "/health\0HTTP/junk HTTP/1.1"; a version always starts "HTTP/", so where that does
+       not follow the target's end, the version is elsewhere). */
     size_t offset = mr_note_version_offset(note);
     if (offset != 0 && url != NULL && version != NULL && url + offset != version) return 1;
   }
