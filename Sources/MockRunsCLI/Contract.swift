@@ -84,7 +84,7 @@ struct Contract: ParsableCommand {
         case .success(let parsed): server = parsed
         case .failure(let error): throw usage("--url: \(error.message)")
         }
-        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) { throw usage("--cacert \(cacert) cannot be read") }
+        if let cacert, let problem = InputFile.problem(cacert, option: "--cacert") { throw usage(problem) }
         if let report, let problem = OutputFile.problem(report, option: "--report") { throw usage(problem) }
 
         var options = ProbeOptions()

@@ -34,8 +34,8 @@ struct Verify: ParsableCommand {
     var adminToken: String?
 
     func run() throws {
-        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
-            throw CommandFailure(message: "--cacert \(cacert) cannot be read", exitCode: 64)
+        if let cacert, let problem = InputFile.problem(cacert, option: "--cacert") {
+            throw CommandFailure(message: problem, exitCode: 64)
         }
         if let report, let problem = OutputFile.problem(report, option: "--report") {
             throw CommandFailure(message: problem, exitCode: 64)

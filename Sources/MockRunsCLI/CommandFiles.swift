@@ -25,3 +25,11 @@ enum OutputFile {
         return nil
     }
 }
+
+/// A file a command reads (`--cacert`): checked when the command starts, before it connects anywhere.
+enum InputFile {
+    /// Why `path`, given to `option`, cannot be read (nil when it can).
+    static func problem(_ path: String, option: String) -> String? {
+        access(path, R_OK) == 0 ? nil : "\(option) \(path) cannot be read"
+    }
+}
