@@ -163,8 +163,8 @@ struct ServeSettings: Equatable {
         }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
         try Self.validate(maxHeaderBytes: maxHeaderBytes)
-        if let timeScale, !(timeScale > 0 && timeScale.isFinite) {
-            throw ValidationError("--time-scale must be a positive number, got \(timeScale)")
+        if let timeScale, !(timeScale > 0 && timeScale <= 1_000_000) {
+            throw ValidationError("--time-scale must be above 0 and at most 1000000 (as a scenario's clock.timeScale), got \(timeScale)")
         }
         guard requestTimeout > 0, requestTimeout <= 3600 else {
             throw ValidationError("--request-timeout must be from 0 (exclusive) to 3600 seconds, got \(requestTimeout)")
@@ -180,6 +180,7 @@ struct ServeSettings: Equatable {
         }
         if watch, let problem = ScenarioWatch.usageProblem(scenario: scenario) { throw ValidationError(problem) }
         if let report, let problem = OutputFile.problem(report, option: "--report") { throw ValidationError(problem) }
+        if let portFile, let problem = OutputFile.problem(portFile, option: "--port-file") { throw ValidationError(problem) }
         try validateTLSOptions()
         guard (1...HTTPServer.threadLimit).contains(threads) else {
             throw ValidationError("--threads must be from 1 to \(HTTPServer.threadLimit), got \(threads)")
@@ -336,7 +337,8 @@ extension HTTPServer {
         do {
             server = try HTTPServer(configuration: configuration, responder: responder)
         } catch let error as HostError {
-            throw CommandFailure(message: error.message, exitCode: 3)
+            // A host that is no address this server can listen on is a usage error (64), as a bad --port is.
+            throw CommandFailure(message: error.message, exitCode: error.kind == .invalidHost ? 64 : 3)
         } catch {
             throw CommandFailure(message: "\(error)", exitCode: 3)
         }

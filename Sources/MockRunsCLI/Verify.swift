@@ -61,6 +61,10 @@ struct Verify: ParsableCommand {
             throw CommandFailure(message: "\(error)", exitCode: 3)
         }
         guard answer.status == 200 || answer.status == 409, let json = try? JSON.parse(answer.body) else {
+            // The admin API's own error says what was wrong: shown as its text, not its JSON.
+            if let message = (try? JSON.parse(answer.body))?["error"]?.stringValue {
+                throw CommandFailure(message: "the server refused the expectations (\(answer.status)): \(Console.escaped(message))", exitCode: 2)
+            }
             let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
             throw CommandFailure(message: "the server answered \(answer.status): \(Console.escaped(text))", exitCode: 2)
         }

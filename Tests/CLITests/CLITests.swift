@@ -76,7 +76,11 @@ import Testing
         (["--port", "-1"], "--port must be from 0 to 65535, got -1"),
         (["--threads", "-2"], "--threads must be from 1 to 64, got -2"),
         (["--max-body-bytes", "-5"], "--max-body-bytes must be positive, got -5"),
-        (["--time-scale", "-1"], "--time-scale must be a positive number"),
+        (["--time-scale", "-1"], "--time-scale must be above 0 and at most 1000000"),
+        // As a scenario file's clock.timeScale: beyond it the clock left the years an HTTP date can show.
+        (["--time-scale", "1e15"], "--time-scale must be above 0 and at most 1000000 (as a scenario's clock.timeScale), got 1000000000000000"),
+        // Checked before the port is bound (it exited 1 after binding, when the ready line was due).
+        (["--port", "0", "--port-file", "/nonexistent/dir/port.txt"], "--port-file /nonexistent/dir/port.txt"),
         (["--session-ttl", "-3"], "--session-ttl must be a number of seconds above 0"),
         (["--port", "abc"], "abc"),
         (["--scenario", "no-such-scenario"], "no scenario \"no-such-scenario\""),

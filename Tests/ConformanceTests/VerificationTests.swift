@@ -249,4 +249,48 @@ import Testing
         let noFile = try await server.send("POST", "/__mockruns/report")
         #expect(noFile.status == 409)
     }
+
+    /// A narrowing that picks nothing would judge nothing and pass (a typo turned a failing client green): each is
+    /// a 400 that says what is allowed, and a right one still judges.
+    @Test func verifyRefusesAnApiOrRunThatPicksNothing() async throws {
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
+        let run = "40a9c1a6-9263-4982-a574-e494f7c4b621"
+        let status = "/ga4gh/wes/v1/runs/\(run)/status"
+        _ = try await server.send("GET", status, headers: ["X-SBG-Auth-Token": "t"])
+        _ = try await server.send("GET", status, headers: ["X-SBG-Auth-Token": "t"])  // polled past COMPLETE
+        let posted = try await server.send(
+            "POST", "/__mockruns/verify", headers: ["Content-Type": "application/json"], body: #"{"api": "wess"}"#)
+        for answer in [posted, try await server.send("GET", "/__mockruns/verify?api=wess")] {
+            #expect(answer.status == 400, "\(answer.text)")
+            #expect(answer.text.contains(#"unknown api \"wess\"; allowed: "#), "\(answer.text)")
+            #expect((answer.jsonObject?["allowed"] as? [String])?.contains("wes") == true)
+        }
+        let noRun = try await server.send("POST", "/__mockruns/verify", headers: ["Content-Type": "application/json"], body: #"{"api": "wes", "run": "nope"}"#)
+        #expect(noRun.status == 400, "\(noRun.text)")
+        #expect(noRun.text.contains(#"no request in the journal is about run \"nope\" of api wes"#), "\(noRun.text)")
+        let otherAPI = try await server.send("GET", "/__mockruns/verify?api=solvexia&run=\(run)")
+        #expect(otherAPI.status == 400, "\(otherAPI.text)")
+        let unknown = try await server.send("GET", "/__mockruns/verify?apis=wes")
+        #expect(unknown.status == 400)
+        #expect(unknown.text.contains("unknown verify parameter"), "\(unknown.text)")
+        let narrowed = try await server.send("GET", "/__mockruns/verify?api=wes&run=\(run)")
+        #expect(narrowed.status == 409, "\(narrowed.text)")
+        let results = narrowed.jsonObject?["results"] as? [[String: Any]] ?? []
+        #expect(!results.isEmpty && results.allSatisfy { $0["api"] as? String == "wes" })
+        let badRule = try await server.send("POST", "/__mockruns/verify", headers: ["Content-Type": "application/json"], body: #"{"rules": {"nope": {}}}"#)
+        #expect((badRule.jsonObject?["allowed"] as? [String])?.contains("poll-interval") == true)
+        let badKey = try await server.send("POST", "/__mockruns/verify", headers: ["Content-Type": "application/json"], body: #"{"rule": {}}"#)
+        #expect(badKey.jsonObject?["allowed"] as? [String] == ["api", "run", "rules"], "\(badKey.text)")
+    }
+
+    @Test func aScenarioPutNamesOneOrSendsOneNotBoth() async throws {
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
+        let both = try await server.send(
+            "PUT", "/__mockruns/scenario?name=wes-happy", headers: ["Content-Type": "application/json"],
+            body: #"{"description": "mine", "seed": 7}"#)
+        #expect(both.status == 400, "\(both.text)")
+        #expect(both.text.contains("not both"), "\(both.text)")
+        let named = try await server.send("PUT", "/__mockruns/scenario?name=wes-happy")
+        #expect(named.status == 200, "\(named.text)")
+    }
 }

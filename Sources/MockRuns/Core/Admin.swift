@@ -169,6 +169,12 @@ extension MockRunsApp {
 
     private func loadScenario(_ request: HTTPRequest, into session: Session) -> HTTPResponse {
         let loaded: Scenario
+        if request.queryValue("name") != nil, !request.body.isEmpty {
+            // Which one was meant cannot be told (the body was dropped and the bundled one loaded without a word).
+            return adminError(
+                400, "give either ?name= (a bundled scenario) or a scenario file as the body, not both; a file names itself with its \"name\" key",
+                allowed: catalog.bundledNames())
+        }
         if let name = request.queryValue("name") {
             // By name only: the admin API reads no other file of the machine it runs on.
             do {
@@ -211,13 +217,42 @@ extension MockRunsApp {
             case .failure(let problem): return adminError(400, problem.message)
             case .success(let json):
                 switch Verification.Expectations.parse(json) {
-                case .failure(let error): return adminError(400, error.message, allowed: Verification.rules)
+                case .failure(let error): return adminError(400, error.message, allowed: error.allowed)
                 case .success(let parsed): expectations = parsed
                 }
             }
         }
+        // The query narrows a GET (or a POST without a body) as the body's keys would.
+        for (name, value) in request.query {
+            switch name {
+            case "api" where request.body.isEmpty: expectations.api = value
+            case "run" where request.body.isEmpty: expectations.run = value
+            default:
+                return adminError(
+                    400,
+                    "unknown verify parameter \(Credentials.printable(name)); allowed: api, run (with a body, put them in it)",
+                    allowed: ["api", "run"])
+            }
+        }
+        if let problem = narrowingProblem(expectations, in: session) { return problem }
         let report = verify(expectations, in: session)
         return .json(report.failed ? 409 : 200, report.json.bytes)
+    }
+
+    /// An `api` or `run` that picks nothing would judge nothing and pass: a typo must not turn a CI check green.
+    private func narrowingProblem(_ expectations: Verification.Expectations, in session: Session) -> HTTPResponse? {
+        let names = fakes.map(\.descriptor.name)
+        if let api = expectations.api, !names.contains(api) {
+            return adminError(400, "unknown api \(JSON.quotedForMessage(api)); allowed: \(names.joined(separator: ", "))", allowed: names)
+        }
+        guard let run = expectations.run else { return nil }
+        let seen = session.journal.withLock { journal in
+            journal.kept.contains { $0.run == run && (expectations.api == nil || $0.api == expectations.api) }
+        }
+        if seen { return nil }
+        let scope = expectations.api.map { " of api \($0)" } ?? ""
+        return adminError(
+            400, "no request in the journal is about run \(JSON.quotedForMessage(run))\(scope): check the run id (GET /__mockruns/runs lists them)")
     }
 
     private func reportAnswer() -> HTTPResponse {
@@ -294,7 +329,9 @@ extension MockRunsApp {
         let names = fakes.map(\.descriptor.name)
         var selected = names
         if let api = request.queryValue("api") {
-            guard names.contains(api) else { return adminError(400, "unknown api \"\(api)\"", allowed: names) }
+            guard names.contains(api) else {
+                return adminError(400, "unknown api \(JSON.quotedForMessage(api)); allowed: \(names.joined(separator: ", "))", allowed: names)
+            }
             selected = [api]
         }
         let runs: [JSON] = scenario.withEngine { engine in

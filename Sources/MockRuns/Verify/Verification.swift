@@ -33,6 +33,8 @@ public struct Verification: Sendable {
 
         public init() {}
 
+        static let optionNames = ["poll-after-terminal.allow", "poll-after-cancel-confirmed.allow", "poll-interval.minMs", "retries-bounded.max"]
+
         /// Reads `{"api": ..., "run": ..., "rules": {"poll-interval": {"minMs": 500}, "retries-bounded": {"max": 3},
         /// "poll-after-terminal": {"allow": 1}, "duplicate-submit": false}}`; the error says what is wrong.
         public static func parse(_ json: JSON) -> Swift.Result<Expectations, VerificationError> {
@@ -50,7 +52,9 @@ public struct Verification: Sendable {
                     guard case .object(let rules) = value else { return .failure(.init("\"rules\" must be an object")) }
                     for (rule, options) in rules {
                         guard Verification.rules.contains(rule) else {
-                            return .failure(.init("unknown rule \(JSON.quotedForMessage(rule)); rules: \(Verification.rules.joined(separator: ", "))"))
+                            return .failure(.init(
+                                "unknown rule \(JSON.quotedForMessage(rule)); rules: \(Verification.rules.joined(separator: ", "))",
+                                allowed: Verification.rules))
                         }
                         if options == .bool(false) {
                             e.skipped.insert(rule)
@@ -72,12 +76,12 @@ public struct Verification: Sendable {
                                 guard let n = v.intValue, n >= 0 else { return .failure(.init("rules.retries-bounded.max must be a whole number from 0")) }
                                 e.maxRetries = n
                             default:
-                                return .failure(.init("rule \(rule) takes no option \(JSON.quotedForMessage(name)); options: poll-after-terminal.allow, poll-after-cancel-confirmed.allow, poll-interval.minMs, retries-bounded.max"))
+                                return .failure(.init("rule \(rule) takes no option \(JSON.quotedForMessage(name)); options: \(optionNames.joined(separator: ", "))", allowed: optionNames))
                             }
                         }
                     }
                 default:
-                    return .failure(.init("unknown key \(JSON.quotedForMessage(key)); allowed: api, run, rules"))
+                    return .failure(.init("unknown key \(JSON.quotedForMessage(key)); allowed: api, run, rules", allowed: ["api", "run", "rules"]))
                 }
             }
             return .success(e)
@@ -395,7 +399,12 @@ public struct Verification: Sendable {
 /// Expectations that cannot be read.
 public struct VerificationError: Error, Sendable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// What the wrong key or value could have been (the admin API's `allowed`), when a list says it.
+    public var allowed: [String]
+    public init(_ message: String, allowed: [String] = []) {
+        self.message = message
+        self.allowed = allowed
+    }
 }
 
 /// Every rule's verdict: passed when nothing failed.
