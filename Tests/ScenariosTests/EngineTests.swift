@@ -572,8 +572,26 @@ import Testing
         // 315,360,000 s is a whole number of 3 ms cycles, so the run is back at its first phase.
         #expect(e.read(api: "jobs", id: id).state == "QUEUED")
         let run = e.peek(api: "jobs", id: id)
-        #expect((run?.log.count ?? .max) <= 10_000)
-        #expect((run?.history.count ?? .max) <= 10_000)
+        #expect((run?.log.count ?? .max) <= 12_500)
+        #expect((run?.history.count ?? .max) <= 12_500)
+    }
+
+    /// A long walk keeps the newest entries, cut back a quarter at a time (cut by one on every phase, each cut
+    /// shifted all 10,000: a walk of 20,000 phases held the server's thread 100-350 ms).
+    @Test func aLongWalkKeepsTheNewestEntriesWithinItsBound() throws {
+        let phases = (0..<30_000).map { #"{"state": "\#($0 % 2 == 0 ? "QUEUED" : "RUNNING")", "seconds": 0.001, "log": ["p\#($0)"]}"# }
+        var e = try engine(
+            #"{"clock": {"mode": "virtual"}, "apis": {"jobs": {"defaultRun": {"timeline": ["#
+                + phases.joined(separator: ",") + #", {"state": "DONE"}]}}}}"#)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        e.advance(seconds: 31)
+        #expect(e.read(api: "jobs", id: id).state == "DONE")
+        let peeked = e.peek(api: "jobs", id: id)
+        let run = try #require(peeked)
+        #expect((10_000...12_500).contains(run.log.count), "\(run.log.count)")
+        #expect((10_000...12_500).contains(run.history.count), "\(run.history.count)")
+        #expect(run.log.last?.line == "p29999")
+        #expect(run.history.last?.state == "DONE")
     }
 
     @Test func clockSaturatesInsteadOfOverflowing() throws {
