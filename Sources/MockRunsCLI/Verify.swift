@@ -54,7 +54,8 @@ struct Verify: ParsableCommand {
             var headers = HTTPHeaders()
             if !body.isEmpty { headers.add("Content-Type", "application/json") }
             if let token { headers.add("Authorization", "Bearer \(token)") }
-            let client = HTTPClient(configuration: .init(connectTimeout: 10, readTimeout: 30, caFile: cacert))
+            // The whole answer within a minute: a server trickling a byte at a time would keep every read alive.
+            let client = HTTPClient(configuration: .init(connectTimeout: 10, readTimeout: 30, caFile: cacert, totalTimeout: 60))
             answer = try client.send(
                 OutboundRequest(method: "POST", url: server.with(target: "/__mockruns/verify"), headers: headers, body: body))
         } catch {
@@ -67,6 +68,14 @@ struct Verify: ParsableCommand {
             }
             let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
             throw CommandFailure(message: "the server answered \(answer.status): \(Console.escaped(text))", exitCode: 2)
+        }
+        // A report, or no verdict at all: `{}` or a stray server must not read as "0 failed, passed".
+        let verdict = json["verdict"]?.stringValue
+        guard Report(json: json) != nil, verdict == (answer.status == 409 ? "fail" : "pass") else {
+            let text = String(decoding: answer.body.prefix(300), as: UTF8.self)
+            throw CommandFailure(
+                message: "the server's answer (\(answer.status)) is no verification report (is \(url) a mockruns server?): \(Console.escaped(text))",
+                exitCode: 2)
         }
         let results = json["results"]?.arrayValue ?? []
         for result in results {

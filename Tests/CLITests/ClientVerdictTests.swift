@@ -300,3 +300,37 @@ extension ClientVerdictTests {
         #expect(check.stdout.hasPrefix("invalid JUnit XML: "), "\(check.stdout)")
     }
 }
+
+/// `mockruns verify` against servers that are not mockruns: it must not read them as a pass.
+@Suite struct VerifyAgainstStrangersTests {
+    /// A Python HTTP server answering every POST 200 with `body`; its first stdout line is its port.
+    static func stranger(answering body: String) async throws -> (ChildProcess, Int) {
+        let script = """
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    data = sys.argv[1].encode()
+                    self.send_response(200); self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            print(s.server_address[1], flush=True)
+            s.serve_forever()
+            """
+        let child = try ChildProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, body])
+        let line = try await child.firstLine()
+        guard let port = Int(line.trimmingCharacters(in: .whitespaces)) else { throw ChildProcessError("no port: \(line)") }
+        return (child, port)
+    }
+
+    @Test(arguments: ["{}", "[]", #"{"verdict": "pass"}"#])
+    func anAnswerThatIsNoReportIsAnError(body: String) async throws {
+        let (server, port) = try await Self.stranger(answering: body)
+        defer { server.signal(SIGKILL); _ = server.waitBlocking() }
+        let (status, out, err) = try await CLI.run(["verify", "--url", "http://127.0.0.1:\(port)"])
+        #expect(status == 2, "stdout: \(out) stderr: \(err)")
+        #expect(err.contains("is no verification report"), "\(err)")
+        #expect(!out.contains("verification passed"))
+    }
+}
