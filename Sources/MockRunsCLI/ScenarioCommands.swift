@@ -27,11 +27,13 @@ struct Validate: ParsableCommand {
         for file in files {
             do {
                 let scenario = try catalog.load(file)
+                // The file's name and the scenario's come from outside: a newline or an escape must not forge a line.
+                let shown = Console.escaped(file)
                 for warning in scenario.warnings {
-                    Console.raw("\(file): warning: \(warning.description)")
+                    Console.raw("\(shown): warning: \(warning.description)")
                 }
                 let warned = scenario.warnings.isEmpty ? "" : ", \(scenario.warnings.count) warning(s)"
-                Console.out("\(file): ok (scenario \"\(scenario.name)\"\(warned))")
+                Console.out("\(shown): ok (scenario \(JSON.quotedForMessage(scenario.name))\(warned))")
             } catch {
                 failed += 1
                 Console.raw(error.description)

@@ -96,6 +96,16 @@ import Testing
         #expect(!err.contains("Fatal error") && !err.contains("Stack dump"))
     }
 
+    /// A scenario's name is the file's text: a newline or a terminal escape in it is printed escaped, one line.
+    @Test func validatePrintsAScenarioNameEscaped() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("named-\(UUID()).json")
+        try #"{"name": "a\nb\u001b[31m"}"#.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, out, _) = try await CLI.run(["validate", file.path])
+        #expect(status == 0)
+        #expect(out == "\(file.path): ok (scenario \"a\\nb\\u001B[31m\")\n", "\(out)")
+    }
+
     @Test func brokenScenarioNamesFileAndPath() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID()).json")
         try #"{"apis": {"foundry": {"runs": [{"timeline": [{"state": "DONE"}]}]}}}"#.write(to: file, atomically: true, encoding: .utf8)
