@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A validated scenario: everything a scenario file says, with every default filled in, ready for an `Engine`.
 public struct Scenario: Sendable {
     public var name: String
@@ -207,7 +213,8 @@ public struct RequestCondition: Sendable, Equatable {
     }
 
     /// Whether `needle` occurs in `haystack` (Knuth–Morris–Pratt): linear in both, whatever a client sends and a
-    /// scenario asks for.
+    /// scenario asks for. Between partial matches it jumps to the needle's first byte with `memchr`, a vector at a
+    /// time: walked a byte at a time, 300 non-matching faults on a 1 MiB body held the server's thread 660 ms.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
         guard haystack.count >= needle.count else { return false }
@@ -218,13 +225,25 @@ public struct RequestCondition: Sendable, Equatable {
             if needle[i] == needle[k] { k += 1 }
             failure[i] = k
         }
-        var matched = 0
-        for byte in haystack {
-            while matched > 0, byte != needle[matched] { matched = failure[matched - 1] }
-            if byte == needle[matched] { matched += 1 }
-            if matched == needle.count { return true }
+        let first = Int32(needle[0])
+        return haystack.withUnsafeBufferPointer { body in
+            guard let base = body.baseAddress else { return false }
+            var matched = 0
+            var index = 0
+            while index < body.count {
+                if matched == 0 {
+                    // Nothing matched yet: the next place the needle can start.
+                    guard let found = memchr(base + index, first, body.count - index) else { return false }
+                    index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                }
+                let byte = body[index]
+                while matched > 0, byte != needle[matched] { matched = failure[matched - 1] }
+                if byte == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+                index += 1
+            }
+            return false
         }
-        return false
     }
 }
 

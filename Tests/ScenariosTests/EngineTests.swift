@@ -660,6 +660,21 @@ import Testing
         let needle = String(repeating: "a", count: 4096) + "b"
         #expect(!RequestCondition(bodyContains: needle).matches(RequestFacts(body: body)))
     }
+
+    /// The search (which jumps to the needle's first byte between partial matches) agrees with a plain one on
+    /// bodies of a small alphabet, where partial matches, overlaps and a match at either end are common.
+    @Test func bodyContainsAgreesWithAPlainSearch() {
+        var random = SeededRandom(seed: 7, stream: "bodyContains", number: 0)
+        func text(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(ascii: "a") + UInt8(random.next() % 3) } }
+        for round in 0..<2_000 {
+            let body = text(Int(random.next() % 40))
+            let needle = text(1 + Int(random.next() % 6))
+            let plain = body.count >= needle.count
+                && (0...(body.count - needle.count)).contains { Array(body[$0..<($0 + needle.count)]) == needle }
+            let condition = RequestCondition(bodyContains: String(decoding: needle, as: UTF8.self))
+            #expect(condition.matches(RequestFacts(body: body)) == plain, "round \(round): \(needle) in \(body)")
+        }
+    }
 }
 
 /// Ids the engine makes never replace a run it holds: a repeated draw is drawn again from the same stream.
