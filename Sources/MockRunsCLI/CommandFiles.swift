@@ -9,9 +9,14 @@ enum OutputFile {
     /// Why `path` cannot be written as a file, naming `option` (nil when it can); `example` is the file name a
     /// folder is told to add.
     static func problem(_ path: String, option: String, example: String = "report.json") -> String? {
+        if path.isEmpty { return "cannot write \(option): the path is empty; give a file, such as \(example)" }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name.utf8.count > Int(NAME_MAX) {
+            return "cannot write \(option): its file name is \(name.utf8.count) bytes, more than the \(NAME_MAX) a name may have"
+        }
         var info = stat()
         let exists = stat(path, &info) == 0
-        if path.isEmpty || path.hasSuffix("/") || (exists && (info.st_mode & S_IFMT) == S_IFDIR) {
+        if path.hasSuffix("/") || (exists && (info.st_mode & S_IFMT) == S_IFDIR) {
             let folder = path.hasSuffix("/") ? path : path + "/"
             return "cannot write \(option) \(path): it is a folder; give a file, such as \(folder)\(example)"
         }

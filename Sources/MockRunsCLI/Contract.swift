@@ -143,7 +143,7 @@ struct Contract: ParsableCommand {
             let lower = report.lowercased()
             let kind = lower.hasSuffix(".xml") ? "junit" : lower.hasSuffix(".json") ? "json" : "text"
             do {
-                try Data(text(kind).utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
+                try ReportFile.write(text(kind), to: report)
             } catch {
                 throw CommandFailure(message: "cannot write the report to \(report): \(Console.reason(error))", exitCode: 2)
             }

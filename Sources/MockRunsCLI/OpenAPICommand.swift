@@ -62,7 +62,7 @@ struct OpenAPI: ParsableCommand {
         for document in rendered {
             let path = (out.hasSuffix("/") ? out : out + "/") + document.name + ".openapi." + (json ? "json" : "yaml")
             do {
-                try Data(document.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                try ReportFile.write(document.text, to: path)
             } catch {
                 throw CommandFailure(message: "cannot write \(path): \(Console.reason(error))")
             }

@@ -97,7 +97,7 @@ struct Verify: ParsableCommand {
                 text = json.prettyPrinted() + "\n"
             }
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
+                try ReportFile.write(text, to: report)
             } catch {
                 throw CommandFailure(message: "cannot write the report to \(report): \(Console.reason(error))")
             }

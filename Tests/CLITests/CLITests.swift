@@ -81,6 +81,8 @@ import Testing
         (["--time-scale", "1e15"], "--time-scale must be above 0 and at most 1000000 (as a scenario's clock.timeScale), got 1000000000000000"),
         // Checked before the port is bound (it exited 1 after binding, when the ready line was due).
         (["--port", "0", "--port-file", "/nonexistent/dir/port.txt"], "--port-file /nonexistent/dir/port.txt"),
+        (["--port", "0", "--report", "/tmp/" + String(repeating: "r", count: 300) + ".json"], "its file name is 305 bytes, more than the 255"),
+        (["--port", "0", "--report", ""], "cannot write --report: the path is empty"),
         (["--session-ttl", "-3"], "--session-ttl must be a number of seconds above 0"),
         (["--port", "abc"], "abc"),
         (["--scenario", "no-such-scenario"], "no scenario \"no-such-scenario\""),

@@ -334,3 +334,23 @@ extension ClientVerdictTests {
         #expect(!out.contains("verification passed"))
     }
 }
+
+extension ClientVerdictTests {
+    /// `--report` through a symbolic link writes the file it points at and leaves the link a link (the atomic
+    /// write renamed a new file over the link).
+    @Test func aReportThroughASymlinkWritesItsTarget() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-link-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("target.json"), link = folder.appendingPathComponent("link.json")
+        try "old\n".write(to: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let server = try await Server("contract")
+        let verify = try await CLI.run(["verify", "--url", server.url, "--report", link.path])
+        #expect(try await server.stop() == 0)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+        let written = try String(contentsOf: target, encoding: .utf8)
+        #expect(written.contains("\"verdict\""), "\(written)")
+    }
+}
