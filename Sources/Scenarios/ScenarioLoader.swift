@@ -243,6 +243,12 @@ private struct Reader {
                         message: "no run has the id \(quoted(run)): no scripted run, and not one of the first \(Self.issuedIDsChecked) ids \(d.name) issues with seed \(seed); the fault will never hit (aim with \"runIndex\" or \"match\" instead)"))
             }
         }
+        // Listed like issues: the first `issueLimit`, then how many more (20,000 were 20,000 lines).
+        if warnings.count > Reader.issueLimit {
+            let more = warnings.count - Reader.issueLimit
+            warnings.removeLast(more)
+            warnings.append(ScenarioIssue(path: JSONPath.root.description, message: "and \(more) more faults that name no run"))
+        }
         return warnings
     }
 

@@ -292,5 +292,13 @@ import Testing
         #expect(both.text.contains("not both"), "\(both.text)")
         let named = try await server.send("PUT", "/__mockruns/scenario?name=wes-happy")
         #expect(named.status == 200, "\(named.text)")
+        #expect(named.jsonObject?["warnings"] == nil)
+        // A file's warnings, which start-up prints, come back to the one who sent it.
+        let warned = try await server.send(
+            "PUT", "/__mockruns/scenario", headers: ["Content-Type": "application/json"],
+            body: #"{"apis": {"wes": {"faults": [{"run": "no-such-run", "from": 1, "respond": {"status": 500}}]}}}"#)
+        #expect(warned.status == 200, "\(warned.text)")
+        let warnings = warned.jsonObject?["warnings"] as? [String] ?? []
+        #expect(warnings.count == 1 && warnings[0].contains("the fault will never hit"), "\(warned.text)")
     }
 }

@@ -434,6 +434,14 @@ import Testing
         #expect(try scenario(#"{"apis": {"jobs": {"faults": [{"runIndex": 3, "nth": 1, "drop": "empty"}]}}}"#).warnings.isEmpty)
     }
 
+    /// Warnings are listed like issues: the first 100, then how many more (20,000 such faults made 20,000 lines).
+    @Test func warningsStopAtAHundredAndCountTheRest() throws {
+        let faults = (0..<150).map { #"{"run": "r\#($0)", "nth": 1, "drop": "empty"}"# }.joined(separator: ",")
+        let s = try scenario(#"{"apis": {"jobs": {"faults": ["# + faults + "]}}}")
+        #expect(s.warnings.count == 101)
+        #expect(s.warnings.last?.message == "and 50 more faults that name no run", "\(s.warnings.last?.description ?? "")")
+    }
+
     @Test func faultWhenPicksRequestsByHeaderQueryAndBodyAndCountsOnlyThose() throws {
         var e = try engine(
             #"""

@@ -193,7 +193,10 @@ extension MockRunsApp {
             }
         }
         install(loaded, in: session)
-        return ok([("status", "loaded")] + scenarioSummary(session.scenario))
+        // What start-up and --watch print, told to the one who sent it (a fault that can never hit, say).
+        let warnings: [(String, JSON)] =
+            loaded.warnings.isEmpty ? [] : [("warnings", .array(loaded.warnings.map { .string($0.description) }))]
+        return ok([("status", "loaded")] + scenarioSummary(session.scenario) + warnings)
     }
 
     /// Replaces the served scenario and starts it from the beginning (runs, counters, clock, journal), under the
