@@ -119,6 +119,33 @@ import Testing
         #expect(bad.status == 400)
     }
 
+    /// The runs list pages (a full table listed at once held the server a quarter of a second): pages of `limit`
+    /// from `offset` through every API in turn give the whole list once, `next` says where the next page starts.
+    @Test func runsListPages() async throws {
+        let server = try MockServer.start(MockServer.catalog.defaultScenario())
+        for n in 0..<3 {
+            _ = try await server.send("POST", "/controller/run?api_key=k&resourceID=page-\(n)")
+        }
+        let whole = try await server.send("GET", "/__mockruns/runs")
+        let all = (whole.jsonObject?["runs"] as? [[String: Any]] ?? []).map { "\($0["api"]!)/\($0["id"]!)" }
+        #expect(all.count >= 5 && whole.jsonObject?["total"] as? Int == all.count, "\(whole.text)")
+        #expect(whole.jsonObject?["next"] is NSNull)
+        var paged: [String] = [], offset: Int? = 0
+        while let from = offset {
+            let page = try await server.send("GET", "/__mockruns/runs?limit=2&offset=\(from)")
+            let runs = page.jsonObject?["runs"] as? [[String: Any]] ?? []
+            #expect(runs.count <= 2)
+            paged += runs.map { "\($0["api"]!)/\($0["id"]!)" }
+            offset = page.jsonObject?["next"] as? Int
+            if paged.count > all.count { break }
+        }
+        #expect(paged == all)
+        for query in ["limit=0", "limit=1001", "offset=-1", "offset=x", "page=2"] {
+            let bad = try await server.send("GET", "/__mockruns/runs?\(query)")
+            #expect(bad.status == 400, "\(query): \(bad.text)")
+        }
+    }
+
     @Test func journalRecordsRequestsAndFaults() async throws {
         let server = try MockServer.start(json: #"{"apis": {"foundry": {"faults": [{"endpoint": "run_status", "nth": 1, "respond": {"status": 500}}]}}}"#)
         try await startFoundryRun(server)

@@ -328,7 +328,18 @@ extension MockRunsApp {
         return ok(clockSummary(scenario))
     }
 
+    static let runsFilters = ["api", "offset", "limit"]
+    /// The most runs a `GET /__mockruns/runs` page holds (its default too).
+    static let runsPageLimit = 1000
+
+    /// The runs, a page at a time: `api`, `offset` (runs to skip, in API order then creation order) and `limit`
+    /// (1,000 at most, the default). `total` counts them all; `next` is the offset of the next page, or null.
     private func listRuns(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
+        for (name, _) in request.query where !Self.runsFilters.contains(name) {
+            return adminError(
+                400, "unknown runs parameter \(Credentials.printable(name)); allowed: \(Self.runsFilters.joined(separator: ", "))",
+                allowed: Self.runsFilters)
+        }
         let names = fakes.map(\.descriptor.name)
         var selected = names
         if let api = request.queryValue("api") {
@@ -337,9 +348,28 @@ extension MockRunsApp {
             }
             selected = [api]
         }
-        let runs: [JSON] = scenario.withEngine { engine in
-            selected.flatMap { api in
-                engine.runs(api: api).map { run in
+        var offset = 0, limit = Self.runsPageLimit
+        if let text = request.queryValue("offset") {
+            guard let value = Int(text), value >= 0 else {
+                return adminError(400, "offset must be a whole number from 0, got \(Credentials.printable(text))")
+            }
+            offset = value
+        }
+        if let text = request.queryValue("limit") {
+            guard let value = Int(text), (1...Self.runsPageLimit).contains(value) else {
+                return adminError(
+                    400, "limit must be a whole number from 1 to \(Self.runsPageLimit), got \(Credentials.printable(text)); page with offset")
+            }
+            limit = value
+        }
+        let (runs, total): ([JSON], Int) = scenario.withEngine { engine in
+            var page: [JSON] = [], total = 0
+            for api in selected {
+                // The offset counts through the APIs in turn; each API views only the runs on the page.
+                let skip = max(0, offset - total)
+                let (views, count) = engine.runs(api: api, from: skip, limit: limit - page.count)
+                total += count
+                page += views.map { run in
                     JSON.object([
                         ("api", .string(api)), ("id", .string(run.id)), ("state", .string(run.state)),
                         ("phase", .int(run.phaseIndex)), ("event", run.event.map(JSON.string) ?? .null),
@@ -348,8 +378,10 @@ extension MockRunsApp {
                     ])
                 }
             }
+            return (page, total)
         }
-        return ok([("runs", .array(runs))])
+        let next = offset + runs.count < total && !runs.isEmpty ? JSON.int(offset + runs.count) : .null
+        return ok([("runs", .array(runs)), ("total", .int(total)), ("next", next)])
     }
 }
 
