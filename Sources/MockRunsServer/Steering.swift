@@ -33,7 +33,16 @@ extension MockRunsSteering {
     /// The runs held, every API's or one API's (`wes`, `workspace`, `foundry`, `controller`, `solvexia`), each as
     /// `GET /__mockruns/runs` shows it.
     public func runs(api: String? = nil) throws(MockRunsServer.Failure) -> [JSON] {
-        try steering.call("GET", "/runs", query: api.map { [("api", $0)] } ?? [])["runs"]?.arrayValue ?? []
+        // Page by page: the server answers 1,000 runs a page.
+        var runs: [JSON] = []
+        var offset: Int? = 0
+        while let from = offset {
+            let page = try steering.call("GET", "/runs", query: (api.map { [("api", $0)] } ?? []) + [("offset", String(from))])
+            let got = page["runs"]?.arrayValue ?? []
+            runs += got
+            offset = got.isEmpty ? nil : page["next"]?.intValue
+        }
+        return runs
     }
 
     /// The journal: what the client sent and what it was answered, oldest first; each entry as

@@ -151,8 +151,15 @@ class MockrunsSession:
         return self._admin.call("GET", self._path + "/clock")
 
     def runs(self, api: Optional[str] = None) -> list:
-        """The runs this session holds (every API's, or one API's: wes, workspace, foundry, controller, solvexia)."""
-        return self._admin.call("GET", self._path + "/runs", query={"api": api})["runs"]
+        """The runs this session holds (every API's, or one API's: wes, workspace, foundry, controller, solvexia),
+        read page by page (the server answers 1,000 a page)."""
+        runs: list = []
+        offset: Optional[int] = 0
+        while offset is not None:
+            page = self._admin.call("GET", self._path + "/runs", query={"api": api, "offset": offset})
+            runs += page["runs"]
+            offset = page.get("next")
+        return runs
 
     def journal(self, **filters: Any) -> list:
         """What the client sent and was answered, oldest first. Filters: api, endpoint, run, status, since, limit."""
