@@ -38,9 +38,9 @@ extension MockRunsApp {
     }
 }
 
-/// Writes a file a command was asked for (`--report`, `--out`): whole or not at all, into the file a link points
-/// at. A plain atomic write renamed a temporary file over the path: it replaced a symbolic link with a regular
-/// file (leaving its target as it was) and, run as root, a device such as /dev/full with a file.
+/// Writes a file a command was asked for (`--report`, `--out`) into the file a link points at, a regular file
+/// whole or not at all. A plain atomic write renamed a temporary file over the path: it replaced a symbolic link
+/// with a regular file (leaving its target as it was) and, run as root, a device such as /dev/full with a file.
 public enum ReportFile {
     public static func write(_ text: String, to path: String) throws {
         let target = URL(fileURLWithPath: path).resolvingSymlinksInPath()
