@@ -104,6 +104,25 @@ import Testing
         #expect(try await server.send("GET", "/__mockruns/clock").jsonObject?["now"] as? String == "2030-01-01T00:01:00.000Z")
     }
 
+    /// Clock moves say what was wrong: an unknown key or parameter (a typo that moved nothing) and a number that
+    /// is not decimal (`0x10` was taken as 16) are 400s that name `seconds`.
+    @Test func clockAdvanceRefusesWhatItDoesNotRead() async throws {
+        let server = try MockServer.start(json: #"{"clock": {"mode": "virtual", "epoch": "2030-01-01T00:00:00Z"}}"#)
+        for (target, body) in [
+            ("/__mockruns/clock/advance?seconds=0x10", ""), ("/__mockruns/clock/advance?second=5", ""),
+            ("/__mockruns/clock/advance?seconds=inf", ""), ("/__mockruns/clock/advance", #"{"seconds": 5, "extra": 1}"#),
+            ("/__mockruns/clock/advance", "[5]"),
+        ] {
+            let answer = try await server.send(
+                "POST", target, headers: body.isEmpty ? [:] : Self.json, body: Array(body.utf8))
+            #expect(answer.status == 400, "\(target) \(body): \(answer.text)")
+            #expect(answer.text.contains("seconds"), "\(answer.text)")
+        }
+        #expect(try await server.send("GET", "/__mockruns/clock").jsonObject?["now"] as? String == "2030-01-01T00:00:00.000Z")
+        let moved = try await server.send("POST", "/__mockruns/clock/advance?seconds=1.5e1")
+        #expect(moved.jsonObject?["now"] as? String == "2030-01-01T00:00:15.000Z", "\(moved.text)")
+    }
+
     @Test func runsListShowsPhases() async throws {
         let server = try MockServer.start(bundled: "foundry-error")
         try await startFoundryRun(server)

@@ -313,11 +313,26 @@ extension MockRunsApp {
     }
 
     private func advanceClock(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
+        let usage = "say how far to move the clock: body {\"seconds\": N} or ?seconds=N"
+        for (name, _) in request.query where name != "seconds" {
+            return adminError(400, "unknown clock parameter \(Credentials.printable(name)); \(usage)", allowed: ["seconds"])
+        }
         var seconds: Double?
         if let text = request.queryValue("seconds") {
-            seconds = Double(text)
-        } else if case .success(let json) = request.jsonBody() {
-            seconds = json["seconds"]?.doubleValue
+            // Decimal only: Double("0x10") is 16, a hexadecimal float no one means here.
+            let decimal = text.utf8.first.map { UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 || $0 == UInt8(ascii: ".") } ?? false
+                && !text.utf8.contains { !"0123456789.eE+-".utf8.contains($0) }
+            seconds = decimal ? Double(text) : nil
+        } else if !request.body.isEmpty {
+            switch request.jsonBody() {
+            case .failure(let problem): return adminError(400, "\(problem.message); \(usage)")
+            case .success(let json):
+                guard case .object(let members) = json else { return adminError(400, "the body must be a JSON object; \(usage)") }
+                for (key, _) in members where key != "seconds" {
+                    return adminError(400, "unknown key \(JSON.quotedForMessage(key)); \(usage)", allowed: ["seconds"])
+                }
+                seconds = json["seconds"]?.doubleValue
+            }
         }
         let most = Engine.maximumAdvanceSeconds
         guard let seconds, seconds.isFinite, seconds >= 0, seconds <= most else {
