@@ -197,6 +197,9 @@ import Testing
         let cases: [(Multipart, String)] = [
             (.workflow(params: #"{"message": "#), "workflow_params is not valid JSON"),
             (.workflow(params: #"["a"]"#), "workflow_params must be a JSON object"),
+            // Bounded as a JSON body is (the run keeps the tree: 1 MiB of [[],[],...] took ~10 MB a run).
+            (.workflow(params: #"{"a": ["# + Array(repeating: "[]", count: 10_001).joined(separator: ",") + "]}"),
+             "more than 10000 values"),
             (.workflow(extra: [("tags", "not json")]), "tags is not valid JSON"),
             (.workflow(extra: [("tags", #"{"n": 1}"#)]), "tags must map names to strings"),
             (.workflow(extra: [("workflow_engine_parameters", "{")]), "workflow_engine_parameters is not valid JSON"),

@@ -57,7 +57,8 @@ struct WESSubmission {
             guard let field = first(slot) else { continue }
             let parsed: JSON
             do {
-                parsed = try JSON.parse(field.value)
+                // Bounded as a JSON body is: the run keeps the parsed tree, ~10 bytes for each byte of `[[],[],…]`.
+                parsed = try JSON.parse(field.value, maxValues: HTTPRequest.maximumBodyValues)
             } catch {
                 throw APIError(400, "\(name) is not valid JSON: \(error)")
             }
