@@ -100,7 +100,7 @@ struct Contract: ParsableCommand {
             guard let colon = header.firstIndex(of: ":") else { throw usage("--header must be 'Name: value', got a value without a colon") }
             let name = String(header[..<colon])
             let value = String(header[header.index(after: colon)...]).trimmingSpaces()
-            guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
+            guard !name.isEmpty, name.utf8.allSatisfy(\.isTokenByte) else {
                 throw usage("--header name \(Console.escaped(name)) is not a header name (letters, digits and !#$%&'*+-.^_`|~)")
             }
             options.headers.append((name, try plain(value, "--header \(name)")!))
@@ -184,13 +184,6 @@ struct Contract: ParsableCommand {
             throw usage("\(what) must be non-empty, without control characters (CR, LF, NUL ...)")
         }
         return value
-    }
-
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
     }
 
     /// Waits on the monotonic clock (the rate and the --timeout must not jump with the wall clock).

@@ -120,7 +120,7 @@ public struct HTTPClient: Sendable {
 
     /// The request line and headers. Refuses what would let a header or the request line be forged.
     static func requestHead(_ request: OutboundRequest) throws(OutboundError) -> [UInt8] {
-        guard !request.method.isEmpty, request.method.utf8.allSatisfy(isTokenByte) else {
+        guard !request.method.isEmpty, request.method.utf8.allSatisfy(\.isTokenByte) else {
             throw OutboundError(.invalidURL, "invalid method \(OutboundError.printable(request.method)): expected a token such as GET")
         }
         var head = "\(request.method) \(request.url.target) HTTP/1.1\r\nHost: \(request.url.hostHeader)\r\n"
@@ -130,7 +130,7 @@ public struct HTTPClient: Sendable {
             {
                 continue
             }
-            guard !field.name.isEmpty, field.name.utf8.allSatisfy(isTokenByte),
+            guard !field.name.isEmpty, field.name.utf8.allSatisfy(\.isTokenByte),
                 !field.value.utf8.contains(where: { $0 == 0 || $0 == 0x0D || $0 == 0x0A })
             else {
                 throw OutboundError(.invalidURL, "invalid header \(OutboundError.printable(field.name)): names are tokens, values have no CR, LF or NUL")

@@ -1,3 +1,5 @@
+import MockRunsHTTP
+
 /// Where an answer's bytes come from: a socket, a TLS session, or (in tests) a byte array.
 protocol ByteSource {
     /// Reads at most `buffer.count` bytes: how many were read, 0 at the end of the stream.
@@ -71,7 +73,7 @@ struct ResponseReader<Source: ByteSource> {
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: 0x3A) else { throw malformed("a header line without a colon") }
             let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
+            guard !name.isEmpty, name.allSatisfy(\.isTokenByte) else {
                 throw malformed("a header name that is not a token (RFC 9110 5.1)")
             }
             var value = line[(colon + 1)...]
@@ -175,15 +177,5 @@ struct ResponseReader<Source: ByteSource> {
 
     private func tooLarge() -> OutboundError {
         OutboundError(.tooLarge, "the answer from \(host) has a body larger than the limit of \(limits.maxBodyBytes) bytes")
-    }
-}
-
-/// A byte of an HTTP token (RFC 9110 5.6.2): method and header names.
-func isTokenByte(_ byte: UInt8) -> Bool {
-    switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-        return true
-    default:
-        return "!#$%&'*+-.^_`|~".utf8.contains(byte)
     }
 }
