@@ -462,8 +462,7 @@ public struct Engine: Sendable {
         guard let slot = slot(api) else { return ([], 0) }
         let total = apis[slot].runs.count
         guard offset < total, limit > 0 else { return ([], total) }
-        let ids = apis[slot].orderedIDs
-        return (ids[offset..<min(ids.count, offset + limit)].compactMap { peek(api: api, id: $0) }, total)
+        return (apis[slot].runs.ids(from: offset, limit: limit).compactMap { peek(api: api, id: $0) }, total)
     }
 
     /// How many runs every API holds, without viewing them (a list of sessions shows it for each).

@@ -140,12 +140,17 @@ struct RunTable<Run> {
     }
 
     /// Every held id, oldest first (a re-created id counts from its latest creation).
-    var ids: [String] {
+    var ids: [String] { ids(from: 0, limit: count) }
+
+    /// The held ids from the `offset`th oldest on, at most `limit` of them: a page of the admin API's runs list
+    /// without copying the ids around it.
+    func ids(from offset: Int, limit: Int) -> [String] {
         var out: [String] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(max(0, min(limit, count - offset)))
         var slot = oldest
-        while slot != noSlot {
-            out.append(slots[slot].id)
+        var skipped = 0
+        while slot != noSlot, out.count < limit {
+            if skipped < offset { skipped += 1 } else { out.append(slots[slot].id) }
             slot = slots[slot].newer
         }
         return out

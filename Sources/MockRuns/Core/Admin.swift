@@ -250,7 +250,7 @@ extension MockRunsApp {
         }
         guard let run = expectations.run else { return nil }
         let seen = session.journal.withLock { journal in
-            journal.kept.contains { $0.run == run && (expectations.api == nil || $0.api == expectations.api) }
+            journal.contains { $0.run == run && (expectations.api == nil || $0.api == expectations.api) }
         }
         if seen { return nil }
         let scope = expectations.api.map { " of api \($0)" } ?? ""

@@ -179,6 +179,11 @@ public struct Journal: Sendable {
         return taken
     }
 
+    /// Whether a kept entry satisfies `predicate`, the ring read in place (`kept` would copy it all first).
+    public func contains(where predicate: (Entry) -> Bool) -> Bool {
+        ring.contains(where: predicate)
+    }
+
     public mutating func clear() {
         ring.removeAll()
         oldest = 0

@@ -25,7 +25,7 @@ extension MockRunsApp {
 
     /// Whether any request to the root session showed a contract deviation (strict mode exits non-zero then).
     public var sawDeviation: Bool {
-        root.journal.withLock { $0.kept.contains { !$0.deviations.isEmpty } }
+        root.journal.withLock { $0.contains { !$0.deviations.isEmpty } }
     }
 
     /// Writes the verification report to `path` (JUnit XML for `.xml`, else JSON) and returns it.
