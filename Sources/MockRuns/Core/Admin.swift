@@ -226,17 +226,14 @@ extension MockRunsApp {
             }
         }
         // The query narrows a GET (or a POST without a body) as the body's keys would.
-        for (name, value) in request.query {
-            switch name {
-            case "api" where request.body.isEmpty: expectations.api = value
-            case "run" where request.body.isEmpty: expectations.run = value
-            default:
-                return adminError(
-                    400,
-                    "unknown verify parameter \(Credentials.printable(name)); allowed: api, run (with a body, put them in it)",
-                    allowed: ["api", "run"])
-            }
+        if let problem = unknownParameter(
+            request, allowed: request.body.isEmpty ? ["api", "run"] : [], label: "verify parameter",
+            advice: "allowed: api, run (with a body, put them in it)", listed: ["api", "run"])
+        {
+            return problem
         }
+        if let api = request.queryValue("api") { expectations.api = api }
+        if let run = request.queryValue("run") { expectations.run = run }
         if let problem = narrowingProblem(expectations, in: session) { return problem }
         let report = verify(expectations, in: session)
         return .json(report.failed ? 409 : 200, report.json.bytes)
@@ -244,10 +241,7 @@ extension MockRunsApp {
 
     /// An `api` or `run` that picks nothing would judge nothing and pass: a typo must not turn a CI check green.
     private func narrowingProblem(_ expectations: Verification.Expectations, in session: Session) -> HTTPResponse? {
-        let names = fakes.map(\.descriptor.name)
-        if let api = expectations.api, !names.contains(api) {
-            return adminError(400, "unknown api \(JSON.quotedForMessage(api)); allowed: \(names.joined(separator: ", "))", allowed: names)
-        }
+        if let api = expectations.api, let problem = unknownAPI(api) { return problem }
         guard let run = expectations.run else { return nil }
         let seen = session.journal.withLock { journal in
             journal.contains { $0.run == run && (expectations.api == nil || $0.api == expectations.api) }
@@ -270,6 +264,23 @@ extension MockRunsApp {
         }
     }
 
+    /// A 400 for the first query parameter of `request` that is not in `allowed` (nil when there is none), as
+    /// "unknown `label` NAME; `advice`" (by default the list allowed); its `allowed` lists `listed` (`allowed`).
+    private func unknownParameter(
+        _ request: HTTPRequest, allowed: [String], label: String, advice: String? = nil, listed: [String]? = nil
+    ) -> HTTPResponse? {
+        guard let (name, _) = request.query.first(where: { !allowed.contains($0.name) }) else { return nil }
+        let advice = advice ?? "allowed: \(allowed.joined(separator: ", "))"
+        return adminError(400, "unknown \(label) \(Credentials.printable(name)); \(advice)", allowed: listed ?? allowed)
+    }
+
+    /// A 400 for an `api` that is none of the fakes' (nil for one that is).
+    private func unknownAPI(_ api: String) -> HTTPResponse? {
+        let names = fakes.map(\.descriptor.name)
+        if names.contains(api) { return nil }
+        return adminError(400, "unknown api \(JSON.quotedForMessage(api)); allowed: \(names.joined(separator: ", "))", allowed: names)
+    }
+
     static let journalFilters = ["api", "endpoint", "run", "status", "since", "limit"]
     /// The most entries a journal answer holds (its default too).
     static let journalPageLimit = 1000
@@ -277,11 +288,7 @@ extension MockRunsApp {
     /// The journal, filtered on the server: `api`, `endpoint`, `run`, `status` (exact), `since` (sequence numbers
     /// above it), `limit` (the first N after `since`, else the newest N; 1,000 by default).
     private func journalAnswer(_ request: HTTPRequest, _ journal: Locked<Journal>) -> HTTPResponse {
-        for (name, _) in request.query where !Self.journalFilters.contains(name) {
-            return adminError(
-                400, "unknown journal filter \(Credentials.printable(name)); allowed: \(Self.journalFilters.joined(separator: ", "))",
-                allowed: Self.journalFilters)
-        }
+        if let problem = unknownParameter(request, allowed: Self.journalFilters, label: "journal filter") { return problem }
         var numbers: [String: Int] = [:]
         for name in ["since", "limit", "status"] {
             guard let text = request.queryValue(name) else { continue }
@@ -314,9 +321,7 @@ extension MockRunsApp {
 
     private func advanceClock(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
         let usage = "say how far to move the clock: body {\"seconds\": N} or ?seconds=N"
-        for (name, _) in request.query where name != "seconds" {
-            return adminError(400, "unknown clock parameter \(Credentials.printable(name)); \(usage)", allowed: ["seconds"])
-        }
+        if let problem = unknownParameter(request, allowed: ["seconds"], label: "clock parameter", advice: usage) { return problem }
         var seconds: Double?
         if let text = request.queryValue("seconds") {
             // Decimal only: Double("0x10") is 16, a hexadecimal float no one means here.
@@ -350,17 +355,10 @@ extension MockRunsApp {
     /// The runs, a page at a time: `api`, `offset` (runs to skip, in API order then creation order) and `limit`
     /// (1,000 at most, the default). `total` counts them all; `next` is the offset of the next page, or null.
     private func listRuns(_ request: HTTPRequest, _ scenario: LiveScenario) -> HTTPResponse {
-        for (name, _) in request.query where !Self.runsFilters.contains(name) {
-            return adminError(
-                400, "unknown runs parameter \(Credentials.printable(name)); allowed: \(Self.runsFilters.joined(separator: ", "))",
-                allowed: Self.runsFilters)
-        }
-        let names = fakes.map(\.descriptor.name)
-        var selected = names
+        if let problem = unknownParameter(request, allowed: Self.runsFilters, label: "runs parameter") { return problem }
+        var selected = fakes.map(\.descriptor.name)
         if let api = request.queryValue("api") {
-            guard names.contains(api) else {
-                return adminError(400, "unknown api \(JSON.quotedForMessage(api)); allowed: \(names.joined(separator: ", "))", allowed: names)
-            }
+            if let problem = unknownAPI(api) { return problem }
             selected = [api]
         }
         var offset = 0, limit = Self.runsPageLimit
