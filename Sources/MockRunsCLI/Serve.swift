@@ -163,8 +163,9 @@ struct ServeSettings: Equatable {
         }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
         try Self.validate(maxHeaderBytes: maxHeaderBytes)
-        if let timeScale, !(timeScale > 0 && timeScale <= 1_000_000) {
-            throw ValidationError("--time-scale must be above 0 and at most 1000000 (as a scenario's clock.timeScale), got \(timeScale)")
+        if let timeScale, !(timeScale > 0 && timeScale <= ClockSpec.maximumTimeScale) {
+            throw ValidationError(
+                "--time-scale must be above 0 and at most \(Int(ClockSpec.maximumTimeScale)) (as a scenario's clock.timeScale), got \(timeScale)")
         }
         guard requestTimeout > 0, requestTimeout <= 3600 else {
             throw ValidationError("--request-timeout must be from 0 (exclusive) to 3600 seconds, got \(requestTimeout)")

@@ -45,6 +45,9 @@ public struct ClockSpec: Sendable, Equatable {
     public var epoch: Timestamp
     public var tickSeconds: Double
     public var timeScale: Double
+    /// The fastest a `wall` clock may run, a file's or `--time-scale`'s (at 1e15 the clock stuck in year 287223,
+    /// which no HTTP date can show).
+    public static let maximumTimeScale = 1_000_000.0
 
     public init(mode: Mode = .polls, epoch: Timestamp = .defaultEpoch, tickSeconds: Double = 1, timeScale: Double = 1) {
         self.mode = mode

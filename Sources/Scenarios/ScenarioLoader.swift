@@ -272,7 +272,7 @@ private struct Reader {
             }
         }
         if let tick = number(members["tick"], path.key("tick"), atLeast: 0, atMost: 86_400) { spec.tickSeconds = tick }
-        if let scale = number(members["timeScale"], path.key("timeScale"), above: 0, atMost: 1_000_000) { spec.timeScale = scale }
+        if let scale = number(members["timeScale"], path.key("timeScale"), above: 0, atMost: ClockSpec.maximumTimeScale) { spec.timeScale = scale }
         return spec
     }
 
