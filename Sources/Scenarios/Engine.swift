@@ -516,22 +516,28 @@ public struct Engine: Sendable {
 
     /// Puts a run back at phase `index` of its own timeline (e.g. Solvexia's restart from a step), or of the
     /// timeline of `event` (the run's script for it, else the API's default) when one is named; the run then
-    /// follows that event's timeline as if the event had started it there.
-    public mutating func rewind(api: String, id: String, toPhase index: Int, event: String? = nil) -> RunView? {
+    /// follows that event's timeline as if the event had started it there. `marking` are fields the phase
+    /// re-entered gains for this run alone, for what the rewind itself changed that no script says (which step
+    /// a restart began from); the run's later phases are the script's own.
+    public mutating func rewind(
+        api: String, id: String, toPhase index: Int, event: String? = nil, marking: [(String, JSON)] = []
+    ) -> RunView? {
         guard let descriptor = descriptors[api] else { return nil }
         let now = self.now
         guard let place = place(api: api, id: id) else { return nil }
         return Engine.rewind(
-            &apis[place.slot].runs[place.index], toPhase: index, event: event, defaults: descriptor.events,
-            now: now)
+            &apis[place.slot].runs[place.index], toPhase: index, event: event, marking: marking,
+            defaults: descriptor.events, now: now)
     }
 
     private static func rewind(
-        _ run: inout RunState, toPhase index: Int, event: String?, defaults: [String: EventScript], now: Timestamp
+        _ run: inout RunState, toPhase index: Int, event: String?, marking: [(String, JSON)],
+        defaults: [String: EventScript], now: Timestamp
     ) -> RunView {
         run.settle(now: now)
-        let timeline = event.flatMap { (run.script.events[$0] ?? defaults[$0])?.timeline } ?? run.script.timeline
+        var timeline = event.flatMap { (run.script.events[$0] ?? defaults[$0])?.timeline } ?? run.script.timeline
         if timeline.indices.contains(index) {
+            for (key, value) in marking { timeline[index].fields = timeline[index].fields.setting(key, value) }
             run.start(timeline: timeline, event: event, now: now, at: index)
         }
         return run.view()

@@ -342,6 +342,54 @@ import Testing
         expectError(try await post(server, Self.runPath + "/steps/ds-999/restartfromhere"), 404, contains: "ds-999")
     }
 
+    /// The contract: a restart "sets that step (and the run) Running again" and answers it Running, even when no
+    /// phase of the timeline it re-enters marks that step Running (the phase's own step statuses are older).
+    @Test func restartedStepRunsAgainWhereNoPhaseSaysSo() async throws {
+        let server = try MockServer.start(bundled: "solvexia-step-failed-restart")
+        #expect(try await post(server, Self.runPath + "/start").status == 200)
+        for _ in 0..<4 { _ = try await runStatus(server) }
+        let before = try await stepStatus(server, "ds-114279")
+        #expect(before["status"] as? String == "Success")
+
+        let restart = object(try await post(server, Self.runPath + "/steps/ds-114279/restartfromhere"))
+        #expect(restart["status"] as? String == "Running", "\(restart)")
+        #expect(restart["completionMessage"] as? String == "step is currently running")
+        #expect(restart["dateFinished"] is NSNull)
+        #expect(restart["dateStarted"] as? String != before["dateStarted"] as? String, "the step started again")
+        #expect(restart["runDurationInSec"] as? Int == 0)
+        // Still running while the re-run goes on (no phase speaks of it), done when the run finishes.
+        #expect(try await stepStatus(server, "ds-114279")["status"] as? String == "Running")
+        #expect(try await runStatus(server) == "Running")
+        #expect(try await runStatus(server) == "Finished")
+        let after = try await stepStatus(server, "ds-114279")
+        #expect(after["status"] as? String == "Success")
+        #expect(after["dateStarted"] as? String == restart["dateStarted"] as? String)
+    }
+
+    /// A run whose script gives no step statuses: its steps follow the run, and a restart from the second step
+    /// runs that one, with the first done.
+    @Test func restartFromALaterStepOfARunWithoutStepStatuses() async throws {
+        let server = try MockServer.start(bundled: "solvexia-happy")
+        let id = try #require(object(try await post(server, "/api/v1/processes/p-114273/processruns"))["id"] as? String)
+        let path = "/api/v1/processruns/\(id)"
+        let steps = try #require(try await get(server, path + "/steps").json as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(steps.count == 2)
+        #expect(try await post(server, path + "/start").status == 200)
+        func status(_ suffix: String) async throws -> String? { object(try await get(server, path + suffix))["status"] as? String }
+        #expect(try await status("/runstatus") == "Scheduled")
+        #expect(try await status("/runstatus") == "Running")
+
+        let restart = object(try await post(server, path + "/steps/\(steps[1])/restartfromhere"))
+        #expect(restart["id"] as? String == steps[1])
+        #expect(restart["status"] as? String == "Running", "\(restart)")
+        #expect(restart["completionMessage"] as? String == "step is currently running")
+        #expect(try await status("/steps/\(steps[0])/runstatus") == "Success")
+        #expect(try await status("/steps/\(steps[1])/runstatus") == "Running")
+        #expect(try await status("/runstatus") == "Finished")
+        #expect(try await status("/steps/\(steps[0])/runstatus") == "Success")
+        #expect(try await status("/steps/\(steps[1])/runstatus") == "Success")
+    }
+
     @Test func restartWithoutScriptRewindsIntoTheStartTimeline() async throws {
         let server = try MockServer.start(bundled: "solvexia-happy")
         #expect(try await post(server, Self.runPath + "/start").status == 200)

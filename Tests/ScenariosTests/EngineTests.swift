@@ -211,6 +211,24 @@ import Testing
         #expect(e.rewind(api: "jobs", id: id, toPhase: 1)?.state == "RUNNING")
         #expect(e.states(id, reads: 3) == ["RUNNING", "RUNNING", "DONE"])
     }
+
+    /// A rewind's marking is on the phase it re-enters, for that run only: not on the script, not on the phases
+    /// after it, not on another run's.
+    @Test func rewindMarksOnlyThePhaseItReenters() throws {
+        var e = try engine(Self.cancellable)
+        let id = e.createRun(api: "jobs", request: [:]).id
+        let other = e.createRun(api: "jobs", request: [:]).id
+        _ = e.states(id, reads: 5)
+        let rewound = e.rewind(api: "jobs", id: id, toPhase: 1, marking: [("from", "here")])
+        let view = try #require(rewound)
+        #expect(view.fields["from"] == "here")
+        #expect(view.trail.last?.phase.fields["from"] == "here")
+        #expect(view.script.timeline.allSatisfy { $0.fields["from"] == nil })
+        #expect(e.states(id, reads: 3) == ["RUNNING", "RUNNING", "DONE"])
+        #expect(e.peek(api: "jobs", id: id)?.fields["from"] == nil)
+        _ = e.states(other, reads: 2)
+        #expect(e.peek(api: "jobs", id: other)?.trail.allSatisfy { $0.phase.fields["from"] == nil } == true)
+    }
 }
 
 @Suite struct AuthTests {

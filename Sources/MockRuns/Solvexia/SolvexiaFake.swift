@@ -228,7 +228,8 @@ public struct SolvexiaFake: APIFake {
 
     /// Restart from a step (allowed once the run has been Running): the run goes back into its scripted
     /// `on.restart` timeline, or else its start timeline, at the first phase that marks the step Running (else the
-    /// first Running phase, else the first phase).
+    /// first Running phase, else the first phase). The step itself reads Running from then on, as the contract
+    /// says, until a later phase or the run's end gives it another status.
     private func restart(_ id: String, stepID: String, render: SolvexiaRender, context: FakeContext) throws(APIError)
         -> JSON
     {
@@ -249,7 +250,9 @@ public struct SolvexiaFake: APIFake {
             let event = view.script.events["restart"] != nil ? "restart" : "start"
             let timeline = (view.script.events[event] ?? descriptor.events[event])?.timeline ?? []
             let index = Self.restartPhase(in: timeline, stepID: stepID)
-            guard let after = engine.rewind(api: Self.api, id: id, toPhase: index, event: event) else {
+            guard let after = engine.rewind(
+                    api: Self.api, id: id, toPhase: index, event: event,
+                    marking: [(SolvexiaRender.restartMark, .string(stepID))]) else {
                 return .failure(Self.runNotFound(id))
             }
             return .success(after)

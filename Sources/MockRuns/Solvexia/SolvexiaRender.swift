@@ -258,6 +258,10 @@ struct SolvexiaRender {
 
     static let finalStepStates: Set<String> = ["Success", "Warning", "Failed", "Cancelled", "Skipped"]
 
+    /// The field a restart marks the phase it re-enters with: the step it restarted from. Not among the API's
+    /// fields, so no scenario file can write it.
+    static let restartMark = "restartedFromStep"
+
     /// The run's steps (`fields.steps`, else two data steps numbered after the run) with their statuses folded
     /// over every phase the run has entered.
     func steps(_ view: RunView) -> [Step] {
@@ -282,6 +286,7 @@ struct SolvexiaRender {
         let script = view.script
         let phases = script.timeline + script.events.values.flatMap(\.timeline) + view.trail.map(\.phase)
         let explicit = script.fields["stepStatus"] != nil || phases.contains { $0.fields["stepStatus"] != nil }
+        var restart: (step: Int, at: Timestamp)?
         var entries: [(fields: JSON, at: Timestamp)] = [(view.script.fields, view.createdAt)]
         entries += view.trail.map { ($0.phase.fields, $0.at) }
         for entry in entries {
@@ -308,6 +313,14 @@ struct SolvexiaRender {
                     if let index = steps.firstIndex(where: { $0.id == stepID }) { steps[index].message = value.stringValue }
                 }
             }
+            // A restart from this step: it runs again from here, whatever the phase re-entered says of it.
+            if let stepID = entry.fields[Self.restartMark]?.stringValue, let index = steps.firstIndex(where: { $0.id == stepID }) {
+                steps[index].status = "Running"
+                steps[index].started = entry.at
+                steps[index].finished = nil
+                steps[index].message = nil
+                restart = (index, entry.at)
+            }
         }
         let runStart = started(view)
         let runEnd = finished(view)
@@ -318,8 +331,11 @@ struct SolvexiaRender {
                 case "NotStarted": steps[i].status = "NotStarted"
                 case "Scheduled": steps[i].status = "Scheduled"
                 case "Running":
-                    steps[i].status = i == 0 ? "Running" : "NotStarted"
-                    steps[i].started = i == 0 ? runStart : nil
+                    // The run restarted from a step runs that one; those before it are done.
+                    let running = restart?.step ?? 0
+                    steps[i].status = i < running ? "Success" : i == running ? "Running" : "NotStarted"
+                    steps[i].started = i < running ? runStart : i == running ? (restart?.at ?? runStart) : nil
+                    steps[i].finished = i < running ? restart?.at : nil
                 case "Finished":
                     steps[i].status = "Success"
                     steps[i].started = runStart
