@@ -307,7 +307,11 @@ import Testing
 
     @Test func authScenario() async throws {
         let server = try MockServer.start(bundled: "workspace-auth")
-        expectProblem(try await get(server, Self.runs, headers: [:]), 401)
+        let missing = try await get(server, Self.runs, headers: [:])
+        expectProblem(missing, 401)
+        // Both ways the service takes a key are named.
+        let detail = object(missing)["detail"] as? String ?? ""
+        #expect(detail.contains("X-API-Key") && detail.contains("Authorization: Api-Key"), "\(detail)")
         let bad = try await get(server, Self.runs, headers: ["X-API-Key": "nope"])
         expectProblem(bad, 401)
         #expect(bad.headers["WWW-Authenticate"] == "Api-Key")

@@ -199,7 +199,7 @@ public struct WorkspaceFake: APIFake {
         let challenge = Self.challenge
         switch decision {
         case .granted: return
-        case .missing: throw APIError(401, "Authentication required: send X-API-Key", headers: challenge)
+        case .missing: throw APIError(401, "Authentication required: send the key as X-API-Key: <key> or Authorization: Api-Key <key>", headers: challenge)
         case .invalid: throw APIError(401, "Invalid API key", headers: challenge)
         case .expired: throw APIError(401, "The API key has been revoked or has expired", headers: challenge)
         case .forbidden(let why):
