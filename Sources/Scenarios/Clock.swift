@@ -214,8 +214,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public init?(httpDate text: String) {
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]), (1...31).contains(day),
-            let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]), (0...9999).contains(year)
+        guard parts.count == 6, parts[5] == "GMT", let day = Int64(parts[1]),
+            let month = months.firstIndex(of: String(parts[2])), let year = Int64(parts[3]), (0...9999).contains(year),
+            (1...Timestamp.daysIn(month: Int64(month + 1), year: year)).contains(day)
         else { return nil }
         let clock = parts[4].split(separator: ":")
         guard clock.count == 3, let h = Int64(clock[0]), let m = Int64(clock[1]), let sec = Int64(clock[2]),
@@ -242,7 +243,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             chars[13] == 58, chars[16] == 58,
             let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60,
+            second < 61
         else { return nil }
         var index = 19
         var millis: Int64 = 0
@@ -285,6 +287,16 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// The days of a month of the proleptic Gregorian calendar: a 31st of February is no day (it used to be read
+    /// as the 3rd of March).
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     // Howard Hinnant's days-from-civil algorithms.

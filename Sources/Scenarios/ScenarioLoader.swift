@@ -126,7 +126,13 @@ private struct Reader {
     mutating func integer(_ json: JSON?, _ path: JSONPath, min: Int) -> Int? {
         guard let json else { return nil }
         guard let value = json.intValue else {
-            fail(path, "expected a whole number, found \(json.kindName)")
+            if case .double(let d) = json, d.rounded() == d {
+                fail(path, "\(json.serialized()) is too large: a whole number here is at most \(Int.max)")
+            } else if case .double = json {
+                fail(path, "expected a whole number, found \(json.serialized())")
+            } else {
+                fail(path, "expected a whole number, found \(json.kindName)")
+            }
             return nil
         }
         guard value >= min else {
@@ -794,7 +800,16 @@ private struct Reader {
         guard let m = object(json, path, allowed: keys, what: isDefault ? "the default run" : "a run") else { return nil }
         var run = RunScript(timeline: d.defaultTimeline)
         if let id = string(m["id"], path.key("id")) {
-            if id.isEmpty { fail(path.key("id"), "a run id must not be empty") } else { run.id = id }
+            if id.isEmpty {
+                fail(path.key("id"), "a run id must not be empty")
+            } else if id.containsControlCharacters {
+                // A request could only name it with a control character, and none may match anything.
+                fail(path.key("id"), "run id \(quoted(id)) holds a control character; a run id is printable text")
+            } else if id.contains("/") {
+                fail(path.key("id"), "run id \(quoted(id)) holds \"/\", which no request can name: a path segment ends at \"/\" (even as %2F)")
+            } else {
+                run.id = id
+            }
         }
         if let match = m["match"] {
             run.match = matchFields(match, path.key("match"), d)

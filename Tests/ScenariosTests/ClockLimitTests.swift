@@ -29,6 +29,18 @@ import Testing
         #expect(Timestamp.parse("2025-01-01T00:00:00+01") == nil)
     }
 
+    /// A day the month does not have is no timestamp: 2025-02-31 used to be read as the 3rd of March.
+    @Test func daysTheMonthDoesNotHaveAreRefused() {
+        for text in ["2025-02-29", "2100-02-29", "2025-02-31", "2025-04-31", "2025-06-31", "2025-09-31", "2025-11-31"] {
+            #expect(Timestamp.parse(text + "T00:00:00Z") == nil, "\(text)")
+        }
+        for text in ["2024-02-29", "2000-02-29", "2025-01-31", "2025-03-31", "2025-04-30", "2025-12-31"] {
+            #expect(Timestamp.parse(text + "T00:00:00Z")?.iso8601(fractionDigits: 0).hasPrefix(text) == true, "\(text)")
+        }
+        #expect(Timestamp(httpDate: "Mon, 31 Feb 2025 00:00:00 GMT") == nil)
+        #expect(Timestamp(httpDate: "Thu, 29 Feb 2024 00:00:00 GMT")?.iso8601(fractionDigits: 0) == "2024-02-29T00:00:00Z")
+    }
+
     /// Formatting the ends of time used to overflow in the floor division (`Int64.min - divisor`).
     @Test func theEndsOfTimeFormat() {
         for ms in [Int64.min, Int64.min + 1, -86_400_001, -1, 0, Int64.max - 1, Int64.max] {

@@ -21,6 +21,12 @@ import Testing
         Broken(text: #"{"seed": "x"}"#, path: "seed", says: "expected a whole number, found a string"),
         Broken(text: #"{"clock": {"mode": "fast"}}"#, path: "clock.mode", says: "allowed: polls, virtual, wall"),
         Broken(text: #"{"clock": {"epoch": "yesterday"}}"#, path: "clock.epoch", says: "is not a timestamp"),
+        Broken(text: #"{"clock": {"epoch": "2025-02-31T00:00:00Z"}}"#, path: "clock.epoch", says: "is not a timestamp"),
+        Broken(text: #"{"seed": 123456789012345678901234567890}"#, path: "seed", says: "is too large: a whole number here is at most 9223372036854775807"),
+        Broken(text: #"{"seed": 1.5}"#, path: "seed", says: "expected a whole number, found 1.5"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"id": "a/b"}]}}}"#, path: "apis.jobs.runs[0].id", says: "holds \"/\", which no request can name"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"id": "a\u0000b"}]}}}"#, path: "apis.jobs.runs[0].id", says: "run id \"a\\u0000b\" holds a control character"),
+        Broken(text: #"{"apis": {"jobs": {"runs": [{"id": "a\u0085b"}]}}}"#, path: "apis.jobs.runs[0].id", says: "holds a control character"),
         Broken(text: #"{"clock": {"timeScale": 0}}"#, path: "clock.timeScale", says: "must be greater than 0"),
         Broken(text: #"{"apis": {"wes": {}}}"#, path: "apis.wes", says: "allowed here: jobs, other"),
         Broken(
