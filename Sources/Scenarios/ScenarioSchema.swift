@@ -107,7 +107,12 @@ public enum ScenarioSchema {
         let timeline: JSON = ["type": "array", "minItems": 1, "items": ref("\(api.name)Phase")]
         var properties: [(String, JSON)] = []
         if !isDefault {
-            properties.append(("id", ["type": "string", "minLength": 1, "description": "The run exists from the start under this id."]))
+            properties.append((
+                "id",
+                [
+                    "type": "string", "minLength": 1, "pattern": "^[^/\\u0000-\\u001f\\u007f-\\u009f]+$",
+                    "description": "The run exists from the start under this id: printable text without \"/\".",
+                ]))
             properties.append((
                 "match",
                 .object([
