@@ -96,33 +96,6 @@ private struct Reader {
         return s
     }
 
-    /// The longest scripted header value.
-    static let maximumHeaderValueBytes = 4096
-
-    /// What keeps a scripted header from reaching the client as written, or nil. libmicrohttpd refuses a header
-    /// whose name is not a token or whose value is empty or holds a line break: the answer would go out without
-    /// it (and an empty `Date` would be replaced by the machine's clock), so the file is refused instead.
-    static func headerProblem(name: String, value: String) -> String? {
-        // (Each connection's memory holds the answer's headers with the request's: --max-header-bytes, 16 KiB by
-        // default; a 16,000-byte value went out as nothing at all.)
-        let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
-        func isTokenByte(_ b: UInt8) -> Bool {
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || tokenPunctuation.contains(b)
-        }
-        if name.isEmpty { return "a header needs a name" }
-        if !name.utf8.allSatisfy(isTokenByte) {
-            return "is not a header name: allowed are letters, digits and !#$%&'*+-.^_`|~"
-        }
-        if value.isEmpty { return "a header value must not be empty (libmicrohttpd would leave the header out)" }
-        if name.utf8.count > 256 || value.utf8.count > maximumHeaderValueBytes {
-            return "a header must be short enough to go out beside the answer's others: a name of at most 256 bytes, a value of at most \(maximumHeaderValueBytes)"
-        }
-        if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
-            return "a header value must not hold control characters (a line break, NUL, …); a tab is allowed"
-        }
-        return nil
-    }
-
     mutating func integer(_ json: JSON?, _ path: JSONPath, min: Int) -> Int? {
         guard let json else { return nil }
         guard let value = json.intValue else {
@@ -735,7 +708,7 @@ private struct Reader {
                             ok = false
                             continue
                         }
-                        if let problem = Self.headerProblem(name: name, value: s) {
+                        if let problem = ScenarioLoader.headerProblem(name: name, value: s) {
                             fail(hp, problem)
                             ok = false
                         } else {
@@ -949,5 +922,34 @@ private struct Reader {
             phases.append(phase)
         }
         return failures == before ? phases : nil
+    }
+}
+
+extension ScenarioLoader {
+    /// The longest scripted header value.
+    public static let maximumHeaderValueBytes = 4096
+
+    /// What keeps a scripted header from reaching the client as written, or nil. libmicrohttpd refuses a header
+    /// whose name is not a token or whose value is empty or holds a line break: the answer would go out without
+    /// it (and an empty `Date` would be replaced by the machine's clock), so the file is refused instead.
+    public static func headerProblem(name: String, value: String) -> String? {
+        // (Each connection's memory holds the answer's headers with the request's: --max-header-bytes, 16 KiB by
+        // default; a 16,000-byte value went out as nothing at all.)
+        let tokenPunctuation = Array("!#$%&'*+-.^_`|~".utf8)
+        func isTokenByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || tokenPunctuation.contains(b)
+        }
+        if name.isEmpty { return "a header needs a name" }
+        if !name.utf8.allSatisfy(isTokenByte) {
+            return "is not a header name: allowed are letters, digits and !#$%&'*+-.^_`|~"
+        }
+        if value.isEmpty { return "a header value must not be empty (libmicrohttpd would leave the header out)" }
+        if name.utf8.count > 256 || value.utf8.count > maximumHeaderValueBytes {
+            return "a header must be short enough to go out beside the answer's others: a name of at most 256 bytes, a value of at most \(maximumHeaderValueBytes)"
+        }
+        if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return "a header value must not hold control characters (a line break, NUL, …); a tab is allowed"
+        }
+        return nil
     }
 }

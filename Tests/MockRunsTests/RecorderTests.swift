@@ -118,6 +118,57 @@ import Testing
         #expect(json["apis"]?["wes"]?["auth"]?["credentials"]?.arrayValue?.count == ScenarioRecorder.maximumCredentials)
     }
 
+    /// An upstream answer a scenario cannot express (a state the fake has not, a status outside 200–599, a
+    /// header it cannot send, a huge error body) is left out or cut and said so; the rest still makes a file
+    /// that loads. One such answer used to make the whole recording refuse to load.
+    @Test func whatAScenarioCannotExpressIsLeftOutAndTheFileStillLoads() throws {
+        var recorder = try #require(ScenarioRecorder(fake: WESFake()))
+        recorder.record(Self.exchange("POST", Self.base + "/runs", 200, #"{"run_id":"r1"}"#))
+        recorder.record(Self.exchange("POST", Self.base + "/runs", 200, #"{"run_id":"r2"}"#))
+        for state in ["QUEUED", "HIBERNATING", "RUNNING", "COMPLETE"] { recorder.record(Self.status("r1", state)) }
+        recorder.record(Self.exchange("GET", Self.base + "/runs/r1/status", 999, #"{"msg":"odd","status_code":999}"#))
+        var long = Self.exchange("GET", Self.base + "/runs/r2/status", 503, #"{"msg":"busy","status_code":503}"#)
+        long.headers.add("Retry-After", String(repeating: "9", count: 5000))
+        recorder.record(long)
+        let big = #"{"msg":""# + String(repeating: "x", count: 100_000) + #"","status_code":500}"#
+        recorder.record(Self.exchange("GET", Self.base + "/runs/r2", 500, big))
+
+        let (json, scenario) = try Self.written(recorder)
+        let runs = try #require(scenario.apis["wes"]?.runs)
+        #expect(runs.count == 2)
+        #expect(runs[0].timeline.map(\.state) == ["QUEUED", "RUNNING", "COMPLETE"])
+        let faults = try #require(json["apis"]?["wes"]?["faults"]?.arrayValue)
+        #expect(faults.map { $0["respond"]?["status"] } == [503, 500])
+        #expect(faults[0]["respond"]?["headers"] == nil)
+        #expect(faults[1]["respond"]?["body"]?.stringValue?.utf8.count == ScenarioRecorder.maximumBodyBytes)
+        let notes = recorder.dropped.sorted().joined(separator: "\n")
+        for said in ["\"HIBERNATING\"", "status 999", "Retry-After", "over 64 KiB"] {
+            #expect(notes.contains(said), "\(said) in \(notes)")
+        }
+    }
+
+    /// A run created in a state the fake has not is kept, without that first state.
+    @Test func aRunCreatedInAnUnknownStateIsKeptWithoutIt() throws {
+        var recorder = try #require(ScenarioRecorder(fake: WorkspaceFake()))
+        let runs = "/api/v1/workspaces/3f0c9a52-6c1e-4b8e-9d27-1a5e4c7b2f10/runs"
+        let id = "9b2f6f7e-0c1d-4e5f-8a9b-0c1d2e3f4a5b"
+        let key = HTTPHeaders([("X-API-Key", "k")])
+        recorder.record(Self.exchange("POST", runs, 201, #"{"id":"\#(id)","status":"warped"}"#, headers: key))
+        recorder.record(Self.exchange("GET", runs + "/" + id, 200, #"{"id":"\#(id)","status":"running"}"#, headers: key))
+        let (_, scenario) = try Self.written(recorder)
+        #expect(scenario.apis["workspace"]?.runs.map { $0.timeline.map(\.state) } == [["running"]])
+        #expect(recorder.dropped.contains { $0.contains("\"warped\"") })
+    }
+
+    @Test func theNotesOfWhatWasLeftOutAreBounded() throws {
+        var recorder = try #require(ScenarioRecorder(fake: WESFake()))
+        recorder.record(Self.exchange("POST", Self.base + "/runs", 200, #"{"run_id":"r1"}"#))
+        for index in 0..<500 { recorder.record(Self.status("r1", "STATE\(index)")) }
+        #expect(recorder.dropped.count == ScenarioRecorder.maximumDroppedLines + 1)
+        #expect(recorder.dropped.contains { $0.hasPrefix("more that could not be kept") })
+        _ = try Self.written(recorder)
+    }
+
     @Test func onlyFakesWithARecordingCanBeRecorded() {
         #expect(ScenarioRecorder(fake: SolvexiaFake()) == nil)
         #expect(APIRegistry.fakes.filter { $0.recording != nil }.map(\.descriptor.name) == ["foundry", "workspace", "controller", "wes"])

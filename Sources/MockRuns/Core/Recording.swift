@@ -84,6 +84,10 @@ public struct ScenarioRecorder: Sendable {
     public static let maximumSamples = 10_000
     /// Most phases kept per run and per event (consecutive equal states are folded as they come).
     public static let maximumPhases = 1_000
+    /// Most lines of `dropped`; past it one line says more was left out.
+    public static let maximumDroppedLines = 50
+    /// The longest error body kept; a longer one is cut to this many bytes of text.
+    public static let maximumBodyBytes = 64 * 1024
 
     private var runs: [RecordedRun] = []
     private var runIndex: [String: Int] = [:]
@@ -138,7 +142,7 @@ public struct ScenarioRecorder: Sendable {
                 if credentials.count < Self.maximumCredentials {
                     credentials.append((credential.place, fingerprint))
                 } else {
-                    dropped.insert("more than \(Self.maximumCredentials) credentials: only the first are listed")
+                    note("more than \(Self.maximumCredentials) credentials: only the first are listed")
                 }
             }
         }
@@ -151,11 +155,18 @@ public struct ScenarioRecorder: Sendable {
             recordError(exchange, endpoint: endpoint, run: known)
             return
         }
-        guard let observation = recording.observation(of: exchange, at: endpoint) else { return }
+        guard var observation = recording.observation(of: exchange, at: endpoint) else { return }
+        // A state the fake has not is left out and said so, not written for the file to be refused: a read or an
+        // event showing it is not kept; a run created in it is kept without its first state.
+        if let state = observation.state, !fake.descriptor.states.contains(state) {
+            note("answers showing the state \(JSON.quotedForMessage(state, limit: 40)), which \(fake.descriptor.name) has not (its states: \(fake.descriptor.states.joined(separator: ", "))): left out")
+            guard observation.kind == .created else { return }
+            observation.state = nil
+        }
         switch observation.kind {
         case .created:
             guard runs.count < Self.maximumRuns else {
-                dropped.insert("more than \(Self.maximumRuns) runs: later ones follow the API's default lifecycle")
+                note("more than \(Self.maximumRuns) runs: later ones follow the API's default lifecycle")
                 return
             }
             // Created afresh under a key already seen (Foundry re-running a source): a new run all the same.
@@ -199,24 +210,38 @@ public struct ScenarioRecorder: Sendable {
         }
         if let run, runs[run].notFoundAfter != nil { return }  // every later read of a gone run is 404 anyway
         guard faults.count < Self.maximumFaults else {
-            dropped.insert("more than \(Self.maximumFaults) error answers: only the first are faults")
+            note("more than \(Self.maximumFaults) error answers: only the first are faults")
+            return
+        }
+        guard (200...599).contains(exchange.status) else {
+            note("answers with status \(exchange.status) (a scenario answers 200 to 599): left out")
             return
         }
         var respond: [(String, JSON)] = [("status", .int(exchange.status))]
         if !exchange.body.isEmpty {
             let isJSON = exchange.headers.mediaType.map { $0 == "application/json" || $0.hasSuffix("+json") } ?? false
-            if isJSON, let json = exchange.json, case .object = json {
+            if exchange.body.count > Self.maximumBodyBytes {
+                note("error bodies over \(Self.maximumBodyBytes / 1024) KiB: cut to their first \(Self.maximumBodyBytes / 1024) KiB, as text")
+            }
+            if isJSON, exchange.body.count <= Self.maximumBodyBytes, let json = exchange.json, case .object = json {
                 respond.append(("body", json))
             } else {
-                respond.append(("body", .string(String(decoding: exchange.body.prefix(64 * 1024), as: UTF8.self))))
+                respond.append(("body", .string(String(decoding: exchange.body.prefix(Self.maximumBodyBytes), as: UTF8.self))))
             }
         }
         var headers: [(String, JSON)] = []
+        func keep(_ name: String, _ value: String) {
+            if let problem = ScenarioLoader.headerProblem(name: name, value: value) {
+                note("\(name) headers a scenario cannot send (\(problem)): left out")
+            } else {
+                headers.append((name, .string(value)))
+            }
+        }
         for name in ["Retry-After", "WWW-Authenticate"] {
-            if let value = exchange.headers[name] { headers.append((name, .string(value))) }
+            if let value = exchange.headers[name] { keep(name, value) }
         }
         if let type = exchange.headers["Content-Type"], exchange.headers.mediaType.map({ $0 != "application/json" && $0 != "text/plain" }) ?? false {
-            headers.append(("Content-Type", .string(type)))
+            keep("Content-Type", type)
         }
         if !headers.isEmpty { respond.append(("headers", .object(headers))) }
         var fault: [(String, JSON)] = [("endpoint", .string(endpoint.name))]
@@ -228,6 +253,16 @@ public struct ScenarioRecorder: Sendable {
         }
         fault.append(("respond", .object(respond)))
         faults.append(.object(fault))
+    }
+
+    /// Notes what was left out, once per kind of thing, bounded.
+    private mutating func note(_ line: String) {
+        guard !dropped.contains(line) else { return }
+        if dropped.count < Self.maximumDroppedLines {
+            dropped.insert(line)
+        } else {
+            dropped.insert("more that could not be kept (only the first \(Self.maximumDroppedLines) kinds are listed)")
+        }
     }
 
     /// The credentials seen: where each was sent and its fingerprint (never the secret).
