@@ -25,6 +25,11 @@ import Scenarios
 /// transport, like a socket timeout); the new scenario goes in through `MockRunsApp.install`, the locked path the
 /// admin API uses, so it is safe beside requests on libmicrohttpd's threads. An invalid, unreadable or deleted
 /// file is one log line, and the previous scenario keeps serving until a later save is valid.
+///
+/// A FILE that is a symbolic link is followed: the folder of the file it ends at is watched too (an edit there is
+/// an edit of the scenario), and every change in either folder is read, whatever it names, for a link can be
+/// repointed by relinking a sibling (a Kubernetes ConfigMap swaps its `..data` link). After each change the link
+/// is resolved again, and the watch moves with its target. Only new bytes reload.
 final class ScenarioWatch: Sendable {
     /// Quiet time after the last event naming the file before it is read: long enough to join a save's writes
     /// and renames into one reload, short enough to feel immediate.
@@ -41,6 +46,10 @@ final class ScenarioWatch: Sendable {
     private let app: MockRunsApp
     private let timeScale: Double?
     private let inotify: Int32
+    /// The watch on the file's own folder (its end ends the watch), and whether the file is a symbolic link.
+    private let folderWatch: Int32
+    private let linked: Bool
+    private static let events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
     /// The pipe whose write end `stop()` closes, waking the thread from poll(2).
     private let wakeRead: Int32, wakeWrite: Int32
     /// A reload happens when a read finds something else than the read before it (other bytes, or another reason
@@ -96,12 +105,15 @@ final class ScenarioWatch: Sendable {
         let folder = Self.folder(of: path)
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard fd >= 0 else { throw Self.failure("cannot watch \(path) for changes: inotify: \(String(cString: strerror(errno)))") }
-        let events = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
-        guard inotify_add_watch(fd, folder.isEmpty ? "." : folder, UInt32(events | IN_ONLYDIR)) >= 0 else {
+        let watch = inotify_add_watch(fd, folder.isEmpty ? "." : folder, UInt32(Self.events | IN_ONLYDIR))
+        guard watch >= 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)
             throw Self.failure("cannot watch the folder of \(path) for changes: \(reason)")
         }
+        folderWatch = watch
+        var info = stat()
+        linked = lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
             close(fd)
@@ -172,6 +184,32 @@ final class ScenarioWatch: Sendable {
         case none, touched, folderGone
     }
 
+    /// The watch on the folder of the file a symbolic link ends at.
+    private struct TargetWatch: Equatable {
+        var descriptor: Int32
+        var folder: String
+    }
+
+    /// Resolves the link again and watches the folder its target is in, moving `current` there; nil when the
+    /// file is no link, the link dangles, or its target is in the folder watched already.
+    private func retarget(_ current: TargetWatch?) -> TargetWatch? {
+        guard linked else { return nil }
+        func resolved(_ path: String) -> String? {
+            guard let real = realpath(path, nil) else { return nil }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let wanted = resolved(path).map(Self.folder(of:))
+        if let current, wanted == current.folder { return current }
+        if let current { inotify_rm_watch(inotify, current.descriptor) }
+        let own = Self.folder(of: path)
+        guard let wanted, wanted != resolved(own.isEmpty ? "." : own) else { return nil }
+        let descriptor = inotify_add_watch(inotify, wanted, UInt32(Self.events | IN_ONLYDIR))
+        // The same descriptor as the folder's: one folder under two names (removing it would end the watch).
+        guard descriptor >= 0, descriptor != folderWatch else { return nil }
+        return TargetWatch(descriptor: descriptor, folder: wanted)
+    }
+
     private func watchUntilStopped() {
         defer {
             close(inotify)
@@ -180,6 +218,7 @@ final class ScenarioWatch: Sendable {
         }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var quietUntil: Double?
+        var target = retarget(nil)
         while true {
             // Without a pending change, poll waits for ever; with one, until the quiet time is up.
             let timeout = quietUntil.map { Int32(min(max(($0 - clock.seconds()) * 1000, 0), 1000).rounded(.up)) } ?? -1
@@ -190,7 +229,7 @@ final class ScenarioWatch: Sendable {
             }
             if fds[1].revents != 0 { return }
             if fds[0].revents != 0 {
-                switch drainEvents(into: &buffer) {
+                switch drainEvents(into: &buffer, target: target?.descriptor) {
                 case .touched: quietUntil = clock.seconds() + Self.quietSeconds
                 case .folderGone:
                     Console.log("watch: the folder of \(Console.escaped(path)) was removed or moved; no longer watching, still serving the current scenario")
@@ -201,13 +240,16 @@ final class ScenarioWatch: Sendable {
             if let deadline = quietUntil, clock.seconds() >= deadline {
                 quietUntil = nil
                 reload()
+                target = retarget(target)
             }
         }
     }
 
     /// Reads every queued event (the descriptor is non-blocking) and says whether one named the file, or the
     /// watch itself ended. A full queue (IN_Q_OVERFLOW) lost events, which may have named the file: read it.
-    private func drainEvents(into buffer: inout [UInt8]) -> Change {
+    /// For a link, every event of either folder counts, and the end of the target's folder is a change (the
+    /// link may point elsewhere now), not the end of the watch.
+    private func drainEvents(into buffer: inout [UInt8], target: Int32?) -> Change {
         let base = Array(String(path.split(separator: "/").last ?? "").utf8)
         let header = MemoryLayout<inotify_event>.size
         var change = Change.none
@@ -217,6 +259,7 @@ final class ScenarioWatch: Sendable {
             guard count > 0 else { return change }
             var offset = 0
             while offset + header <= count {
+                let watch = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
                 let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
                 let length = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
                 let nameStart = offset + header
@@ -224,8 +267,14 @@ final class ScenarioWatch: Sendable {
                 offset = nameStart + length
                 // The name is NUL-padded to an alignment boundary.
                 let named = buffer[nameStart..<nameEnd].prefix { $0 != 0 }
+                if watch != folderWatch, watch == target || mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    change = .touched
+                    continue
+                }
+                // An event of a target folder left behind (its removal, after the link moved on).
+                guard watch == folderWatch else { continue }
                 if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT) != 0 { return .folderGone }
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 || named.elementsEqual(base) { change = .touched }
+                if linked || named.elementsEqual(base) { change = .touched }
             }
         }
     }

@@ -98,6 +98,16 @@ import Testing
         #expect(!err.contains("Fatal error") && !err.contains("Stack dump"))
     }
 
+    /// A link to nothing is called what it is, with where it points (it was "not a file, nor a bundled scenario").
+    @Test func aDanglingLinkIsNamedAsOne() async throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("dangling-\(UUID()).json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/nonexistent/moved.json")
+        defer { try? FileManager.default.removeItem(at: link) }
+        let (status, _, err) = try await CLI.run(["--scenario", link.path, "--port", "0"])
+        #expect(status == 2)
+        #expect(err.contains("\(link.path) is a symbolic link to /nonexistent/moved.json, which does not exist"), "\(err)")
+    }
+
     /// A scenario's name is the file's text: a newline or a terminal escape in it is printed escaped, one line.
     @Test func validatePrintsAScenarioNameEscaped() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("named-\(UUID()).json")

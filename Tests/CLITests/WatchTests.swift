@@ -34,12 +34,24 @@ import Testing
         let url: String
 
         init(_ text: String, extra: [String] = []) async throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID())")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            file = folder.appendingPathComponent("scenario.json")
+            let folder = try Self.freshFolder()
+            let file = folder.appendingPathComponent("scenario.json")
             try Data(text.utf8).write(to: file)
+            try await self.init(folder: folder, file: file, extra: extra)
+        }
+
+        /// `--watch` on `file`, which the test has laid out in `folder` (a link, say).
+        init(folder: URL, file: URL, extra: [String] = []) async throws {
+            self.folder = folder
+            self.file = file
             process = try CLI.start(["--scenario", file.path, "--watch", "--port", "0", "--log-level", "warning"] + extra)
             url = try JSONDecoder().decode(CLITests.Ready.self, from: Data(try await process.firstLine().utf8)).url
+        }
+
+        static func freshFolder() throws -> URL {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return folder
         }
 
         /// Rewrites the file in place: the same inode, truncated then written, as `echo > file` or an editor
@@ -240,6 +252,67 @@ import Testing
         #expect(try await watched.settle("reloaded", count: 0) == 0, "\(watched.process.errors)")
         let (runs, _) = try await URLSession.shared.data(from: URL(string: watched.url + "/__mockruns/runs?api=foundry")!)
         #expect(String(decoding: runs, as: UTF8.self).contains("SCR_017041-1"), "the run was reset")
+        try await watched.stop()
+    }
+
+    /// A scenario that is a symbolic link to a file elsewhere (a dotfile, a build tool's runfiles): an edit of
+    /// the file it points at reloads, as an edit of the link's own file does. Only the link's folder was watched.
+    @Test func anEditOfALinksTargetReloads() async throws {
+        let folder = try Watched.freshFolder()
+        let elsewhere = folder.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let target = elsewhere.appendingPathComponent("real.json")
+        try Data(Self.alpha.utf8).write(to: target)
+        let link = folder.appendingPathComponent("scenario.json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "elsewhere/real.json")
+        let watched = try await Watched(folder: folder, file: link)
+        #expect(try await watched.scenarioName() == "alpha")
+        let handle = try FileHandle(forWritingTo: target)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(Self.beta.utf8))
+        try handle.close()
+        #expect(try await watched.settle("reloaded scenario beta", count: 1) == 1, "\(watched.process.errors)")
+        #expect(try await watched.scenarioName() == "beta")
+        // Another file in the target's folder changes nothing (the bytes read are the same).
+        try Data(Self.gamma.utf8).write(to: elsewhere.appendingPathComponent("other.json"))
+        #expect(try await watched.settle("reloaded", count: 1) == 1, "\(watched.process.errors)")
+        try await watched.stop()
+    }
+
+    /// A Kubernetes ConfigMap volume: `scenario.json -> ..data/scenario.json`, `..data -> ..v1`; an update writes
+    /// `..v2`, relinks `..data` by renaming a new link over it and removes `..v1`. No event names scenario.json.
+    /// Each swap reloads, the second one too (the watch follows the link to its new target).
+    @Test func aConfigMapStyleSwapReloadsEachTime() async throws {
+        let folder = try Watched.freshFolder()
+        func version(_ name: String, _ text: String) throws {
+            let dir = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: dir.appendingPathComponent("scenario.json"))
+        }
+        func swap(to name: String, removing old: String) throws {
+            let temporary = folder.appendingPathComponent("..data_tmp")
+            try FileManager.default.createSymbolicLink(atPath: temporary.path, withDestinationPath: name)
+            guard rename(temporary.path, folder.appendingPathComponent("..data").path) == 0 else {
+                throw ChildProcessError("rename: \(errno)")
+            }
+            try FileManager.default.removeItem(at: folder.appendingPathComponent(old))
+        }
+        try version("..v1", Self.alpha)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+        let link = folder.appendingPathComponent("scenario.json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "..data/scenario.json")
+        let watched = try await Watched(folder: folder, file: link)
+        #expect(try await watched.scenarioName() == "alpha")
+
+        try version("..v2", Self.beta)
+        try swap(to: "..v2", removing: "..v1")
+        #expect(try await watched.settle("reloaded scenario beta", count: 1) == 1, "\(watched.process.errors)")
+        #expect(try await watched.scenarioName() == "beta")
+        try version("..v3", Self.gamma)
+        try swap(to: "..v3", removing: "..v2")
+        #expect(try await watched.settle("reloaded scenario gamma", count: 1) == 1, "\(watched.process.errors)")
+        #expect(try await watched.scenarioName() == "gamma")
+        #expect(watched.lines("no longer watching").isEmpty, "\(watched.process.errors)")
         try await watched.stop()
     }
 

@@ -81,6 +81,9 @@ public struct ScenarioCatalog: Sendable {
             let candidate = Self.path(dir, stem + ".json")
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
         }
+        if let target = Self.danglingTarget(of: nameOrPath) {
+            throw CatalogError("\(nameOrPath) is a symbolic link to \(target), which does not exist")
+        }
         let names = bundledNames()
         let list = names.isEmpty ? "(no bundled scenarios found)" : names.joined(separator: ", ")
         throw CatalogError("no scenario \"\(nameOrPath)\": not a file, nor a bundled scenario; bundled: \(list)")
@@ -119,6 +122,16 @@ public struct ScenarioCatalog: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return info.st_mode & S_IFMT == S_IFDIR ? .directory : .file
+    }
+
+    /// Where the symbolic link at `path` points, when that is nowhere (`stat` failed where `lstat` did not).
+    private static func danglingTarget(of path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return "?" }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `name` inside the folder `folder`.
