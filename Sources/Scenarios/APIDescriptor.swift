@@ -27,6 +27,9 @@ public struct APIDescriptor: Sendable {
     public var makeID: @Sendable (_ random: inout SeededRandom, _ ordinal: Int) -> String
     /// Run ids come from the client's request (Foundry's keys), not from `makeID`: any id may exist.
     public var idsFromRequests = false
+    /// A request names a run as one segment of its path (`/runs/{id}`), so an id holding "/" could never be
+    /// asked for; false where the id travels in the query (Foundry's and the Controller's keys).
+    public var idsInPath = true
     /// Fields whose text the fake writes into an answer's header (a file name, a media type): a file must give
     /// each as plain text of at most `headerFieldBytes` bytes, or an answer would go out cut, without the header
     /// or not at all.

@@ -778,7 +778,7 @@ private struct Reader {
             } else if id.containsControlCharacters {
                 // A request could only name it with a control character, and none may match anything.
                 fail(path.key("id"), "run id \(quoted(id)) holds a control character; a run id is printable text")
-            } else if id.contains("/") {
+            } else if d.idsInPath, id.contains("/") {
                 fail(path.key("id"), "run id \(quoted(id)) holds \"/\", which no request can name: a path segment ends at \"/\" (even as %2F)")
             } else {
                 run.id = id

@@ -107,12 +107,18 @@ public enum ScenarioSchema {
         let timeline: JSON = ["type": "array", "minItems": 1, "items": ref("\(api.name)Phase")]
         var properties: [(String, JSON)] = []
         if !isDefault {
-            properties.append((
-                "id",
-                [
+            // A path names a run as one segment: its id cannot hold "/". A query can.
+            let id: JSON =
+                api.idsInPath
+                ? [
                     "type": "string", "minLength": 1, "pattern": "^[^/\\u0000-\\u001f\\u007f-\\u009f]+$",
                     "description": "The run exists from the start under this id: printable text without \"/\".",
-                ]))
+                ]
+                : [
+                    "type": "string", "minLength": 1, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+                    "description": "The run exists from the start under this id: printable text.",
+                ]
+            properties.append(("id", id))
             properties.append((
                 "match",
                 .object([

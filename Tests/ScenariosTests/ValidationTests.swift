@@ -135,6 +135,19 @@ import Testing
         }
     }
 
+    /// An API whose requests name a run in the query (Foundry's key "SCR_1/error/transform") takes ids with "/";
+    /// a control character stays refused there too.
+    @Test func aQueryNamedIDMayHoldASlash() throws {
+        var queryNamed = testAPI
+        queryNamed.idsInPath = false
+        let loader = ScenarioLoader(apis: [queryNamed])
+        let loaded = try loader.load(Array(#"{"apis": {"jobs": {"runs": [{"id": "SCR_1/error/transform"}]}}}"#.utf8), file: "f.json")
+        #expect(loaded.apis["jobs"]?.runs.first?.id == "SCR_1/error/transform")
+        #expect(throws: ScenarioError.self) {
+            try loader.load(Array(#"{"apis": {"jobs": {"runs": [{"id": "a\u0000/b"}]}}}"#.utf8), file: "f.json")
+        }
+    }
+
     @Test func everyIssueIsReportedNotOnlyTheFirst() {
         let text = #"{"seed": "x", "clock": {"mode": "fast"}, "apis": {"jobs": {"latency": {"poll": 1}}}}"#
         #expect(throws: ScenarioError.self) { try loader.load(Array(text.utf8), file: "f.json") }

@@ -20,7 +20,14 @@ public struct ControllerFake: APIFake {
     static let noRun = "No ongoing run"
     static let holdMessage = "Failed request - Specified resource is on HOLD. "
 
-    public let descriptor = APIDescriptor(
+    public let descriptor: APIDescriptor = {
+        var descriptor = ControllerFake.baseDescriptor
+        // A run's id is its resourceID, sent in the query.
+        descriptor.idsInPath = false
+        return descriptor
+    }()
+
+    private static let baseDescriptor = APIDescriptor(
         name: ControllerFake.api,
         summary: "SciCrunch Python Controller: POST /controller/run, GET /controller/run_status",
         states: ControllerFake.states,

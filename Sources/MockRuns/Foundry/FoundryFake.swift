@@ -20,6 +20,7 @@ public struct FoundryFake: APIFake {
         var descriptor = FoundryFake.baseDescriptor
         // A run's id is its key (source/status/step), from the client's request.
         descriptor.idsFromRequests = true
+        descriptor.idsInPath = false
         return descriptor
     }()
 
